@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { registerConfig } from './config.js';
+
+/**
+ * Every `parity` subcommand, one file each. Add a line here when adding a
+ * command file; keep the order of SPEC's command surface.
+ */
+export function registerCommands(program: Command): void {
+  registerConfig(program);
+}

@@ -1,0 +1,55 @@
+import { Command, CommanderError, Option } from 'commander';
+import { errorText, isParityError } from '../../shared/errors.js';
+import { registerCommands } from './commands/index.js';
+
+/**
+ * The `parity` command. Exit codes (SPEC): 0 success, 1 gate failed,
+ * 2 usage or configuration error, 3 runtime failure. Errors print their code,
+ * message and hint on stderr, never a stack (PARITY_DEBUG=1 adds it).
+ */
+
+export function buildProgram(): Command {
+  const program = new Command('parity')
+    .description('Capture production traffic, replay it at staging or mirror it to a shadow, and diff the answers.')
+    .addOption(new Option('--config <file>', 'config file (default: parity.config.json or .yaml in the working directory)'))
+    .addOption(new Option('--redis <url>', 'Redis URL [PARITY_REDIS_URL]'))
+    .addOption(new Option('--log-level <level>', 'log level [PARITY_LOG_LEVEL]'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  program.commands.forEach(function exitOverrideAll(c: Command) {
+    c.exitOverride();
+    c.commands.forEach(exitOverrideAll);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version are "errors" to commander; the text is already printed
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (isParityError(err)) {
+    process.stderr.write(`error ${err.describe()}\n`);
+    if (process.env.PARITY_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`error PARITY_ERR_INTERNAL: ${errorText(err)}\n  hint: re-run with PARITY_DEBUG=1 for the stack and report it\n`);
+  if (process.env.PARITY_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 3;
+}
+
+const code = await main(process.argv.slice(2));
+// Long-running commands (proxy, worker) never return here until they stop.
+process.exitCode = code;

@@ -1,0 +1,96 @@
+/**
+ * The one list of errors a Parity user can meet. Each entry has a stable code
+ * (never reused), an exit code for the CLI (SPEC: 1 gate failed, 2 usage or
+ * configuration, 3 runtime), an HTTP status for the admin plane, a message
+ * template and a hint saying what to do. A test checks that every code appears
+ * in README's error table (`npm run docs` regenerates it).
+ *
+ * Messages never carry secrets: pass URLs through `redactUrl` first.
+ */
+
+export type ExitCode = 1 | 2 | 3;
+
+export interface ErrorDef {
+  /** CLI exit code. */
+  readonly exit: ExitCode;
+  /** HTTP status when the admin plane answers with this error. */
+  readonly http: number;
+  /** One-line summary for the README table. */
+  readonly summary: string;
+  /** What to do about it. */
+  readonly hint: string;
+}
+
+const def = (exit: ExitCode, http: number, summary: string, hint: string): ErrorDef => ({ exit, http, summary, hint });
+
+export const ERRORS = {
+  PARITY_ERR_USAGE: def(2, 400, 'A command was called with unknown or missing arguments.', 'Run `parity <command> --help` for the accepted arguments.'),
+  PARITY_ERR_CONFIG_INVALID: def(2, 400, 'One or more settings are invalid; every problem is listed with its setting, source and expectation.', 'Fix the settings named above; `parity config schema` lists every setting with its default.'),
+  PARITY_ERR_CONFIG_FILE: def(2, 400, 'The config file could not be read or parsed.', 'Check the path given with --config (or parity.config.json/.yaml in the working directory) and its syntax.'),
+  PARITY_ERR_REDIS_UNREACHABLE: def(3, 503, 'Redis did not answer at the configured URL.', 'Start one with `redis-server` or set PARITY_REDIS_URL (or --redis) to a reachable Redis.'),
+  PARITY_ERR_REDIS_COMMAND: def(3, 503, 'Redis answered a command with an error.', 'Check the Redis server log; Parity needs Redis >= 6.2 with `maxmemory-policy noeviction`.'),
+  PARITY_ERR_SESSION_NOT_FOUND: def(2, 404, 'No capture session with that name exists in Redis.', 'Run `parity sessions list` to see the stored sessions.'),
+  PARITY_ERR_SESSION_NAME: def(2, 400, 'A session name is not valid.', 'Use 1-64 characters from A-Z, a-z, 0-9, dot, underscore and dash.'),
+  PARITY_ERR_RECORD_INVALID: def(2, 400, 'A capture record does not match the record schema.', 'Records must follow the v1 capture record schema (docs/record.md); re-export them with `parity sessions export`.'),
+  PARITY_ERR_LISTEN: def(3, 500, 'A listening address could not be bound.', 'Choose a free port with --listen / --admin (or PARITY_LISTEN / PARITY_ADMIN_LISTEN).'),
+  PARITY_ERR_ADMIN_TOKEN_REQUIRED: def(2, 400, 'The admin API would bind beyond loopback without a token.', 'Set PARITY_ADMIN_TOKEN, or bind the admin API to 127.0.0.1.'),
+  PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`.'),
+  PARITY_ERR_RUN_NOT_FOUND: def(2, 404, 'No replay run with that id exists.', 'Run `parity runs list` to see the known runs.'),
+  PARITY_ERR_PRODUCTION_TARGET: def(2, 400, 'The replay target is the upstream the session was captured from.', 'Replay at staging, or pass --allow-production-target if you really mean it.'),
+  PARITY_ERR_TARGET_UNREACHABLE: def(3, 502, 'The replay or shadow target did not accept connections.', 'Check that the target is running and the URL given with --target / --shadow is right.'),
+  PARITY_ERR_GATE_FAILED: def(1, 200, 'The release gate failed: differences, errors or latency over the thresholds.', 'Read the report; loosen --max-diff-rate / --max-error-rate / --max-p99-regression only for expected changes.'),
+  PARITY_ERR_IMPORT_MALFORMED: def(2, 400, 'An imported file is malformed at the given line or byte offset.', 'Fix or truncate the file at the offset named; nothing after it was imported.'),
+  PARITY_ERR_FILE: def(2, 400, 'A file named on the command line could not be read or written.', 'Check the path and its permissions.'),
+  PARITY_ERR_REDIS_BINARY_MISSING: def(3, 500, 'No Redis answered and no redis-server binary was found to start one.', 'Install Redis (`apt-get install redis-server`, `brew install redis`) or set PARITY_REDIS_URL.'),
+  PARITY_ERR_INTERNAL: def(3, 500, 'An unexpected internal error.', 'Re-run with PARITY_LOG_LEVEL=debug and report the log at the project tracker.'),
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Base of every error Parity raises on purpose. */
+export class ParityError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
+  readonly httpStatus: number;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ParityError';
+    this.code = code;
+    this.exitCode = ERRORS[code].exit;
+    this.httpStatus = ERRORS[code].http;
+    this.hint = options?.hint ?? ERRORS[code].hint;
+  }
+
+  /** `code: message` and the hint on its own line, as the CLI prints it. */
+  describe(): string {
+    return `${this.code}: ${this.message}\n  hint: ${this.hint}`;
+  }
+}
+
+export function parityError(code: ErrorCode, message: string, options?: { cause?: unknown; hint?: string }): ParityError {
+  return new ParityError(code, message, options);
+}
+
+export function isParityError(err: unknown): err is ParityError {
+  return err instanceof ParityError;
+}
+
+/** The URL with any password (and username) replaced, fit for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.username && u.password) u.username = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+/** A short text for an unknown thrown value, without a stack. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,87 @@
+import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { parityError } from '../errors.js';
+import { captureRecordJson, type CapturedBody, type CapturedBodyJson, type CaptureRecord, type CaptureRecordJson } from './schema.js';
+
+export function emptyBody(): CapturedBody {
+  return { bytes: Buffer.alloc(0), size: 0, truncated: false };
+}
+
+function bodyToJson(b: CapturedBody): CapturedBodyJson {
+  const utf8 = isUtf8(b.bytes);
+  const out: CapturedBodyJson = {
+    encoding: utf8 ? 'utf8' : 'base64',
+    data: b.bytes.toString(utf8 ? 'utf8' : 'base64'),
+    size: b.size,
+    truncated: b.truncated,
+  };
+  if (b.sha256) out.sha256 = b.sha256;
+  if (b.decodedFrom) out.decodedFrom = b.decodedFrom;
+  if (b.omitted) out.omitted = b.omitted;
+  return out;
+}
+
+function bodyFromJson(b: CapturedBodyJson): CapturedBody {
+  const out: CapturedBody = { bytes: Buffer.from(b.data, b.encoding), size: b.size, truncated: b.truncated };
+  if (b.sha256) out.sha256 = b.sha256;
+  if (b.decodedFrom) out.decodedFrom = b.decodedFrom;
+  if (b.omitted) out.omitted = b.omitted;
+  return out;
+}
+
+/** The JSON form of a record: UTF-8 bodies as text, others as base64. */
+export function toJson(r: CaptureRecord): CaptureRecordJson {
+  const { req, res, ...rest } = r;
+  return {
+    ...rest,
+    req: { headers: req.headers, body: bodyToJson(req.body) },
+    res: res === null ? null : { ...res, body: bodyToJson(res.body) },
+  };
+}
+
+/** Validates a JSON-form record and converts it; throws PARITY_ERR_RECORD_INVALID naming the field. */
+export function fromJson(data: unknown, where = 'record'): CaptureRecord {
+  const parsed = captureRecordJson.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw parityError('PARITY_ERR_RECORD_INVALID', `${where}: ${first.path.join('.') || '(root)'}: ${first.message}`);
+  }
+  const j = parsed.data;
+  const { req, res, ...rest } = j;
+  const r: CaptureRecord = {
+    ...rest,
+    req: { headers: req.headers, body: bodyFromJson(req.body) },
+    res: res === null ? null : { ...res, body: bodyFromJson(res.body) },
+  };
+  return r;
+}
+
+let lastUs = 0;
+let seq = 0;
+const node = randomBytes(3).toString('hex');
+
+/**
+ * A time-ordered id: 11 base-36 digits of µs since the epoch, then a
+ * per-process random part and a sequence, so ids from many proxies sort by
+ * capture time and never collide.
+ */
+export function newRecordId(tsUs: number): string {
+  if (tsUs === lastUs) seq++;
+  else {
+    lastUs = tsUs;
+    seq = 0;
+  }
+  return `${Math.floor(tsUs).toString(36).padStart(11, '0')}-${node}${seq.toString(36)}`;
+}
+
+/** µs since the Unix epoch, from a monotonic clock anchored once. */
+const anchorUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
+export function nowUs(): number {
+  return anchorUs + Number(process.hrtime.bigint() / 1000n);
+}
+
+/** First value of a header in a pair list (names are lower-case). */
+export function headerValue(headers: readonly [string, string][], name: string): string | undefined {
+  for (const [k, v] of headers) if (k === name) return v;
+  return undefined;
+}

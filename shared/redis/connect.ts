@@ -1,0 +1,78 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { errorText, parityError, redactUrl } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export { Redis } from 'ioredis';
+
+export interface ConnectOptions {
+  /** Name shown in CLIENT LIST. */
+  name?: string;
+  /** ms to wait for the first connection before PARITY_ERR_REDIS_UNREACHABLE. */
+  timeoutMs?: number;
+  /** Extra ioredis options (BullMQ wants maxRetriesPerRequest: null). */
+  options?: RedisOptions;
+  logger?: Logger;
+}
+
+/**
+ * Connects and waits for the first PING; throws PARITY_ERR_REDIS_UNREACHABLE
+ * (password redacted) when Redis does not answer in time.
+ */
+export async function connectRedis(url: string, opts: ConnectOptions = {}): Promise<Redis> {
+  const redis = createRedis(url, opts);
+  try {
+    await withTimeout(redis.connect().then(() => redis.ping()), opts.timeoutMs ?? 3000);
+  } catch (err) {
+    redis.disconnect();
+    throw parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorText(err)}`, { cause: err });
+  }
+  return redis;
+}
+
+/** An ioredis client that connects lazily and never logs its URL. */
+export function createRedis(url: string, opts: ConnectOptions = {}): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectionName: opts.name ?? 'parity',
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    ...opts.options,
+  });
+  // ioredis emits 'error' on every failed reconnect; without a listener that
+  // would crash the process. Callers that care subscribe themselves.
+  redis.on('error', (err: Error) => opts.logger?.debug({ err: errorText(err) }, 'redis connection error'));
+  return redis;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/**
+ * BullMQ needs `maxmemory-policy noeviction`: evicted job keys corrupt queues.
+ * Returns the policy, logging a warning when it is anything else.
+ */
+export async function checkEvictionPolicy(redis: Redis, logger?: Logger): Promise<string | undefined> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy'));
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger?.warn({ policy }, `Redis maxmemory-policy is ${policy}; Parity (BullMQ) needs noeviction: run CONFIG SET maxmemory-policy noeviction`);
+    }
+    return policy;
+  } catch {
+    return undefined; // CONFIG may be disabled on managed Redis
+  }
+}

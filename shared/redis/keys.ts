@@ -1,0 +1,41 @@
+/**
+ * Every Redis key Parity uses. All start with `parity:`; per-session and
+ * per-run keys carry a hash tag ({name}) so one session's or one run's keys
+ * live on one Redis Cluster slot. README's "Redis key layout" documents this.
+ */
+
+const tag = (name: string) => `{${name}}`;
+
+export const keys = {
+  /** Set of session names. */
+  sessions: 'parity:sessions',
+  /** Stream of capture records (field `r`: MessagePack record). */
+  sessionStream: (s: string) => `parity:session:${tag(s)}:stream`,
+  /** Hash: upstream, createdAt, updatedAt, proxies, counters. */
+  sessionMeta: (s: string) => `parity:session:${tag(s)}:meta`,
+  /** A large body kept beside the stream, with a TTL (part: req | res). */
+  sessionBody: (s: string, recordId: string, part: 'req' | 'res') => `parity:session:${tag(s)}:body:${recordId}:${part}`,
+  /** SCAN pattern for a session's side bodies. */
+  sessionBodyPattern: (s: string) => `parity:session:${tag(s)}:body:*`,
+
+  /** Sorted set of run ids scored by creation time (ms). */
+  runs: 'parity:runs',
+  /** Hash: the run's definition (JSON) and state. */
+  runMeta: (run: string) => `parity:run:${tag(run)}:meta`,
+  /** Stream of per-request results. */
+  runResults: (run: string) => `parity:run:${tag(run)}:results`,
+  /** Key prefix for everything else a run keeps (stats, chunk markers). */
+  runPrefix: (run: string) => `parity:run:${tag(run)}:`,
+
+  /** Prefix for shadow statistics keys. */
+  shadowPrefix: 'parity:shadow:{shadow}:',
+
+  /** BullMQ prefix: the hash tag keeps each queue's keys on one slot. */
+  bullPrefix: 'parity:{bull}',
+} as const;
+
+/** Queue names (under keys.bullPrefix). */
+export const queues = {
+  replay: 'replay',
+  shadow: 'shadow',
+} as const;
