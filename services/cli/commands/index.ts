@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerConfig } from './config.js';
+import { registerSessions } from './sessions.js';
 
 /**
  * Every `parity` subcommand, one file each. Add a line here when adding a
  * command file; keep the order of SPEC's command surface.
  */
 export function registerCommands(program: Command): void {
+  registerSessions(program);
   registerConfig(program);
 }
