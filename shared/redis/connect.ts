@@ -20,11 +20,18 @@ export interface ConnectOptions {
  */
 export async function connectRedis(url: string, opts: ConnectOptions = {}): Promise<Redis> {
   const redis = createRedis(url, opts);
+  // ioredis rejects connect() with "Connection is closed"; the socket error
+  // (ECONNREFUSED, ENOTFOUND, NOAUTH ...) says what actually went wrong.
+  let firstError: Error | undefined;
+  const onError = (err: Error) => (firstError ??= err);
+  redis.on('error', onError);
   try {
     await withTimeout(redis.connect().then(() => redis.ping()), opts.timeoutMs ?? 3000);
   } catch (err) {
     redis.disconnect();
-    throw parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorText(err)}`, { cause: err });
+    throw parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorText(firstError ?? err)}`, { cause: err });
+  } finally {
+    redis.off('error', onError);
   }
   return redis;
 }
