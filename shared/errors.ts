@@ -42,6 +42,8 @@ export const ERRORS = {
   PARITY_ERR_IMPORT_MALFORMED: def(2, 400, 'An imported file is malformed at the given line or byte offset.', 'Fix or truncate the file at the offset named; nothing after it was imported.'),
   PARITY_ERR_FILE: def(2, 400, 'A file named on the command line could not be read or written.', 'Check the path and its permissions.'),
   PARITY_ERR_REDIS_BINARY_MISSING: def(3, 500, 'No Redis answered and no redis-server binary was found to start one.', 'Install Redis (`apt-get install redis-server`, `brew install redis`) or set PARITY_REDIS_URL.'),
+  PARITY_ERR_SHADOW_KEY: def(2, 400, 'Raw shadow mirroring was asked for without a valid sealing key.', 'Set PARITY_SHADOW_KEY (32 bytes: `openssl rand -hex 32`) on every proxy and worker, or leave PARITY_SHADOW_RAW off to mirror anonymised requests.'),
+  PARITY_ERR_SHADOW_SEAL: def(3, 500, 'A sealed raw shadow request could not be opened: wrong key or altered data.', 'Give proxies and workers the same PARITY_SHADOW_KEY; the request is dropped and counted, production is not affected.'),
   PARITY_ERR_INTERNAL: def(3, 500, 'An unexpected internal error.', 'Re-run with PARITY_LOG_LEVEL=debug and report the log at the project tracker.'),
 } as const satisfies Record<string, ErrorDef>;
 

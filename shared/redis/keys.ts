@@ -26,9 +26,27 @@ export const keys = {
   runResults: (run: string) => `parity:run:${tag(run)}:results`,
   /** Key prefix for everything else a run keeps (stats, chunk markers). */
   runPrefix: (run: string) => `parity:run:${tag(run)}:`,
+  /** List: stream ids of the run's selected records, in schedule order. */
+  runSelection: (run: string) => `parity:run:${tag(run)}:selection`,
+  /** Hash: chunk index → JSON of the attempt that finished it (state, attempt, worker). */
+  runChunks: (run: string) => `parity:run:${tag(run)}:chunks`,
+  /** Hash: chunk index → RunStats JSON of its finished attempt (a retry replaces, never adds). */
+  runStats: (run: string) => `parity:run:${tag(run)}:stats`,
+  /** Hash: chunk index → live progress `sent errors late` of its current attempt. */
+  runProgress: (run: string) => `parity:run:${tag(run)}:progress`,
+  /** String set when the run is cancelled; workers poll it. */
+  runCancel: (run: string) => `parity:run:${tag(run)}:cancel`,
+  /** Counter: next selection index a closed-model virtual user takes. */
+  runCursor: (run: string) => `parity:run:${tag(run)}:cursor`,
 
   /** Prefix for shadow statistics keys. */
   shadowPrefix: 'parity:shadow:{shadow}:',
+  /** Hash per minute of shadow statistics: one field per worker (`w:<id>`, RunStats JSON) and proxy counters (`p:<name>`). */
+  shadowBucket: (minuteStartMs: number) => `parity:shadow:{shadow}:bucket:${minuteStartMs}`,
+  /** Hash of all-time per-route shadow counters (`<route>\t<counter>`), the source of Prometheus counters. */
+  shadowTotals: 'parity:shadow:{shadow}:totals',
+  /** A sealed raw shadow request (opt-in), short TTL, deleted by the worker that takes it. */
+  shadowRaw: (id: string) => `parity:shadow:{shadow}:raw:${id}`,
 
   /** BullMQ prefix: the hash tag keeps each queue's keys on one slot. */
   bullPrefix: 'parity:{bull}',
