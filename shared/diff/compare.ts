@@ -1,0 +1,63 @@
+import type { Answer, DiffMode, ExchangeInput, ExchangeResult, FieldDifference } from './types.js';
+import { DiffCollector } from './json-diff.js';
+import { headerDiff } from './headers.js';
+import { bodyDiff } from './body.js';
+import { routeTemplate } from './route.js';
+import { rulesForRoute, type RouteRules } from './rules.js';
+
+/**
+ * Compares one exchange: the target's answer against the reference, and —
+ * for noise — the reference against each further baseline answer, with the
+ * same mode and rules. When the status differs nothing else is compared
+ * (a 500 page against a JSON body would only bury the status change).
+ */
+
+function answerDiff(reference: Answer, target: Answer, mode: DiffMode, rules: RouteRules): { diffs: FieldDifference[]; clipped: number; bodyCompared: boolean } {
+  const c = new DiffCollector(rules);
+  let bodyCompared = false;
+  if (reference.status !== target.status) {
+    const new5xx = target.status >= 500 && reference.status < 500;
+    c.field('status', new5xx ? 'new-5xx' : 'status', String(reference.status), String(target.status));
+  } else if (mode !== 'status') {
+    headerDiff(reference.headers, target.headers, mode, c);
+    if (!reference.truncated && !target.truncated) {
+      bodyDiff(reference, target, mode, c);
+      bodyCompared = true;
+    }
+  }
+  return { diffs: c.out, clipped: c.clipped, bodyCompared };
+}
+
+export function compareExchange(input: ExchangeInput): ExchangeResult {
+  const route = routeTemplate(input.method, input.url);
+  const result: ExchangeResult = { route, differences: [], noise: [], noiseSampled: false, statusChanged: false, new5xx: false };
+  if (input.reference.error) {
+    result.skipped = 'reference-error';
+    return result;
+  }
+  if (input.target.error) {
+    result.targetError = input.target.error;
+    return result;
+  }
+  const rules = rulesForRoute(input.rules, route);
+  const main = answerDiff(input.reference, input.target, input.mode, rules);
+  result.differences = main.diffs;
+  if (main.clipped > 0) result.clipped = main.clipped;
+  if (!main.bodyCompared && input.mode !== 'status' && input.reference.status === input.target.status) result.skipped = 'body-truncated';
+  result.statusChanged = input.reference.status !== input.target.status;
+  result.new5xx = input.target.status >= 500 && input.reference.status < 500;
+  const baselines = (input.baselines ?? []).filter((b) => !b.error);
+  if (baselines.length > 0) {
+    result.noiseSampled = true;
+    const seen = new Set<string>();
+    for (const b of baselines) {
+      for (const d of answerDiff(input.reference, b, input.mode, rules).diffs) {
+        const key = `${d.field}\u0000${d.kind}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        result.noise.push(d);
+      }
+    }
+  }
+  return result;
+}
