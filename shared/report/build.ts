@@ -1,0 +1,152 @@
+import { DEFAULT_DIFF_RULES, LatencyHistogram, latencySignificance, type DiffMode, type DiffRules, type RouteStats, type RunStats } from '../diff/index.js';
+import { routeThresholds, type GateReason, type GateThresholds } from './gate.js';
+import type { Distribution, FieldReport, Percentiles, Report, RouteReport, Totals } from './types.js';
+import { classifyField } from './noise-rule.js';
+
+/** What the report says about the run besides its statistics. */
+export interface ReportMeta {
+  run: string;
+  session?: string;
+  target: string;
+  reference: string;
+  mode: DiffMode;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+const DISTRIBUTION_POINTS = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 100];
+const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
+const pct = (r: number) => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 3 : 1)}%`;
+const ms = (us: number) => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+
+function percentiles(h: LatencyHistogram): Percentiles {
+  return { count: h.count, p50Us: h.percentile(50), p95Us: h.percentile(95), p99Us: h.percentile(99), maxUs: h.max, meanUs: Math.round(h.mean) };
+}
+
+function distribution(h: LatencyHistogram): Distribution {
+  return { count: h.count, points: h.count === 0 ? [] : DISTRIBUTION_POINTS.map((p) => [p, h.percentile(p)]) };
+}
+
+function latencyFigures(target: LatencyHistogram, reference: LatencyHistogram, gate: GateThresholds) {
+  const t = percentiles(target);
+  const r = percentiles(reference);
+  const p99Regression = t.count > 0 && r.count > 0 && r.p99Us > 0 ? t.p99Us / r.p99Us - 1 : null;
+  const significance = latencySignificance(target, reference, { alpha: gate.latencyAlpha, minSamples: gate.minLatencySamples });
+  return { target: t, reference: r, p99Regression, significance };
+}
+
+/** Is this latency a regression the gate fails on? */
+function latencyFails(l: ReturnType<typeof latencyFigures>, maxRegression: number, gate: GateThresholds): boolean {
+  return l.p99Regression !== null && l.p99Regression > maxRegression && l.target.p99Us - l.reference.p99Us >= gate.minLatencyDeltaUs && l.significance.significant;
+}
+
+/** Turns run statistics into the report: noise rule, rates, latency tests, gate verdict. */
+export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresholds, options: { noise?: DiffRules['noise'] } = {}): Report {
+  const noise = options.noise ?? DEFAULT_DIFF_RULES.noise;
+  const reasons: GateReason[] = [];
+  const routes: RouteReport[] = [];
+  const fields: FieldReport[] = [];
+  const allTarget = new LatencyHistogram();
+  const allReference = new LatencyHistogram();
+  const totals = { requests: 0, compared: 0, errors: 0, late: 0, diffs: 0, noiseSampled: 0, skipped: {} as Record<string, number> };
+
+  for (const [route, r] of stats.routes) {
+    const routeFields = routeFieldReports(route, r, noise);
+    fields.push(...routeFields);
+    const real = new Set(routeFields.filter((f) => f.classification === 'real').map((f) => `${f.path}\u0000${f.kind}`));
+    const diffs = realDiffRequests(r, real);
+    const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
+    const latency = latencyFigures(r.targetLatency, r.referenceLatency, gate);
+    const report: RouteReport = {
+      route, verdict: 'pass', requests: r.requests, compared: r.compared, errors, errorRate: rate(errors, r.requests), errorKinds: { ...r.errors },
+      diffs, diffRate: rate(diffs, r.compared), late: r.late, status: { target: { ...r.targetStatus }, reference: { ...r.referenceStatus } },
+      latency, reasons: [], examples: r.examples.items,
+    };
+    routeGate(report, routeFields, gate, reasons);
+    routes.push(report);
+    allTarget.merge(r.targetLatency);
+    allReference.merge(r.referenceLatency);
+    totals.requests += r.requests;
+    totals.compared += r.compared;
+    totals.errors += errors;
+    totals.late += r.late;
+    totals.diffs += diffs;
+    totals.noiseSampled += r.noiseSampled;
+    for (const [k, v] of Object.entries(r.skipped)) totals.skipped[k] = (totals.skipped[k] ?? 0) + v;
+  }
+
+  const overall: Totals = { ...totals, errorRate: rate(totals.errors, totals.requests), diffRate: rate(totals.diffs, totals.compared), latency: latencyFigures(allTarget, allReference, gate) };
+  overallGate(overall, gate, reasons);
+
+  routes.sort((a, b) => Number(b.verdict === 'fail') - Number(a.verdict === 'fail') || b.diffRate - a.diffRate || b.errorRate - a.errorRate || b.requests - a.requests || (a.route < b.route ? -1 : 1));
+  const order = { real: 0, expected: 1, noise: 2 };
+  fields.sort((a, b) => order[a.classification] - order[b.classification] || b.count - a.count || b.noiseCount - a.noiseCount || (a.route + a.path + a.kind < b.route + b.path + b.kind ? -1 : 1));
+  const report: Report = {
+    version: 1, run: meta.run, target: meta.target, reference: meta.reference, mode: meta.mode,
+    verdict: reasons.length > 0 ? 'fail' : 'pass',
+    totals: overall,
+    gate: { thresholds: gate, reasons },
+    routes,
+    fields,
+    latency: routes.map((r) => ({ route: r.route, target: distribution(stats.routes.get(r.route)!.targetLatency), reference: distribution(stats.routes.get(r.route)!.referenceLatency) })),
+    lateness: { count: stats.lateness.count, p50Us: stats.lateness.percentile(50), p99Us: stats.lateness.percentile(99), maxUs: stats.lateness.max },
+  };
+  if (meta.session !== undefined) report.session = meta.session;
+  if (meta.startedAt !== undefined) report.startedAt = meta.startedAt;
+  if (meta.endedAt !== undefined) report.endedAt = meta.endedAt;
+  return report;
+}
+
+function routeFieldReports(route: string, r: RouteStats, noise: DiffRules['noise']): FieldReport[] {
+  return [...r.fields.values()].map((f) => ({
+    route, path: f.field, kind: f.kind,
+    classification: classifyField({ count: f.count, expected: f.expected, noise: f.noise, compared: r.compared, noiseSampled: r.noiseSampled }, noise),
+    count: f.count, rate: rate(f.count, r.compared), noiseCount: f.noise, noiseRate: rate(f.noise, r.noiseSampled), examples: f.examples.items,
+  }));
+}
+
+/** Requests whose differences include a real one; capped-away signatures and fields count as real. */
+function realDiffRequests(r: RouteStats, real: Set<string>): number {
+  let n = r.signatureOverflow;
+  for (const [sig, count] of r.signatures) {
+    if (sig.split('\u0001').some((key) => real.has(key) || !r.fields.has(key))) n += count;
+  }
+  return n;
+}
+
+function routeGate(route: RouteReport, fields: FieldReport[], gate: GateThresholds, reasons: GateReason[]): void {
+  const t = routeThresholds(gate, route.route);
+  const fail = (reason: GateReason) => {
+    reasons.push(reason);
+    route.reasons.push(reason.message);
+    route.verdict = 'fail';
+  };
+  const real = fields.filter((f) => f.classification === 'real').sort((a, b) => b.count - a.count);
+  const new5xx = real.find((f) => f.kind === 'new-5xx');
+  if (new5xx) fail({ rule: 'new-5xx', route: route.route, value: new5xx.count, threshold: 0, message: `${route.route}: new 5xx on ${new5xx.count} of ${route.compared} requests` });
+  if (route.diffRate > t.maxDiffRate) {
+    const top = real.filter((f) => f.kind !== 'new-5xx').slice(0, 5).map((f) => `${f.path} ${f.kind} ×${f.count}`);
+    const what = top.length > 0 ? `: ${top.join(', ')}` : '';
+    fail({ rule: 'max-diff-rate', route: route.route, value: route.diffRate, threshold: t.maxDiffRate, message: `${route.route}: ${route.diffs} of ${route.compared} requests differ (${pct(route.diffRate)} > ${pct(t.maxDiffRate)})${what}` });
+  }
+  if (route.errorRate > t.maxErrorRate) {
+    const kinds = Object.entries(route.errorKinds).map(([k, v]) => `${k} ×${v}`).join(', ');
+    fail({ rule: 'max-error-rate', route: route.route, value: route.errorRate, threshold: t.maxErrorRate, message: `${route.route}: ${route.errors} of ${route.requests} requests failed (${pct(route.errorRate)} > ${pct(t.maxErrorRate)}): ${kinds}` });
+  }
+  const l = route.latency;
+  if (latencyFails(l, t.maxP99Regression, gate)) {
+    fail({
+      rule: 'max-p99-regression', route: route.route, value: l.p99Regression!, threshold: t.maxP99Regression,
+      message: `${route.route}: p99 ${ms(l.target.p99Us)} vs ${ms(l.reference.p99Us)} (+${pct(l.p99Regression!)} > ${pct(t.maxP99Regression)}, n=${l.target.count}/${l.reference.count}, p=${Math.min(l.significance.pShift, l.significance.pTail).toExponential(1)})`,
+    });
+  }
+}
+
+function overallGate(t: Totals, gate: GateThresholds, reasons: GateReason[]): void {
+  if (t.diffRate > gate.maxDiffRate) reasons.push({ rule: 'max-diff-rate', value: t.diffRate, threshold: gate.maxDiffRate, message: `overall: ${t.diffs} of ${t.compared} requests differ (${pct(t.diffRate)} > ${pct(gate.maxDiffRate)})` });
+  if (t.errorRate > gate.maxErrorRate) reasons.push({ rule: 'max-error-rate', value: t.errorRate, threshold: gate.maxErrorRate, message: `overall: ${t.errors} of ${t.requests} requests failed (${pct(t.errorRate)} > ${pct(gate.maxErrorRate)})` });
+  const l = t.latency;
+  if (latencyFails(l, gate.maxP99Regression, gate)) {
+    reasons.push({ rule: 'max-p99-regression', value: l.p99Regression!, threshold: gate.maxP99Regression, message: `overall: p99 ${ms(l.target.p99Us)} vs ${ms(l.reference.p99Us)} (+${pct(l.p99Regression!)} > ${pct(gate.maxP99Regression)})` });
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * The release gate's thresholds. Defaults are strict: any real difference
+ * (status change, shape difference, removed header, ...) or error fails;
+ * new 5xx always fail; latency fails when a route's p99 regresses by more
+ * than `maxP99Regression` and by at least `minLatencyDeltaUs`, and the
+ * slowdown is statistically significant with enough samples.
+ */
+const routeLimits = z.object({
+  maxDiffRate: z.number().min(0).max(1).optional(),
+  maxErrorRate: z.number().min(0).max(1).optional(),
+  maxP99Regression: z.number().min(0).optional(),
+});
+
+export const gateThresholdsSchema = z.object({
+  /** Highest share of compared requests with a real difference (overall and each route). Default 0. */
+  maxDiffRate: z.number().min(0).max(1).default(0),
+  /** Highest share of requests without an answer (overall and each route). Default 0. */
+  maxErrorRate: z.number().min(0).max(1).default(0),
+  /** Highest p99 slowdown, as a fraction (0.25 = 25 % slower), overall and each route. Default 0.25. */
+  maxP99Regression: z.number().min(0).default(0.25),
+  /** A p99 slowdown smaller than this many µs never fails (loopback jitter). Default 1000. */
+  minLatencyDeltaUs: z.number().min(0).default(1000),
+  /** Fewer latency samples than this on either side never fails (default 30). */
+  minLatencySamples: z.number().int().min(2).default(30),
+  /** Significance level of the latency tests. Default 0.01. */
+  latencyAlpha: z.number().gt(0).lt(1).default(0.01),
+  /** Per-route overrides, keyed by route template (e.g. "GET /users/:id"). */
+  routes: z.record(z.string(), routeLimits).default({}),
+});
+
+export type GateThresholds = z.output<typeof gateThresholdsSchema>;
+export type GateThresholdsInput = z.input<typeof gateThresholdsSchema>;
+
+/** The strict defaults. */
+export const DEFAULT_GATE: GateThresholds = gateThresholdsSchema.parse({});
+
+/** One reason the gate failed. */
+export interface GateReason {
+  rule: 'new-5xx' | 'max-diff-rate' | 'max-error-rate' | 'max-p99-regression';
+  /** Route template, absent for the overall figure. */
+  route?: string;
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+/** Thresholds for one route: its overrides over the overall ones. */
+export function routeThresholds(g: GateThresholds, route: string): { maxDiffRate: number; maxErrorRate: number; maxP99Regression: number } {
+  const o = g.routes[route] ?? {};
+  return {
+    maxDiffRate: o.maxDiffRate ?? g.maxDiffRate,
+    maxErrorRate: o.maxErrorRate ?? g.maxErrorRate,
+    maxP99Regression: o.maxP99Regression ?? g.maxP99Regression,
+  };
+}

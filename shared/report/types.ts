@@ -1,0 +1,105 @@
+import type { DiffKind, DiffMode, Example, Significance } from '../diff/index.js';
+import type { GateReason, GateThresholds } from './gate.js';
+
+/**
+ * The report of a run: the stable JSON shape documented in
+ * docs/report-format.md (`version` changes if a field changes meaning or
+ * goes away; new fields may be added). Latencies are in µs; rates are 0..1.
+ */
+export interface Report {
+  version: 1;
+  run: string;
+  session?: string;
+  target: string;
+  reference: string;
+  mode: DiffMode;
+  startedAt?: number;
+  endedAt?: number;
+  verdict: 'pass' | 'fail';
+  totals: Totals;
+  gate: { thresholds: GateThresholds; reasons: GateReason[] };
+  /** Worst first: failing routes, then by diff rate, error rate, requests. */
+  routes: RouteReport[];
+  /** Real differences first, then expected, then noise; by count. */
+  fields: FieldReport[];
+  /** Latency distributions per route (percentile curves), same order as routes. */
+  latency: LatencyReport[];
+  /** How late requests that could not start on time were (open-model profiles). */
+  lateness: { count: number; p50Us: number; p99Us: number; maxUs: number };
+}
+
+export interface Totals {
+  /** Requests fired (answered, failed or skipped). */
+  requests: number;
+  /** Requests with both answers compared. */
+  compared: number;
+  /** Requests without an answer from the target. */
+  errors: number;
+  errorRate: number;
+  /** Requests that started later than scheduled. */
+  late: number;
+  /** Compared requests with at least one real difference. */
+  diffs: number;
+  diffRate: number;
+  /** Compared requests that had baseline answers to measure noise with. */
+  noiseSampled: number;
+  /** Requests not compared, by reason (`reference-error`) or compared without bodies (`body-truncated`). */
+  skipped: Record<string, number>;
+  latency: { target: Percentiles; reference: Percentiles; p99Regression: number | null; significance: Significance };
+}
+
+export interface Percentiles {
+  count: number;
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+  maxUs: number;
+  meanUs: number;
+}
+
+export interface RouteReport {
+  route: string;
+  verdict: 'pass' | 'fail';
+  requests: number;
+  compared: number;
+  errors: number;
+  errorRate: number;
+  /** Errors by kind (refused, reset, timeout, other). */
+  errorKinds: Record<string, number>;
+  diffs: number;
+  diffRate: number;
+  late: number;
+  /** Status codes seen ('error' for no answer). */
+  status: { target: Record<string, number>; reference: Record<string, number> };
+  latency: { target: Percentiles; reference: Percentiles; p99Regression: number | null; significance: Significance };
+  reasons: string[];
+  examples: Example[];
+}
+
+export interface FieldReport {
+  route: string;
+  /** Field path with array positions as [*]: `$.items[*].price`, `status`, `headers.x-foo`. */
+  path: string;
+  kind: DiffKind;
+  /** real: counts toward the gate; expected: declared by a rule; noise: explained by noise. */
+  classification: 'real' | 'expected' | 'noise';
+  /** Compared requests where target and reference differed here. */
+  count: number;
+  rate: number;
+  /** Requests where baseline answers differed here among themselves. */
+  noiseCount: number;
+  noiseRate: number;
+  examples: Example[];
+}
+
+export interface LatencyReport {
+  route: string;
+  target: Distribution;
+  reference: Distribution;
+}
+
+/** [percentile, µs] points of a latency distribution. */
+export interface Distribution {
+  count: number;
+  points: [number, number][];
+}
