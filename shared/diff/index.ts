@@ -6,7 +6,7 @@
  */
 export type { DiffMode, Answer, ExchangeInput, ExchangeResult, FieldDifference, DiffKind } from './types.js';
 export { DIFF_KINDS } from './types.js';
-export { diffRulesSchema, DEFAULT_DIFF_RULES, defaultIgnoredHeaders, type DiffRules } from './rules.js';
+export { diffRulesSchema, diffRulesFrom, DEFAULT_DIFF_RULES, defaultIgnoredHeaders, type DiffRules } from './rules.js';
 export { routeTemplate } from './route.js';
 export { compareExchange } from './compare.js';
 export { RunStats, type RunStatsJson } from './stats.js';

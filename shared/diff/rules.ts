@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rulesSection, type RulesDocument } from '../config/rules.js';
 import { coversPath, matchesPath, parsePathPattern, type PathPattern, type PathSegment } from './json-path.js';
 
 /**
@@ -180,4 +181,9 @@ function compileForRoute(rules: DiffRules, route: string): RouteRules {
     },
     unordered: (path) => unordered.some((p) => matchesPath(p, path)),
   };
+}
+
+/** The rules file's `diff` section, validated (errors name `rules.diff.<path>`). */
+export function diffRulesFrom(doc: RulesDocument, file?: string): DiffRules {
+  return rulesSection(doc, 'diff', diffRulesSchema, file);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rulesSection, type RulesDocument } from '../config/rules.js';
 
 /**
  * The release gate's thresholds. Defaults are strict: any real difference
@@ -54,4 +55,18 @@ export function routeThresholds(g: GateThresholds, route: string): { maxDiffRate
     maxErrorRate: o.maxErrorRate ?? g.maxErrorRate,
     maxP99Regression: o.maxP99Regression ?? g.maxP99Regression,
   };
+}
+
+/**
+ * The thresholds a run is gated with: the three settings (flag > env >
+ * config file) plus the rules file's optional `gate` section, which may set
+ * the finer knobs and per-route overrides. Throws PARITY_ERR_CONFIG_INVALID
+ * naming `rules.gate.<key>` when the section is wrong.
+ */
+export function gateThresholdsFrom(
+  settings: { maxDiffRate: number; maxErrorRate: number; maxP99Regression: number },
+  rules: RulesDocument = {},
+): GateThresholds {
+  const section = rulesSection(rules, 'gate', gateThresholdsSchema.partial().optional()) ?? {};
+  return gateThresholdsSchema.parse({ ...section, maxDiffRate: settings.maxDiffRate, maxErrorRate: settings.maxErrorRate, maxP99Regression: settings.maxP99Regression });
 }

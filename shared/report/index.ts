@@ -5,7 +5,7 @@
  * "fail" to exit code 1 (PARITY_ERR_GATE_FAILED).
  */
 export { buildReport, type ReportMeta } from './build.js';
-export { gateThresholdsSchema, DEFAULT_GATE, routeThresholds, type GateThresholds, type GateThresholdsInput, type GateReason } from './gate.js';
+export { gateThresholdsSchema, gateThresholdsFrom, DEFAULT_GATE, routeThresholds, type GateThresholds, type GateThresholdsInput, type GateReason } from './gate.js';
 export { classifyField } from './noise-rule.js';
 export type { Report, Totals, RouteReport, FieldReport, LatencyReport, Distribution, Percentiles } from './types.js';
 export { renderText } from './text.js';
