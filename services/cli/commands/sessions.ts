@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { recentRecords } from '../../../shared/session/recent.js';
 import { deleteSession, listSessions, sessionInfo, type SessionInfo } from '../../../shared/session/store.js';
 import { printJson, withContext } from '../context.js';
+import { registerSessionsIo } from './sessions-io.js';
 
 const iso = (us?: number) => (us === undefined ? '-' : new Date(Math.floor(us / 1000)).toISOString());
 
@@ -58,5 +59,6 @@ export function registerSessions(program: Command): Command {
       });
     });
 
+  registerSessionsIo(sessions);
   return sessions;
 }

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RecordAnonymiser } from '../anonymise/index.js';
+import type { CaptureRecord } from '../record/schema.js';
+import { keys } from '../redis/keys.js';
+import { appendRecords, assertSessionName, markSessionUpstream } from '../session/store.js';
+import { readGor, type GorStats } from './gor-read.js';
+import { readHar } from './har-read.js';
+import { importMalformedError, MalformedInput } from './malformed.js';
+import { readNdjson } from './ndjson.js';
+import { openImportSource } from './source.js';
+
+/**
+ * `parity sessions import`: streams a file through its format's parser,
+ * the anonymiser and batched appends into a session. Memory holds one
+ * batch; a malformed input stops the import with its position and the
+ * number of records already imported (everything before it).
+ */
+
+export const IMPORT_FORMATS = ['ndjson', 'har', 'gor'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportProgress {
+  bytesRead: number;
+  totalBytes: number;
+  records: number;
+}
+
+export interface ImportOptions {
+  file: string;
+  format: ImportFormat;
+  session: string;
+  redis: Redis;
+  /** Applied to every record before it is stored; null only for Parity's own NDJSON exports (--no-anonymise). */
+  anonymise: RecordAnonymiser | null;
+  maxBodyBytes: number;
+  streamMaxLen: number;
+  bodyTtlSeconds: number;
+  /** Records per append batch; default 500. */
+  batchRecords?: number;
+  /** Body bytes per append batch; default 8 MiB. */
+  batchBytes?: number;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportSummary {
+  session: string;
+  file: string;
+  format: ImportFormat;
+  records: number;
+  /** Records the session held before this import. */
+  previousRecords: number;
+  bytesRead: number;
+  compressed: boolean;
+  anonymised: boolean;
+  durationMs: number;
+  /** GoReplay files only. */
+  gor?: GorStats;
+  warnings: string[];
+}
+
+/** Ids for imported records: time-ordered like captured ones, unique within the import. */
+export function importIds(): (tsUs: number) => string {
+  const nonce = randomBytes(3).toString('hex');
+  let n = 0;
+  return (ts) => `${Math.floor(ts).toString(36).padStart(11, '0')}-i${nonce}${(n++).toString(36)}`;
+}
+
+function bodyBytes(r: CaptureRecord): number {
+  return r.req.body.bytes.length + (r.res?.body.bytes.length ?? 0);
+}
+
+export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
+  assertSessionName(opts.session);
+  const started = Date.now();
+  const source = await openImportSource(opts.file);
+  const newId = importIds();
+  const gor: GorStats = { messages: 0, requestOnly: 0, orphanResponses: 0, replayedResponses: 0 };
+  const parsers: Record<ImportFormat, () => AsyncIterable<CaptureRecord>> = {
+    ndjson: () => readNdjson(source.chunks),
+    har: () => readHar(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId }),
+    gor: () => readGor(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId }, gor),
+  };
+  const previousRecords = await opts.redis.xlen(keys.sessionStream(opts.session));
+  const append = { maxLen: opts.streamMaxLen, bodyTtlSeconds: opts.bodyTtlSeconds };
+  const maxRecords = opts.batchRecords ?? 500;
+  const maxBytes = opts.batchBytes ?? 8 * 1024 * 1024;
+  let batch: CaptureRecord[] = [];
+  let batchBytes = 0;
+  let imported = 0;
+  let upstream: string | undefined;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    imported += await appendRecords(opts.redis, batch, append);
+    batch = [];
+    batchBytes = 0;
+    opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: source.totalBytes, records: imported });
+  };
+
+  try {
+    for await (const parsed of parsers[opts.format]()) {
+      parsed.session = opts.session;
+      if (upstream === undefined && parsed.host && opts.format !== 'ndjson') upstream = `${parsed.scheme}://${parsed.host}`;
+      const record = opts.anonymise ? opts.anonymise(parsed) : parsed;
+      batch.push(record);
+      batchBytes += bodyBytes(record);
+      if (batch.length >= maxRecords || batchBytes >= maxBytes) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (err instanceof MalformedInput) {
+      // Everything parsed before the problem is kept, and the error says so.
+      await flush();
+      throw importMalformedError(opts.file, err, imported, opts.session);
+    }
+    throw err;
+  }
+
+  // The replay safety check refuses a target equal to the session's upstream.
+  if (upstream && imported > 0 && !(await opts.redis.hexists(keys.sessionMeta(opts.session), 'upstream'))) {
+    await markSessionUpstream(opts.redis, opts.session, upstream);
+  }
+  const warnings: string[] = [];
+  if (previousRecords + imported > opts.streamMaxLen) {
+    warnings.push(`the session now holds more than PARITY_STREAM_MAXLEN (${opts.streamMaxLen}) records: the oldest are trimmed`);
+  }
+  if (gor.orphanResponses > 0) warnings.push(`${gor.orphanResponses} responses had no request in the file and were skipped`);
+  const summary: ImportSummary = {
+    session: opts.session,
+    file: opts.file,
+    format: opts.format,
+    records: imported,
+    previousRecords,
+    bytesRead: source.bytesRead,
+    compressed: source.compressed,
+    anonymised: opts.anonymise !== null,
+    durationMs: Date.now() - started,
+    warnings,
+  };
+  if (opts.format === 'gor') summary.gor = gor;
+  return summary;
+}
