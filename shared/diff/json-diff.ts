@@ -214,7 +214,11 @@ function unorderedArrayDiff(a: unknown[], b: unknown[], path: PathSegment[], c: 
   for (let k = n; k < leftB.length; k++) elementOnlyIn('added', b[leftB[k]!], leftB[k]!, path, c);
 }
 
-/** Compares structure only: keys, JSON types, null vs value; arrays by the merged shape of their elements. */
+/**
+ * Compares structure only: keys, JSON types, null vs value; arrays by the
+ * merged shape of their elements, where a key counts as missing (or added)
+ * only when every element on one side has it and none on the other does.
+ */
 export function shapeDiff(a: unknown, b: unknown, path: PathSegment[], c: DiffCollector): void {
   if (a === b) return;
   const ta = typeBit(a);
@@ -235,20 +239,29 @@ export function shapeDiff(a: unknown, b: unknown, path: PathSegment[], c: DiffCo
   }
 }
 
-/** The union of the shapes of many values: types seen, keys seen (with their shapes), element shapes. */
+/**
+ * The union of the shapes of many values: types seen, keys seen (with their
+ * shapes and how many objects had them), element shapes.
+ */
 interface Shape {
   types: number;
+  /** Values merged into this shape. */
+  seen: number;
+  /** Of them, objects. */
+  objects: number;
   keys: Map<string, Shape> | null;
   items: Shape | null;
 }
 
-const newShape = (): Shape => ({ types: 0, keys: null, items: null });
+const newShape = (): Shape => ({ types: 0, seen: 0, objects: 0, keys: null, items: null });
 
 function addToShape(s: Shape, v: unknown): void {
   const t = typeBit(v);
   s.types |= t;
+  s.seen++;
   if (t === OBJ) {
     const o = v as Record<string, unknown>;
+    s.objects++;
     s.keys ??= new Map();
     for (const k in o) {
       let child = s.keys.get(k);
@@ -271,16 +284,17 @@ function compareShapes(a: Shape, b: Shape, path: PathSegment[], c: DiffCollector
   const nnB = b.types & ~NULL;
   if (nnA !== 0 && nnB !== 0 && nnA !== nnB) c.json(path, 'type', typeNames(a.types), typeNames(b.types), true);
   else if ((nnA === 0) !== (nnB === 0)) c.json(path, 'null', typeNames(a.types), typeNames(b.types), true);
+  // A key only some elements have is optional: its absence on the other side may just be data.
   if (a.keys && b.keys) {
     for (const [k, sa] of a.keys) {
       path.push(k);
       const sb = b.keys.get(k);
       if (sb) compareShapes(sa, sb, path, c);
-      else c.json(path, 'missing', typeNames(sa.types), undefined, true);
+      else if (sa.seen === a.objects) c.json(path, 'missing', typeNames(sa.types), undefined, true);
       path.pop();
     }
     for (const [k, sb] of b.keys) {
-      if (a.keys.has(k)) continue;
+      if (a.keys.has(k) || sb.seen !== b.objects) continue;
       path.push(k);
       c.json(path, 'added', undefined, typeNames(sb.types), true);
       path.pop();

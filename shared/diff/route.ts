@@ -11,7 +11,7 @@ const HEX = /^(?=.*\d)[0-9a-f]{8,}$/i;
 const TOKEN = /^(?=(?:.*\d){2})(?=.*[A-Za-z])[A-Za-z0-9_.~-]{16,}$/;
 const SHORT_ID = /^[A-Za-z]{1,6}[_-](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{6,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/;
-const EMAIL = /^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/;
+const EMAIL = /^[^@\s]+@[^@/\s]+\.[^@/\s]+$/;
 
 function decode(segment: string): string {
   try {

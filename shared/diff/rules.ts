@@ -29,7 +29,8 @@ const pathText = z.string().superRefine((p, ctx) => {
   }
 });
 const routeText = z.string().min(1).describe('route template, e.g. "GET /users/:id"; * matches anything');
-const scoped = z.union([pathText.transform((path) => ({ path, route: undefined as string | undefined })), z.object({ path: pathText, route: routeText.optional() })]);
+/** A path, or { path, route } to scope it to one route template. */
+const scoped = z.preprocess((v) => (typeof v === 'string' ? { path: v } : v), z.object({ path: pathText, route: routeText.optional() }));
 
 export const diffRulesSchema = z
   .object({

@@ -78,7 +78,8 @@ export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresho
   const overall: Totals = { ...totals, errorRate: rate(totals.errors, totals.requests), diffRate: rate(totals.diffs, totals.compared), latency: latencyFigures(allTarget, allReference, gate) };
   overallGate(overall, gate, reasons);
 
-  routes.sort((a, b) => Number(b.verdict === 'fail') - Number(a.verdict === 'fail') || b.diffRate - a.diffRate || b.errorRate - a.errorRate || b.requests - a.requests || (a.route < b.route ? -1 : 1));
+  const badness = (r: RouteReport) => Math.max(r.diffRate, r.errorRate);
+  routes.sort((a, b) => Number(b.verdict === 'fail') - Number(a.verdict === 'fail') || badness(b) - badness(a) || b.requests - a.requests || (a.route < b.route ? -1 : 1));
   const order = { real: 0, expected: 1, noise: 2 };
   fields.sort((a, b) => order[a.classification] - order[b.classification] || b.count - a.count || b.noiseCount - a.noiseCount || (a.route + a.path + a.kind < b.route + b.path + b.kind ? -1 : 1));
   const report: Report = {

@@ -18,7 +18,7 @@ export interface Report {
   verdict: 'pass' | 'fail';
   totals: Totals;
   gate: { thresholds: GateThresholds; reasons: GateReason[] };
-  /** Worst first: failing routes, then by diff rate, error rate, requests. */
+  /** Worst first: failing routes, then by the larger of diff and error rate, then by requests. */
   routes: RouteReport[];
   /** Real differences first, then expected, then noise; by count. */
   fields: FieldReport[];
