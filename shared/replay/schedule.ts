@@ -143,8 +143,11 @@ function soak(times: RecordTimes, rate: number | undefined, durationUs: number):
   const t0 = n > 0 ? times.at(0) : 0;
   const { periodUs, speed } = soakLoop(times, rate);
   const offsetUs = (i: number) => (Math.floor(i / n) * periodUs + times.at(i % n) - t0) / speed;
-  let count = 0;
-  if (n > 0) {
+  let count: number | undefined;
+  // computed on first use: workers evaluate offsets for their chunk only and
+  // hold the capture times of that chunk's records, not the whole selection
+  const countArrivals = () => {
+    if (n === 0) return 0;
     // smallest i whose offset reaches the duration (offsets are non-decreasing)
     let lo = 0;
     let hi = (Math.ceil((durationUs * speed) / periodUs) + 1) * n;
@@ -153,9 +156,15 @@ function soak(times: RecordTimes, rate: number | undefined, durationUs: number):
       if (offsetUs(mid) < durationUs) lo = mid + 1;
       else hi = mid;
     }
-    count = lo;
-  }
-  return { count, offsetUs, recordIndex: (i) => i % n };
+    return lo;
+  };
+  return {
+    get count() {
+      return (count ??= countArrivals());
+    },
+    offsetUs,
+    recordIndex: (i) => i % n,
+  };
 }
 
 /**

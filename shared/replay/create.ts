@@ -1,0 +1,163 @@
+import { connect } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { DiffRules } from '../diff/rules.js';
+import type { DiffMode } from '../diff/types.js';
+import { parityError, redactUrl } from '../errors.js';
+import type { GateThresholds } from '../report/gate.js';
+import { nowUs } from '../record/convert.js';
+import { sessionInfo } from '../session/store.js';
+import { planClosedChunks, planOpenChunks, type ChunkSpec } from './chunk.js';
+import type { ReplayProfile } from './profile.js';
+import { chunkJobId, newRunId, type ChunkJobData, type ReplayRunDef } from './run.js';
+import { arrivalSchedule, recordTimes } from './schedule.js';
+import { resolveSelection, type SelectionSpec } from './selection.js';
+import { saveRun } from './store.js';
+import type { RequestTransform } from './transform.js';
+
+/** What `parity replay` asks for. */
+export interface RunRequest {
+  session: string;
+  target: string;
+  baseline?: string;
+  allowProductionTarget?: boolean;
+  profile: ReplayProfile;
+  selection: SelectionSpec;
+  transform: RequestTransform;
+  mode: DiffMode;
+  rules: DiffRules;
+  gate: GateThresholds;
+  timeoutMs: number;
+  connections: number;
+  lateAfterMs: number;
+  maxBodyBytes: number;
+  resultBodyBytes: number;
+  resultsMaxLen: number;
+  lanes: number;
+  windowMs: number;
+  retentionSeconds: number;
+  /** ms from creation to the shared start, so workers can take the first chunks in time. Default 2000. */
+  startDelayMs?: number;
+  /** ms before its window that a chunk becomes available to workers. Default 3000. */
+  leadMs?: number;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Same scheme, host and port (loopback names count as one host). */
+export function sameOrigin(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const host = (u: URL) => (LOOPBACK.has(u.hostname) ? 'loopback' : u.hostname.toLowerCase());
+    const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+    return x.protocol === y.protocol && host(x) === host(y) && port(x) === port(y);
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves when a TCP connection to the URL's host opens; PARITY_ERR_TARGET_UNREACHABLE otherwise. */
+export function checkReachable(url: string, what: string, timeoutMs = 3000): Promise<void> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(parityError('PARITY_ERR_TARGET_UNREACHABLE', `cannot connect to the ${what} ${redactUrl(url)}: ${why}`));
+    };
+    socket.setTimeout(timeoutMs, () => fail(`no connection within ${timeoutMs} ms`));
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+  });
+}
+
+/**
+ * Creates a run: checks safety and reachability, resolves the selection,
+ * plans the chunks, stores the run and queues one BullMQ job per chunk,
+ * each delayed until shortly before its window.
+ */
+export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: RunRequest): Promise<ReplayRunDef> {
+  const info = await sessionInfo(redis, req.session);
+  if (info.upstream && !req.allowProductionTarget) {
+    for (const [what, url] of [['target', req.target], ['baseline', req.baseline]] as const) {
+      if (url && sameOrigin(url, info.upstream)) {
+        throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the ${what} ${redactUrl(url)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from`);
+      }
+    }
+  }
+  await checkReachable(req.target, 'target');
+  if (req.baseline) await checkReachable(req.baseline, 'baseline');
+
+  const selection = await resolveSelection(redis, req.session, req.selection);
+  if (selection.ids.length === 0) {
+    throw parityError('PARITY_ERR_USAGE', `no record of session "${req.session}" matches the selection (${selection.scanned} records looked at)`, {
+      hint: 'Loosen --from/--to, --methods, --filter or --exclude; `parity sessions show S` lists recent records.',
+    });
+  }
+  const windowUs = req.windowMs * 1000;
+  let chunks: ChunkSpec[];
+  let arrivals = 0;
+  let durationUs: number;
+  if (req.profile.kind === 'constant-concurrency') {
+    durationUs = req.profile.durationMs * 1000;
+    chunks = planClosedChunks(req.profile.vus, durationUs, { windowUs, lanes: req.lanes });
+  } else {
+    const schedule = arrivalSchedule(req.profile, recordTimes(selection.ts));
+    arrivals = schedule.count;
+    durationUs = arrivals > 0 ? schedule.offsetUs(arrivals - 1) : 0;
+    chunks = planOpenChunks(schedule, { windowUs, lanes: req.lanes, maxPerChunk: 2000 });
+  }
+  if (chunks.length === 0) throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans no request for this selection`, { hint: 'Raise --rate or --duration.' });
+
+  const createdAt = Date.now();
+  const def: ReplayRunDef = {
+    v: 1,
+    id: newRunId(createdAt),
+    session: req.session,
+    createdAt,
+    startAtUs: nowUs() + (req.startDelayMs ?? 2000) * 1000,
+    target: req.target,
+    profile: req.profile,
+    selection: { ...req.selection, count: selection.ids.length, firstTs: selection.ts[0]!, lastTs: selection.ts[selection.ts.length - 1]! },
+    transform: req.transform,
+    mode: req.mode,
+    rules: req.rules,
+    gate: req.gate,
+    timeoutMs: req.timeoutMs,
+    connections: req.connections,
+    lateAfterUs: req.lateAfterMs * 1000,
+    maxBodyBytes: req.maxBodyBytes,
+    resultBodyBytes: req.resultBodyBytes,
+    resultsMaxLen: req.resultsMaxLen,
+    lanes: req.lanes,
+    windowMs: req.windowMs,
+    chunks: chunks.length,
+    arrivals,
+    durationUs,
+  };
+  if (req.baseline) def.baseline = req.baseline;
+  await saveRun(redis, def, selection.ids, req.retentionSeconds);
+
+  const leadUs = (req.leadMs ?? 3000) * 1000;
+  const now = nowUs();
+  const jobs = chunks.map((spec) => ({
+    name: 'chunk',
+    data: { run: def.id, spec },
+    opts: {
+      jobId: chunkJobId(def.id, spec.index),
+      delay: Math.max(0, Math.floor((def.startAtUs + spec.startUs - leadUs - now) / 1000)),
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { age: req.retentionSeconds },
+    },
+  }));
+  for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
+  return def;
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { Packr } from 'msgpackr';
+import type { Answer } from '../diff/types.js';
+import type { CapturedBody, HeaderPair } from '../record/schema.js';
+
+/**
+ * One replayed request's outcome, as kept in the run's results stream
+ * (`keys.runResults`, field `r`, MessagePack). Entries are written per chunk
+ * attempt; only entries whose (chunk, attempt) matches the attempt recorded
+ * in the run's chunks hash belong to the run's result (see docs/decisions.md).
+ */
+export interface ReplayResult {
+  chunk: number;
+  /** Token of the chunk attempt that produced this entry. */
+  attempt: string;
+  /** Arrival index in the schedule (open model) or sequence number in the chunk (closed). */
+  i: number;
+  recordId: string;
+  method: string;
+  url: string;
+  /** µs since the epoch the request was due to start. */
+  scheduledUs: number;
+  /** µs since the epoch it actually started on a socket. */
+  sentAtUs: number;
+  /** sentAtUs − scheduledUs (≥ 0). */
+  lateUs: number;
+  status?: number;
+  headers?: HeaderPair[];
+  /** The body bounded like capture: a prefix, its full size, and a SHA-256 when cut. */
+  body?: CapturedBody;
+  /** From the actual send: first byte and complete answer, µs. */
+  ttfbUs: number;
+  totalUs: number;
+  /** From the scheduled time to the complete answer, µs (no coordinated omission). */
+  fromScheduledUs: number;
+  error?: NonNullable<Answer['error']> | 'skipped';
+  errorText?: string;
+  /** With --baseline: the first baseline answer's status and time. */
+  baseline?: { status: number; totalUs: number; error?: string };
+  /** Real differences found against the reference (before the noise rule). */
+  differences: number;
+}
+
+export const RESULT_FIELD = 'r';
+
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+
+export function encodeResult(r: ReplayResult): Buffer {
+  return packr.pack(r);
+}
+
+export function decodeResult(buf: Buffer): ReplayResult {
+  const r = packr.unpack(buf) as ReplayResult;
+  if (r.body && !Buffer.isBuffer(r.body.bytes)) r.body.bytes = Buffer.from(r.body.bytes);
+  return r;
+}
+
+/** The first `limit` bytes of an answer body, with size and SHA-256 when cut (as capture keeps bodies). */
+export function boundedBody(body: Buffer, fullSize: number, limit: number, truncatedBefore = false): CapturedBody {
+  const cut = body.length > limit;
+  const out: CapturedBody = { bytes: cut ? Buffer.from(body.subarray(0, limit)) : body, size: fullSize, truncated: cut || truncatedBefore };
+  if (cut && !truncatedBefore) out.sha256 = createHash('sha256').update(body).digest('hex');
+  return out;
+}

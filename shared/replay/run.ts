@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { DiffMode } from '../diff/types.js';
+import type { DiffRules } from '../diff/rules.js';
+import type { GateThresholds } from '../report/gate.js';
+import type { ChunkSpec } from './chunk.js';
+import type { ReplayProfile } from './profile.js';
+import type { SelectionSpec } from './selection.js';
+import type { RequestTransform } from './transform.js';
+
+/**
+ * A replay run: everything a worker needs to execute any of its chunks,
+ * written once when the run is created (meta hash, field `def`) and never
+ * changed after. State lives beside it (see ./store.ts).
+ */
+export interface ReplayRunDef {
+  v: 1;
+  id: string;
+  session: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** The run's shared start time, µs since the epoch: every schedule offset counts from it. */
+  startAtUs: number;
+  target: string;
+  /** Current release: each request also goes here twice (reference and noise). */
+  baseline?: string;
+  profile: ReplayProfile;
+  /** What was selected: the spec, the number of records and the first and last capture times (µs). */
+  selection: SelectionSpec & { count: number; firstTs: number; lastTs: number };
+  transform: RequestTransform;
+  mode: DiffMode;
+  rules: DiffRules;
+  /** Gate thresholds, checked when the report is built. */
+  gate: GateThresholds;
+  /** Per request: ms until the answer must be complete. */
+  timeoutMs: number;
+  /** Most connections one worker opens to the target per chunk slot. */
+  connections: number;
+  /** A request that starts later than this after its scheduled time is counted late (µs). */
+  lateAfterUs: number;
+  /** Bytes of each answer body kept for diffing. */
+  maxBodyBytes: number;
+  /** Bytes of each answer body stored in the results stream. */
+  resultBodyBytes: number;
+  /** Results stream bound (XADD MAXLEN ~). */
+  resultsMaxLen: number;
+  lanes: number;
+  windowMs: number;
+  /** Number of chunks (BullMQ jobs). */
+  chunks: number;
+  /** Open model: planned arrivals; closed model: 0 (unknown in advance). */
+  arrivals: number;
+  /** Planned length of the schedule, µs. */
+  durationUs: number;
+}
+
+/** Lifecycle: queued → running → done | cancelled | failed. */
+export type RunState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export const FINAL_STATES: ReadonlySet<RunState> = new Set(['done', 'cancelled', 'failed']);
+
+/** A run's state as `runs show` prints it. */
+export interface RunStatus {
+  id: string;
+  state: RunState;
+  session: string;
+  target: string;
+  profile: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Why the run failed. */
+  error?: string;
+  chunks: { total: number; done: number; failed: number; cancelled: number };
+  progress: RunProgress;
+}
+
+/** Live counters summed over the chunks' current attempts. */
+export interface RunProgress {
+  /** Requests planned (open model), 0 when unknown (closed model). */
+  planned: number;
+  sent: number;
+  errors: number;
+  late: number;
+}
+
+/** What a chunk's finished attempt leaves in the run's chunks hash. */
+export interface ChunkOutcome {
+  state: 'done' | 'failed' | 'cancelled';
+  /** Attempt token: results stream entries of other attempts are not counted. */
+  attempt: string;
+  worker: string;
+  /** ms since the epoch. */
+  at: number;
+  error?: string;
+}
+
+/** `r-` + base-36 time + random: sortable, short, safe inside a {hash tag}. */
+export function newRunId(nowMs = Date.now()): string {
+  return `r-${nowMs.toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export const RUN_ID = /^r-[0-9a-z]{6,12}-[0-9a-f]{6}$/;
+
+/** BullMQ job id of a chunk (BullMQ forbids `:` in custom ids). */
+export const chunkJobId = (run: string, chunk: number) => `${run}-c${chunk}`;
+
+/** Data of a replay chunk job: the run and the chunk; the rest is in the run's definition. */
+export interface ChunkJobData {
+  run: string;
+  spec: ChunkSpec;
+}

@@ -1,0 +1,170 @@
+import type { Redis } from 'ioredis';
+import { RunStats, type RunStatsJson } from '../diff/stats.js';
+import { parityError } from '../errors.js';
+import { keys } from '../redis/keys.js';
+import { describeProfile } from './profile.js';
+import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunProgress, type RunState, type RunStatus } from './run.js';
+
+/**
+ * Replay runs in Redis. A run's keys share its {hash tag}: the meta hash
+ * (definition and state), the selection list, the chunks hash (outcome of
+ * each chunk's finished attempt), the stats hash (RunStats JSON per chunk:
+ * a retried chunk replaces its entry, so nothing is counted twice), the
+ * live progress hash, the cancel flag and the results stream.
+ */
+
+function runKeys(id: string): string[] {
+  return [keys.runMeta(id), keys.runSelection(id), keys.runChunks(id), keys.runStats(id), keys.runProgress(id), keys.runCancel(id), keys.runCursor(id), keys.runResults(id)];
+}
+
+/** Writes a new run: definition, selection and index entry, all expiring after `ttlSeconds`. */
+export async function saveRun(redis: Redis, def: ReplayRunDef, selectionIds: readonly string[], ttlSeconds: number): Promise<void> {
+  const pipe = redis.multi();
+  pipe.del(keys.runSelection(def.id));
+  for (let i = 0; i < selectionIds.length; i += 1000) pipe.rpush(keys.runSelection(def.id), ...selectionIds.slice(i, i + 1000));
+  pipe.hset(keys.runMeta(def.id), { def: JSON.stringify(def), state: 'queued', createdAt: def.createdAt, chunks: def.chunks });
+  pipe.zadd(keys.runs, def.createdAt, def.id);
+  for (const k of [keys.runMeta(def.id), keys.runSelection(def.id)]) pipe.expire(k, ttlSeconds);
+  await pipe.exec();
+}
+
+function assertRunId(id: string): void {
+  if (!RUN_ID.test(id)) throw parityError('PARITY_ERR_RUN_NOT_FOUND', `"${id.slice(0, 80)}" is not a run id (they look like r-mabc123-1f2e3d)`);
+}
+
+/** The run's definition; PARITY_ERR_RUN_NOT_FOUND when unknown or expired. */
+export async function loadRunDef(redis: Redis, id: string): Promise<ReplayRunDef> {
+  assertRunId(id);
+  const text = await redis.hget(keys.runMeta(id), 'def');
+  if (!text) throw parityError('PARITY_ERR_RUN_NOT_FOUND', `no run "${id}" in Redis (unknown, or expired after its retention)`);
+  return JSON.parse(text) as ReplayRunDef;
+}
+
+const TRANSITION = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return nil end
+for i = 2, #ARGV do
+  if state == ARGV[i] then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    return ARGV[1]
+  end
+end
+return state`;
+
+/** Moves the run to `to` when it is in one of `from`; returns the state it ends in. */
+export async function transition(redis: Redis, id: string, to: RunState, from: readonly RunState[]): Promise<RunState | undefined> {
+  return ((await redis.eval(TRANSITION, 1, keys.runMeta(id), to, ...from)) as RunState | null) ?? undefined;
+}
+
+/** Called by a worker when one of the run's chunks starts. */
+export async function markRunning(redis: Redis, id: string): Promise<void> {
+  await redis.hsetnx(keys.runMeta(id), 'startedAt', Date.now());
+  await transition(redis, id, 'running', ['queued']);
+}
+
+/** Live counters of one chunk's current attempt (replaced, never added). */
+export async function writeProgress(redis: Redis, id: string, chunk: number, p: Omit<RunProgress, 'planned'>): Promise<void> {
+  await redis.hset(keys.runProgress(id), String(chunk), `${p.sent} ${p.errors} ${p.late}`);
+}
+
+/**
+ * Records a chunk's finished attempt and its stats in one transaction; when
+ * every chunk has an outcome, the run ends (done, failed or cancelled).
+ * Returns the run's state afterwards.
+ */
+export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats, ttlSeconds = 7 * 24 * 3600): Promise<RunState | undefined> {
+  const m = redis.multi();
+  if (stats) m.hset(keys.runStats(def.id), String(chunk), JSON.stringify(stats.toJSON()));
+  m.hset(keys.runChunks(def.id), String(chunk), JSON.stringify(outcome));
+  m.hlen(keys.runChunks(def.id));
+  for (const k of [keys.runStats(def.id), keys.runChunks(def.id), keys.runProgress(def.id), keys.runResults(def.id)]) m.expire(k, ttlSeconds);
+  const replies = (await m.exec()) ?? [];
+  const finished = Number(replies[stats ? 2 : 1]?.[1] ?? 0);
+  if (finished < def.chunks) return undefined;
+  return endRun(redis, def.id);
+}
+
+/** Sets the final state from the chunks' outcomes (first caller wins). */
+export async function endRun(redis: Redis, id: string): Promise<RunState | undefined> {
+  const outcomes = Object.values(await redis.hgetall(keys.runChunks(id))).map((t) => JSON.parse(t) as ChunkOutcome);
+  const cancelled = (await redis.exists(keys.runCancel(id))) > 0;
+  const failed = outcomes.find((o) => o.state === 'failed');
+  const to: RunState = cancelled ? 'cancelled' : failed ? 'failed' : 'done';
+  const state = await transition(redis, id, to, ['queued', 'running']);
+  if (state === to) {
+    const m = redis.multi().hsetnx(keys.runMeta(id), 'finishedAt', Date.now());
+    if (failed?.error) m.hsetnx(keys.runMeta(id), 'error', failed.error);
+    await m.exec();
+  }
+  return state;
+}
+
+/** Marks the run cancelled; workers see the flag within a poll interval and stop. */
+export async function cancelRun(redis: Redis, id: string, ttlSeconds = 7 * 24 * 3600): Promise<RunState | undefined> {
+  await loadRunDef(redis, id);
+  await redis.set(keys.runCancel(id), String(Date.now()), 'EX', ttlSeconds);
+  const state = await transition(redis, id, 'cancelled', ['queued', 'running']);
+  if (state === 'cancelled') await redis.hsetnx(keys.runMeta(id), 'finishedAt', Date.now());
+  return state;
+}
+
+export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
+  return (await redis.exists(keys.runCancel(id))) > 0;
+}
+
+/** State, chunk outcomes and live progress of a run. */
+export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
+  const def = await loadRunDef(redis, id);
+  const [meta, chunks, progress] = await Promise.all([redis.hgetall(keys.runMeta(id)), redis.hgetall(keys.runChunks(id)), redis.hgetall(keys.runProgress(id))]);
+  const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0 };
+  for (const t of Object.values(chunks)) counts[(JSON.parse(t) as ChunkOutcome).state]++;
+  const p: RunProgress = { planned: def.arrivals, sent: 0, errors: 0, late: 0 };
+  for (const line of Object.values(progress)) {
+    const [s, e, l] = line.split(' ').map(Number);
+    p.sent += s ?? 0;
+    p.errors += e ?? 0;
+    p.late += l ?? 0;
+  }
+  const status: RunStatus = {
+    id,
+    state: (meta.state ?? 'queued') as RunState,
+    session: def.session,
+    target: def.target,
+    profile: describeProfile(def.profile),
+    createdAt: def.createdAt,
+    chunks: counts,
+    progress: p,
+  };
+  if (meta.startedAt) status.startedAt = Number(meta.startedAt);
+  if (meta.finishedAt) status.finishedAt = Number(meta.finishedAt);
+  if (meta.error) status.error = meta.error;
+  return status;
+}
+
+export const isFinal = (s: RunState) => FINAL_STATES.has(s);
+
+/** The newest runs first; index entries of expired runs are dropped. */
+export async function listRuns(redis: Redis, limit = 50): Promise<RunStatus[]> {
+  const ids = await redis.zrevrange(keys.runs, 0, limit - 1);
+  const out: RunStatus[] = [];
+  for (const id of ids) {
+    if ((await redis.exists(keys.runMeta(id))) === 0) {
+      await redis.zrem(keys.runs, id);
+      continue;
+    }
+    out.push(await runStatus(redis, id));
+  }
+  return out;
+}
+
+/** Merges the stats of every finished chunk (one entry per chunk: retries replaced theirs). */
+export async function mergedStats(redis: Redis, id: string): Promise<RunStats> {
+  const all = new RunStats();
+  for (const text of Object.values(await redis.hgetall(keys.runStats(id)))) all.merge(RunStats.fromJSON(JSON.parse(text) as RunStatsJson));
+  return all;
+}
+
+/** Deletes every key of a run. */
+export async function deleteRun(redis: Redis, id: string): Promise<void> {
+  await redis.multi().unlink(...runKeys(id)).zrem(keys.runs, id).exec();
+}

@@ -1,0 +1,90 @@
+import { parityError } from '../errors.js';
+import type { CaptureRecord, HeaderPair } from '../record/schema.js';
+
+/**
+ * How a captured request is turned into the request sent to the target:
+ * headers set (e.g. a staging token, since captured credentials were
+ * anonymised) or removed, the Host header and a path prefix rewritten.
+ */
+export interface RequestTransform {
+  /** Headers set on every request, replacing captured ones of the same name. */
+  setHeaders: HeaderPair[];
+  /** Header names removed (lower-case). */
+  removeHeaders: string[];
+  /** Host header sent; default: the target's host. */
+  host?: string;
+  /** Path prefix rewrites [from, to], the first matching one applies. */
+  rewritePaths: [from: string, to: string][];
+}
+
+export const emptyTransform = (): RequestTransform => ({ setHeaders: [], removeHeaders: [], rewritePaths: [] });
+
+/** A request ready for undici. */
+export interface OutgoingRequest {
+  method: string;
+  path: string;
+  /** Flat [name, value, ...] list, as undici takes it. */
+  headers: string[];
+  body: Buffer | null;
+}
+
+/** Headers that belong to one connection, or that undici sets itself. */
+const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings']);
+
+/** `K=V` (or `K: V`) → [k, V]; throws PARITY_ERR_USAGE naming the flag. */
+export function parseHeaderFlag(text: string, flag = '--set-header'): HeaderPair {
+  const m = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*[=:]\s?(.*)$/.exec(text);
+  if (!m) throw parityError('PARITY_ERR_USAGE', `${flag} "${text.slice(0, 60)}" is not NAME=VALUE (e.g. ${flag} "authorization=Bearer staging-token")`);
+  return [m[1]!.toLowerCase(), m[2]!];
+}
+
+/** `/v1=/api/v1` → ['/v1', '/api/v1']. */
+export function parseRewriteFlag(text: string): [string, string] {
+  const i = text.indexOf('=');
+  const from = text.slice(0, i);
+  const to = text.slice(i + 1);
+  if (i < 0 || !from.startsWith('/') || !(to === '' || to.startsWith('/'))) {
+    throw parityError('PARITY_ERR_USAGE', `--rewrite-path "${text}" is not /FROM=/TO (e.g. /v1=/api/v1)`);
+  }
+  return [from, to];
+}
+
+/** The path sent: prefix rewritten, then put under the target URL's own path. */
+export function targetPath(url: string, target: URL, rewrites: RequestTransform['rewritePaths']): string {
+  let path = url === '*' ? '/' : url;
+  for (const [from, to] of rewrites) {
+    if (path === from || path.startsWith(from.endsWith('/') ? from : `${from}/`) || path.startsWith(`${from}?`)) {
+      path = to + path.slice(from.length);
+      if (!path.startsWith('/')) path = `/${path}`;
+      break;
+    }
+  }
+  const base = target.pathname.replace(/\/+$/, '');
+  return base ? base + path : path;
+}
+
+/**
+ * The request to send for a record. A body that was decoded from gzip/br at
+ * capture is sent decoded, without its Content-Encoding.
+ */
+export function outgoingRequest(record: CaptureRecord, target: URL, t: RequestTransform): OutgoingRequest {
+  const removed = new Set(t.removeHeaders);
+  for (const [k] of t.setHeaders) removed.add(k);
+  const decoded = record.req.body.decodedFrom !== undefined;
+  const headers: string[] = [];
+  const connectionTokens = new Set<string>();
+  for (const [k, v] of record.req.headers) if (k === 'connection') for (const tok of v.split(',')) connectionTokens.add(tok.trim().toLowerCase());
+  for (const [k, v] of record.req.headers) {
+    if (DROPPED.has(k) || removed.has(k) || connectionTokens.has(k)) continue;
+    if (decoded && k === 'content-encoding') continue;
+    headers.push(k, v);
+  }
+  for (const [k, v] of t.setHeaders) headers.push(k, v);
+  headers.push('host', t.host ?? target.host);
+  const bytes = record.req.body.bytes;
+  // an empty POST/PUT/PATCH still says Content-Length: 0, as clients do
+  const body = bytes.length > 0 || BODY_METHODS.has(record.method) ? bytes : null;
+  return { method: record.method, path: targetPath(record.url, target, t.rewritePaths), headers, body };
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
