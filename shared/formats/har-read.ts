@@ -159,9 +159,14 @@ export function recordFromHarEntry(e: HarEntry, opts: HarReadOptions): CaptureRe
     else {
       // Browsers save the decoded body; its size on the wire is bodySize (when known).
       const wireSize = e.response.bodySize !== undefined && e.response.bodySize >= 0 ? e.response.bodySize : (c?.size ?? bytes.length);
-      body = capturedBody({ bytes, size: wireSize }, opts.maxBodyBytes);
-      const coding = contentCoding(headers.find(([k]) => k === 'content-encoding')?.[1]);
-      if (coding && bytes.length > 0) body.decodedFrom = coding;
+      const coding = bytes.length > 0 ? contentCoding(headers.find(([k]) => k === 'content-encoding')?.[1]) : undefined;
+      body = capturedBody({ bytes, size: coding ? bytes.length : wireSize }, opts.maxBodyBytes);
+      if (coding) {
+        // The wire bytes are not in the HAR: their size is known, their hash is not.
+        body.decodedFrom = coding;
+        body.size = wireSize;
+        delete body.sha256;
+      }
       if (c?.text === undefined && (c?.size ?? 0) > 0) {
         body.omitted = 'not-captured';
         body.truncated = true;

@@ -72,7 +72,8 @@ function bodyMeta(b: CapturedBody, base64: boolean): HarBodyMeta {
 /** One HAR entry for a record. */
 export function harEntry(r: CaptureRecord): ParityHarEntry {
   const host = r.host ?? 'localhost';
-  const path = r.url.startsWith('/') ? r.url : '/';
+  // A fragment would be cut by HAR readers; such urls ride in _parity.url.
+  const path = r.url.startsWith('/') && !r.url.includes('#') ? r.url : '/';
   const reqText = isUtf8(r.req.body.bytes);
   const ext: HarParityExtension = {
     v: 1,

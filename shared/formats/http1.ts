@@ -39,7 +39,7 @@ export class HttpSyntaxError extends Error {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/;
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^ \r\n]+) HTTP\/(\d\.\d)$/;
 const STATUS_LINE = /^HTTP\/(\d\.\d) (\d{3})(?: .*)?$/;
 
 function headerEnd(buf: Buffer): { end: number; bodyStart: number } {
@@ -65,7 +65,9 @@ function parseHeaderLines(lines: string[], offsetOfLine: (i: number) => number):
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     if (!TOKEN.test(name)) throw new HttpSyntaxError(`header line ${JSON.stringify(line.slice(0, 60))} has no "name: value" form`, offsetOfLine(i));
-    headers.push([name.toLowerCase(), line.slice(colon + 1).trim()]);
+    // Header values are bytes; UTF-8 is by far the most common meaning of non-ASCII ones.
+    const value = line.slice(colon + 1).trim();
+    headers.push([name.toLowerCase(), /[^\x20-\x7e\t]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);
   }
   return headers;
 }
@@ -81,8 +83,6 @@ function splitHead(buf: Buffer): { start: string; headers: HeaderPair[]; rest: B
     pos += l.length + 1;
   }
   const headers = parseHeaderLines(lines.slice(1), (i) => starts[i + 1] ?? 0);
-  // Header values are bytes; UTF-8 is by far the most common meaning of non-ASCII ones.
-  for (const h of headers) if (/[^\x20-\x7e\t]/.test(h[1])) h[1] = Buffer.from(h[1], 'latin1').toString('utf8');
   return { start: lines[0] ?? '', headers, rest: buf.subarray(bodyStart) };
 }
 
