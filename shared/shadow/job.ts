@@ -54,11 +54,6 @@ export function jobRecord(data: ShadowJobData): CaptureRecord {
   return decodeRecord(Buffer.from(data.record, 'base64'));
 }
 
-/** The request as the anonymised record holds it. */
-export function recordRequest(r: CaptureRecord): MirroredRequest {
-  return { method: r.method, url: r.url, headers: r.req.headers, body: r.req.body.bytes };
-}
-
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 
 /** MessagePack of a raw request, the plaintext that gets sealed. */

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { loadRulesFile } from '../config/rules.js';
+import type { Config } from '../config/schema.js';
+import { diffRulesFrom } from '../diff/index.js';
+import { errorText, isParityError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { registerShadowMetrics } from './metrics.js';
+import { renderFragment, renderPage } from './page.js';
+import type { ShadowCounters } from './counters.js';
+import { shadowStatus } from './status.js';
+import { parseWindow } from './window.js';
+
+/**
+ * Shadow mode on the proxy's admin plane, as an admin extension: the live
+ * /shadow page (and /shadow.json, the same object as `parity shadow status
+ * --json`), and the shadow metrics on the proxy's Prometheus registry.
+ * Mounted on every proxy: the statistics in Redis are shared, so a proxy
+ * without --shadow still shows what the others mirror.
+ */
+
+/** The parts of the admin plane's context this extension uses. */
+export interface ShadowAdminContext {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  metrics: Registry;
+}
+
+export interface ShadowAdminExtension {
+  name: string;
+  plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }>;
+}
+
+/** The extension; `counters` reads this proxy's shadow sink when it mirrors. */
+export function shadowAdminExtension(counters?: () => ShadowCounters): ShadowAdminExtension {
+  const plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }> = (app, { ctx }) => {
+    const noise = diffRulesFrom(loadRulesFile(ctx.config.rulesFile), ctx.config.rulesFile).noise;
+    registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(counters ? { counters } : {}) });
+
+    const status = async (since: string | undefined) => shadowStatus(ctx.redis, parseWindow(since), { noise });
+    const fail = (err: unknown) => {
+      if (isParityError(err)) return { code: err.httpStatus, body: { error: err.code, message: err.message, hint: err.hint } };
+      ctx.log.warn({ err: errorText(err) }, 'shadow status failed');
+      return { code: 503, body: { error: 'PARITY_ERR_REDIS_COMMAND', message: `cannot read shadow statistics: ${errorText(err)}` } };
+    };
+
+    app.get<{ Querystring: { since?: string } }>('/shadow.json', async (req, reply) => {
+      try {
+        return await status(req.query.since);
+      } catch (err) {
+        const f = fail(err);
+        return reply.code(f.code).send(f.body);
+      }
+    });
+
+    app.get<{ Querystring: { since?: string; fragment?: string } }>('/shadow', async (req, reply) => {
+      const since = req.query.since;
+      try {
+        const fragment = renderFragment(await status(since), counters?.());
+        void reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+        return req.query.fragment ? fragment : renderPage(fragment, since ? `since=${encodeURIComponent(since)}` : '');
+      } catch (err) {
+        const f = fail(err);
+        return reply.code(f.code).send(f.body);
+      }
+    });
+    return Promise.resolve();
+  };
+  return { name: 'shadow', plugin };
+}
