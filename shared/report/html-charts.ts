@@ -18,7 +18,10 @@ export function diffRateChart(routes: RouteReport[], maxRoutes = 25): string {
   const barW = 420;
   const h = shown.length * rowH + 30;
   const parts = [`<svg class="chart" role="img" aria-label="Diff rate per route" viewBox="0 0 ${labelW + barW + 90} ${h}" width="${labelW + barW + 90}" height="${h}">`];
-  parts.push(`<text x="${labelW}" y="12" class="axis">0%</text><text x="${labelW + barW}" y="12" class="axis" text-anchor="end">100%</text>`);
+  parts.push(
+    `<text x="${labelW}" y="12" class="axis">0%</text><text x="${labelW + barW}" y="12" class="axis" text-anchor="end">100%</text>`,
+    `<rect x="8" y="3" width="10" height="10" class="bar-fail"/><text x="22" y="12" class="axis">diff rate</text><rect x="90" y="3" width="10" height="10" class="bar-err"/><text x="104" y="12" class="axis">error rate</text>`,
+  );
   shown.forEach((r, i) => {
     const y = 20 + i * rowH;
     const label = r.route.length > 42 ? `${r.route.slice(0, 41)}…` : r.route;

@@ -20,7 +20,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}h3{font-siz
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:110px}
 .card .n{font-size:20px;font-weight:600}
 table{border-collapse:collapse;margin:6px 0}th,td{border-bottom:1px solid #e5e8ec;padding:4px 8px;text-align:right;vertical-align:top}
-th:first-child,td:first-child,td.l,th.l{text-align:left}tr.fail td:first-child{border-left:3px solid #cf222e}
+th:first-child,td:first-child,td.l,th.l{text-align:left}td{white-space:nowrap}td.l{white-space:normal}tr.route-fail td:first-child{border-left:3px solid #cf222e}
 code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all}
 details{margin:6px 0}summary{cursor:pointer}.cols{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .chart .label,.chart .value,.chart .axis{font-size:11px;fill:#444}.chart .track{fill:#f0f2f4}.bar-ok{fill:#d4a72c}.bar-fail{fill:#cf222e}.bar-err{fill:#8250df}
@@ -44,7 +44,7 @@ function routeRow(r: RouteReport): string {
   const reg = l.p99Regression === null ? '–' : `${l.p99Regression >= 0 ? '+' : ''}${pct(l.p99Regression)}`;
   const sig = l.significance.significant ? 'significant' : (l.significance.note ?? 'not significant');
   return (
-    `<tr class="${r.verdict}" data-route="${esc(r.route)}"><td class="l"><code>${esc(r.route)}</code></td>` +
+    `<tr class="route-${r.verdict}" data-route="${esc(r.route)}"><td class="l"><code>${esc(r.route)}</code></td>` +
     `<td><span class="badge ${r.verdict}">${r.verdict}</span></td>` +
     cell('requests', r.requests, String(r.requests)) +
     cell('diffs', r.diffs, String(r.diffs)) +
