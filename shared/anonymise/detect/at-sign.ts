@@ -1,0 +1,78 @@
+import { asciiClass, C_ALNUM, C_DIGIT, type Finding, type KindSet } from './kinds.js';
+
+/**
+ * Email addresses and UPI ids, found from each '@': the local part is read
+ * leftwards (at most 64 characters) and the domain rightwards (at most 253),
+ * and neither crosses another '@', so the scan is linear even over
+ * `a@a@a@...`. Unicode letters are allowed on both sides (internationalised
+ * addresses). A domain with a dot and a TLD of two or more letters makes an
+ * email; a bare handle of letters (`name@okaxis`) makes a UPI id.
+ */
+
+const MAX_LOCAL = 64;
+const MAX_DOMAIN = 253;
+const LETTER = /[\p{L}\p{M}\p{N}]/u;
+
+function isUnicodeWordChar(code: number): boolean {
+  if (code < 0x80) return false;
+  if (code >= 0xd800 && code <= 0xdfff) return true; // half of an astral letter; its pair decides nothing here
+  return LETTER.test(String.fromCharCode(code));
+}
+
+/** Local-part characters: ASCII letters, digits, `._%+-`, Unicode letters. */
+function isLocal(code: number): boolean {
+  return asciiClass(code) !== 0 || code === 46 || code === 95 || code === 37 || code === 43 || code === 45 || isUnicodeWordChar(code);
+}
+
+function isDomain(code: number): boolean {
+  return asciiClass(code) !== 0 || code === 45 || code === 46 || isUnicodeWordChar(code);
+}
+
+function isLetter(code: number): boolean {
+  return (asciiClass(code) & ~C_DIGIT) !== 0 || isUnicodeWordChar(code);
+}
+
+export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void {
+  const wantEmail = kinds.has('email');
+  const wantUpi = kinds.has('upi');
+  if (!wantEmail && !wantUpi) return;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let s = at;
+    while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
+    if (s > 0 && isLocal(text.charCodeAt(s - 1))) continue; // local part longer than 64: not an address
+    while (s < at && text.charCodeAt(s) === 46) s++;
+    if (s === at) continue;
+    let e = at + 1;
+    while (e < text.length && e - at <= MAX_DOMAIN && isDomain(text.charCodeAt(e))) e++;
+    while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
+    if (e === at + 1) continue;
+    const domain = text.slice(at + 1, e);
+    const dot = domain.lastIndexOf('.');
+    if (dot >= 0) {
+      if (wantEmail && validDomain(domain, dot)) out.push({ kind: 'email', start: s, end: e });
+    } else if (wantUpi && upiHandle(text, s, at, e)) {
+      out.push({ kind: 'upi', start: s, end: e });
+    }
+  }
+}
+
+function validDomain(domain: string, lastDot: number): boolean {
+  for (const label of domain.split('.')) {
+    if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  }
+  const tld = domain.slice(lastDot + 1);
+  if (tld.length < 2) return false;
+  for (let i = 0; i < tld.length; i++) if (!isLetter(tld.charCodeAt(i))) return false;
+  return true;
+}
+
+/** `handle@psp`: an ASCII handle and a letters-only provider of 2-20 characters. */
+function upiHandle(text: string, s: number, at: number, e: number): boolean {
+  if (at - s < 2 || e - at - 1 < 2 || e - at - 1 > 20) return false;
+  for (let i = at + 1; i < e; i++) if ((asciiClass(text.charCodeAt(i)) & ~C_DIGIT) === 0) return false;
+  for (let i = s; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if ((asciiClass(c) & C_ALNUM) === 0 && c !== 46 && c !== 95 && c !== 45) return false;
+  }
+  return true;
+}

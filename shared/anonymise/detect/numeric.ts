@@ -1,0 +1,158 @@
+import { luhnValid, verhoeffValid } from '../checksums.js';
+import { isAsciiAlnum, isDigit, type Finding, type Kind, type KindSet } from './kinds.js';
+
+/**
+ * Numbers written with separators: phone numbers (E.164 and Indian), payment
+ * cards (Luhn), Aadhaar numbers and VIDs (Verhoeff) and IPv4 addresses.
+ *
+ * A span is a run of digits joined by short runs of ' ', '-', '.', '(' and
+ * ')' (found by one greedy regex with nothing after its loop, so it never
+ * backtracks). Spans are cut into digit groups and the longest window of at
+ * most MAX_GROUPS groups that classifies wins; groups glued to letters
+ * (identifiers, UUIDs, versions) are never part of a finding. Linear in the
+ * text length.
+ */
+
+const SPAN = /\+?\d[\d .()-]*/g;
+const MAX_GROUPS = 8;
+const MAX_DIGITS = 19;
+
+const isSep = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
+const isWordish = (c: number) => isAsciiAlnum(c) || c === 95;
+
+/** True when the separator run between two groups contains a space or a bracket (a natural word break). */
+function breaks(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 40 || c === 41) return true;
+  }
+  return false;
+}
+
+/** The classification of a window of digit groups. */
+export function classifyNumber(digits: string, plus: boolean, seps: string, groupLens: readonly number[]): Kind | undefined {
+  const n = digits.length;
+  const dotted = seps.includes('.');
+  if (dotted) {
+    if (plus || groupLens.length !== 4 || seps.replace(/\./g, '') !== '') return undefined;
+    let at = 0;
+    for (const len of groupLens) {
+      if (len > 3) return undefined;
+      if (Number(digits.slice(at, at + len)) > 255) return undefined;
+      at += len;
+    }
+    return 'ipv4';
+  }
+  const bracketed = seps.includes('(') || seps.includes(')');
+  if (plus) return n >= 8 && n <= 15 ? 'phone' : undefined;
+  const first = digits.charCodeAt(0) - 48;
+  if (!bracketed && n >= 13 && n <= 19 && ((first >= 2 && first <= 6) || first === 8) && luhnValid(digits)) return 'card';
+  if (!bracketed && n === 16 && verhoeffValid(digits)) return 'vid';
+  if (!bracketed && n === 12 && first >= 2 && verhoeffValid(digits)) return 'aadhaar';
+  if (n === 10 && first >= 6) return 'phone';
+  if (n === 11 && first === 0) return 'phone';
+  if (n === 12 && digits.startsWith('91') && digits.charCodeAt(2) >= 54) return 'phone';
+  if (n >= 12 && n <= 17 && digits.startsWith('00')) return 'phone';
+  return undefined;
+}
+
+/** Appends the numeric findings in `text` to `out`. */
+export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void {
+  SPAN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = SPAN.exec(text)) !== null) {
+    let end = m.index + m[0].length;
+    while (!isDigit(text.charCodeAt(end - 1))) end--;
+    scanSpan(text, m.index, end, kinds, out);
+  }
+}
+
+function scanSpan(text: string, start: number, end: number, kinds: KindSet, out: Finding[]): void {
+  let plus = text.charCodeAt(start) === 43;
+  let spanStart = start;
+  // digit groups as [start, end) pairs
+  let gs: number[] = [];
+  let ge: number[] = [];
+  let i = plus ? start + 1 : start;
+  while (i < end) {
+    const s = i;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+    gs.push(s);
+    ge.push(i);
+    const sepStart = i;
+    while (i < end && isSep(text.charCodeAt(i))) i++;
+    if (i - sepStart > 2) {
+      // a long separator run ends one number: classify what came before, go on after
+      scanGroups(text, spanStart, gs, ge, plus, kinds, out);
+      gs = [];
+      ge = [];
+      plus = false;
+      spanStart = i;
+    }
+  }
+  scanGroups(text, spanStart, gs, ge, plus, kinds, out);
+}
+
+function glued(text: string, at: number, step: 1 | -1): boolean {
+  const c = text.charCodeAt(at);
+  if (Number.isNaN(c)) return false;
+  if (isWordish(c)) return true;
+  // "x-123" or "v1.2": a hyphen or dot joined to a word on the far side
+  if (c === 45 || c === 46) return isWordish(text.charCodeAt(at + step));
+  return false;
+}
+
+function scanGroups(text: string, spanStart: number, gs: number[], ge: number[], plus: boolean, kinds: KindSet, out: Finding[]): void {
+  const n = gs.length;
+  if (n === 0) return;
+  const firstGlued = glued(text, (plus ? spanStart : gs[0]!) - 1, -1);
+  const lastGlued = glued(text, ge[n - 1]!, 1);
+  // a window may start or end only where the number meets a word break
+  const canStart = (g: number) => (g === 0 ? !firstGlued : breaks(text, ge[g - 1]!, gs[g]!));
+  const canEnd = (g: number) => (g === n - 1 ? !lastGlued : breaks(text, ge[g]!, gs[g + 1]!));
+  let g = 0;
+  while (g < n) {
+    const found = canStart(g) ? longestWindow(g) : -1;
+    g = found < 0 ? g + 1 : found + 1;
+  }
+
+  function longestWindow(from: number): number {
+    const withPlus = from === 0 && plus;
+    let digits = 0;
+    let last = from;
+    while (last < n && last - from < MAX_GROUPS && digits + ge[last]! - gs[last]! <= MAX_DIGITS) {
+      digits += ge[last]! - gs[last]!;
+      last++;
+    }
+    for (let to = last - 1; to >= from; to--) {
+      // too few digits for anything but a dotted quad: skip without building strings
+      const few = digits < (withPlus ? 8 : 10);
+      if (digits < 4 || (few && to - from < 3)) break;
+      const len = ge[to]! - gs[to]!;
+      if (!canEnd(to) || (few && to - from !== 3)) {
+        digits -= len;
+        continue;
+      }
+      const kind = classifyWindow(text, from, to, gs, ge, withPlus);
+      if (kind && kinds.has(kind)) {
+        out.push({ kind, start: withPlus ? gs[from]! - 1 : gs[from]!, end: ge[to]! });
+        return to;
+      }
+      digits -= len;
+    }
+    return -1;
+  }
+}
+
+function classifyWindow(text: string, from: number, to: number, gs: number[], ge: number[], plus: boolean): Kind | undefined {
+  let digits = '';
+  let seps = '';
+  const lens: number[] = [];
+  for (let g = from; g <= to; g++) {
+    digits += text.slice(gs[g], ge[g]);
+    lens.push(ge[g]! - gs[g]!);
+    if (g < to) seps += text.slice(ge[g], gs[g + 1]);
+  }
+  if (digits.length < 4) return undefined;
+  return classifyNumber(digits, plus, seps, lens);
+}

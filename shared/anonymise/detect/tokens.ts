@@ -1,0 +1,108 @@
+import { isIPv6 } from 'node:net';
+import { gstinValid, ibanValid } from '../checksums.js';
+import type { Finding, Kind, KindSet } from './kinds.js';
+
+/**
+ * Fixed-format identifiers and secrets, each found by a regex whose every
+ * quantifier is bounded and whose alternatives cannot overlap, so a match
+ * attempt costs a bounded number of steps from any start and the scan is
+ * linear in the text.
+ */
+
+/** GSTIN, PAN (fourth letter: holder type) and IFSC. */
+const INDIAN_IDS = /\b(?:([0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z])|([A-Z]{3}[PCHFATBLJG][A-Z][0-9]{4}[A-Z])|([A-Z]{4}0[A-Z0-9]{6}))\b/g;
+
+/** IBAN, compact or in groups of four. */
+const IBAN = /\b[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\b/g;
+
+/** IBAN length per country (SWIFT registry); unknown countries need 15-34 characters. */
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24, AE: 23, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22, DK: 18, DO: 28,
+  EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23,
+  IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19,
+  MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19,
+  SK: 24, SM: 27, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+};
+
+/** Well-known API key formats: AWS, GitHub, Stripe, Slack, Razorpay, Google. */
+const API_KEYS =
+  /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048})(?![A-Za-z0-9_-])/g;
+
+/** JWT: base64url JSON header ("eyJ"), payload and signature. */
+const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_.-])/g;
+
+/** "Bearer <token>" in free text; the finding is the token. */
+const BEARER = /\b[Bb]earer[ \t]{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)(?![A-Za-z0-9._~+/=-])/g;
+
+/** Candidate IPv6 addresses (validated by node:net), optionally with an IPv4 tail. */
+const IPV6 = /(?<![0-9A-Za-z:._])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.[0-9]{1,3}){0,3}(?![0-9A-Za-z:_])/g;
+
+function push(out: Finding[], kind: Kind, start: number, end: number): void {
+  out.push({ kind, start, end });
+}
+
+function findIndianIds(text: string, kinds: KindSet, out: Finding[]): void {
+  INDIAN_IDS.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = INDIAN_IDS.exec(text)) !== null) {
+    const at = m.index;
+    if (m[1] !== undefined) {
+      if (gstinValid(m[1])) {
+        if (kinds.has('gstin')) push(out, 'gstin', at, at + 15);
+      } else if (kinds.has('pan') && 'PCHFATBLJG'.includes(m[1][5]!)) push(out, 'pan', at + 2, at + 12);
+    } else if (m[2] !== undefined) {
+      if (kinds.has('pan')) push(out, 'pan', at, at + 10);
+    } else if (kinds.has('ifsc')) push(out, 'ifsc', at, at + 11);
+  }
+}
+
+function findIbans(text: string, out: Finding[]): void {
+  IBAN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = IBAN.exec(text)) !== null) {
+    const compact = m[0].replace(/ /g, '');
+    const want = IBAN_LENGTH[compact.slice(0, 2)];
+    if (want !== undefined ? compact.length !== want : compact.length < 15 || compact.length > 34) continue;
+    if (ibanValid(compact)) push(out, 'iban', m.index, m.index + m[0].length);
+  }
+}
+
+function findAll(re: RegExp, text: string, kind: Kind, out: Finding[]): void {
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) push(out, kind, m.index, m.index + m[0].length);
+}
+
+function findBearers(text: string, out: Finding[]): void {
+  BEARER.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = BEARER.exec(text)) !== null) {
+    const end = m.index + m[0].length;
+    push(out, 'bearer', end - m[1]!.length, end);
+  }
+}
+
+function findIpv6(text: string, out: Finding[]): void {
+  IPV6.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = IPV6.exec(text)) !== null) {
+    const v = m[0];
+    if (m[0].length === 0) {
+      IPV6.lastIndex++;
+      continue;
+    }
+    // the unspecified address and loopback say nothing about anyone
+    if (!isIPv6(v) || !/[1-9a-fA-F]/.test(v) || v === '::1') continue;
+    push(out, 'ipv6', m.index, m.index + v.length);
+  }
+}
+
+/** Appends identifier and secret findings in `text` to `out`. */
+export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean): void {
+  if (hasDigit && (kinds.has('pan') || kinds.has('gstin') || kinds.has('ifsc'))) findIndianIds(text, kinds, out);
+  if (hasDigit && kinds.has('iban')) findIbans(text, out);
+  if (kinds.has('apikey')) findAll(API_KEYS, text, 'apikey', out);
+  if (kinds.has('jwt') && text.includes('eyJ')) findAll(JWT, text, 'jwt', out);
+  if (kinds.has('bearer') && text.includes('earer')) findBearers(text, out);
+  if (kinds.has('ipv6') && text.includes(':')) findIpv6(text, out);
+}

@@ -1,0 +1,124 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Kind } from '../detect/kinds.js';
+import { phoneKey } from './phone.js';
+import { renderCard, renderIpv4, renderPhone, renderVerhoeff } from './render-numbers.js';
+import {
+  renderApiKey,
+  renderEmail,
+  renderGeneric,
+  renderGstin,
+  renderIban,
+  renderIfsc,
+  renderIpv6,
+  renderJwt,
+  renderPan,
+  renderToken,
+  renderUpi,
+} from './render-text.js';
+import { SeededStream } from './shape.js';
+
+export { hasMarker } from './marker.js';
+
+/**
+ * Keyed pseudonyms: HMAC-SHA256 under the anonymisation key over the value's
+ * normalised form seeds the redrawing of the value in its own shape. The
+ * same value (however it is written: `+91 98765 43210`, `9876543210`) gets
+ * the same pseudonym under one key, a different one under another key, and
+ * the key cannot be recovered from pseudonyms. A pseudonym never equals its
+ * input; when no pseudonym of the right shape exists (a one-letter email
+ * local part, say) the value is redacted instead.
+ */
+
+/** What replaces a value that has no pseudonym of its shape. */
+export const REDACTED = '[redacted]';
+
+type Render = (text: string, rng: SeededStream) => string | undefined;
+
+const RENDER: Record<Kind, Render> = {
+  email: renderEmail,
+  upi: renderUpi,
+  phone: renderPhone,
+  card: renderCard,
+  aadhaar: renderVerhoeff,
+  vid: renderVerhoeff,
+  pan: renderPan,
+  gstin: renderGstin,
+  ifsc: renderIfsc,
+  iban: renderIban,
+  ipv4: renderIpv4,
+  ipv6: renderIpv6,
+  jwt: renderJwt,
+  bearer: renderToken,
+  apikey: renderApiKey,
+};
+
+const digitsOnly = (s: string) => s.replace(/[^0-9]/g, '');
+const alnumUpper = (s: string) => s.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
+
+/** The form a value is keyed on, so that ways of writing one value share a pseudonym. */
+export function normalise(kind: Kind | 'generic', text: string): string {
+  switch (kind) {
+    case 'email':
+    case 'upi':
+    case 'ipv6':
+      return text.toLowerCase();
+    case 'phone':
+      return phoneKey(text);
+    case 'card':
+    case 'aadhaar':
+    case 'vid':
+      return digitsOnly(text);
+    case 'pan':
+    case 'gstin':
+    case 'ifsc':
+    case 'iban':
+      return alnumUpper(text);
+    default:
+      return text;
+  }
+}
+
+const CACHE_LIMIT = 50_000;
+const ATTEMPTS = 4;
+
+export class Pseudonymiser {
+  readonly #key: Buffer;
+  readonly #cache = new Map<string, string>();
+
+  /** Without a key, a random one for this process: pseudonyms then link only within the process. */
+  constructor(key?: string | Buffer) {
+    this.#key = key === undefined ? randomBytes(32) : Buffer.from(key);
+  }
+
+  #seed(kind: string, normalised: string): SeededStream {
+    return new SeededStream(createHmac('sha256', this.#key).update(`${kind}\u0000${normalised}`).digest());
+  }
+
+  /** The pseudonym of a detected value of `kind` (with the marker), or REDACTED. */
+  of(kind: Kind, text: string): string {
+    const id = `${kind}\u0000${text}`;
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const rng = this.#seed(kind === 'vid' ? 'aadhaar' : kind, normalise(kind, text));
+    let out: string | undefined;
+    for (let i = 0; i < ATTEMPTS && (out === undefined || out === text); i++) out = RENDER[kind](text, rng);
+    return this.#remember(id, out === undefined || out === text ? REDACTED : out);
+  }
+
+  /** The pseudonym of a value no detector recognised (selected by a rule): its shape, no marker. */
+  generic(text: string): string {
+    const id = `\u0001${text}`;
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const rng = this.#seed('generic', text);
+    let out = renderGeneric(text, rng);
+    for (let i = 1; i < ATTEMPTS && out === text; i++) out = renderGeneric(text, rng);
+    return this.#remember(id, out === text && text.length > 0 ? REDACTED : out);
+  }
+
+  #remember(id: string, value: string): string {
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(id, value);
+    return value;
+  }
+}
