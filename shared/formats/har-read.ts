@@ -1,4 +1,4 @@
-import { Tokenizer, TokenParser } from '@streamparser/json';
+import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
 import { errorText } from '../errors.js';
 import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.js';
@@ -192,7 +192,8 @@ const POSITION = /position "?(\d+)"?/;
 /** Streams the records of a HAR file. */
 export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptions): AsyncGenerator<CaptureRecord> {
   const tokenizer = new Tokenizer();
-  const parser = new TokenParser({ paths: ['$.log.entries.*', '$.log.entries'], keepStack: false });
+  // Only the entries themselves: a path on the array would keep every entry in it.
+  const parser = new TokenParser({ paths: ['$.log.entries.*'], keepStack: false });
   let ready: unknown[] = [];
   let sawEntries = false;
   let failure: { offset: number; message: string } | undefined;
@@ -202,9 +203,20 @@ export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptio
   let chunk: Buffer = Buffer.alloc(0);
   let entryNo = 0;
 
-  parser.onValue = ({ value, key }) => {
-    if (key === 'entries') sawEntries = true;
-    else ready.push(value);
+  parser.onValue = ({ value }) => {
+    ready.push(value);
+  };
+  // Keys of the open containers, to tell a HAR with no entries from JSON that is not a HAR.
+  const path: (string | undefined)[] = [];
+  let key: string | undefined;
+  let previous: TokenType | undefined;
+  const track = (token: TokenType, value: unknown) => {
+    if (token === TokenType.STRING) key = value as string;
+    else if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
+      path.push(previous === TokenType.COLON ? key : undefined);
+      if (token === TokenType.LEFT_BRACKET && path.length === 3 && path[1] === 'log' && path[2] === 'entries') sawEntries = true;
+    } else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) path.pop();
+    previous = token;
   };
   const fail = (offset: number, message: string) => {
     failure ??= { offset, message };
@@ -214,6 +226,7 @@ export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptio
   tokenizer.onToken = (t) => {
     lastOffset = t.offset;
     if (parser.isEnded) return fail(t.offset, 'content after the end of the HAR document');
+    track(t.token, t.value);
     parser.write(t);
   };
   parser.onEnd = () => undefined;

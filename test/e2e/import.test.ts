@@ -1,0 +1,97 @@
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+describe('parity sessions import', () => {
+  let t: TestRedis;
+  let dir: string;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    t = await testRedis();
+    env = { PARITY_REDIS_URL: t.url, PARITY_ANON_KEY: 'e2e-anon-key-0123456789' };
+    dir = mkdtempSync(join(tmpdir(), 'parity-import-'));
+  });
+  afterEach(async () => {
+    await t.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports a browser-saved HAR and shows its records', async () => {
+    const r = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--format', 'har', '--session', 'browser', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ session: 'browser', format: 'har', records: 6, anonymised: true });
+    const show = await runCli(['sessions', 'show', 'browser', '--json', '--last', '6'], { env });
+    const info = JSON.parse(show.stdout);
+    expect(info.session).toMatchObject({ records: 6, upstream: 'http://127.0.0.1:3000' });
+    expect(info.recent.map((x: { url: string }) => x.url)).toContain('/api/search?name=Zo%C3%AB');
+  });
+
+  it('imports a .gor.gz file, telling the format from its name', async () => {
+    const r = await runCli(['sessions', 'import', join(fixtures, 'goreplay.gor.gz'), '--session', 'goreplay'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^imported 5 records from .*goreplay\.gor\.gz into session goreplay \(1 without a response, 1 replayed responses ignored\)/);
+  });
+
+  it('stops at a malformed line with its number, what was imported, exit 2 and no stack trace', async () => {
+    const good = await runCli(['sessions', 'import', join(fixtures, 'goreplay.gor'), '--session', 'src'], { env });
+    expect(good.code).toBe(0);
+    const exp = await runCli(['sessions', 'export', 'src', '--format', 'ndjson'], { env });
+    const lines = exp.stdout.trimEnd().split('\n');
+    const file = join(dir, 'broken.ndjson');
+    writeFileSync(file, `${lines[0]}\n${lines[1]!.slice(0, 80)}\n${lines[2]}\n`);
+    const r = await runCli(['sessions', 'import', file, '--session', 'partial', '--no-anonymise'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_IMPORT_MALFORMED: .*broken\.ndjson: line 2, byte offset \d+: not valid JSON .*; 1 record was imported into session "partial" before it, nothing after it/);
+    expect(r.stderr).toMatch(/hint: .*parity sessions delete partial/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names bad arguments and unreadable files with exit 2', async () => {
+    const missing = await runCli(['sessions', 'import', join(dir, 'nope.har'), '--session', 's'], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/PARITY_ERR_FILE: cannot read .*nope\.har/);
+    const unknown = await runCli(['sessions', 'import', join(dir, 'traffic.bin'), '--session', 's'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot tell the format .*--format ndjson, har or gor/s);
+    const raw = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 's', '--no-anonymise'], { env });
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toMatch(/--no-anonymise applies to NDJSON exports of Parity only/);
+    const badName = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 'no spaces'], { env });
+    expect(badName.code).toBe(2);
+  });
+
+  it('streams a HAR far larger than its heap allows (64 MiB through a 48 MiB heap)', async () => {
+    // Loading this file whole would need a 64 MiB string: more than the child's heap.
+    const file = join(dir, 'large.har.gz');
+    const gz = createGzip({ level: 1 });
+    const out = gz.pipe(createWriteStream(file));
+    const text = JSON.stringify({ note: 'Ananya Iyer, ananya.iyer@example.in', pad: 'x'.repeat(32 * 1024) });
+    const entry = (i: number) =>
+      JSON.stringify({
+        startedDateTime: new Date(Date.UTC(2026, 10, 20, 9, 0, 0, i)).toISOString(),
+        time: 3.5,
+        request: { method: 'GET', url: `http://127.0.0.1:3000/api/users/${i % 8}`, httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+        response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'Content-Type', value: 'application/json' }], cookies: [], content: { size: text.length, mimeType: 'application/json', text }, redirectURL: '', headersSize: -1, bodySize: text.length },
+        cache: {},
+        timings: { send: 0, wait: 3, receive: 0.5 },
+      });
+    const count = 2000;
+    gz.write('{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[');
+    for (let i = 0; i < count; i++) if (!gz.write(`${i ? ',' : ''}${entry(i)}`)) await new Promise((r) => gz.once('drain', r));
+    gz.end(']}}');
+    await finished(out);
+    const r = await runCli(['sessions', 'import', file, '--session', 'large', '--json'], { env: { ...env, NODE_OPTIONS: '--max-old-space-size=48' }, timeoutMs: 120_000 });
+    expect(r.stderr).not.toMatch(/heap out of memory/);
+    expect(r.code, r.stderr.slice(-500)).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ records: count, compressed: true });
+  }, 150_000);
+});
