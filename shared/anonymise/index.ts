@@ -1,49 +1,95 @@
-import type { CaptureRecord, HeaderPair } from '../record/schema.js';
+import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.js';
+import { Anonymising, type AnonymiserContext } from './anonymising.js';
+import { scrubBody } from './body.js';
+import { scrubHeaders } from './headers.js';
+import { Pseudonymiser, REDACTED } from './pseudonym/index.js';
+import { anonymiseRulesSchema, compileRules, loadAnonymiseRules } from './rules.js';
+import { BudgetExceeded, ScanBudget } from './scrub.js';
+import { scrubUrl } from './url.js';
+
+export { anonymiseRulesSchema, loadAnonymiseRules, type AnonymiseRules } from './rules.js';
 
 /**
- * The anonymiser hook: runs on every record inside the proxy before it is
- * queued for Redis, so raw personal data never leaves the process.
+ * The anonymiser hook: runs on every record inside the proxy (on its capture
+ * thread) before it is queued for Redis, and on imported records, so raw
+ * personal data never leaves the process. See docs/anonymisation.md for the
+ * guarantees, defaults and limits.
  *
- * Baseline behaviour (until the full rule engine lands): Authorization keeps
- * only its scheme; Cookie and Set-Cookie values are replaced.
+ * Order: URL, request headers, client address, response headers and
+ * trailers, then the bodies. A body that exceeds the record's scan budget or
+ * does not decode is dropped and flagged (`omitted`), never stored
+ * unscanned; an unexpected failure anywhere redacts every header value and
+ * URL segment and drops both bodies.
  */
 export type RecordAnonymiser = (record: CaptureRecord) => CaptureRecord;
 
 export interface AnonymiserOptions {
-  /** HMAC key for pseudonyms (PARITY_ANON_KEY). */
+  /** HMAC key for pseudonyms (PARITY_ANON_KEY); without it a random per-process key. */
   key?: string;
-  /** The `anonymise` section of the rules file, unparsed. */
+  /** The `anonymise` section of the rules file, unparsed (validated here). */
   rules?: unknown;
 }
 
-const REPLACED = 'parity-redacted';
-
-function scrubHeaders(headers: HeaderPair[], where: string, changed: string[]): HeaderPair[] {
-  return headers.map(([name, value]) => {
-    if (name === 'authorization' || name === 'proxy-authorization') {
-      changed.push(`${where}.${name}`);
-      const scheme = /^\S+(?=\s)/.exec(value)?.[0];
-      return [name, scheme ? `${scheme} ${REPLACED}` : REPLACED];
-    }
-    if (name === 'cookie') {
-      changed.push(`${where}.${name}`);
-      return [name, value.split(/;\s*/).map((c) => `${c.split('=')[0]}=${REPLACED}`).join('; ')];
-    }
-    if (name === 'set-cookie') {
-      changed.push(`${where}.${name}`);
-      const [first, ...attrs] = value.split(';');
-      return [name, [`${first!.split('=')[0]}=${REPLACED}`, ...attrs].join(';')];
-    }
-    return [name, value];
-  });
+export function createRecordAnonymiser(opts: AnonymiserOptions = {}): RecordAnonymiser {
+  const rules = opts.rules === undefined ? anonymiseRulesSchema.parse(undefined) : loadAnonymiseRules({ anonymise: opts.rules });
+  const ctx: AnonymiserContext = { rules: compileRules(rules), names: new Pseudonymiser(opts.key) };
+  return (record) => anonymiseRecord(record, ctx);
 }
 
-export function createRecordAnonymiser(_opts: AnonymiserOptions = {}): RecordAnonymiser {
-  return (record) => {
-    const changed: string[] = [];
-    const out: CaptureRecord = { ...record, req: { ...record.req, headers: scrubHeaders(record.req.headers, 'req.headers', changed) } };
-    if (record.res) out.res = { ...record.res, headers: scrubHeaders(record.res.headers, 'res.headers', changed) };
-    out.anonymised = [...record.anonymised, ...changed];
-    return out;
+function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): CaptureRecord {
+  const changes = new Set<string>(record.anonymised);
+  const budget = new ScanBudget(ctx.rules.scanBytes);
+  const req = new Anonymising(ctx, 'req', changes, budget);
+  const res = new Anonymising(ctx, 'res', changes, budget);
+  let out: CaptureRecord;
+  try {
+    out = { ...record, url: scrubUrl(record.url, req), req: { ...record.req, headers: scrubHeaders(record.req.headers, req, 'req.headers') } };
+    if (record.clientIp !== undefined) {
+      out.clientIp = req.text(record.clientIp, () => 'clientIp');
+    }
+    if (record.res) {
+      out.res = { ...record.res, headers: scrubHeaders(record.res.headers, res, 'res.headers') };
+      if (record.res.trailers) out.res.trailers = scrubHeaders(record.res.trailers, res, 'res.trailers');
+    }
+  } catch {
+    return lockedDown(record);
+  }
+  out.req = { ...out.req, ...bodyAndLength(out.req.body, out.req.headers, req, 'req.body', ctx, changes) };
+  if (out.res) out.res = { ...out.res, ...bodyAndLength(out.res.body, out.res.headers, res, 'res.body', ctx, changes) };
+  out.anonymised = [...changes];
+  return out;
+}
+
+/** The body scrubbed, dropped when it cannot be, and Content-Length kept equal to a rewritten identity body. */
+function bodyAndLength(body: CapturedBody, headers: HeaderPair[], scrub: Anonymising, where: string, ctx: AnonymiserContext, changes: Set<string>): { body: CapturedBody; headers: HeaderPair[] } {
+  let next: CapturedBody;
+  try {
+    next = scrubBody(body, headers, scrub, where, ctx.rules.decodedBytes);
+  } catch (err) {
+    changes.add(where);
+    return { body: { ...body, bytes: Buffer.alloc(0), omitted: err instanceof BudgetExceeded ? 'anonymiser-budget' : 'anonymiser-error' }, headers };
+  }
+  if (next === body || next.truncated || next.decodedFrom) return { body: next, headers };
+  const length = String(next.bytes.length);
+  return { body: next, headers: headers.map(([k, v]) => (k === 'content-length' && v !== length ? [k, length] : [k, v])) };
+}
+
+/** Fail closed: nothing of the record's values is kept but its structure. */
+function lockedDown(record: CaptureRecord): CaptureRecord {
+  const redactAll = (headers: HeaderPair[]): HeaderPair[] => headers.map(([k]) => [k, REDACTED]);
+  const path = record.url.split('?')[0]!.split('/').map((s, i) => (i === 0 || s === '' ? s : REDACTED));
+  const out: CaptureRecord = {
+    ...record,
+    url: record.url === '*' ? '*' : path.join('/'),
+    req: { headers: redactAll(record.req.headers), body: { ...record.req.body, bytes: Buffer.alloc(0), omitted: 'anonymiser-error' } },
+    res: record.res && {
+      ...record.res,
+      headers: redactAll(record.res.headers),
+      body: { ...record.res.body, bytes: Buffer.alloc(0), omitted: 'anonymiser-error' },
+    },
+    anonymised: [...new Set([...record.anonymised, 'req.url', 'req.headers', 'req.body', ...(record.res ? ['res.headers', 'res.body'] : [])])],
   };
+  delete out.clientIp;
+  if (out.res?.trailers) out.res.trailers = redactAll(out.res.trailers);
+  return out;
 }

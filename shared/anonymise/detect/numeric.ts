@@ -93,12 +93,19 @@ function scanSpan(text: string, start: number, end: number, kinds: KindSet, out:
   scanGroups(text, spanStart, gs, ge, plus, kinds, out);
 }
 
+/**
+ * True when the number continues a token at `at`: a letter or digit, or a
+ * hyphen or dot joined to a token with digits in it (`a716-446655440000` in
+ * a UUID, `1.2` in a version) — but not to a plain word (`aadhaar-98765...`).
+ */
 function glued(text: string, at: number, step: 1 | -1): boolean {
   const c = text.charCodeAt(at);
   if (Number.isNaN(c)) return false;
   if (isWordish(c)) return true;
-  // "x-123" or "v1.2": a hyphen or dot joined to a word on the far side
-  if (c === 45 || c === 46) return isWordish(text.charCodeAt(at + step));
+  if (c !== 45 && c !== 46) return false;
+  for (let i = at + step, k = 0; k < 12 && isWordish(text.charCodeAt(i)); i += step, k++) {
+    if (isDigit(text.charCodeAt(i))) return true;
+  }
   return false;
 }
 

@@ -1,0 +1,158 @@
+import { findPii, type Finding, type Kind } from './detect/index.js';
+import { JsonSyntaxError, rewriteJson } from './json.js';
+import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
+import { isShapeChar } from './pseudonym/shape.js';
+import type { CompiledRules, Side, Treatment } from './rules.js';
+import type { Loc, ScanBudget, Scrub } from './scrub.js';
+
+/**
+ * The anonymiser's scrub: detector findings in free text get their kind's
+ * treatment (a marked pseudonym by default), values selected by rules get
+ * the rule's, and every changed location is noted for `record.anonymised`.
+ * Strings that hold JSON are rewritten as JSON (three levels deep at most).
+ *
+ * After replacing, the text is scanned again: a replacement next to other
+ * characters could make the detectors see a new value (digits joining a
+ * number); anything they see that is not a marked pseudonym is replaced
+ * again, and redacted on the last round, so what the anonymiser stores is
+ * clean for `parity audit` by construction.
+ */
+
+const MAX_NESTED = 3;
+const ROUNDS = 3;
+
+export interface AnonymiserContext {
+  readonly rules: CompiledRules;
+  readonly names: Pseudonymiser;
+}
+
+/** Masks all but the last `keep` characters: letters and digits become '*', separators stay. */
+export function mask(value: string, keep: number): string {
+  const chars = [...value];
+  const cut = Math.max(0, chars.length - keep);
+  for (let i = 0; i < cut; i++) if (isShapeChar(chars[i]!.codePointAt(0)!)) chars[i] = '*';
+  return chars.join('');
+}
+
+function looksLikeJson(s: string): boolean {
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  return s.length >= 2 && ((a === 123 && z === 125) || (a === 91 && z === 93));
+}
+
+export class Anonymising implements Scrub {
+  readonly rules: CompiledRules;
+  readonly side: Side;
+  readonly #names: Pseudonymiser;
+  readonly #changes: Set<string>;
+  readonly #budget: ScanBudget;
+  readonly #depth: number;
+
+  constructor(ctx: AnonymiserContext, side: Side, changes: Set<string>, budget: ScanBudget, depth = 0) {
+    this.rules = ctx.rules;
+    this.#names = ctx.names;
+    this.side = side;
+    this.#changes = changes;
+    this.#budget = budget;
+    this.#depth = depth;
+  }
+
+  charge(chars: number): void {
+    this.#budget.charge(chars);
+  }
+
+  changed(loc: Loc): void {
+    this.#changes.add(loc());
+  }
+
+  text(value: string, loc: Loc): string {
+    if (value.length === 0) return value;
+    this.#budget.charge(value.length);
+    if (this.#depth < MAX_NESTED && looksLikeJson(value)) {
+      try {
+        const nested = new Anonymising({ rules: this.rules, names: this.#names }, this.side, this.#changes, this.#budget, this.#depth + 1);
+        return rewriteJson(value, nested, loc(), false);
+      } catch (err) {
+        if (!(err instanceof JsonSyntaxError)) throw err;
+      }
+    }
+    const out = this.#scrubFindings(value);
+    if (out !== value) this.#changes.add(loc());
+    return out;
+  }
+
+  treat(value: string, t: Treatment, loc: Loc): string | null {
+    this.#changes.add(loc());
+    switch (t.action) {
+      case 'drop':
+        return null;
+      case 'redact':
+        return REDACTED;
+      case 'mask':
+        return mask(value, t.keep);
+      case 'pseudonym':
+        return this.#pseudonymWhole(value);
+    }
+  }
+
+  /** A value selected by a rule: a kind's pseudonym when it is one detected value, else its shape redrawn. */
+  #pseudonymWhole(value: string): string {
+    if (value.length === 0) return value;
+    this.#budget.charge(value.length);
+    const found = findPii(value, this.rules.kinds);
+    if (found.length === 1 && found[0]!.start === 0 && found[0]!.end === value.length) return this.#names.of(found[0]!.kind, value);
+    if (found.length > 0) {
+      // keep the detected values' pseudonyms (with markers) and redraw the rest
+      let out = '';
+      let at = 0;
+      for (const f of found) {
+        out += this.#names.generic(value.slice(at, f.start)) + this.#names.of(f.kind, value.slice(f.start, f.end));
+        at = f.end;
+      }
+      return this.#settle(out + this.#names.generic(value.slice(at)));
+    }
+    return this.#settle(this.#names.generic(value));
+  }
+
+  #replacement(kind: Kind, raw: string): string {
+    const t = this.rules.byKind.get(kind)!;
+    switch (t.action) {
+      case 'drop':
+        return '';
+      case 'redact':
+        return REDACTED;
+      case 'mask':
+        return mask(raw, t.keep);
+      case 'pseudonym':
+        return this.#names.of(kind, raw);
+    }
+  }
+
+  #replaceAll(text: string, found: readonly Finding[], last: boolean): string {
+    let out = '';
+    let at = 0;
+    for (const f of found) {
+      out += text.slice(at, f.start) + (last ? REDACTED : this.#replacement(f.kind, text.slice(f.start, f.end)));
+      at = f.end;
+    }
+    return out + text.slice(at);
+  }
+
+  #scrubFindings(value: string): string {
+    const found = findPii(value, this.rules.kinds);
+    if (found.length === 0) return value;
+    return this.#settle(this.#replaceAll(value, found, false));
+  }
+
+  /** Rescans replaced text until nothing unmarked is left (see the module comment). */
+  #settle(text: string): string {
+    let out = text;
+    for (let round = 1; round <= ROUNDS; round++) {
+      this.#budget.charge(out.length);
+      const left = findPii(out, this.rules.kinds).filter((f) => !hasMarker(out.slice(f.start, f.end)));
+      if (left.length === 0) return out;
+      out = this.#replaceAll(out, left, round === ROUNDS);
+    }
+    return out;
+  }
+}

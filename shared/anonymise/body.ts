@@ -1,0 +1,104 @@
+import { isUtf8 } from 'node:buffer';
+import * as zlib from 'node:zlib';
+import { headerValue } from '../record/convert.js';
+import type { CapturedBody, HeaderPair } from '../record/schema.js';
+import { multipartBoundary, scrubMultipart, scrubUrlencoded } from './form.js';
+import { JsonSyntaxError, rewriteJson } from './json.js';
+import { BudgetExceeded, type Scrub } from './scrub.js';
+
+/**
+ * A body, by its Content-Type: JSON (and +json types, and bodies that look
+ * like JSON), URL-encoded and multipart forms, and everything else as text
+ * (UTF-8, or Latin-1 byte for byte when it is not UTF-8, so binary bodies
+ * keep their length). GraphQL needs nothing of its own: its variables are
+ * JSON and its query is scanned as a string.
+ *
+ * The proxy stores bodies decoded from gzip/br/deflate with `decodedFrom`
+ * set; a body whose headers name a coding but that is not flagged (an
+ * imported record) is decoded here first, bounded by `decodedBytes`. A body
+ * that does not decode is never stored as it is: the caller drops it.
+ */
+
+export class UndecodableBody extends Error {}
+
+type Coding = 'gzip' | 'br' | 'deflate';
+
+function codingOf(headers: readonly HeaderPair[]): Coding | undefined {
+  const v = headerValue(headers, 'content-encoding')?.trim().toLowerCase();
+  if (v === 'gzip' || v === 'x-gzip') return 'gzip';
+  if (v === 'br') return 'br';
+  if (v === 'deflate') return 'deflate';
+  return undefined;
+}
+
+/** Decodes with a bound; a body past the bound fails closed (budget), a corrupt one as undecodable. */
+function decode(bytes: Buffer, coding: Coding, limit: number): Buffer {
+  const opts = { maxOutputLength: limit, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  try {
+    if (coding === 'gzip') return zlib.gunzipSync(bytes, opts);
+    if (coding === 'br') return zlib.brotliDecompressSync(bytes, { maxOutputLength: limit, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+    const wrapped = bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0;
+    return wrapped ? zlib.inflateSync(bytes, opts) : zlib.inflateRawSync(bytes, opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BudgetExceeded();
+    throw new UndecodableBody(`cannot decode ${coding} body`);
+  }
+}
+
+/** The body as text, and bytes cut off mid-character at its end (a truncated UTF-8 body). */
+function asText(bytes: Buffer, truncated: boolean): { text: string; encoding: BufferEncoding; tail: Buffer } {
+  if (isUtf8(bytes)) return { text: bytes.toString('utf8'), encoding: 'utf8', tail: Buffer.alloc(0) };
+  if (truncated) {
+    for (let cut = 1; cut <= 3 && cut < bytes.length; cut++) {
+      const head = bytes.subarray(0, bytes.length - cut);
+      if (isUtf8(head)) return { text: head.toString('utf8'), encoding: 'utf8', tail: bytes.subarray(bytes.length - cut) };
+    }
+  }
+  return { text: bytes.toString('latin1'), encoding: 'latin1', tail: Buffer.alloc(0) };
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b|^text\/json\b/i;
+
+function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: boolean): string {
+  const first = text.trimStart().charCodeAt(0);
+  if (declared || first === 123 || first === 91) {
+    try {
+      return rewriteJson(text, scrub, where, true);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+    }
+  }
+  return scrub.text(text, () => where);
+}
+
+/**
+ * Returns the body with personal data replaced (the same object when
+ * nothing changed). Throws BudgetExceeded or UndecodableBody: the caller
+ * then drops the body.
+ */
+export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], scrub: Scrub, where: string, decodedBytes: number): CapturedBody {
+  if (body.omitted || body.bytes.length === 0) return body;
+  let bytes = body.bytes;
+  let decodedFrom = body.decodedFrom;
+  const coding = decodedFrom ? undefined : codingOf(headers);
+  if (coding) {
+    bytes = decode(bytes, coding, decodedBytes);
+    decodedFrom = coding;
+  }
+  scrub.charge(bytes.length);
+  const type = headerValue(headers, 'content-type') ?? '';
+  let next: Buffer;
+  const boundary = /^multipart\//i.test(type) ? multipartBoundary(type) : undefined;
+  if (boundary) next = scrubMultipart(bytes, boundary, scrub, where);
+  else {
+    const { text, encoding, tail } = asText(bytes, body.truncated);
+    const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
+    next = out === text ? bytes : Buffer.concat([Buffer.from(out, encoding), tail]);
+  }
+  if (next === body.bytes) return body;
+  const out: CapturedBody = { ...body, bytes: next };
+  if (decodedFrom) out.decodedFrom = decodedFrom;
+  // size describes what is stored once the anonymiser rewrote a complete body
+  if (!out.truncated) out.size = next.length;
+  return out;
+}

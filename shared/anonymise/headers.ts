@@ -1,0 +1,99 @@
+import type { HeaderPair } from '../record/schema.js';
+import { REDACTED } from './pseudonym/index.js';
+import { namedRule, type Treatment } from './rules.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * Headers: a rule by header name wins; otherwise Authorization keeps only its
+ * scheme, Cookie and Set-Cookie keep cookie names and attributes with values
+ * pseudonymised (or treated by cookie rules), headers named like credentials
+ * (x-api-key, x-auth-token, ...) are pseudonymised whole, and every other
+ * value is scanned as free text (X-Forwarded-For, Forwarded, X-Real-IP and
+ * the like carry addresses the detectors find). Headers that frame the
+ * message (Host, Content-Type with its multipart boundary, Content-Length)
+ * are left alone.
+ */
+
+const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'date', 'last-modified', 'expires']);
+const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
+const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
+
+export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
+  let out: HeaderPair[] | undefined;
+  for (let h = 0; h < headers.length; h++) {
+    const [name, value] = headers[h]!;
+    const loc = () => `${where}.${name}`;
+    const next = scrubHeader(name, value, scrub, loc);
+    if (next === value) {
+      out?.push([name, value]);
+      continue;
+    }
+    out ??= headers.slice(0, h);
+    if (next !== null) out.push([name, next]);
+  }
+  return out ?? headers;
+}
+
+function scrubHeader(name: string, value: string, scrub: Scrub, loc: () => string): string | null {
+  const rule = namedRule(scrub.rules.headers, name, scrub.side);
+  if (rule) return scrub.treat(value, rule, loc);
+  if (name === 'authorization' || name === 'proxy-authorization') return scheme(value, scrub, loc);
+  if (name === 'cookie') return cookies(value, scrub, loc);
+  if (name === 'set-cookie') return setCookie(value, scrub, loc);
+  if (UNTOUCHED.has(name)) return value;
+  if (CREDENTIAL.test(name)) return scrub.treat(value, PSEUDONYM, loc);
+  return scrub.text(value, loc);
+}
+
+/** `Bearer abc.def` → `Bearer`: the credentials never stay. */
+function scheme(value: string, scrub: Scrub, loc: () => string): string {
+  const m = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+\S/.exec(value);
+  const out = m ? m[1]! : REDACTED;
+  if (out !== value) scrub.changed(loc);
+  return out;
+}
+
+function cookieValue(name: string, value: string, scrub: Scrub, loc: () => string): string | null {
+  if (value.length === 0) return value;
+  const rule = namedRule(scrub.rules.cookies, name, scrub.side) ?? PSEUDONYM;
+  const quoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"');
+  const inner = quoted ? value.slice(1, -1) : value;
+  const out = scrub.treat(inner, rule, loc);
+  return out === null ? null : quoted ? `"${out}"` : out;
+}
+
+/** `a=1; b=2`: names kept, values pseudonymised (or as the cookie's rule says). */
+function cookies(value: string, scrub: Scrub, loc: () => string): string | null {
+  const kept: string[] = [];
+  for (const pair of value.split(';')) {
+    const trimmed = pair.trim();
+    if (!trimmed) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq < 0) {
+      kept.push(trimmed);
+      continue;
+    }
+    const name = trimmed.slice(0, eq);
+    const v = cookieValue(name, trimmed.slice(eq + 1), scrub, loc);
+    if (v !== null) kept.push(`${name}=${v}`);
+  }
+  const out = kept.join('; ');
+  if (out === value) return value;
+  scrub.changed(loc);
+  return kept.length ? out : null;
+}
+
+/** `sid=abc; Path=/; HttpOnly`: the value pseudonymised, attributes kept. */
+function setCookie(value: string, scrub: Scrub, loc: () => string): string | null {
+  const semi = value.indexOf(';');
+  const first = semi < 0 ? value : value.slice(0, semi);
+  const attrs = semi < 0 ? '' : value.slice(semi);
+  const eq = first.indexOf('=');
+  if (eq < 0) return scrub.text(value, loc);
+  const name = first.slice(0, eq).trim();
+  const v = cookieValue(name, first.slice(eq + 1).trim(), scrub, loc);
+  if (v === null) return null;
+  const out = `${first.slice(0, eq)}=${v}${attrs.length ? scrub.text(attrs, loc) : ''}`;
+  if (out !== value) scrub.changed(loc);
+  return out;
+}

@@ -1,0 +1,266 @@
+import { matchJsonPath, pathText, type PathKey } from './json-path.js';
+import { REDACTED } from './pseudonym/index.js';
+import type { Treatment } from './rules.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * Rewrites JSON text in place: only the strings, keys and numbers that
+ * change are replaced; every other byte (spacing, number spelling, key
+ * order, escapes) stays as it was, so a body without personal data is
+ * stored byte for byte, and big integers never lose precision. Tolerant of
+ * a body cut short by the capture limit: what is there is scanned. Throws
+ * JsonSyntaxError on anything that is not JSON; callers then scan the text
+ * as free text.
+ *
+ * Keys are scanned too (maps keyed by email address); a renamed key is used
+ * in the locations below it, so locations never carry raw data.
+ */
+
+export class JsonSyntaxError extends Error {}
+
+interface Frame {
+  obj: boolean;
+  /** Current member key (as stored, i.e. renamed) or element index. */
+  key: PathKey;
+  expectKey: boolean;
+  /** Position of the comma before the current member, -1 when none. */
+  comma: number;
+  dropNextComma: boolean;
+  forced: Treatment | undefined;
+  pendingKey: { start: number; end: number; json: string } | undefined;
+  memberStart: number;
+}
+
+const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+const isDelim = (c: number) => isWs(c) || c === 44 || c === 125 || c === 93 || c === 58;
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** Rewrites `text`; returns it unchanged (the same string) when nothing was replaced. */
+export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean): string {
+  return new JsonRewrite(text, scrub, locPrefix, rulesApply).run();
+}
+
+class JsonRewrite {
+  readonly #text: string;
+  readonly #scrub: Scrub;
+  readonly #prefix: string;
+  readonly #rules: Scrub['rules']['json'];
+  readonly #stack: Frame[] = [];
+  readonly #parts: string[] = [];
+  #cursor = 0;
+  #i = 0;
+  #nextBackslash = -1;
+
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean) {
+    this.#text = text;
+    this.#scrub = scrub;
+    this.#prefix = prefix;
+    this.#rules = rulesApply ? scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side) : [];
+  }
+
+  run(): string {
+    const text = this.#text;
+    const n = text.length;
+    let rootSeen = false;
+    this.#scrub.charge(n);
+    while (this.#i < n) {
+      const i = this.#i;
+      const c = text.charCodeAt(i);
+      if (isWs(c)) {
+        this.#i++;
+        continue;
+      }
+      const f = this.#stack[this.#stack.length - 1];
+      if (c === 125 || c === 93) {
+        if (!f || f.obj !== (c === 125)) throw new JsonSyntaxError(`unbalanced ${String.fromCharCode(c)} at ${i}`);
+        this.#flushKey(f);
+        this.#stack.pop();
+        this.#i++;
+      } else if (c === 44) {
+        if (!f) throw new JsonSyntaxError(`comma outside a container at ${i}`);
+        this.#comma(f);
+      } else if (f?.obj && f.expectKey) {
+        this.#key(f);
+      } else {
+        if (!f) {
+          if (rootSeen) throw new JsonSyntaxError(`text after the JSON value at ${i}`);
+          rootSeen = true;
+        }
+        this.#value(f);
+      }
+    }
+    if (this.#parts.length === 0) return text;
+    this.#parts.push(text.slice(this.#cursor));
+    return this.#parts.join('');
+  }
+
+  #path(): PathKey[] {
+    return this.#stack.map((f) => f.key);
+  }
+
+  readonly #loc = () => `${this.#prefix}${pathText(this.#path())}`;
+
+  #replace(start: number, end: number, with_: string): void {
+    this.#parts.push(this.#text.slice(this.#cursor, start), with_);
+    this.#cursor = end;
+  }
+
+  #comma(f: Frame): void {
+    const i = this.#i;
+    if (f.dropNextComma) {
+      this.#replace(i, i + 1, '');
+      f.dropNextComma = false;
+      f.comma = -1;
+    } else f.comma = i;
+    if (f.obj) f.expectKey = true;
+    else f.key = (f.key as number) + 1;
+    f.memberStart = i + 1;
+    this.#i++;
+  }
+
+  #key(f: Frame): void {
+    const text = this.#text;
+    if (text.charCodeAt(this.#i) !== 34) throw new JsonSyntaxError(`expected a key at ${this.#i}`);
+    const start = this.#i;
+    const s = this.#readString(start);
+    const parentLoc = () => `${this.#prefix}${pathText(this.#path().slice(0, -1))}.(key)`;
+    const renamed = this.#scrub.text(s.content, parentLoc);
+    f.key = renamed;
+    f.memberStart = start;
+    f.pendingKey = renamed !== s.content ? { start, end: s.end, json: JSON.stringify(renamed) } : undefined;
+    let i = s.end;
+    while (i < text.length && isWs(text.charCodeAt(i))) i++;
+    if (i < text.length && text.charCodeAt(i) !== 58) throw new JsonSyntaxError(`expected : at ${i}`);
+    f.expectKey = false;
+    this.#i = i + 1;
+  }
+
+  #flushKey(f: Frame | undefined): void {
+    if (f?.pendingKey) {
+      this.#replace(f.pendingKey.start, f.pendingKey.end, f.pendingKey.json);
+      f.pendingKey = undefined;
+    }
+  }
+
+  #treatment(f: Frame | undefined): Treatment | undefined {
+    if (f?.forced) return f.forced;
+    if (this.#rules.length === 0) return undefined;
+    const p = this.#path();
+    for (const r of this.#rules) if (matchJsonPath(r.path, p)) return r.treatment;
+    return undefined;
+  }
+
+  #value(f: Frame | undefined): void {
+    const text = this.#text;
+    const i = this.#i;
+    const c = text.charCodeAt(i);
+    const t = this.#treatment(f);
+    if (t && (t.action === 'drop' || t.action === 'redact')) {
+      const end = this.#skipValue(i);
+      if (t.action === 'drop') this.#drop(f, i, end);
+      else {
+        this.#flushKey(f);
+        this.#replace(i, end, JSON.stringify(REDACTED));
+      }
+      this.#scrub.changed(this.#loc);
+      this.#i = end;
+      return;
+    }
+    this.#flushKey(f);
+    if (c === 123 || c === 91) {
+      const obj = c === 123;
+      this.#stack.push({ obj, key: obj ? '' : 0, expectKey: obj, comma: -1, dropNextComma: false, forced: t, pendingKey: undefined, memberStart: i + 1 });
+      this.#i++;
+      return;
+    }
+    if (c === 34) {
+      const s = this.#readString(i);
+      const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc);
+      if (out !== s.content) {
+        const json = out === null ? 'null' : JSON.stringify(out);
+        this.#replace(i, s.end, s.closed ? json : json.slice(0, -1));
+      }
+      this.#i = s.end;
+      return;
+    }
+    let end = i;
+    while (end < text.length && !isDelim(text.charCodeAt(end))) end++;
+    const token = text.slice(i, end);
+    if (token.length === 0) throw new JsonSyntaxError(`unexpected character at ${i}`);
+    if (NUMBER.test(token)) {
+      if (token.length >= 4) {
+        const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc);
+        if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
+      }
+    } else if (token !== 'true' && token !== 'false' && token !== 'null' && end < text.length) {
+      throw new JsonSyntaxError(`unexpected token at ${i}`);
+    }
+    this.#i = end;
+  }
+
+  /** Removes the member or element [start, end); the root becomes null. */
+  #drop(f: Frame | undefined, start: number, end: number): void {
+    if (!f) return this.#replace(start, end, 'null');
+    f.pendingKey = undefined;
+    if (f.comma >= 0) this.#replace(f.comma, end, '');
+    else {
+      this.#replace(f.memberStart, end, '');
+      f.dropNextComma = true;
+    }
+  }
+
+  /** A string token at `at` (its opening quote): its end (after the closing quote) and content. */
+  #readString(at: number): { end: number; content: string; closed: boolean } {
+    const text = this.#text;
+    let j = at + 1;
+    let q: number;
+    for (;;) {
+      q = text.indexOf('"', j);
+      if (q < 0) break;
+      let b = q - 1;
+      while (text.charCodeAt(b) === 92) b--;
+      if ((q - 1 - b) % 2 === 0) break;
+      j = q + 1;
+    }
+    const closed = q >= 0;
+    const end = closed ? q + 1 : text.length;
+    if (this.#nextBackslash <= at) {
+      const b = text.indexOf('\\', at + 1);
+      this.#nextBackslash = b < 0 ? Infinity : b;
+    }
+    const raw = text.slice(at + 1, closed ? q : text.length);
+    if (this.#nextBackslash >= end) return { end, content: raw, closed };
+    try {
+      return { end, content: JSON.parse(closed ? text.slice(at, end) : `"${raw.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')}"`) as string, closed };
+    } catch {
+      throw new JsonSyntaxError(`bad string at ${at}`);
+    }
+  }
+
+  /** End of the value starting at `at` (a container is skipped whole). */
+  #skipValue(at: number): number {
+    const text = this.#text;
+    const c = text.charCodeAt(at);
+    if (c === 34) return this.#readString(at).end;
+    let j = at;
+    if (c !== 123 && c !== 91) {
+      while (j < text.length && !isDelim(text.charCodeAt(j))) j++;
+      return j;
+    }
+    let depth = 0;
+    while (j < text.length) {
+      const d = text.charCodeAt(j);
+      if (d === 34) {
+        j = this.#readString(j).end;
+        continue;
+      }
+      if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+    return j;
+  }
+}

@@ -1,0 +1,48 @@
+import type { CompiledRules, Side, Treatment } from './rules.js';
+
+/** A location, computed only when something is reported there (most values never are). */
+export type Loc = () => string;
+
+/**
+ * What the body, header and URL walkers hand each value to. The anonymiser's
+ * scrub replaces personal data; the audit's scrub only reports it. Both see
+ * the same values at the same locations, because they share the walkers.
+ */
+export interface Scrub {
+  readonly rules: CompiledRules;
+  readonly side: Side;
+  /** Free text: returns it with detector findings replaced (the same string when nothing changed). */
+  text(value: string, loc: Loc): string;
+  /** Notes a location changed by the walker itself (a JSON member dropped or redacted). */
+  changed(loc: Loc): void;
+  /** A value a rule selected whole; null drops it. */
+  treat(value: string, t: Treatment, loc: Loc): string | null;
+  /** Counts scanned characters against the record's budget (throws BudgetExceeded past it). */
+  charge(chars: number): void;
+}
+
+/** Thrown when a record's scan budget is spent; its bodies are then dropped, never stored unscanned. */
+export class BudgetExceeded extends Error {
+  constructor() {
+    super('anonymiser scan budget exceeded');
+    this.name = 'BudgetExceeded';
+  }
+}
+
+/** A record's scan budget, in characters. */
+export class ScanBudget {
+  #left: number;
+
+  constructor(chars: number) {
+    this.#left = chars;
+  }
+
+  charge(chars: number): void {
+    this.#left -= chars;
+    if (this.#left < 0) throw new BudgetExceeded();
+  }
+
+  get spent(): boolean {
+    return this.#left < 0;
+  }
+}

@@ -1,0 +1,87 @@
+import { REDACTED } from './pseudonym/index.js';
+import { namedRule, pathRuleTreatments } from './rules.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * The request URL: each path segment and each query value is decoded,
+ * treated by a path or query rule or scanned as free text (so a GraphQL
+ * `variables=` parameter holding JSON is rewritten as JSON), and encoded
+ * back only when it changed. Locations: `req.url.path[2]`,
+ * `req.url.query.email`.
+ */
+
+function decode(raw: string, plus: boolean): string {
+  const s = plus ? raw.replace(/\+/g, ' ') : raw;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const LITERAL_OK = "@:,;$!*'()";
+
+/** Encodes `value` the way `raw` was written: characters `raw` carried literally stay literal. */
+function encodeLike(raw: string, value: string, plus: boolean): string {
+  let out = encodeURIComponent(value);
+  for (const ch of LITERAL_OK) {
+    if (raw.includes(ch)) out = out.split(encodeURIComponent(ch)).join(ch);
+  }
+  return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
+}
+
+function scrubPath(path: string, scrub: Scrub): string {
+  const raw = path.split('/');
+  const decoded = raw.map((s) => decode(s, false));
+  const ruled = pathRuleTreatments(scrub.rules.paths, decoded.slice(1));
+  let changed = false;
+  const out = raw.map((segment, i) => {
+    if (i === 0 || segment === '') return segment;
+    const loc = () => `req.url.path[${i - 1}]`;
+    const rule = ruled.get(i - 1);
+    const value = decoded[i]!;
+    const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : scrub.text(value, loc);
+    if (next === value) return segment;
+    changed = true;
+    return encodeLike(segment, next, false);
+  });
+  return changed ? out.join('/') : path;
+}
+
+function scrubQuery(query: string, scrub: Scrub): string {
+  let changed = false;
+  const out: string[] = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) {
+      out.push(pair);
+      continue;
+    }
+    const rawName = pair.slice(0, eq);
+    const rawValue = pair.slice(eq + 1);
+    const name = decode(rawName, true);
+    const value = decode(rawValue, true);
+    const loc = () => `req.url.query.${name}`;
+    const rule = namedRule(scrub.rules.query, name, 'req');
+    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
+    if (next === value) out.push(pair);
+    else {
+      changed = true;
+      if (next !== null) out.push(`${rawName}=${encodeLike(rawValue, next, true)}`);
+    }
+  }
+  return changed ? out.join('&') : query;
+}
+
+/** The URL (path and query) with personal data replaced; the same string when nothing changed. */
+export function scrubUrl(url: string, scrub: Scrub): string {
+  if (url === '*') return url;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  const p = scrubPath(path, scrub);
+  const qs = q < 0 ? undefined : scrubQuery(query, scrub);
+  if (p === path && qs === query) return url;
+  if (p === path && qs === undefined) return url;
+  return qs === undefined ? p : `${p}?${qs}`;
+}
