@@ -249,7 +249,7 @@ interface Shape {
   seen: number;
   /** Of them, objects. */
   objects: number;
-  keys: Map<string, Shape> | null;
+  keys: Record<string, Shape> | null;
   items: Shape | null;
 }
 
@@ -262,12 +262,8 @@ function addToShape(s: Shape, v: unknown): void {
   if (t === OBJ) {
     const o = v as Record<string, unknown>;
     s.objects++;
-    s.keys ??= new Map();
-    for (const k in o) {
-      let child = s.keys.get(k);
-      if (!child) s.keys.set(k, (child = newShape()));
-      addToShape(child, o[k]);
-    }
+    const keys = (s.keys ??= Object.create(null) as Record<string, Shape>);
+    for (const k in o) addToShape((keys[k] ??= newShape()), o[k]);
   } else if (t === ARR) {
     for (const e of v as unknown[]) addToShape((s.items ??= newShape()), e);
   }
@@ -286,15 +282,17 @@ function compareShapes(a: Shape, b: Shape, path: PathSegment[], c: DiffCollector
   else if ((nnA === 0) !== (nnB === 0)) c.json(path, 'null', typeNames(a.types), typeNames(b.types), true);
   // A key only some elements have is optional: its absence on the other side may just be data.
   if (a.keys && b.keys) {
-    for (const [k, sa] of a.keys) {
+    for (const k in a.keys) {
+      const sa = a.keys[k]!;
       path.push(k);
-      const sb = b.keys.get(k);
+      const sb = b.keys[k];
       if (sb) compareShapes(sa, sb, path, c);
       else if (sa.seen === a.objects) c.json(path, 'missing', typeNames(sa.types), undefined, true);
       path.pop();
     }
-    for (const [k, sb] of b.keys) {
-      if (a.keys.has(k) || sb.seen !== b.objects) continue;
+    for (const k in b.keys) {
+      const sb = b.keys[k]!;
+      if (k in a.keys || sb.seen !== b.objects) continue;
       path.push(k);
       c.json(path, 'added', undefined, typeNames(sb.types), true);
       path.pop();

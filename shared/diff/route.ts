@@ -14,6 +14,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/;
 const EMAIL = /^[^@\s]+@[^@/\s]+\.[^@/\s]+$/;
 
 function decode(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
