@@ -23,7 +23,7 @@ export interface Significance {
   note?: string;
 }
 
-/** Standard normal upper tail P(Z > z), via erfc (Numerical Recipes, |error| < 1.2e-7). */
+/** Standard normal upper tail P(Z > z), via the Numerical Recipes erfc approximation (absolute error < 1e-5). */
 export function normalUpperTail(z: number): number {
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.5 * Math.abs(x));

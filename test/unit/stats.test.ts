@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compareExchange, diffRulesSchema, RunStats, type Answer, type ExchangeInput } from '../../shared/diff/index.js';
+import { compareExchange, diffRulesSchema, LatencyHistogram, RunStats, type Answer, type ExchangeInput } from '../../shared/diff/index.js';
+import { latencySignificance, mannWhitneyGreater, normalUpperTail, tailExceedanceGreater } from '../../shared/diff/significance.js';
 
 const rules = diffRulesSchema.parse({});
 
@@ -141,5 +142,58 @@ describe('RunStats', () => {
   it('its stored form is compact', () => {
     const specs: Spec[] = Array.from({ length: 1000 }, (_, i) => ({ method: 'GET', url: `/users/${i}`, ref: { a: 1, b: 'x' }, tgt: { a: 1, b: 'x' }, refStatus: 200, tgtStatus: 200, refUs: 1000 + i, tgtUs: 1200 + i }));
     expect(JSON.stringify(statsOf(specs).toJSON()).length).toBeLessThan(20_000);
+  });
+});
+
+describe('latency histograms and significance', () => {
+  const hist = (values: number[]) => {
+    const h = new LatencyHistogram();
+    for (const v of values) h.record(v);
+    return h;
+  };
+
+  it('round-trips through JSON and merges to the same histogram as recording everything', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 60_000_000 }), { maxLength: 200 }), fc.array(fc.integer({ min: 0, max: 60_000_000 }), { maxLength: 200 }), (a, b) => {
+        const merged = hist(a);
+        merged.merge(LatencyHistogram.fromJSON(hist(b).toJSON()));
+        const all = hist([...a, ...b]);
+        expect(merged.toJSON()).toEqual(all.toJSON());
+        expect(merged.count).toBe(a.length + b.length);
+        for (const p of [50, 95, 99, 100]) expect(merged.percentile(p)).toBe(all.percentile(p));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('percentiles are within 0.1 % of the recorded values', () => {
+    const h = hist(Array.from({ length: 1000 }, (_, i) => 1000 + i * 10));
+    expect(h.percentile(50) / 5990).toBeCloseTo(1, 2);
+    expect(h.percentile(99) / 10_890).toBeCloseTo(1, 2);
+    expect(h.max / 10_990).toBeCloseTo(1, 2);
+  });
+
+  it('finds a shifted distribution significant and the same distribution not', () => {
+    const base = Array.from({ length: 200 }, (_, i) => 5000 + ((i * 37) % 100) * 40);
+    const same = Array.from({ length: 200 }, (_, i) => 5000 + ((i * 53) % 100) * 40);
+    const slower = base.map((v) => v * 1.3);
+    expect(mannWhitneyGreater(hist(slower), hist(base))).toBeLessThan(1e-6);
+    expect(mannWhitneyGreater(hist(same), hist(base))).toBeGreaterThan(0.1);
+    expect(mannWhitneyGreater(hist(base), hist(slower))).toBeGreaterThan(0.99);
+    expect(latencySignificance(hist(slower), hist(base), { alpha: 0.01, minSamples: 30 }).significant).toBe(true);
+    expect(latencySignificance(hist(same), hist(base), { alpha: 0.01, minSamples: 30 }).significant).toBe(false);
+  });
+
+  it('the tail test catches a regression of the slowest 5 % that the median does not show', () => {
+    const base = Array.from({ length: 2000 }, (_, i) => 5000 + (i % 100) * 10);
+    const tail = base.map((v, i) => (i % 20 === 0 ? v * 4 : v));
+    expect(tailExceedanceGreater(hist(tail), hist(base))).toBeLessThan(0.001);
+    expect(latencySignificance(hist(tail), hist(base), { alpha: 0.01, minSamples: 30 }).significant).toBe(true);
+  });
+
+  it('the normal tail is accurate', () => {
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 4);
+    expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 4);
+    expect(normalUpperTail(-2.326348)).toBeCloseTo(0.99, 4);
   });
 });
