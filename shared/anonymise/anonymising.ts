@@ -1,5 +1,5 @@
 import { findPii, type Finding, type Kind } from './detect/index.js';
-import { JsonSyntaxError, rewriteJson } from './json.js';
+import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
 import type { CompiledRules, Side, Treatment } from './rules.js';
@@ -18,7 +18,6 @@ import type { Loc, ScanBudget, Scrub } from './scrub.js';
  * clean for `parity audit` by construction.
  */
 
-const MAX_NESTED = 3;
 const ROUNDS = 3;
 
 export interface AnonymiserContext {
@@ -32,12 +31,6 @@ export function mask(value: string, keep: number): string {
   const cut = Math.max(0, chars.length - keep);
   for (let i = 0; i < cut; i++) if (isShapeChar(chars[i]!.codePointAt(0)!)) chars[i] = '*';
   return chars.join('');
-}
-
-function looksLikeJson(s: string): boolean {
-  const a = s.charCodeAt(0);
-  const z = s.charCodeAt(s.length - 1);
-  return s.length >= 2 && ((a === 123 && z === 125) || (a === 91 && z === 93));
 }
 
 export class Anonymising implements Scrub {
@@ -68,7 +61,7 @@ export class Anonymising implements Scrub {
   text(value: string, loc: Loc): string {
     if (value.length === 0) return value;
     this.#budget.charge(value.length);
-    if (this.#depth < MAX_NESTED && looksLikeJson(value)) {
+    if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
         const nested = new Anonymising({ rules: this.rules, names: this.#names }, this.side, this.#changes, this.#budget, this.#depth + 1);
         return rewriteJson(value, nested, loc(), false);

@@ -14,8 +14,10 @@ import type { Scrub } from './scrub.js';
  * are left alone.
  */
 
-const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'date', 'last-modified', 'expires']);
-const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
+/** Headers that frame the message; never rewritten, never audited. */
+export const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'date', 'last-modified', 'expires']);
+/** Header names that carry credentials; their values are pseudonymised whole. */
+export const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
 const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {

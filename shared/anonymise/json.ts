@@ -18,6 +18,16 @@ import type { Scrub } from './scrub.js';
 
 export class JsonSyntaxError extends Error {}
 
+/** JSON nested in strings is rewritten as JSON this many levels deep. */
+export const MAX_NESTED_JSON = 3;
+
+/** A string that may hold a JSON object or array (then it is rewritten as JSON when it parses). */
+export function looksLikeJson(s: string): boolean {
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  return s.length >= 2 && ((a === 123 && z === 125) || (a === 91 && z === 93));
+}
+
 interface Frame {
   obj: boolean;
   /** Current member key (as stored, i.e. renamed) or element index. */

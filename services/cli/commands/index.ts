@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit.js';
 import { registerConfig } from './config.js';
 import { registerSessions } from './sessions.js';
 
@@ -8,5 +9,6 @@ import { registerSessions } from './sessions.js';
  */
 export function registerCommands(program: Command): void {
   registerSessions(program);
+  registerAudit(program);
   registerConfig(program);
 }
