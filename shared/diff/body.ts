@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Answer, DiffMode } from './types.js';
-import { DiffCollector, exactDiff, shapeDiff } from './json-diff.js';
+import { exactDiff, type DiffCollector } from './json-diff.js';
+import { shapeDiff } from './shape-diff.js';
 import { contentType, mediaType } from './headers.js';
 import { textDiff } from './text-diff.js';
 

@@ -1,12 +1,13 @@
 import type { DiffKind, FieldDifference } from './types.js';
-import { ANY_ELEMENT, formatPath, generalizePath, type PathSegment } from './json-path.js';
+import { formatPath, generalizePath, type PathSegment } from './json-path.js';
 import type { RouteRules } from './rules.js';
+import { ARR, NULL, NUM, OBJ, typeBit } from './json-types.js';
 
 /**
- * Structural comparison of two parsed JSON bodies: `exact` compares values,
- * `shape` compares keys, JSON types, null vs value and the merged shape of
- * array elements. Path strings are built only where a difference is found,
- * which keeps the walk close to the cost of JSON.parse.
+ * Value comparison of two parsed JSON bodies (`exact` mode; `shape` mode is
+ * in shape-diff.ts) and the collector both report into. Path strings are
+ * built only where a difference is found, which keeps the walk close to the
+ * cost of JSON.parse.
  */
 
 const MAX_DIFFS = 100;
@@ -51,34 +52,6 @@ export class DiffCollector {
   }
 }
 
-const NULL = 1;
-const BOOL = 2;
-const NUM = 4;
-const STR = 8;
-const ARR = 16;
-const OBJ = 32;
-
-function typeBit(v: unknown): number {
-  if (v === null) return NULL;
-  switch (typeof v) {
-    case 'boolean':
-      return BOOL;
-    case 'number':
-      return NUM;
-    case 'string':
-      return STR;
-    default:
-      return Array.isArray(v) ? ARR : OBJ;
-  }
-}
-
-const TYPE_NAMES: [number, string][] = [[NULL, 'null'], [BOOL, 'boolean'], [NUM, 'number'], [STR, 'string'], [ARR, 'array'], [OBJ, 'object']];
-
-/** `number`, `string|null`. */
-function typeNames(bits: number): string {
-  return TYPE_NAMES.filter(([b]) => bits & b).map(([, n]) => n).join('|');
-}
-
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Compares values: types, keys, array elements (by index, by key, or unordered per rules), numbers with tolerance. */
@@ -102,9 +75,9 @@ export function exactDiff(a: unknown, b: unknown, path: PathSegment[], c: DiffCo
   c.json(path, 'value', a, b);
 }
 
-type Walk = (a: unknown, b: unknown, path: PathSegment[], c: DiffCollector) => void;
+export type Walk = (a: unknown, b: unknown, path: PathSegment[], c: DiffCollector) => void;
 
-function objectDiff(a: Record<string, unknown>, b: Record<string, unknown>, path: PathSegment[], c: DiffCollector, walk: Walk): void {
+export function objectDiff(a: Record<string, unknown>, b: Record<string, unknown>, path: PathSegment[], c: DiffCollector, walk: Walk): void {
   for (const k in a) {
     path.push(k);
     if (hasOwn(b, k)) walk(a[k], b[k], path, c);
@@ -212,95 +185,4 @@ function unorderedArrayDiff(a: unknown[], b: unknown[], path: PathSegment[], c: 
   }
   for (let k = n; k < leftA.length; k++) elementOnlyIn('missing', a[leftA[k]!], leftA[k]!, path, c);
   for (let k = n; k < leftB.length; k++) elementOnlyIn('added', b[leftB[k]!], leftB[k]!, path, c);
-}
-
-/**
- * Compares structure only: keys, JSON types, null vs value; arrays by the
- * merged shape of their elements, where a key counts as missing (or added)
- * only when every element on one side has it and none on the other does.
- */
-export function shapeDiff(a: unknown, b: unknown, path: PathSegment[], c: DiffCollector): void {
-  if (a === b) return;
-  const ta = typeBit(a);
-  const tb = typeBit(b);
-  if (ta !== tb) {
-    c.json(path, ta === NULL || tb === NULL ? 'null' : 'type', typeNames(ta), typeNames(tb), true);
-    return;
-  }
-  if (ta === OBJ) return objectDiff(a as Record<string, unknown>, b as Record<string, unknown>, path, c, shapeDiff);
-  if (ta === ARR) {
-    const ea = a as unknown[];
-    const eb = b as unknown[];
-    // An empty array says nothing about its elements' shape (staging's data may simply differ).
-    if (ea.length === 0 || eb.length === 0) return;
-    path.push(ANY_ELEMENT);
-    compareShapes(shapeOfElements(ea), shapeOfElements(eb), path, c);
-    path.pop();
-  }
-}
-
-/**
- * The union of the shapes of many values: types seen, keys seen (with their
- * shapes and how many objects had them), element shapes.
- */
-interface Shape {
-  types: number;
-  /** Values merged into this shape. */
-  seen: number;
-  /** Of them, objects. */
-  objects: number;
-  keys: Record<string, Shape> | null;
-  items: Shape | null;
-}
-
-const newShape = (): Shape => ({ types: 0, seen: 0, objects: 0, keys: null, items: null });
-
-function addToShape(s: Shape, v: unknown): void {
-  const t = typeBit(v);
-  s.types |= t;
-  s.seen++;
-  if (t === OBJ) {
-    const o = v as Record<string, unknown>;
-    s.objects++;
-    const keys = (s.keys ??= Object.create(null) as Record<string, Shape>);
-    for (const k in o) addToShape((keys[k] ??= newShape()), o[k]);
-  } else if (t === ARR) {
-    for (const e of v as unknown[]) addToShape((s.items ??= newShape()), e);
-  }
-}
-
-function shapeOfElements(list: unknown[]): Shape {
-  const s = newShape();
-  for (const e of list) addToShape(s, e);
-  return s;
-}
-
-function compareShapes(a: Shape, b: Shape, path: PathSegment[], c: DiffCollector): void {
-  const nnA = a.types & ~NULL;
-  const nnB = b.types & ~NULL;
-  if (nnA !== 0 && nnB !== 0 && nnA !== nnB) c.json(path, 'type', typeNames(a.types), typeNames(b.types), true);
-  else if ((nnA === 0) !== (nnB === 0)) c.json(path, 'null', typeNames(a.types), typeNames(b.types), true);
-  // A key only some elements have is optional: its absence on the other side may just be data.
-  if (a.keys && b.keys) {
-    for (const k in a.keys) {
-      const sa = a.keys[k]!;
-      path.push(k);
-      const sb = b.keys[k];
-      if (sb) compareShapes(sa, sb, path, c);
-      else if (sa.seen === a.objects) c.json(path, 'missing', typeNames(sa.types), undefined, true);
-      path.pop();
-    }
-    for (const k in b.keys) {
-      const sb = b.keys[k]!;
-      if (k in a.keys || sb.seen !== b.objects) continue;
-      path.push(k);
-      c.json(path, 'added', undefined, typeNames(sb.types), true);
-      path.pop();
-    }
-  }
-  if (a.items && b.items) {
-    path.push(ANY_ELEMENT);
-    compareShapes(a.items, b.items, path, c);
-    path.pop();
-  }
 }
