@@ -95,10 +95,14 @@ async function everything(redis: Redis, session: string): Promise<string> {
       chunks.push(key);
       const type = await redis.type(key);
       if (type === 'string') add((await redis.getBuffer(key))!);
-      else if (type === 'hash') for (const v of await redis.hgetallBuffer(key).then((h) => Object.entries(h).flat())) add(v);
-      else if (type === 'set') for (const v of await redis.smembersBuffer(key)) add(v);
+      else if (type === 'hash') {
+        for (const [field, v] of Object.entries(await redis.hgetallBuffer(key))) {
+          add(field);
+          add(v);
+        }
+      } else if (type === 'set') for (const v of await redis.smembersBuffer(key)) add(v);
       else if (type === 'list') for (const v of await redis.lrangeBuffer(key, 0, -1)) add(v);
-      else if (type === 'zset') for (const v of await redis.zrangeBuffer(key, 0, -1)) add(v);
+      else if (type === 'zset') for (const v of (await redis.zrangeBuffer(key, 0, -1)) as Buffer[]) add(v);
       else if (type === 'stream') {
         const entries = (await redis.xrangeBuffer(key, '-', '+')) as [Buffer, Buffer[]][];
         for (const [, fields] of entries) {
