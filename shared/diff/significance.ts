@@ -2,22 +2,24 @@ import type { LatencyHistogram } from './latency.js';
 
 /**
  * Is the target slower than the reference, beyond chance? Two one-sided
- * tests on the histograms, so a handful of requests never fails a build:
+ * checks on the histograms, so a handful of requests never fails a build:
  *
  * - shift: Mann–Whitney U (normal approximation, tie-corrected, continuity
  *   corrected) — the target's latencies tend to be larger;
- * - tail: two-proportion z-test on the share of requests slower than the
- *   reference's p95 — catches a regression only in the tail (p99).
+ * - quantile: at the percentile the gate judges (p50, p95 or p99), the
+ *   distribution-free confidence bounds from order statistics do not
+ *   overlap — the target's lower bound is above the reference's upper bound.
+ *   This catches a regression only in the tail, which the shift test misses.
  *
- * Significant when both sides have at least `minSamples` and either p-value
- * is below alpha/2 (Bonferroni for two tests).
+ * Significant when both sides have at least `minSamples` and either check
+ * holds at alpha/2 (Bonferroni for two checks).
  */
 export interface Significance {
-  test: 'mann-whitney+tail';
+  test: 'mann-whitney+quantile-ci';
   /** p-value of "target shifted slower" (1 when not computed). */
   pShift: number;
-  /** p-value of "more target requests beyond the reference's p95". */
-  pTail: number;
+  /** The quantile check, when a percentile was given. */
+  quantile?: { percentile: number; targetLowUs: number; referenceHighUs: number };
   significant: boolean;
   /** Why it is not significant when samples were too few. */
   note?: string;
@@ -69,31 +71,43 @@ export function mannWhitneyGreater(target: LatencyHistogram, reference: LatencyH
   return normalUpperTail((u - mean - 0.5) / Math.sqrt(variance));
 }
 
-/** One-sided two-proportion p-value that more target than reference requests exceed the reference's p95. */
-export function tailExceedanceGreater(target: LatencyHistogram, reference: LatencyHistogram): number {
-  const nT = target.count;
-  const nR = reference.count;
-  if (nT === 0 || nR === 0) return 1;
-  const cut = reference.indexOf(reference.percentile(95));
-  let xT = 0;
-  let xR = 0;
-  target.forEachBucket((i, c) => {
-    if (i > cut) xT += c;
-  });
-  reference.forEachBucket((i, c) => {
-    if (i > cut) xR += c;
-  });
-  const pooled = (xT + xR) / (nT + nR);
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / nT + 1 / nR));
-  if (se === 0) return 1;
-  return normalUpperTail((xT / nT - xR / nR) / se);
+/** z with P(Z > z) = p, by bisection on normalUpperTail (p in (0, 0.5]). */
+export function normalQuantileUpper(p: number): number {
+  let lo = 0;
+  let hi = 10;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalUpperTail(mid) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
-export function latencySignificance(target: LatencyHistogram, reference: LatencyHistogram, opts: { alpha: number; minSamples: number }): Significance {
+/**
+ * Distribution-free bounds for a percentile from order statistics: the rank
+ * of the q-quantile in n samples is Binomial(n, q); ranks nq ∓ z·√(nq(1−q))
+ * give the lower and upper bound (normal approximation).
+ */
+export function percentileBounds(h: LatencyHistogram, percentile: number, z: number): { low: number; high: number } {
+  const n = h.count;
+  const q = percentile / 100;
+  const spread = z * Math.sqrt(n * q * (1 - q));
+  const rank = (r: number) => h.percentile(Math.min(100, Math.max(0, (100 * r) / n)));
+  return { low: rank(Math.floor(n * q - spread)), high: rank(Math.ceil(n * q + spread)) };
+}
+
+export function latencySignificance(target: LatencyHistogram, reference: LatencyHistogram, opts: { alpha: number; minSamples: number; percentile?: number }): Significance {
   if (target.count < opts.minSamples || reference.count < opts.minSamples) {
-    return { test: 'mann-whitney+tail', pShift: 1, pTail: 1, significant: false, note: `fewer than ${opts.minSamples} samples on a side (target ${target.count}, reference ${reference.count})` };
+    return { test: 'mann-whitney+quantile-ci', pShift: 1, significant: false, note: `fewer than ${opts.minSamples} samples on a side (target ${target.count}, reference ${reference.count})` };
   }
   const pShift = mannWhitneyGreater(target, reference);
-  const pTail = tailExceedanceGreater(target, reference);
-  return { test: 'mann-whitney+tail', pShift, pTail, significant: Math.min(pShift, pTail) < opts.alpha / 2 };
+  const out: Significance = { test: 'mann-whitney+quantile-ci', pShift, significant: pShift < opts.alpha / 2 };
+  if (opts.percentile !== undefined) {
+    const z = normalQuantileUpper(opts.alpha / 2);
+    const t = percentileBounds(target, opts.percentile, z);
+    const r = percentileBounds(reference, opts.percentile, z);
+    out.quantile = { percentile: opts.percentile, targetLowUs: t.low, referenceHighUs: r.high };
+    if (t.low > r.high) out.significant = true;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_DIFF_RULES, LatencyHistogram, latencySignificance, type DiffMode, type DiffRules, type RouteStats, type RunStats } from '../diff/index.js';
 import { routeThresholds, type GateReason, type GateThresholds } from './gate.js';
-import type { Distribution, FieldReport, Percentiles, Report, RouteReport, Totals } from './types.js';
+import type { Distribution, FieldReport, LatencyComparison, Percentiles, Report, RouteReport, Totals } from './types.js';
 import { classifyField } from './noise-rule.js';
 
 /** What the report says about the run besides its statistics. */
@@ -27,17 +27,36 @@ function distribution(h: LatencyHistogram): Distribution {
   return { count: h.count, points: h.count === 0 ? [] : DISTRIBUTION_POINTS.map((p) => [p, h.percentile(p)]) };
 }
 
-function latencyFigures(target: LatencyHistogram, reference: LatencyHistogram, gate: GateThresholds) {
+const PERCENTILE_FIELDS = { 50: 'p50Us', 95: 'p95Us', 99: 'p99Us' } as const;
+/** Samples a percentile needs beyond it on each side to be compared. */
+const TAIL_SAMPLES = 5;
+
+function latencyFigures(target: LatencyHistogram, reference: LatencyHistogram, gate: GateThresholds): LatencyComparison {
   const t = percentiles(target);
   const r = percentiles(reference);
   const p99Regression = t.count > 0 && r.count > 0 && r.p99Us > 0 ? t.p99Us / r.p99Us - 1 : null;
-  const significance = latencySignificance(target, reference, { alpha: gate.latencyAlpha, minSamples: gate.minLatencySamples });
-  return { target: t, reference: r, p99Regression, significance };
+  let regression: LatencyComparison['regression'] = null;
+  const n = Math.min(t.count, r.count);
+  for (const q of [50, 95, 99] as const) {
+    if (n * (1 - q / 100) < TAIL_SAMPLES - 1e-9) continue;
+    const field = PERCENTILE_FIELDS[q];
+    if (r[field] <= 0) continue;
+    const value = t[field] / r[field] - 1;
+    if (!regression || value > regression.value) regression = { percentile: q, value, deltaUs: t[field] - r[field] };
+  }
+  const significance = latencySignificance(target, reference, { alpha: gate.latencyAlpha, minSamples: gate.minLatencySamples, ...(regression ? { percentile: regression.percentile } : {}) });
+  return { target: t, reference: r, p99Regression, regression, significance };
 }
 
 /** Is this latency a regression the gate fails on? */
-function latencyFails(l: ReturnType<typeof latencyFigures>, maxRegression: number, gate: GateThresholds): boolean {
-  return l.p99Regression !== null && l.p99Regression > maxRegression && l.target.p99Us - l.reference.p99Us >= gate.minLatencyDeltaUs && l.significance.significant;
+function latencyFails(l: LatencyComparison, maxRegression: number, gate: GateThresholds): boolean {
+  return l.regression !== null && l.regression.value > maxRegression && l.regression.deltaUs >= gate.minLatencyDeltaUs && l.significance.significant;
+}
+
+function latencyMessage(l: LatencyComparison, max: number): string {
+  const g = l.regression!;
+  const field = PERCENTILE_FIELDS[g.percentile];
+  return `p${g.percentile} ${ms(l.target[field])} vs ${ms(l.reference[field])} (+${pct(g.value)} > ${pct(max)}, n=${l.target.count}/${l.reference.count}, shift p=${l.significance.pShift.toExponential(1)})`;
 }
 
 /** Turns run statistics into the report: noise rule, rates, latency tests, gate verdict. */
@@ -126,7 +145,7 @@ function routeGate(route: RouteReport, fields: FieldReport[], gate: GateThreshol
   const new5xx = real.find((f) => f.kind === 'new-5xx');
   if (new5xx) fail({ rule: 'new-5xx', route: route.route, value: new5xx.count, threshold: 0, message: `${route.route}: new 5xx on ${new5xx.count} of ${route.compared} requests` });
   if (route.diffRate > t.maxDiffRate) {
-    const top = real.filter((f) => f.kind !== 'new-5xx').slice(0, 5).map((f) => `${f.path} ${f.kind} ×${f.count}`);
+    const top = real.slice(0, 5).map((f) => `${f.path} ${f.kind} ×${f.count}`);
     const what = top.length > 0 ? `: ${top.join(', ')}` : '';
     fail({ rule: 'max-diff-rate', route: route.route, value: route.diffRate, threshold: t.maxDiffRate, message: `${route.route}: ${route.diffs} of ${route.compared} requests differ (${pct(route.diffRate)} > ${pct(t.maxDiffRate)})${what}` });
   }
@@ -136,10 +155,7 @@ function routeGate(route: RouteReport, fields: FieldReport[], gate: GateThreshol
   }
   const l = route.latency;
   if (latencyFails(l, t.maxP99Regression, gate)) {
-    fail({
-      rule: 'max-p99-regression', route: route.route, value: l.p99Regression!, threshold: t.maxP99Regression,
-      message: `${route.route}: p99 ${ms(l.target.p99Us)} vs ${ms(l.reference.p99Us)} (+${pct(l.p99Regression!)} > ${pct(t.maxP99Regression)}, n=${l.target.count}/${l.reference.count}, p=${Math.min(l.significance.pShift, l.significance.pTail).toExponential(1)})`,
-    });
+    fail({ rule: 'max-p99-regression', route: route.route, value: l.regression!.value, threshold: t.maxP99Regression, message: `${route.route}: ${latencyMessage(l, t.maxP99Regression)}` });
   }
 }
 
@@ -148,6 +164,6 @@ function overallGate(t: Totals, gate: GateThresholds, reasons: GateReason[]): vo
   if (t.errorRate > gate.maxErrorRate) reasons.push({ rule: 'max-error-rate', value: t.errorRate, threshold: gate.maxErrorRate, message: `overall: ${t.errors} of ${t.requests} requests failed (${pct(t.errorRate)} > ${pct(gate.maxErrorRate)})` });
   const l = t.latency;
   if (latencyFails(l, gate.maxP99Regression, gate)) {
-    reasons.push({ rule: 'max-p99-regression', value: l.p99Regression!, threshold: gate.maxP99Regression, message: `overall: p99 ${ms(l.target.p99Us)} vs ${ms(l.reference.p99Us)} (+${pct(l.p99Regression!)} > ${pct(gate.maxP99Regression)})` });
+    reasons.push({ rule: 'max-p99-regression', value: l.regression!.value, threshold: gate.maxP99Regression, message: `overall: ${latencyMessage(l, gate.maxP99Regression)}` });
   }
 }

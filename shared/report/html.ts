@@ -41,7 +41,8 @@ function percentileCells(prefix: string, p: Percentiles): string {
 
 function routeRow(r: RouteReport): string {
   const l = r.latency;
-  const reg = l.p99Regression === null ? '–' : `${l.p99Regression >= 0 ? '+' : ''}${pct(l.p99Regression)}`;
+  const g = l.regression;
+  const reg = g === null ? '–' : `${g.value >= 0 ? '+' : ''}${pct(g.value)} (p${g.percentile})`;
   const sig = l.significance.significant ? 'significant' : (l.significance.note ?? 'not significant');
   return (
     `<tr class="route-${r.verdict}" data-route="${esc(r.route)}"><td class="l"><code>${esc(r.route)}</code></td>` +
@@ -123,7 +124,7 @@ ${report.gate.reasons.length ? `<h2>Gate failed</h2><ul class="reasons" id="reas
 <h2>Diff rate per route</h2>${diffRateChart(report.routes)}
 <h2>Latency, all routes</h2>${latencyChart(overallDistribution(t.latency.target), overallDistribution(t.latency.reference), 'Latency of all routes')}
 <h2>Routes</h2>
-<table id="routes"><tr><th class="l">route</th><th>verdict</th><th>requests</th><th>diffs</th><th>diff rate</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>ref p50</th><th>ref p95</th><th>ref p99</th><th>p99 Δ</th><th class="l">significance</th></tr>
+<table id="routes"><tr><th class="l">route</th><th>verdict</th><th>requests</th><th>diffs</th><th>diff rate</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>ref p50</th><th>ref p95</th><th>ref p99</th><th>slowdown</th><th class="l">significance</th></tr>
 ${report.routes.map(routeRow).join('\n')}</table>
 <h2>Route details</h2>${report.routes.map((r, i) => routeDetails(report, r, i)).join('\n')}
 <h2>Differences by field</h2>${real.length ? `<table id="fields">${FIELD_HEAD}${fieldRows(real)}</table>` : '<p class="muted">No differences.</p>'}

@@ -19,7 +19,8 @@ function clip(s: string, n: number): string {
 
 function routeRow(r: RouteReport): string[] {
   const l = r.latency;
-  const reg = l.p99Regression === null ? '-' : `${l.p99Regression >= 0 ? '+' : ''}${pct(l.p99Regression)}${l.significance.significant ? '' : '?'}`;
+  const g = l.regression;
+  const reg = g === null ? '-' : `${g.value >= 0 ? '+' : ''}${pct(g.value)} p${g.percentile}${l.significance.significant ? '' : '?'}`;
   return [`${r.verdict === 'fail' ? '✗' : '✓'} ${clip(r.route, 60)}`, String(r.requests), pct(r.diffRate), pct(r.errorRate), ms(l.target.p50Us), ms(l.target.p99Us), ms(l.reference.p99Us), reg];
 }
 
@@ -39,8 +40,8 @@ export function renderText(report: Report, maxRoutes = 20): string {
     out.push('');
   }
   if (report.routes.length > 0) {
-    out.push('Routes (worst first; ? = latency change not significant):');
-    const rows = [['  route', 'req', 'diff', 'err', 'p50', 'p99', 'ref p99', 'p99 Δ'], ...report.routes.slice(0, maxRoutes).map(routeRow)];
+    out.push('Routes (worst first; slowdown: largest growth among p50/p95/p99 the samples support, ? = not significant):');
+    const rows = [['  route', 'req', 'diff', 'err', 'p50', 'p99', 'ref p99', 'slowdown'], ...report.routes.slice(0, maxRoutes).map(routeRow)];
     out.push(...table(rows).map((l) => `  ${l}`));
     if (report.routes.length > maxRoutes) out.push(`  … ${report.routes.length - maxRoutes} more routes in the JSON/HTML report`);
     out.push('');

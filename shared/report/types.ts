@@ -45,7 +45,22 @@ export interface Totals {
   noiseSampled: number;
   /** Requests not compared, by reason (`reference-error`) or compared without bodies (`body-truncated`). */
   skipped: Record<string, number>;
-  latency: { target: Percentiles; reference: Percentiles; p99Regression: number | null; significance: Significance };
+  latency: LatencyComparison;
+}
+
+/** Target latency against reference latency. */
+export interface LatencyComparison {
+  target: Percentiles;
+  reference: Percentiles;
+  /** p99(target) / p99(reference) − 1; null without samples on both sides. */
+  p99Regression: number | null;
+  /**
+   * The slowdown the gate judges: the largest relative growth among p50, p95
+   * and p99, each counted only when both sides have at least 5 samples beyond
+   * it (p99 needs 500 samples, p95 100, p50 10). Null when none qualifies.
+   */
+  regression: { percentile: 50 | 95 | 99; value: number; deltaUs: number } | null;
+  significance: Significance;
 }
 
 export interface Percentiles {
@@ -71,7 +86,7 @@ export interface RouteReport {
   late: number;
   /** Status codes seen ('error' for no answer). */
   status: { target: Record<string, number>; reference: Record<string, number> };
-  latency: { target: Percentiles; reference: Percentiles; p99Regression: number | null; significance: Significance };
+  latency: LatencyComparison;
   reasons: string[];
   examples: Example[];
 }

@@ -77,6 +77,19 @@ describe('the release gate', () => {
     expect(report.routes[0]!.latency.p99Regression).toBeGreaterThan(1.5);
   });
 
+  it('a 3x slower median fails even when an outlier makes the reference p99 as slow (36 samples)', () => {
+    const report = run(timed(36, (i) => (i === 5 ? 74_000 : 21_000 + (i % 6) * 100), (i) => 61_000 + (i % 6) * 300));
+    expect(report.routes[0]!.latency.p99Regression).toBeLessThan(0.25);
+    expect(report.routes[0]!.latency.regression).toMatchObject({ percentile: 50 });
+    expect(report.gate.reasons.find((r) => r.route === 'GET /slow')!.message).toMatch(/^GET \/slow: p50 61\.\d ms vs 21\.\d ms/);
+  });
+
+  it('a slower tail fails through p99 once there are enough samples for it', () => {
+    const report = run(timed(1000, (i) => 10_000 + (i % 100) * 10, (i) => (i % 100 >= 98 ? 80_000 : 10_000 + (i % 100) * 10)));
+    expect(report.routes[0]!.latency.regression).toMatchObject({ percentile: 99 });
+    expect(report.verdict).toBe('fail');
+  });
+
   it('a route with five requests does not fail the build on latency noise', () => {
     const report = run(timed(5, () => 10_000, () => 30_000));
     expect(report.verdict).toBe('pass');

@@ -35,7 +35,7 @@ describe('report', () => {
     expect(Object.keys(j)).toEqual(['version', 'run', 'target', 'reference', 'mode', 'verdict', 'totals', 'gate', 'routes', 'fields', 'latency', 'lateness', 'session', 'startedAt', 'endedAt']);
     expect(j).toMatchObject({ version: 1, run: 'run-1', verdict: 'fail', totals: { requests: 63, compared: 62, errors: 1, diffs: 6, late: 0 } });
     expect(Object.keys(j.routes[0])).toEqual(['route', 'verdict', 'requests', 'compared', 'errors', 'errorRate', 'errorKinds', 'diffs', 'diffRate', 'late', 'status', 'latency', 'reasons', 'examples']);
-    expect(Object.keys(j.routes[0].latency)).toEqual(['target', 'reference', 'p99Regression', 'significance']);
+    expect(Object.keys(j.routes[0].latency)).toEqual(['target', 'reference', 'p99Regression', 'regression', 'significance']);
     expect(Object.keys(j.fields[0])).toEqual(['route', 'path', 'kind', 'classification', 'count', 'rate', 'noiseCount', 'noiseRate', 'examples']);
     expect(j.latency.map((l: { route: string }) => l.route)).toEqual(j.routes.map((r: { route: string }) => r.route));
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compareExchange, diffRulesSchema, LatencyHistogram, RunStats, type Answer, type ExchangeInput } from '../../shared/diff/index.js';
-import { latencySignificance, mannWhitneyGreater, normalUpperTail, tailExceedanceGreater } from '../../shared/diff/significance.js';
+import { latencySignificance, mannWhitneyGreater, normalQuantileUpper, normalUpperTail } from '../../shared/diff/significance.js';
 
 const rules = diffRulesSchema.parse({});
 
@@ -184,16 +184,22 @@ describe('latency histograms and significance', () => {
     expect(latencySignificance(hist(same), hist(base), { alpha: 0.01, minSamples: 30 }).significant).toBe(false);
   });
 
-  it('the tail test catches a regression of the slowest 5 % that the median does not show', () => {
+  it('the quantile check catches a regression of the slowest 2 % that the shift test does not', () => {
     const base = Array.from({ length: 2000 }, (_, i) => 5000 + (i % 100) * 10);
-    const tail = base.map((v, i) => (i % 20 === 0 ? v * 4 : v));
-    expect(tailExceedanceGreater(hist(tail), hist(base))).toBeLessThan(0.001);
-    expect(latencySignificance(hist(tail), hist(base), { alpha: 0.01, minSamples: 30 }).significant).toBe(true);
+    const tail = base.map((v, i) => (i % 100 >= 98 ? v * 4 : v));
+    const opts = { alpha: 0.01, minSamples: 30 };
+    expect(latencySignificance(hist(tail), hist(base), opts).significant).toBe(false);
+    const s = latencySignificance(hist(tail), hist(base), { ...opts, percentile: 99 });
+    expect(s.significant).toBe(true);
+    expect(s.quantile!.targetLowUs).toBeGreaterThan(s.quantile!.referenceHighUs);
+    expect(latencySignificance(hist(base), hist(base), { ...opts, percentile: 99 }).significant).toBe(false);
+    expect(latencySignificance(hist(base.slice(0, 40)), hist(base.slice(0, 40).map((v) => v * 1.02)), { ...opts, percentile: 50 }).significant).toBe(false);
   });
 
   it('the normal tail is accurate', () => {
     expect(normalUpperTail(0)).toBeCloseTo(0.5, 4);
     expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 4);
     expect(normalUpperTail(-2.326348)).toBeCloseTo(0.99, 4);
+    expect(normalQuantileUpper(0.005)).toBeCloseTo(2.5758, 3);
   });
 });
