@@ -102,7 +102,7 @@ async function everything(redis: Redis, session: string): Promise<string> {
         }
       } else if (type === 'set') for (const v of await redis.smembersBuffer(key)) add(v);
       else if (type === 'list') for (const v of await redis.lrangeBuffer(key, 0, -1)) add(v);
-      else if (type === 'zset') for (const v of (await redis.zrangeBuffer(key, 0, -1)) as Buffer[]) add(v);
+      else if (type === 'zset') for (const v of await redis.zrangeBuffer(key, '0', '-1')) add(v);
       else if (type === 'stream') {
         const entries = (await redis.xrangeBuffer(key, '-', '+')) as [Buffer, Buffer[]][];
         for (const [, fields] of entries) {
