@@ -37,6 +37,22 @@ describe('NDJSON', () => {
     expect(err.message).toMatch(/^line 1, byte offset 0: not a capture record: record: /);
   });
 
+  it('never crashes on garbage: every failure is a MalformedInput with a line', async () => {
+    const [a] = fc.sample(anyRecord, { numRuns: 1, seed: 5 });
+    const good = Buffer.from(ndjsonLine(a!));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 80 }).map((x) => Buffer.from(x)), fc.json().map((j) => Buffer.from(`${j}\n`)), fc.constant(good)), { maxLength: 6 }), async (parts) => {
+        try {
+          await collect(readNdjson(chunked(Buffer.concat(parts), [13])));
+        } catch (err) {
+          expect(err).toBeInstanceOf(MalformedInput);
+          expect((err as MalformedInput).position.line).toBeGreaterThanOrEqual(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives up on a line longer than the limit instead of buffering it', async () => {
     const { readLines } = await import('../../shared/formats/lines.js');
     const err = await failure(readLines(chunked(Buffer.alloc(5000, 0x41), [1000]), 2048));
