@@ -24,6 +24,8 @@ export interface AppendOptions {
   inlineBodyBytes?: number;
   /** TTL (s) of bodies kept beside the stream. */
   bodyTtlSeconds: number;
+  /** When set, each touched stream is also trimmed to ids from this Unix time (ms) on (XTRIM MINID ~). */
+  minIdMs?: number;
 }
 
 const DEFAULT_INLINE = 4096;
@@ -46,6 +48,7 @@ export function appendToPipeline(pipe: ChainableCommander, records: readonly Cap
     pipe.hincrby(keys.sessionMeta(session), 'captured', n);
     pipe.hset(keys.sessionMeta(session), 'updatedAt', now);
     pipe.hsetnx(keys.sessionMeta(session), 'createdAt', now);
+    if (opts.minIdMs !== undefined) pipe.xtrim(keys.sessionStream(session), 'MINID', '~', Math.max(0, Math.floor(opts.minIdMs)));
   }
 }
 

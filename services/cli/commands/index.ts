@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
 import { registerConfig } from './config.js';
+import { registerProxy } from './proxy.js';
 import { registerSessions } from './sessions.js';
 
 /**
@@ -8,6 +9,7 @@ import { registerSessions } from './sessions.js';
  * command file; keep the order of SPEC's command surface.
  */
 export function registerCommands(program: Command): void {
+  registerProxy(program);
   registerSessions(program);
   registerAudit(program);
   registerConfig(program);

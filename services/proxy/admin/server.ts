@@ -1,0 +1,46 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ListenAddress } from '../../../shared/config/setting.js';
+import { errorText, parityError } from '../../../shared/errors.js';
+import { isLoopback, requireBearerToken } from './auth.js';
+import type { AdminContext, AdminExtension } from './extensions.js';
+import { healthRoutes } from './routes-health.js';
+import { sessionRoutes } from './routes-session.js';
+
+/**
+ * The admin plane: a fastify app on PARITY_ADMIN_LISTEN, loopback by
+ * default. Beyond loopback it refuses to start without a token
+ * (PARITY_ERR_ADMIN_TOKEN_REQUIRED); with a token every route but the
+ * probes needs it, extensions included.
+ */
+
+/** Throws PARITY_ERR_ADMIN_TOKEN_REQUIRED before anything listens. */
+export function checkAdminExposure(listen: ListenAddress, token: string | undefined): void {
+  if (!token && !isLoopback(listen.host)) {
+    throw parityError('PARITY_ERR_ADMIN_TOKEN_REQUIRED', `the admin API would listen on ${listen.host}:${listen.port} without a token`);
+  }
+}
+
+export async function buildAdminApp(ctx: AdminContext, extensions: readonly AdminExtension[]): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  if (ctx.config.adminToken) requireBearerToken(app, ctx.config.adminToken);
+  healthRoutes(app, ctx);
+  sessionRoutes(app, ctx);
+  for (const ext of extensions) {
+    await app.register(ext.plugin, { ctx, ...(ext.prefix ? { prefix: ext.prefix } : {}) });
+    ctx.log.debug({ extension: ext.name }, 'admin extension mounted');
+  }
+  return app;
+}
+
+export async function startAdminPlane(ctx: AdminContext, listen: ListenAddress, extensions: readonly AdminExtension[]): Promise<{ app: FastifyInstance; port: number }> {
+  checkAdminExposure(listen, ctx.config.adminToken);
+  const app = await buildAdminApp(ctx, extensions);
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await app.close();
+    throw parityError('PARITY_ERR_LISTEN', `cannot listen on ${listen.host}:${listen.port} (admin API): ${errorText(err)}`);
+  }
+  const addr = app.server.address();
+  return { app, port: typeof addr === 'object' && addr ? addr.port : listen.port };
+}

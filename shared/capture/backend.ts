@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createRedis } from '../redis/connect.js';
+import type { ExchangeBatch } from './batch.js';
+import { CapturePipeline } from './pipeline.js';
+import type { CaptureThreadSettings, FromThread, Settlement } from './protocol.js';
+
+/**
+ * Where the capture writer sends its batches: a worker thread with its own
+ * Redis connection (the default), or the same pipeline run inline on the
+ * request thread (kept to measure the difference; see docs/decisions.md).
+ */
+export interface CaptureBackend {
+  post(batch: ExchangeBatch): void;
+  /** Writes what is buffered, at most `timeoutMs`, then releases the connection. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export interface BackendEvents {
+  settled(s: Settlement): void;
+  redis(up: boolean): void;
+  /** The capture thread died; the writer counts its batches as lost. */
+  failed(err: Error): void;
+}
+
+export type CaptureMode = 'thread' | 'inline';
+
+export function startBackend(mode: CaptureMode, settings: CaptureThreadSettings, events: BackendEvents): CaptureBackend {
+  return mode === 'inline' ? inlineBackend(settings, events) : threadBackend(settings, events);
+}
+
+function inlineBackend(settings: CaptureThreadSettings, events: BackendEvents): CaptureBackend {
+  const redis = createRedis(settings.redisUrl, { name: 'parity-capture', options: { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false } });
+  redis.on('ready', () => events.redis(true));
+  redis.on('close', () => events.redis(false));
+  const pipeline = new CapturePipeline(redis, settings, (s) => events.settled(s));
+  return {
+    post: (batch) => pipeline.accept(batch),
+    async close(timeoutMs) {
+      await pipeline.flush(timeoutMs);
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * The thread runs thread.ts, or thread.js once compiled. Running from
+ * sources (tests, `npm run demo`), the worker must register tsx itself:
+ * loader hooks of the main thread do not reach worker threads on Node 20.
+ */
+function spawnThread(settings: CaptureThreadSettings): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './thread.ts' : './thread.js', import.meta.url);
+  if (!fromSource) return new Worker(entry, { workerData: settings });
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { eval: true, workerData: settings });
+}
+
+function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): CaptureBackend {
+  const worker = spawnThread(settings);
+  let closing = false;
+  let flushed: (() => void) | undefined;
+  worker.on('message', (m: FromThread) => {
+    if (m.type === 'settled') events.settled(m.settlement);
+    else if (m.type === 'redis') events.redis(m.up);
+    else if (m.type === 'flushed') flushed?.();
+  });
+  worker.on('error', (err) => {
+    if (!closing) events.failed(err);
+  });
+  worker.on('exit', (code) => {
+    flushed?.();
+    if (!closing) events.failed(new Error(`capture thread exited with code ${code}`));
+  });
+  return {
+    post: (batch) => worker.postMessage({ type: 'batch', batch }, [batch.arena]),
+    async close(timeoutMs) {
+      closing = true;
+      const done = new Promise<void>((resolve) => (flushed = resolve));
+      worker.postMessage({ type: 'flush', timeoutMs });
+      // the thread answers within timeoutMs; the margin covers a wedged thread
+      const cap = setTimeout(() => flushed?.(), timeoutMs + 1000);
+      await done;
+      clearTimeout(cap);
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { errorText } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { exchangeBytes, packBatch } from './batch.js';
+import { startBackend, type CaptureBackend, type CaptureMode } from './backend.js';
+import type { Exchange, ExchangeSink } from './exchange.js';
+import { DROP_REASONS, type CaptureThreadSettings, type DropReason, type Settlement } from './protocol.js';
+
+/**
+ * The capture writer: an ExchangeSink whose `offer` only checks a bounded
+ * buffer and appends to an array. Batches leave every few milliseconds for
+ * the capture thread (backend.ts), which builds, anonymises, encodes and
+ * XADDs them. When Redis is slow or down the buffer fills and further
+ * exchanges are dropped and counted — traffic is never slowed or failed.
+ */
+
+export interface CaptureWriterOptions extends CaptureThreadSettings {
+  /** Exchanges held (queued, or on the capture thread unwritten) before dropping. */
+  bufferMaxRecords: number;
+  /** Bytes those exchanges may hold before dropping. */
+  bufferMaxBytes: number;
+  /** Default 'thread'. */
+  mode?: CaptureMode;
+  /** Exchanges per batch sent to the thread; default 128. */
+  batchRecords?: number;
+  /** Longest wait before a partial batch is sent, ms; default 2. */
+  batchDelayMs?: number;
+  logger?: Logger;
+}
+
+/** Counters of the writer, for /metrics and session stats. */
+export interface CaptureStats {
+  /** Exchanges offered to the writer. */
+  offered: number;
+  /** Records written to Redis. */
+  written: number;
+  dropped: Record<DropReason, number>;
+  /** Exchanges buffered and not yet written. */
+  bufferRecords: number;
+  bufferBytes: number;
+  redisUp: boolean;
+}
+
+export class CaptureWriter implements ExchangeSink {
+  readonly name = 'capture';
+  /** Set by the admin plane: a paused writer accepts nothing. */
+  paused = false;
+  readonly #opts: Required<Pick<CaptureWriterOptions, 'bufferMaxRecords' | 'bufferMaxBytes' | 'batchRecords' | 'batchDelayMs'>>;
+  readonly #settings: CaptureWriterOptions;
+  readonly #log: Logger;
+  #backend: CaptureBackend;
+  #pending: Exchange[] = [];
+  #pendingBodyBytes = 0;
+  #pendingCharged = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #restarting = false;
+  /** Charged records and bytes per batch posted and not yet settled, oldest first. */
+  #inFlight: { records: number; bytes: number }[] = [];
+  readonly #stats: CaptureStats = { offered: 0, written: 0, dropped: zeroDrops(), bufferRecords: 0, bufferBytes: 0, redisUp: false };
+
+  constructor(opts: CaptureWriterOptions) {
+    this.#settings = opts;
+    this.#opts = { batchRecords: 128, batchDelayMs: 2, ...opts };
+    this.#log = opts.logger ?? silentLogger;
+    this.#backend = this.#start();
+  }
+
+  #start(): CaptureBackend {
+    const { bufferMaxRecords: _r, bufferMaxBytes: _b, mode, batchRecords: _n, batchDelayMs: _d, logger: _l, ...settings } = this.#settings;
+    return startBackend(mode ?? 'thread', settings, {
+      settled: (s) => this.#settled(s),
+      redis: (up) => {
+        if (up !== this.#stats.redisUp && !this.#closed) this.#log[up ? 'info' : 'warn'](up ? 'capture connected to Redis' : 'capture lost Redis; buffering, then dropping and counting');
+        this.#stats.redisUp = up;
+      },
+      failed: (err) => this.#failed(err),
+    });
+  }
+
+  accepts(): boolean {
+    return !this.paused && !this.#closed;
+  }
+
+  offer(e: Exchange): void {
+    const s = this.#stats;
+    s.offered++;
+    const bytes = exchangeBytes(e);
+    if (s.bufferRecords + 1 > this.#opts.bufferMaxRecords || s.bufferBytes + bytes > this.#opts.bufferMaxBytes) {
+      s.dropped[s.redisUp ? 'buffer-full' : 'redis-down']++;
+      return;
+    }
+    s.bufferRecords++;
+    s.bufferBytes += bytes;
+    this.#pending.push(e);
+    this.#pendingBodyBytes += e.reqBody.kept + (e.resBody?.kept ?? 0);
+    this.#pendingCharged += bytes;
+    if (this.#pending.length >= this.#opts.batchRecords) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), this.#opts.batchDelayMs);
+  }
+
+  stats(): CaptureStats {
+    return { ...this.#stats, dropped: { ...this.#stats.dropped } };
+  }
+
+  #send(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0 || this.#restarting) return;
+    const batch = packBatch(this.#pending, this.#pendingBodyBytes, this.#pendingCharged);
+    this.#inFlight.push({ records: this.#pending.length, bytes: this.#pendingCharged });
+    this.#pending = [];
+    this.#pendingBodyBytes = 0;
+    this.#pendingCharged = 0;
+    this.#backend.post(batch);
+  }
+
+  #settled(s: Settlement): void {
+    this.#inFlight.shift();
+    this.#stats.bufferRecords -= s.records;
+    this.#stats.bufferBytes -= s.bytes;
+    this.#stats.written += s.written;
+    for (const [reason, n] of Object.entries(s.dropped) as [DropReason, number][]) this.#stats.dropped[reason] += n;
+  }
+
+  /** The capture thread died: what it held is lost; start a new one. */
+  #failed(err: Error): void {
+    this.#log.error({ err: errorText(err) }, 'capture thread failed; restarting it');
+    for (const b of this.#inFlight.splice(0)) {
+      this.#stats.bufferRecords -= b.records;
+      this.#stats.bufferBytes -= b.bytes;
+      this.#stats.dropped['record-error'] += b.records;
+    }
+    this.#stats.redisUp = false;
+    if (this.#closed || this.#restarting) return;
+    // a thread that fails at once must not spin: restart after a pause, keep queuing meanwhile
+    this.#restarting = true;
+    setTimeout(() => {
+      this.#restarting = false;
+      if (this.#closed) return;
+      this.#backend = this.#start();
+      this.#send();
+    }, 1000).unref();
+  }
+
+  /**
+   * Stops accepting, sends what is queued and waits for it to be written, at
+   * most `timeoutMs`. What is left is counted as dropped ('shutdown').
+   */
+  async close(timeoutMs: number): Promise<CaptureStats> {
+    if (this.#closed) return this.stats();
+    this.#closed = true;
+    this.#send();
+    await this.#backend.close(timeoutMs);
+    const left = this.#stats.bufferRecords;
+    if (left > 0) {
+      this.#stats.dropped.shutdown += left;
+      this.#stats.bufferRecords = 0;
+      this.#stats.bufferBytes = 0;
+    }
+    return this.stats();
+  }
+}
+
+function zeroDrops(): Record<DropReason, number> {
+  return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+}
