@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { errorText, isParityError, parityError } from '../errors.js';
 import type { RecordAnonymiser } from '../anonymise/index.js';
 import type { CaptureRecord } from '../record/schema.js';
 import { keys } from '../redis/keys.js';
@@ -114,7 +115,10 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
       await flush();
       throw importMalformedError(opts.file, err, imported, opts.session);
     }
-    throw err;
+    // Any other failure (Redis, the anonymiser) still says how far the import got.
+    const done = `${imported} record${imported === 1 ? ' was' : 's were'} imported into session "${opts.session}" before it`;
+    if (isParityError(err)) throw parityError(err.code, `${err.message}; ${done}`, { hint: err.hint, cause: err });
+    throw parityError('PARITY_ERR_INTERNAL', `importing ${opts.file} failed: ${errorText(err)}; ${done}`, { cause: err });
   }
 
   // The replay safety check refuses a target equal to the session's upstream.

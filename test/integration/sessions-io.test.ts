@@ -108,6 +108,18 @@ describe('session import and export with Redis', () => {
     expect(await stored('partial')).toHaveLength(3);
   });
 
+  it('a failure that is not the file\'s fault also says how much was imported', async () => {
+    let n = 0;
+    const anonymise = (r: CaptureRecord): CaptureRecord => {
+      if (++n === 3) throw new Error('scan budget exceeded');
+      return r;
+    };
+    const err = await importFile(options({ file: join(fixtures, 'goreplay.gor'), format: 'gor', session: 'cut', anonymise, batchRecords: 1 })).catch((e: unknown) => e);
+    expect(isParityError(err) && err.code).toBe('PARITY_ERR_INTERNAL');
+    expect((err as Error).message).toMatch(/scan budget exceeded; 2 records were imported into session "cut" before it/);
+    expect(await stored('cut')).toHaveLength(2);
+  });
+
   it('appends to an existing session and reports what it held before', async () => {
     await importFile(options({ file: join(fixtures, 'goreplay.gor'), format: 'gor', session: 'g' }));
     const second = await importFile(options({ file: join(fixtures, 'goreplay.gor'), format: 'gor', session: 'g' }));
