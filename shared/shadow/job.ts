@@ -3,21 +3,22 @@ import { decodeRecord, encodeRecord } from '../record/codec.js';
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 
 /**
- * The shadow job: what a proxy hands the shadow queue for one mirrored
- * exchange, and what a worker needs to mirror it without any configuration
- * of its own (target, baseline and marker travel with the job, so every
- * proxy decides for its own traffic).
+ * The shadow job: what a proxy hands the shadow queue for a batch of
+ * mirrored exchanges, and what a worker needs to mirror them without any
+ * configuration of its own (target, baseline and marker travel with the
+ * job, so every proxy decides for its own traffic). Jobs carry batches, not
+ * single exchanges: BullMQ's cost per job (a Lua script, several keys) would
+ * otherwise be paid per mirrored request.
  *
- * By default the job carries the record after the anonymiser — the same
- * bytes capture writes to the stream. With raw opt-in the real request is
- * sealed and kept under its own short-lived key (`raw`); the job carries only
- * that key's id.
+ * By default a job carries the records after the anonymiser — what capture
+ * writes to the stream. With raw opt-in the real requests are sealed
+ * together under one short-lived key (`raw`); the job carries only its id.
  */
 export interface ShadowJobData {
   v: 1;
-  /** The anonymised capture record (request and production's answer), MessagePack, base64. */
-  record: string;
-  /** Id of the sealed raw request (keys.shadowRaw), when raw mirroring is on. */
+  /** The anonymised capture records (request and production's answer): a MessagePack array, base64. */
+  records: string;
+  /** Id of the sealed raw requests (keys.shadowRaw), in the order of `records`, when raw mirroring is on. */
   raw?: string;
   /** Shadow deployment (the candidate). */
   target: string;
@@ -43,26 +44,27 @@ export interface ShadowDestination {
   marker: [string, string];
 }
 
-export function shadowJobData(record: CaptureRecord, dest: ShadowDestination, rawId?: string): ShadowJobData {
-  const data: ShadowJobData = { v: 1, record: encodeRecord(record).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+
+export function shadowJobData(records: readonly CaptureRecord[], dest: ShadowDestination, rawId?: string): ShadowJobData {
+  const data: ShadowJobData = { v: 1, records: packr.pack(records.map(encodeRecord)).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
   if (dest.baseline) data.baseline = dest.baseline;
   if (rawId) data.raw = rawId;
   return data;
 }
 
-export function jobRecord(data: ShadowJobData): CaptureRecord {
-  return decodeRecord(Buffer.from(data.record, 'base64'));
+export function jobRecords(data: ShadowJobData): CaptureRecord[] {
+  const list = packr.unpack(Buffer.from(data.records, 'base64')) as Uint8Array[];
+  return list.map((b) => decodeRecord(Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
-
-/** MessagePack of a raw request, the plaintext that gets sealed. */
-export function encodeMirroredRequest(req: MirroredRequest): Buffer {
-  return packr.pack(req);
+/** MessagePack of a job's raw requests (null where an exchange has none): the plaintext that gets sealed. */
+export function encodeMirroredRequests(reqs: readonly (MirroredRequest | null)[]): Buffer {
+  return packr.pack(reqs);
 }
 
-export function decodeMirroredRequest(buf: Buffer): MirroredRequest {
-  const r = packr.unpack(buf) as MirroredRequest;
-  if (!Buffer.isBuffer(r.body)) r.body = Buffer.from(r.body);
-  return r;
+export function decodeMirroredRequests(buf: Buffer): (MirroredRequest | null)[] {
+  const list = packr.unpack(buf) as (MirroredRequest | null)[];
+  for (const r of list) if (r && !Buffer.isBuffer(r.body)) r.body = Buffer.from(r.body);
+  return list;
 }

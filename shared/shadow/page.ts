@@ -98,6 +98,6 @@ function tick(){fetch(${JSON.stringify(src)},{cache:'no-store'}).then(function(r
 .catch(function(e){live.className='stale';live.textContent='stale: '+e.message}).then(function(){setTimeout(tick,${REFRESH_MS})})}
 setTimeout(tick,${REFRESH_MS})})();`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Parity · shadow</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"><noscript><meta http-equiv="refresh" content="${REFRESH_MS / 1000 + 3}"></noscript><style>${STYLE}</style></head>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><noscript><meta http-equiv="refresh" content="${REFRESH_MS / 1000 + 3}"></noscript><style>${STYLE}</style></head>
 <body><h1>Parity shadow mode <span id="live">live</span></h1><div id="status">${fragment}</div><script>${script}</script></body></html>`;
 }

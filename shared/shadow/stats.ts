@@ -71,9 +71,9 @@ export class ShadowStatsRecorder {
     else if (result.differences.some((d) => !d.expected)) this.#count(result.route, 'diffs');
   }
 
-  /** Counts a job that could not be mirrored at all (its sealed request expired or did not open). */
-  drop(reason: 'raw-expired' | 'raw-unreadable' | 'job-invalid'): void {
-    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
+  /** Counts exchanges that could not be mirrored at all (their sealed requests expired or did not open, or the job was unreadable). */
+  drop(reason: 'raw-expired' | 'raw-unreadable' | 'job-invalid', n = 1): void {
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + n);
   }
 
   /** Writes changed buckets and counters; on failure they are written with the next flush. */

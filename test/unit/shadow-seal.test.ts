@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { open, parseShadowKey, seal } from '../../shared/shadow/seal.js';
-import { decodeMirroredRequest, encodeMirroredRequest } from '../../shared/shadow/job.js';
+import { decodeMirroredRequests, encodeMirroredRequests } from '../../shared/shadow/job.js';
 
 describe('sealing raw shadow requests', () => {
   const key = randomBytes(32);
@@ -38,8 +38,8 @@ describe('sealing raw shadow requests', () => {
     expect(() => parseShadowKey('abcd')).toThrow(/32 bytes/);
   });
 
-  it('round-trips a raw request through MessagePack', () => {
+  it('round-trips the raw requests of a job through MessagePack', () => {
     const req = { method: 'POST', url: '/api/cart?x=1', headers: [['authorization', 'Bearer t'], ['content-type', 'application/json']] as [string, string][], body: Buffer.from('{"a":1}') };
-    expect(decodeMirroredRequest(encodeMirroredRequest(req))).toEqual(req);
+    expect(decodeMirroredRequests(encodeMirroredRequests([req, null]))).toEqual([req, null]);
   });
 });

@@ -49,7 +49,7 @@ export const shadowSettings = {
     schema: num().int().min(1).default(10_000),
     env: 'PARITY_SHADOW_MAX_QUEUE',
     flag: '--shadow-max-queue <n>',
-    doc: 'Shadow jobs waiting in the queue past which the proxy drops new shadow work and counts it.',
+    doc: 'Mirrored requests waiting in the shadow queue (read every 250 ms) past which the proxy drops new shadow work and counts it.',
   }),
   shadowTimeoutMs: setting({
     schema: num().int().min(1).default(10_000),
@@ -60,7 +60,7 @@ export const shadowSettings = {
     schema: num().int().min(1).max(1024).default(32),
     env: 'PARITY_SHADOW_CONCURRENCY',
     flag: '--shadow-concurrency <n>',
-    doc: 'Shadow jobs one `parity worker` process runs at once.',
+    doc: 'Mirrored requests one `parity worker` process has in flight at once (each job carries up to 64).',
   }),
   shadowRetentionSeconds: setting({
     schema: num().int().min(300).default(24 * 3600),
