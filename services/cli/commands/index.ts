@@ -3,6 +3,7 @@ import { registerAudit } from './audit.js';
 import { registerConfig } from './config.js';
 import { registerProxy } from './proxy.js';
 import { registerSessions } from './sessions.js';
+import { registerShadow } from './shadow.js';
 
 /**
  * Every `parity` subcommand, one file each. Add a line here when adding a
@@ -11,6 +12,7 @@ import { registerSessions } from './sessions.js';
 export function registerCommands(program: Command): void {
   registerProxy(program);
   registerSessions(program);
+  registerShadow(program);
   registerAudit(program);
   registerConfig(program);
 }
