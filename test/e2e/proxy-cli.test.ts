@@ -1,4 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
@@ -63,11 +66,17 @@ describe('parity proxy (CLI)', () => {
 
   const app = () => startHttpServer((req, res) => res.end(JSON.stringify({ path: req.url })));
 
-  it('captures traffic that `parity sessions show --json` lists, and flushes and exits 0 on SIGTERM', async () => {
+  it('captures traffic that `parity sessions show --json` lists, honours --rules, and flushes and exits 0 on SIGTERM', async () => {
     t = await testRedis();
     upstream = await app();
-    proxy = await startProxyCli(['--upstream', upstream.url, '--session', 'e2e', '--sample', '1'], { PARITY_REDIS_URL: t.url });
-    for (let i = 0; i < 20; i++) expect(await get(`${proxy.url}/items/${i}?q=${i}`)).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'parity-rules-'));
+    const rules = join(dir, 'rules.yaml');
+    writeFileSync(rules, 'sampling:\n  routes:\n    - { path: /health, rate: never }\n');
+    proxy = await startProxyCli(['--upstream', upstream.url, '--session', 'e2e', '--sample', '1', '--rules', rules], { PARITY_REDIS_URL: t.url });
+    for (let i = 0; i < 20; i++) {
+      expect(await get(`${proxy.url}/items/${i}?q=${i}`)).toBe(200);
+      expect(await get(`${proxy.url}/health`)).toBe(200);
+    }
     expect(await stopChild(proxy.child)).toBe(0);
     proxy = undefined;
 

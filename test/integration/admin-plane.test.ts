@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AdminExtension } from '../../services/proxy/admin/extensions.js';
+import { startHttpServer, type TestServer } from '../helpers/http.js';
+import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+const TOKEN = 'admin-token-0123456789';
+const ANON_KEY = 'anon-key-must-never-show-0001';
+
+async function call(url: string, opts: { method?: 'GET' | 'POST'; token?: string; body?: unknown } = {}): Promise<{ status: number; json: unknown; text: string }> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await request(url, { method: opts.method ?? 'GET', headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const text = await res.body.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, json, text };
+}
+
+describe('admin plane', () => {
+  let t: TestRedis;
+  let upstream: TestServer;
+  let proxy: TestProxy | undefined;
+
+  beforeEach(async () => {
+    t = await testRedis();
+    upstream = await startHttpServer((_req, res) => res.end('{"ok":true}'));
+  });
+  afterEach(async () => {
+    await proxy?.close({ graceMs: 100, flushMs: 1000 });
+    proxy = undefined;
+    await upstream.close();
+    await t.cleanup();
+  });
+
+  it('answers /healthz and /readyz (Redis reachable)', async () => {
+    proxy = await startTestProxy(t.url, upstream.url);
+    expect(await call(`${proxy.adminUrl}/healthz`)).toMatchObject({ status: 200, json: { ok: true } });
+    const deadline = Date.now() + 5000;
+    let ready = await call(`${proxy.adminUrl}/readyz`);
+    while (ready.status !== 200 && Date.now() < deadline) ready = await call(`${proxy.adminUrl}/readyz`);
+    expect(ready).toMatchObject({ status: 200, json: { ready: true, redis: 'up', captureRedis: 'up' } });
+  });
+
+  it('exposes Prometheus metrics: proxied, captured, dropped by reason, buffer depth, upstream latency — and no secrets', async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'm', anonKey: ANON_KEY });
+    for (let i = 0; i < 3; i++) await (await request(`${proxy.url}/x?token=abc`)).body.dump();
+    await waitForRecords(t.redis, 'm', 3);
+    const deadline = Date.now() + 5000;
+    let m = await call(`${proxy.adminUrl}/metrics`);
+    while (!/^parity_capture_records_total 3$/m.test(m.text) && Date.now() < deadline) m = await call(`${proxy.adminUrl}/metrics`);
+    expect(m.status).toBe(200);
+    expect(m.text).toMatch(/^parity_proxy_requests_total 3$/m);
+    expect(m.text).toMatch(/^parity_proxy_sampled_total 3$/m);
+    expect(m.text).toMatch(/^parity_capture_records_total 3$/m);
+    expect(m.text).toMatch(/^parity_capture_dropped_total\{reason="buffer-full"\} 0$/m);
+    expect(m.text).toMatch(/^parity_capture_dropped_total\{reason="redis-down"\} 0$/m);
+    expect(m.text).toMatch(/^parity_capture_buffer_records 0$/m);
+    expect(m.text).toMatch(/^parity_proxy_upstream_latency_seconds_count 3$/m);
+    expect(m.text).toMatch(/^parity_proxy_failures_total\{kind="upstream-refused"\} 0$/m);
+    expect(m.text).not.toContain(ANON_KEY);
+    expect(m.text).not.toContain(t.url);
+    expect(m.text).not.toContain('token=abc');
+  });
+
+  it('stops and starts capture at run time and switches the session', async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'first' });
+    await (await request(`${proxy.url}/a`)).body.dump();
+    expect(await call(`${proxy.adminUrl}/session/stop`, { method: 'POST' })).toMatchObject({ status: 200, json: { session: 'first', capturing: false } });
+    await (await request(`${proxy.url}/not-captured`)).body.dump();
+    const started = await call(`${proxy.adminUrl}/session/start`, { method: 'POST', body: { session: 'second' } });
+    expect(started).toMatchObject({ status: 200, json: { session: 'second', capturing: true, upstreamMarked: true } });
+    await (await request(`${proxy.url}/b`)).body.dump();
+    expect(await waitForRecords(t.redis, 'first', 1)).toBe(1);
+    expect(await waitForRecords(t.redis, 'second', 1)).toBe(1);
+    const stats = await call(`${proxy.adminUrl}/session/stats`);
+    expect(stats.json).toMatchObject({ session: 'second', capturing: true, proxied: 3, sampled: 2 });
+    expect(await t.redis.hget('parity:session:{second}:meta', 'upstream')).toBe(`${upstream.url}/`);
+
+    const bad = await call(`${proxy.adminUrl}/session/start`, { method: 'POST', body: { session: 'no spaces allowed' } });
+    expect(bad).toMatchObject({ status: 400, json: { error: 'PARITY_ERR_SESSION_NAME' } });
+  });
+
+  it('requires the bearer token on every route but the probes once a token is set, extensions included', async () => {
+    const ext: AdminExtension = {
+      name: 'test-extension',
+      prefix: '/ext',
+      plugin: async (app: FastifyInstance, opts) => {
+        app.get('/hello', (_req, reply) => reply.send({ hello: opts.ctx.control.session }));
+        await Promise.resolve();
+      },
+    };
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'auth', adminToken: TOKEN }, { adminExtensions: [ext] });
+    expect((await call(`${proxy.adminUrl}/healthz`)).status).toBe(200);
+    for (const path of ['/session/stats', '/metrics', '/ext/hello']) {
+      expect((await call(`${proxy.adminUrl}${path}`)).status, path).toBe(401);
+      expect((await call(`${proxy.adminUrl}${path}`, { token: 'wrong-token-0123456789' })).status, path).toBe(401);
+      expect((await call(`${proxy.adminUrl}${path}`, { token: TOKEN })).status, path).toBe(200);
+    }
+    expect((await call(`${proxy.adminUrl}/ext/hello`, { token: TOKEN })).json).toEqual({ hello: 'auth' });
+    const denied = await call(`${proxy.adminUrl}/session/stop`, { method: 'POST' });
+    expect(denied.json).toMatchObject({ error: 'PARITY_ERR_UNAUTHORIZED' });
+    expect(denied.text).not.toContain(TOKEN);
+  });
+
+  it('refuses to start an admin plane beyond loopback without a token', async () => {
+    await expect(startTestProxy(t.url, upstream.url, { adminListen: '0.0.0.0:0' })).rejects.toMatchObject({ code: 'PARITY_ERR_ADMIN_TOKEN_REQUIRED' });
+  });
+});

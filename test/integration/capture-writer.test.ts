@@ -1,0 +1,103 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyTappedBody } from '../../shared/capture/body-tap.js';
+import type { Exchange } from '../../shared/capture/exchange.js';
+import { CaptureWriter } from '../../shared/capture/writer.js';
+import { nowUs } from '../../shared/record/convert.js';
+import { keys } from '../../shared/redis/keys.js';
+import { readRecords } from '../../shared/session/store.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+function exchange(session: string, i: number): Exchange {
+  const body = Buffer.from(`{"i":${i}}`);
+  return {
+    session,
+    ts: nowUs(),
+    method: 'GET',
+    url: `/w/${i}`,
+    httpVersion: '1.1',
+    scheme: 'http',
+    reqHeaders: ['Host', 'shop.example'],
+    reqBody: emptyTappedBody(),
+    status: 200,
+    resHeaders: ['Content-Type', 'application/json'],
+    resBody: { chunks: [body], kept: body.length, size: body.length, truncated: false },
+    ttfbUs: 100,
+    totalUs: 150,
+  };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+const settings = (redisUrl: string, over: Partial<ConstructorParameters<typeof CaptureWriter>[0]> = {}) => ({
+  redisUrl,
+  maxBodyBytes: 1 << 20,
+  streamMaxLen: 10_000,
+  retentionSeconds: 3600,
+  bufferMaxRecords: 1000,
+  bufferMaxBytes: 1 << 24,
+  ...over,
+});
+
+describe.each(['thread', 'inline'] as const)('capture writer (%s)', (mode) => {
+  let t: TestRedis | undefined;
+  let server: RedisServer | undefined;
+  let writer: CaptureWriter | undefined;
+
+  afterEach(async () => {
+    await writer?.close(500);
+    await t?.cleanup();
+    await server?.stop();
+    writer = undefined;
+    t = undefined;
+    server = undefined;
+  });
+
+  it('writes every exchange offered to the session stream, in order', async () => {
+    t = await testRedis();
+    writer = new CaptureWriter(settings(t.url, { mode }));
+    await until(() => writer!.stats().redisUp);
+    for (let i = 0; i < 500; i++) writer.offer(exchange('w', i));
+    expect(await until(() => writer!.stats().written === 500)).toBe(true);
+    const urls: string[] = [];
+    for await (const { record } of readRecords(t.redis, 'w')) urls.push(record.url);
+    expect(urls).toEqual(Array.from({ length: 500 }, (_, i) => `/w/${i}`));
+    expect(writer.stats()).toMatchObject({ offered: 500, bufferRecords: 0, bufferBytes: 0 });
+  });
+
+  it('drops and counts past the buffer bound while Redis is slow, then writes what it kept', async () => {
+    server = await startRedisServer();
+    writer = new CaptureWriter(settings(server.url, { mode, bufferMaxRecords: 50 }));
+    await until(() => writer!.stats().redisUp);
+    const admin = new Redis(server.url);
+    await admin.client('PAUSE', 1500, 'WRITE'); // Redis answers nothing that writes for 1.5 s
+    for (let i = 0; i < 200; i++) writer.offer(exchange('slow', i));
+    const during = writer.stats();
+    expect(during.dropped['buffer-full']).toBe(150);
+    expect(during.bufferRecords).toBe(50);
+    expect(await until(() => writer!.stats().written === 50)).toBe(true);
+    expect(await admin.xlen(keys.sessionStream('slow'))).toBe(50);
+    admin.disconnect();
+  });
+
+  it('counts what is still buffered at close as dropped on shutdown when Redis is gone', async () => {
+    server = await startRedisServer();
+    writer = new CaptureWriter(settings(server.url, { mode }));
+    await until(() => writer!.stats().redisUp);
+    await server.stop();
+    await until(() => !writer!.stats().redisUp);
+    for (let i = 0; i < 10; i++) writer.offer(exchange('gone', i));
+    const final = await writer.close(500);
+    writer = undefined;
+    expect(final.dropped.shutdown).toBe(10);
+    expect(final.written).toBe(0);
+  });
+});
