@@ -47,6 +47,7 @@ export const ERRORS = {
   PARITY_ERR_SHADOW_KEY: def(2, 400, 'Raw shadow mirroring was asked for without a valid sealing key.', 'Set PARITY_SHADOW_KEY (32 bytes: `openssl rand -hex 32`) on every proxy and worker, or leave PARITY_SHADOW_RAW off to mirror anonymised requests.'),
   PARITY_ERR_SHADOW_SEAL: def(3, 500, 'A sealed raw shadow request could not be opened: wrong key or altered data.', 'Give proxies and workers the same PARITY_SHADOW_KEY; the request is dropped and counted, production is not affected.'),
   PARITY_ERR_AUDIT_FOUND_PII: def(1, 200, '`parity audit` found values in a stored session that still look like raw personal data.', 'Add anonymise rules for the locations listed (or re-import through the anonymiser), then delete the session with `parity sessions delete` and capture again.'),
+  PARITY_ERR_DEMO_FAILED: def(3, 500, 'The demo could not run through (a process did not start, or traffic failed).', 'Read the demo log named in the message; check that redis-server is installed and ports on 127.0.0.1 are free.'),
   PARITY_ERR_INTERNAL: def(3, 500, 'An unexpected internal error.', 'Re-run with PARITY_LOG_LEVEL=debug and report the log at the project tracker.'),
 } as const satisfies Record<string, ErrorDef>;
 

@@ -1,0 +1,171 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { errorText, parityError } from '../../shared/errors.js';
+import { connectRedis } from '../../shared/redis/connect.js';
+import { keys } from '../../shared/redis/keys.js';
+import { startPrivateRedis, type PrivateRedis } from '../../shared/redis/private-server.js';
+import { deleteRun } from '../../shared/replay/store.js';
+import type { Report } from '../../shared/report/types.js';
+import { deleteSession, sessionInfo } from '../../shared/session/store.js';
+import { startSampleApp, type SampleApp } from '../sample-app/app.js';
+import { DemoProcesses } from './processes.js';
+import { driveTraffic } from './traffic.js';
+
+/**
+ * `parity demo`: the whole story on one machine. A production app and a
+ * staging build with planted regressions; the capturing proxy in front of
+ * production; realistic PII-bearing traffic through it; an audit that no raw
+ * PII reached Redis; a replay of the session at staging through a real
+ * worker; the verdict, the HTML report and the CI command. Everything it
+ * started is stopped and every key it wrote is deleted on the way out.
+ */
+
+export interface DemoOptions {
+  redisUrl: string;
+  /** Where the report and the process log go. */
+  outDir: string;
+  /** Requests driven through the proxy. */
+  requests: number;
+  out?: NodeJS.WritableStream;
+}
+
+export interface DemoOutcome {
+  verdict: 'pass' | 'fail';
+  reportDir: string;
+  report: Report;
+}
+
+const BULL_PATTERN = `${keys.bullPrefix}:*`;
+
+export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
+  const out = opts.out ?? process.stdout;
+  const say = (line = '') => out.write(`${line}\n`);
+  const outDir = resolve(opts.outDir);
+  const reportDir = resolve(outDir, 'report');
+  mkdirSync(reportDir, { recursive: true });
+  const session = `demo-${Date.now().toString(36)}`;
+
+  let privateRedis: PrivateRedis | undefined;
+  let redis: Redis | undefined;
+  let queueExisted = true;
+  let runId: string | undefined;
+  const apps: SampleApp[] = [];
+  let procs: DemoProcesses | undefined;
+
+  const cleanup = async () => {
+    await procs?.stopAll();
+    await Promise.all(apps.map((a) => a.close()));
+    if (redis) {
+      await removeDemoKeys(redis, session, runId, !queueExisted).catch(() => undefined);
+      redis.disconnect();
+    }
+    await privateRedis?.stop();
+  };
+  const onSignal = () => {
+    say('\ninterrupted: stopping everything the demo started');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    say('Parity demo — capture production, anonymise, replay at staging, diff, gate');
+    say();
+    let redisUrl = opts.redisUrl;
+    try {
+      redis = await connectRedis(redisUrl, { timeoutMs: 1000, name: 'parity-demo' });
+      say(`  redis       ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')} (already running)`);
+    } catch {
+      privateRedis = await startPrivateRedis();
+      redisUrl = privateRedis.url;
+      redis = await connectRedis(redisUrl, { name: 'parity-demo' });
+      say(`  redis       ${redisUrl} (a private redis-server started for the demo)`);
+    }
+    queueExisted = (await redis.scan('0', 'MATCH', BULL_PATTERN, 'COUNT', 1000))[1].length > 0;
+
+    const production = await startSampleApp({ variant: 'production' });
+    const staging = await startSampleApp({ variant: 'staging' });
+    apps.push(production, staging);
+    say(`  production  ${production.url}`);
+    say(`  staging     ${staging.url}   (4 planted regressions: a removed field, a number turned string, a 500 on unicode names, a 3x slower route)`);
+
+    procs = new DemoProcesses(resolve(outDir, 'demo.log'), { PARITY_REDIS_URL: redisUrl });
+    const proxy = await procs.start('proxy', ['proxy', '--upstream', production.url, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--session', session, '--sample', '1'], /"msg":"proxy listening"/);
+    const port = (JSON.parse(proxy.line) as { port: number }).port;
+    const proxyUrl = `http://127.0.0.1:${port}`;
+    say(`  proxy       ${proxyUrl} -> production, capturing 100 % into session ${session}`);
+    await procs.start('worker', ['worker'], /"msg":"replay worker ready"/);
+    say('  worker      1 replay worker');
+    say();
+
+    const traffic = await driveTraffic(proxyUrl, { amount: opts.requests, connections: 4 });
+    say(`1/4 traffic   ${traffic.requests} requests through the proxy in ${(traffic.durationMs / 1000).toFixed(1)} s (autocannon, 4 connections; users, orders, products, unicode searches, JSON orders with emails, phones and cards, a gzip report)`);
+    if (traffic.errors > 0) throw new Error(`${traffic.errors} requests through the proxy failed; see ${resolve(outDir, 'demo.log')}`);
+
+    const captured = await waitForCapture(redis, session, traffic.requests);
+    const audit = await procs.run('audit', ['audit', session, '--json']);
+    const auditDoc = safeJson(audit.stdout) as { findings?: unknown[] } | undefined;
+    say(`2/4 capture   ${captured} records in Redis; audit for raw PII: ${audit.code === 0 ? 'clean' : `${auditDoc?.findings?.length ?? '?'} findings (exit ${audit.code})`}`);
+
+    say(`3/4 replay    session ${session} at staging, profile as-recorded x2, diff mode shape`);
+    const replay = await procs.run('replay', ['replay', '--session', session, '--target', staging.url, '--profile', 'as-recorded', '--speed', '2', '--wait', '--report', reportDir]);
+    if (replay.code !== 0 && replay.code !== 1) throw new Error(`parity replay exited with ${replay.code}; see ${resolve(outDir, 'demo.log')}`);
+    const report = JSON.parse(readFileSync(resolve(reportDir, 'report.json'), 'utf8')) as Report;
+    runId = report.run;
+
+    say(`4/4 verdict   ${report.verdict.toUpperCase()}`);
+    say();
+    out.write(replay.stdout.replace(/^/gm, '    '));
+    say();
+    say(`  HTML report  ${resolve(reportDir, 'report.html')}`);
+    say(`  JUnit        ${resolve(reportDir, 'junit.xml')}`);
+    say('  gate a release in CI with:');
+    say(`    parity replay --session ${session} --target https://staging.example.com --wait --report parity-report`);
+    say(`  (exit 0 pass, 1 gate failed; the demo's verdict is ${report.verdict} by design: staging has regressions)`);
+    return { verdict: report.verdict, reportDir, report };
+  } catch (err) {
+    throw parityError('PARITY_ERR_DEMO_FAILED', `the demo could not run: ${errorText(err)}`, { cause: err });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+/** Waits until the proxy's writer has flushed every record, or nothing arrived for 2 s (15 s at most). */
+async function waitForCapture(redis: Redis, session: string, expected: number): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const n = await sessionInfo(redis, session).then(
+      (i) => i.records,
+      () => 0,
+    );
+    if (n !== last) lastChange = Date.now();
+    if (n >= expected || Date.now() - lastChange > 2000 || Date.now() > deadline) return n;
+    last = n;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function removeDemoKeys(redis: Redis, session: string, run: string | undefined, dropQueues: boolean): Promise<void> {
+  await deleteSession(redis, session).catch(() => 0);
+  if (run) await deleteRun(redis, run);
+  if (!dropQueues) return;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', BULL_PATTERN, 'COUNT', 1000);
+    if (found.length) await redis.unlink(...found);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
