@@ -84,12 +84,10 @@ export function checkReachable(url: string, what: string, timeoutMs = 3000): Pro
  */
 export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: RunRequest): Promise<ReplayRunDef> {
   const info = await sessionInfo(redis, req.session);
-  if (info.upstream && !req.allowProductionTarget) {
-    for (const [what, url] of [['target', req.target], ['baseline', req.baseline]] as const) {
-      if (url && sameOrigin(url, info.upstream)) {
-        throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the ${what} ${redactUrl(url)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from`);
-      }
-    }
+  // The baseline may be production itself (the current release, as Diffy
+  // runs it); the candidate under test may not, unless the user insists.
+  if (info.upstream && !req.allowProductionTarget && sameOrigin(req.target, info.upstream)) {
+    throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the target ${redactUrl(req.target)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from`);
   }
   await checkReachable(req.target, 'target');
   if (req.baseline) await checkReachable(req.baseline, 'baseline');

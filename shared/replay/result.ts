@@ -5,9 +5,11 @@ import type { CapturedBody, HeaderPair } from '../record/schema.js';
 
 /**
  * One replayed request's outcome, as kept in the run's results stream
- * (`keys.runResults`, field `r`, MessagePack). Entries are written per chunk
- * attempt; only entries whose (chunk, attempt) matches the attempt recorded
- * in the run's chunks hash belong to the run's result (see docs/decisions.md).
+ * (`keys.runResults`). Each stream entry holds a batch of results (field
+ * `rs`, a MessagePack array): one XADD per batch, not per request. Results
+ * are written per chunk attempt; only those whose (chunk, attempt) matches
+ * the attempt recorded in the run's chunks hash belong to the run's result
+ * (see docs/decisions.md).
  */
 export interface ReplayResult {
   chunk: number;
@@ -41,18 +43,19 @@ export interface ReplayResult {
   differences: number;
 }
 
-export const RESULT_FIELD = 'r';
+/** Stream entry field holding a batch of results. */
+export const RESULTS_FIELD = 'rs';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 
-export function encodeResult(r: ReplayResult): Buffer {
-  return packr.pack(r);
+export function encodeResults(batch: readonly ReplayResult[]): Buffer {
+  return packr.pack(batch);
 }
 
-export function decodeResult(buf: Buffer): ReplayResult {
-  const r = packr.unpack(buf) as ReplayResult;
-  if (r.body && !Buffer.isBuffer(r.body.bytes)) r.body.bytes = Buffer.from(r.body.bytes);
-  return r;
+export function decodeResults(buf: Buffer): ReplayResult[] {
+  const batch = packr.unpack(buf) as ReplayResult[];
+  for (const r of batch) if (r.body && !Buffer.isBuffer(r.body.bytes)) r.body.bytes = Buffer.from(r.body.bytes);
+  return batch;
 }
 
 /** The first `limit` bytes of an answer body, with size and SHA-256 when cut (as capture keeps bodies). */

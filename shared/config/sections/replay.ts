@@ -60,6 +60,11 @@ export const replaySettings = {
     env: 'PARITY_REPLAY_WINDOW_MS',
     doc: 'Schedule time one chunk covers; chunks become available to workers shortly before their window starts.',
   }),
+  replayStartDelayMs: setting({
+    schema: num().int().min(0).default(2000),
+    env: 'PARITY_REPLAY_START_DELAY_MS',
+    doc: 'Milliseconds between creating a run and its shared start time, so workers take the first chunks before they are due.',
+  }),
   resultBodyBytes: setting({
     schema: num().int().min(0).default(4096),
     env: 'PARITY_RESULT_BODY_BYTES',
@@ -68,7 +73,7 @@ export const replaySettings = {
   resultsMaxLen: setting({
     schema: num().int().min(1).default(100_000),
     env: 'PARITY_RESULTS_MAXLEN',
-    doc: 'Approximate bound on entries in a run\'s results stream (XADD MAXLEN ~); statistics count every request regardless.',
+    doc: 'Approximate bound on results kept in a run\'s results stream (entries hold 100 each; XADD MAXLEN ~); statistics count every request regardless.',
   }),
   runRetentionSeconds: setting({
     schema: num().int().min(60).default(7 * 24 * 3600),

@@ -1,0 +1,196 @@
+/**
+ * bench:replay — one `parity worker` process against a fast local target:
+ *
+ *  1. max throughput: a constant-concurrency run (closed model, C virtual
+ *     users) against autocannon with C connections on the same target,
+ *     alternated A/B after a warm-up; ratio worker/autocannon per pair and
+ *     the median (target ≥ 0.8);
+ *  2. constant-rate: achieved vs requested rate, from the recorded send times
+ *     (target within 1 %);
+ *  3. as-recorded at 2,000 req/s: lateness (actual send − scheduled) p50/p99/
+ *     max over every request (target p99 ≤ 5 ms).
+ *
+ * Everything on 127.0.0.1: a private redis-server, the target in its own
+ * process, the worker in its own process (the real CLI), autocannon in this
+ * one. Bounded: about two minutes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
+import { openQueue } from '../../shared/queue/queues.js';
+import { newRecordId } from '../../shared/record/convert.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
+import { keys, queues } from '../../shared/redis/keys.js';
+import { DEFAULT_GATE } from '../../shared/report/gate.js';
+import { createRun, type RunRequest } from '../../shared/replay/create.js';
+import type { ReplayProfile } from '../../shared/replay/profile.js';
+import type { ReplayResult } from '../../shared/replay/result.js';
+import { readRunResults } from '../../shared/replay/result-stream.js';
+import type { ChunkJobData } from '../../shared/replay/run.js';
+import { isFinal, runStatus } from '../../shared/replay/store.js';
+import { appendRecords } from '../../shared/session/store.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CONNECTIONS = 32;
+const THROUGHPUT_S = 4;
+const PAIRS = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForLine(child: ChildProcess, re: RegExp, ms = 20_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${seen.slice(-500)}`)), ms);
+    const on = (d: Buffer) => {
+      seen += d.toString();
+      if (re.test(seen)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+  });
+}
+
+// The target: node:http answering 1 KiB of JSON, in its own process.
+const TARGET = `
+const http = require('node:http');
+const body = Buffer.from(JSON.stringify({ id: 1, name: 'item', tags: ['a', 'b'], pad: 'x'.repeat(960) }));
+http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); }); })
+  .listen(Number(process.argv[1]), '127.0.0.1', () => console.log('target ready'));`;
+
+function record(i: number, ts: number): CaptureRecord {
+  const body = Buffer.from(JSON.stringify({ id: 1, name: 'item', tags: ['a', 'b'], pad: 'x'.repeat(960) }));
+  return {
+    v: 1, id: newRecordId(ts), session: 'bench', ts, method: 'GET', url: `/items/${i % 50}`, httpVersion: '1.1', scheme: 'http',
+    req: { headers: [['accept', 'application/json']], body: { bytes: Buffer.alloc(0), size: 0, truncated: false } },
+    res: { status: 200, headers: [['content-type', 'application/json']], body: { bytes: body, size: body.length, truncated: false } },
+    timing: { ttfbUs: 300, totalUs: 400 }, anonymised: [],
+  };
+}
+
+const children: ChildProcess[] = [];
+const stopAll = () => children.forEach((c) => c.kill('SIGKILL'));
+process.on('exit', stopAll);
+const deadline = setTimeout(() => {
+  console.error('bench:replay exceeded 4 minutes; stopping');
+  process.exit(1);
+}, 240_000);
+deadline.unref();
+
+const redisPort = await freePort();
+const redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: ['ignore', 'pipe', 'pipe'] });
+children.push(redisChild);
+await waitForLine(redisChild, /Ready to accept connections/);
+const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const redis = new Redis(redisUrl);
+
+const targetPort = await freePort();
+const targetChild = spawn(process.execPath, ['-e', TARGET, String(targetPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+children.push(targetChild);
+await waitForLine(targetChild, /target ready/);
+const targetUrl = `http://127.0.0.1:${targetPort}`;
+
+// BENCH_PROFILE=DIR writes a CPU profile of the worker there (read it with Chrome DevTools)
+const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const worker = spawn(process.execPath, [...profile, `${ROOT}bin/parity.mjs`, 'worker'], { env: { ...process.env, PARITY_FROM_SOURCE: '1', PARITY_REDIS_URL: redisUrl, PARITY_LOG_FORMAT: 'json', PARITY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+children.push(worker);
+worker.stderr.on('data', (d: Buffer) => {
+  if (/"level":(40|50|60)/.test(d.toString())) process.stderr.write(d);
+});
+await sleep(4000); // the worker logs its ready line at info, which is off here
+
+// 10,000 records 0.5 ms apart: as recorded, that is 2,000 req/s for 5 s.
+const N = 10_000;
+const t0 = 1_700_000_000_000_000;
+await appendRecords(redis, Array.from({ length: N }, (_, i) => record(i, t0 + i * 500)), { maxLen: 1_000_000, bodyTtlSeconds: 3600 });
+const queue = openQueue<ChunkJobData>(queues.replay, redisUrl);
+
+async function replay(profile: ReplayProfile, limit?: number): Promise<{ run: string; results: ReplayResult[]; requests: number }> {
+  const req: RunRequest = {
+    session: 'bench', target: targetUrl, profile, selection: limit ? { limit } : {}, transform: { setHeaders: [], removeHeaders: [], rewritePaths: [] },
+    mode: 'shape', rules: DEFAULT_DIFF_RULES, gate: DEFAULT_GATE, timeoutMs: 10_000, connections: 256, lateAfterMs: 10, maxBodyBytes: 1_048_576,
+    resultBodyBytes: 4096, resultsMaxLen: 1_000_000, lanes: 4, windowMs: 2000, retentionSeconds: 3600, startDelayMs: 2000,
+  };
+  const def = await createRun(redis, queue, req);
+  for (;;) {
+    const s = await runStatus(redis, def.id);
+    if (isFinal(s.state)) {
+      if (s.state !== 'done') throw new Error(`run ${def.id} ended ${s.state}: ${s.error ?? ''}`);
+      break;
+    }
+    await sleep(200);
+  }
+  const results: ReplayResult[] = [];
+  for await (const r of readRunResults(redis, def.id)) results.push(r);
+  await redis.unlink(keys.runResults(def.id));
+  return { run: def.id, results, requests: results.length };
+}
+
+async function workerRps(seconds: number): Promise<number> {
+  const r = await replay({ kind: 'constant-concurrency', vus: CONNECTIONS, durationMs: seconds * 1000 });
+  const errors = r.results.filter((x) => x.error).length;
+  if (errors > 0) console.log(`  worker: ${errors} errors`);
+  return r.requests / seconds;
+}
+
+async function autocannonRps(seconds: number): Promise<number> {
+  const result = await autocannon({ url: `${targetUrl}/items/1`, connections: CONNECTIONS, duration: seconds, headers: { accept: 'application/json' } });
+  return result.requests.total / seconds;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+console.log(`bench:replay — target ${targetUrl} (1 KiB JSON), ${CONNECTIONS} connections / virtual users, ${THROUGHPUT_S} s per side, closed model`);
+await autocannonRps(1);
+await workerRps(2);
+const ratios: number[] = [];
+const workerFigures: number[] = [];
+for (let pair = 1; pair <= PAIRS; pair++) {
+  const a = await autocannonRps(THROUGHPUT_S);
+  const w = await workerRps(THROUGHPUT_S);
+  ratios.push(w / a);
+  workerFigures.push(w);
+  console.log(`pair ${pair}: autocannon ${Math.round(a)} req/s, parity worker ${Math.round(w)} req/s, ratio ${(w / a).toFixed(2)}`);
+}
+
+// constant-rate: achieved vs requested, from the send times
+const RATE = 1000;
+const cr = await replay({ kind: 'constant-rate', rate: RATE, durationMs: 5000 });
+const sends = cr.results.map((r) => r.sentAtUs).sort((a, b) => a - b);
+const achieved = ((sends.length - 1) * 1e6) / (sends[sends.length - 1]! - sends[0]!);
+const rateError = Math.abs(achieved - RATE) / RATE;
+console.log(`constant-rate: requested ${RATE}/s for 5 s → ${cr.requests} requests (planned ${RATE * 5}), achieved ${achieved.toFixed(1)}/s, error ${(rateError * 100).toFixed(2)} %`);
+
+// as-recorded at 2,000 req/s: lateness over every request
+const ar = await replay({ kind: 'as-recorded', speed: 1 });
+const late = ar.results.map((r) => r.lateUs).sort((a, b) => a - b);
+const [p50, p99, max] = [pct(late, 50), pct(late, 99), late[late.length - 1] ?? 0].map((us) => us / 1000);
+console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms`);
+
+const ratio = median(ratios);
+console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s`);
+console.log(`RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)}`);
+
+await queue.close();
+redis.disconnect();
+stopAll();
+process.exit(0);

@@ -1,0 +1,195 @@
+import type { Command } from 'commander';
+import { loadRulesFile, rulesSection } from '../../../shared/config/rules.js';
+import type { Config } from '../../../shared/config/schema.js';
+import { diffRulesSchema } from '../../../shared/diff/rules.js';
+import type { DiffMode } from '../../../shared/diff/types.js';
+import { parityError } from '../../../shared/errors.js';
+import { openQueue } from '../../../shared/queue/queues.js';
+import { queues } from '../../../shared/redis/keys.js';
+import { gateThresholdsFrom } from '../../../shared/report/gate.js';
+import { renderText } from '../../../shared/report/text.js';
+import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
+import { createRun, type RunRequest } from '../../../shared/replay/create.js';
+import { describeProfile, profileFromFlags, type ProfileFlags } from '../../../shared/replay/profile.js';
+import { runReport, targetNeverAnswered } from '../../../shared/replay/report.js';
+import type { ChunkJobData } from '../../../shared/replay/run.js';
+import { parseTimePoint, type SelectionSpec } from '../../../shared/replay/selection.js';
+import { parseHeaderFlag, parseRewriteFlag, type RequestTransform } from '../../../shared/replay/transform.js';
+import { printJson, settingOptions, withContext, type CommandContext } from '../context.js';
+import { assertVerdict, writeReports } from './report.js';
+import { waitForRun } from './runs.js';
+
+interface ReplayFlags extends ProfileFlags {
+  allowProductionTarget?: boolean;
+  from?: string;
+  to?: string;
+  methods?: string;
+  filter: string[];
+  exclude: string[];
+  limit?: string;
+  setHeader: string[];
+  removeHeader: string[];
+  rewriteHost?: string;
+  rewritePath: string[];
+  mode?: string;
+  wait?: boolean;
+  report?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const MODES: readonly DiffMode[] = ['status', 'shape', 'exact'];
+
+function selectionFrom(f: ReplayFlags): SelectionSpec {
+  const s: SelectionSpec = {};
+  if (f.from) s.fromUs = parseTimePoint(f.from, '--from');
+  if (f.to) s.toUs = parseTimePoint(f.to, '--to');
+  if (f.methods) s.methods = f.methods.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean);
+  if (f.filter.length) s.include = f.filter;
+  if (f.exclude.length) s.exclude = f.exclude;
+  if (f.limit !== undefined) {
+    const n = Number(f.limit);
+    if (!Number.isInteger(n) || n < 1) throw parityError('PARITY_ERR_USAGE', `--limit expects a whole number >= 1, got "${f.limit}"`);
+    s.limit = n;
+  }
+  return s;
+}
+
+function transformFrom(f: ReplayFlags): RequestTransform {
+  const t: RequestTransform = {
+    setHeaders: f.setHeader.map((h) => parseHeaderFlag(h)),
+    removeHeaders: f.removeHeader.map((h) => h.trim().toLowerCase()),
+    rewritePaths: f.rewritePath.map(parseRewriteFlag),
+  };
+  if (f.rewriteHost) t.host = f.rewriteHost;
+  return t;
+}
+
+function modeFrom(f: ReplayFlags, config: Config): DiffMode {
+  const m = f.mode ?? config.diffMode;
+  if (m === undefined) return config.baseline ? 'exact' : 'shape';
+  if (!(MODES as readonly string[]).includes(m)) throw parityError('PARITY_ERR_USAGE', `--mode "${m}" is not one of ${MODES.join(', ')}`);
+  return m as DiffMode;
+}
+
+/** Everything a run needs from the flags and configuration; every usage problem surfaces before Redis is touched. */
+function runRequest(f: ReplayFlags, config: Config): RunRequest {
+  const rules = loadRulesFile(config.rulesFile);
+  const req: RunRequest = {
+    session: config.session,
+    target: config.target!,
+    profile: profileFromFlags(f),
+    selection: selectionFrom(f),
+    transform: transformFrom(f),
+    mode: modeFrom(f, config),
+    rules: rulesSection(rules, 'diff', diffRulesSchema, config.rulesFile),
+    gate: gateThresholdsFrom(config, rules),
+    timeoutMs: config.replayTimeoutMs,
+    connections: config.replayConnections,
+    lateAfterMs: config.lateAfterMs,
+    maxBodyBytes: config.maxBodyBytes,
+    resultBodyBytes: config.resultBodyBytes,
+    resultsMaxLen: config.resultsMaxLen,
+    lanes: config.replayLanes,
+    windowMs: config.replayWindowMs,
+    retentionSeconds: config.runRetentionSeconds,
+    startDelayMs: config.replayStartDelayMs,
+  };
+  if (config.baseline) req.baseline = config.baseline;
+  if (f.allowProductionTarget) req.allowProductionTarget = true;
+  return req;
+}
+
+/** `parity replay --session S --target URL [...]`: creates a run and, with --wait, gates on its report. */
+export function registerReplay(program: Command): void {
+  const cmd = program
+    .command('replay')
+    .description('Replay a captured session at a target with a concurrency profile; with --wait, exit 0 pass / 1 gate failed / 3 runtime failure')
+    .option('--allow-production-target', 'allow a target equal to the upstream the session was captured from')
+    .option('--profile <name>', 'as-recorded, constant-rate, ramping-rate, constant-concurrency, spike or soak (default: implied by the knobs, else as-recorded)')
+    .option('--speed <x>', 'as-recorded: speed multiplier (2 = twice as fast)')
+    .option('--rate <n>', 'constant-rate, spike, soak: arrivals per second')
+    .option('--duration <d>', 'run length, e.g. 30s, 5m, 1h')
+    .option('--stages <list>', 'ramping-rate: DURATION:RATE,... e.g. 10s:50,30s:200,10s:0')
+    .option('--start-rate <n>', 'ramping-rate: rate at the start (default 0)')
+    .option('--concurrency <n>', 'constant-concurrency: virtual users back to back')
+    .option('--spike-rate <n>', 'spike: arrivals per second during the spike')
+    .option('--spike-at <d>', 'spike: when the spike starts')
+    .option('--spike-for <d>', 'spike: how long it lasts')
+    .option('--from <time>', 'records captured at or after: ISO 8601, epoch ms, or a duration ago (24h)')
+    .option('--to <time>', 'records captured before')
+    .option('--methods <list>', 'methods to replay, e.g. GET,HEAD (non-idempotent ones are replayed only when listed or no list is given)')
+    .option('--filter <expr>', 'replay records matching [METHOD ]GLOB, e.g. "GET /api/**" (repeatable)', collect, [])
+    .option('--exclude <expr>', 'leave out records matching [METHOD ]GLOB (repeatable)', collect, [])
+    .option('--limit <n>', 'replay at most this many records (the first captured)')
+    .option('--set-header <k=v>', 'set a request header, e.g. "authorization=Bearer staging-token" (repeatable)', collect, [])
+    .option('--remove-header <name>', 'remove a request header (repeatable)', collect, [])
+    .option('--rewrite-host <host>', 'Host header to send (default: the target\'s)')
+    .option('--rewrite-path <from=to>', 'rewrite a path prefix, e.g. /v1=/api/v1 (repeatable)', collect, [])
+    .option('--mode <mode>', 'diff mode: status, shape or exact (same as --diff-mode)')
+    .option('--wait', 'wait for the run to end, print its report and exit by the gate')
+    .option('--report <dir>', 'with --wait: write report.txt, report.json, junit.xml and report.html here')
+    .option('--json', 'print one JSON document (the run, or with --wait the report)');
+  settingOptions(cmd, [
+    'session',
+    'target',
+    'baseline',
+    'diffMode',
+    'rulesFile',
+    'maxDiffRate',
+    'maxErrorRate',
+    'maxP99Regression',
+    'replayTimeoutMs',
+    'replayConnections',
+    'lateAfterMs',
+    'replayLanes',
+    'maxBodyBytes',
+  ]);
+  cmd.action(async function (this: Command, f: ReplayFlags) {
+    await withContext(this, { require: ['target'], logName: 'replay' }, async (ctx) => replay(ctx, f));
+  });
+}
+
+async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
+  const { config } = ctx.loaded;
+  if (f.report && !f.wait) throw parityError('PARITY_ERR_USAGE', '--report DIR needs --wait (or run `parity report RUN --report DIR` later)');
+  const req = runRequest(f, config);
+  const redis = await ctx.redis();
+  const queue = openQueue<ChunkJobData>(queues.replay, config.redisUrl);
+  try {
+    const def = await createRun(redis, queue, req);
+    const planned = def.arrivals ? `${def.arrivals} requests` : `${def.profile.kind === 'constant-concurrency' ? def.profile.vus : 0} virtual users`;
+    if (!f.wait) {
+      if (f.json) return printJson({ run: def.id, state: 'queued', session: def.session, target: def.target, profile: describeProfile(def.profile), records: def.selection.count, arrivals: def.arrivals, chunks: def.chunks });
+      process.stdout.write(`run ${def.id}\n`);
+      process.stderr.write(`queued: ${planned} from ${def.selection.count} records of session ${def.session}, ${describeProfile(def.profile)}, ${def.chunks} chunks; follow with \`parity runs show ${def.id}\`\n`);
+      return;
+    }
+    if (!f.json) process.stdout.write(`run ${def.id}\n`);
+    if ((await queue.getWorkersCount()) === 0) ctx.log.warn('no `parity worker` is running: the run waits until one starts');
+    let cancelling = false;
+    const onSigint = () => {
+      if (cancelling) process.exit(3);
+      cancelling = true;
+      process.stderr.write(`\ncancelling run ${def.id} (Ctrl-C again to quit at once)\n`);
+      cancelRunEverywhere(redis, queue, def.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
+    };
+    process.on('SIGINT', onSigint);
+    let status;
+    try {
+      status = await waitForRun(redis, def.id, { progress: !f.json });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const { report } = await runReport(redis, def.id);
+    if (f.report) writeReports(f.report, report);
+    if (f.json) printJson(report);
+    else process.stdout.write(`${renderText(report)}\n`);
+    if (status.state === 'cancelled') throw parityError('PARITY_ERR_RUN_CANCELLED', `run ${def.id} was cancelled after ${status.progress.sent} requests`);
+    if (status.state === 'failed') throw parityError('PARITY_ERR_RUN_FAILED', `run ${def.id} failed: ${status.error ?? 'a chunk failed every attempt'}`);
+    if (targetNeverAnswered(report)) throw parityError('PARITY_ERR_TARGET_UNREACHABLE', `the target ${def.target} refused every one of ${report.totals.requests} requests`);
+    assertVerdict(report);
+  } finally {
+    await queue.close();
+  }
+}

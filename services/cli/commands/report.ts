@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { loadRulesFile } from '../../../shared/config/rules.js';
+import { errorText, parityError } from '../../../shared/errors.js';
+import { gateThresholdsFrom } from '../../../shared/report/gate.js';
+import type { Report } from '../../../shared/report/types.js';
+import { renderReport, REPORT_FORMATS, writeReportDir, type ReportFormat } from '../../../shared/report/write.js';
+import { runReport } from '../../../shared/replay/report.js';
+import { settingOptions, withContext } from '../context.js';
+
+/** Fails the command with PARITY_ERR_GATE_FAILED (exit 1) naming the gate's reasons. */
+export function assertVerdict(report: Report): void {
+  if (report.verdict === 'pass') return;
+  const reasons = report.gate.reasons.map((r) => `  - ${r.message}`);
+  const shown = reasons.slice(0, 12);
+  if (reasons.length > shown.length) shown.push(`  - … and ${reasons.length - shown.length} more (see the report)`);
+  throw parityError('PARITY_ERR_GATE_FAILED', `run ${report.run} failed the gate:\n${shown.join('\n')}`);
+}
+
+/** Writes every format into `dir` and says where on stderr. */
+export function writeReports(dir: string, report: Report): void {
+  const paths = writeReportDir(dir, report);
+  process.stderr.write(`report written: ${Object.values(paths).join(', ')}\n`);
+}
+
+/** `parity report RUN --format text|json|junit|html [--out FILE]`. */
+export function registerReport(program: Command): void {
+  const cmd = program
+    .command('report <run>')
+    .description('Build the report of a replay run from its merged statistics; exits 1 when the gate fails')
+    .addOption(new Option('--format <format>', 'text, json, junit or html').choices(REPORT_FORMATS as string[]).default('text'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--report <dir>', 'write every format into this directory');
+  settingOptions(cmd, ['maxDiffRate', 'maxErrorRate', 'maxP99Regression', 'rulesFile']);
+  cmd.action(async function (this: Command, id: string, opts: { format: ReportFormat; out?: string; report?: string }) {
+    await withContext(this, { logName: 'report' }, async (ctx) => {
+      const { config, sources } = ctx.loaded;
+      // the run keeps the thresholds it was started with, unless new ones are given here
+      const regate = (['maxDiffRate', 'maxErrorRate', 'maxP99Regression', 'rulesFile'] as const).some((k) => sources[k] === 'flag');
+      const gate = regate ? gateThresholdsFrom(config, loadRulesFile(config.rulesFile)) : undefined;
+      const { report } = await runReport(await ctx.redis(), id, gate);
+      const text = renderReport(report, opts.format);
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text);
+        } catch (err) {
+          throw parityError('PARITY_ERR_FILE', `cannot write ${opts.out}: ${errorText(err)}`);
+        }
+      } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      if (opts.report) writeReports(opts.report, report);
+      assertVerdict(report);
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import type { Redis } from 'ioredis';
+import { openQueue } from '../../../shared/queue/queues.js';
+import { keys, queues } from '../../../shared/redis/keys.js';
+import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
+import type { ChunkJobData, RunStatus } from '../../../shared/replay/run.js';
+import { isFinal, listRuns, runStatus } from '../../../shared/replay/store.js';
+import { printJson, withContext } from '../context.js';
+
+const iso = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
+
+function progressText(s: RunStatus): string {
+  const p = s.progress;
+  return `${p.sent}${p.planned ? `/${p.planned}` : ''} sent, ${p.errors} errors, ${p.late} late`;
+}
+
+function describe(s: RunStatus): string {
+  return `${s.id.padEnd(22)} ${s.state.padEnd(9)} ${s.session.padEnd(16)} ${progressText(s).padEnd(40)} ${s.profile}`;
+}
+
+/**
+ * Polls a run until it reaches a final state, drawing a progress bar on a TTY
+ * (a line every 5 s otherwise). After a cancel it waits a little for chunks
+ * in flight to report what they did.
+ */
+export async function waitForRun(redis: Redis, id: string, opts: { progress: boolean; pollMs?: number }): Promise<RunStatus> {
+  const tty = opts.progress && process.stderr.isTTY === true;
+  let bar: SingleBar | undefined;
+  let lastLine = 0;
+  const samples: { at: number; sent: number }[] = [];
+  let status = await runStatus(redis, id);
+  for (;;) {
+    const now = Date.now();
+    samples.push({ at: now, sent: status.progress.sent });
+    while (samples.length > 2 && now - samples[0]!.at > 3000) samples.shift();
+    const first = samples[0]!;
+    const rate = now > first.at ? Math.round(((status.progress.sent - first.sent) * 1000) / (now - first.at)) : 0;
+    const payload = { state: status.state, rate, errors: status.progress.errors, late: status.progress.late };
+    if (tty) {
+      const total = Math.max(status.progress.planned, status.progress.sent, 1);
+      if (!bar) {
+        bar = new SingleBar({ stream: process.stderr, format: `run ${id} [{bar}] {value}/{total} sent | {rate} req/s | {errors} errors | {late} late | {state}`, hideCursor: true, clearOnComplete: false });
+        bar.start(total, status.progress.sent, payload);
+      }
+      bar.setTotal(total);
+      bar.update(status.progress.sent, payload);
+    } else if (opts.progress && now - lastLine >= 5000) {
+      lastLine = now;
+      process.stderr.write(`run ${id}: ${status.state}, ${progressText(status)}, ${rate} req/s\n`);
+    }
+    if (isFinal(status.state)) break;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+    status = await runStatus(redis, id);
+  }
+  if (status.state === 'cancelled') status = await settleCancelled(redis, id, status);
+  bar?.stop();
+  if (opts.progress && !tty) process.stderr.write(`run ${id}: ${status.state}, ${progressText(status)}\n`);
+  return status;
+}
+
+/** Gives chunks that were running when the run was cancelled up to 5 s to record their outcome. */
+async function settleCancelled(redis: Redis, id: string, status: RunStatus): Promise<RunStatus> {
+  const deadline = Date.now() + 5000;
+  let s = status;
+  while (Date.now() < deadline) {
+    const inFlight = Object.keys(await redis.hgetall(keys.runProgress(id))).length;
+    const reported = s.chunks.done + s.chunks.failed + s.chunks.cancelled;
+    if (reported >= inFlight) break;
+    await new Promise((r) => setTimeout(r, 200));
+    s = await runStatus(redis, id);
+  }
+  return s;
+}
+
+/** `parity runs list | show RUN | cancel RUN`. */
+export function registerRuns(program: Command): Command {
+  const runs = program.command('runs').description('List, inspect and cancel replay runs');
+
+  runs
+    .command('list')
+    .description('List replay runs, newest first')
+    .option('--json', 'print JSON')
+    .option('--limit <n>', 'runs to list', '50')
+    .action(async function (this: Command, opts: { json?: boolean; limit: string }) {
+      await withContext(this, {}, async (ctx) => {
+        const list = await listRuns(await ctx.redis(), Math.max(1, Number(opts.limit) || 50));
+        if (opts.json) return printJson({ runs: list });
+        if (list.length === 0) return void process.stdout.write('no replay runs yet: start one with `parity replay --session S --target URL`\n');
+        process.stdout.write(`${'RUN'.padEnd(22)} ${'STATE'.padEnd(9)} ${'SESSION'.padEnd(16)} ${'PROGRESS'.padEnd(40)} PROFILE\n`);
+        for (const s of list) process.stdout.write(`${describe(s)}\n`);
+      });
+    });
+
+  runs
+    .command('show <run>')
+    .description('Show a run: state, progress and chunks')
+    .option('--json', 'print JSON')
+    .action(async function (this: Command, id: string, opts: { json?: boolean }) {
+      await withContext(this, {}, async (ctx) => {
+        const s = await runStatus(await ctx.redis(), id);
+        if (opts.json) return printJson({ run: s });
+        const c = s.chunks;
+        process.stdout.write(
+          [
+            `run ${s.id}: ${s.state}${s.error ? ` (${s.error})` : ''}`,
+            `  session   ${s.session}`,
+            `  target    ${s.target}`,
+            `  profile   ${s.profile}`,
+            `  progress  ${progressText(s)}`,
+            `  chunks    ${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled of ${c.total}`,
+            `  created   ${iso(s.createdAt)}`,
+            `  started   ${iso(s.startedAt)}`,
+            `  finished  ${iso(s.finishedAt)}`,
+            '',
+          ].join('\n'),
+        );
+      });
+    });
+
+  runs
+    .command('cancel <run>')
+    .description('Cancel a run: its workers stop their chunks and abort requests in flight')
+    .option('--json', 'print JSON')
+    .action(async function (this: Command, id: string, opts: { json?: boolean }) {
+      await withContext(this, {}, async (ctx) => {
+        const queue = openQueue<ChunkJobData>(queues.replay, ctx.loaded.config.redisUrl);
+        try {
+          const state = await cancelRunEverywhere(await ctx.redis(), queue, id);
+          if (opts.json) return printJson({ run: id, state });
+          process.stdout.write(state === 'cancelled' ? `cancelled run ${id}\n` : `run ${id} had already ended (${state})\n`);
+        } finally {
+          await queue.close();
+        }
+      });
+    });
+
+  return runs;
+}

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import { RunStats } from '../../shared/diff/stats.js';
+import type { Logger } from '../../shared/log.js';
+import { keys } from '../../shared/redis/keys.js';
+import { encodeResults, RESULTS_FIELD, type ReplayResult } from '../../shared/replay/result.js';
+import { writeProgress } from '../../shared/replay/store.js';
+
+/**
+ * What one chunk attempt produces: its RunStats (exact, in memory, stored
+ * when the attempt finishes), its results appended to the run's results
+ * stream in pipelined batches off the request path, and live progress
+ * counters written every few hundred ms.
+ */
+export class ChunkRecorder {
+  readonly stats = new RunStats();
+  sent = 0;
+  errors = 0;
+  late = 0;
+  /** Results not written because Redis fell behind (the stats still count them). */
+  dropped = 0;
+  readonly #redis: Redis;
+  readonly #run: string;
+  readonly #chunk: number;
+  readonly #maxLen: number;
+  readonly #log: Logger;
+  #pending: ReplayResult[] = [];
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  /** Results per stream entry. */
+  static readonly BATCH = 100;
+  /** Results held while a flush is under way; past it they are dropped and counted. */
+  static readonly MAX_PENDING = 20_000;
+
+  constructor(redis: Redis, run: string, chunk: number, resultsMaxLen: number, log: Logger) {
+    this.#redis = redis;
+    this.#run = run;
+    this.#chunk = chunk;
+    this.#maxLen = resultsMaxLen;
+    this.#log = log;
+  }
+
+  start(intervalMs = 250): void {
+    this.#timer = setInterval(() => void this.flush(), intervalMs);
+  }
+
+  /** Counts one result and queues it for the stream. */
+  push(result: ReplayResult, late: boolean): void {
+    this.sent++;
+    if (result.error && result.error !== 'skipped') this.errors++;
+    if (late) this.late++;
+    if (this.#pending.length >= ChunkRecorder.MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.#pending.push(result);
+  }
+
+  /** Writes queued results and the progress line; one flush at a time. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#write().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      if (batch.length > 0) {
+        const pipe = this.#redis.pipeline();
+        const stream = keys.runResults(this.#run);
+        const maxEntries = Math.max(1, Math.ceil(this.#maxLen / ChunkRecorder.BATCH));
+        for (let i = 0; i < batch.length; i += ChunkRecorder.BATCH) {
+          pipe.xadd(stream, 'MAXLEN', '~', maxEntries, '*', RESULTS_FIELD, encodeResults(batch.slice(i, i + ChunkRecorder.BATCH)));
+        }
+        await pipe.exec();
+      }
+      await writeProgress(this.#redis, this.#run, this.#chunk, { sent: this.sent, errors: this.errors, late: this.late });
+    } catch (err) {
+      this.dropped += batch.length;
+      this.#log.warn({ err: (err as Error).message, run: this.#run, chunk: this.#chunk }, 'writing replay results failed');
+    }
+  }
+
+  /** Stops the timer and writes everything still queued. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#flushing;
+    await this.flush();
+  }
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
+import type { Logger } from '../../shared/log.js';
+import { nowUs } from '../../shared/record/convert.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
+import { keys } from '../../shared/redis/keys.js';
+import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
+import type { ChunkJobData, ChunkOutcome, ReplayRunDef } from '../../shared/replay/run.js';
+import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
+import { finishChunk, isCancelled, loadRunDef, markRunning } from '../../shared/replay/store.js';
+import { ChunkRecorder } from './chunk-recorder.js';
+import { InFlight } from './exchange.js';
+import { closedLoop, openLoop, sleepUntil } from './loops.js';
+import type { TargetPools } from './pools.js';
+import { RecordSource } from './record-source.js';
+import { replayOne, type SendContext } from './replay-send.js';
+
+/**
+ * Executes one chunk of a replay run: fires its requests on schedule (open
+ * model) or with its virtual users (closed model), then stores its stats
+ * and outcome. A chunk attempt that dies (worker killed) leaves nothing
+ * counted: only a finished attempt writes stats, replacing any earlier one.
+ */
+export interface ReplayWorkerContext {
+  redis: Redis;
+  pools: TargetPools;
+  log: Logger;
+  workerId: string;
+  runs: RunCache;
+  /** ms between checks of the run's cancel flag. */
+  cancelPollMs: number;
+}
+
+/** Run definitions and record caches of the runs this process is working on. */
+export class RunCache {
+  readonly #entries = new Map<string, { def: ReplayRunDef; records: RecordSource; usedAt: number }>();
+
+  async get(redis: Redis, id: string): Promise<{ def: ReplayRunDef; records: RecordSource }> {
+    let e = this.#entries.get(id);
+    if (!e) {
+      const def = await loadRunDef(redis, id);
+      e = { def, records: new RecordSource(redis, id, def.session), usedAt: Date.now() };
+      this.#entries.set(id, e);
+      this.#evict();
+    }
+    e.usedAt = Date.now();
+    return e;
+  }
+
+  #evict(): void {
+    const old = Date.now() - 5 * 60_000;
+    for (const [id, e] of this.#entries) if (e.usedAt < old) this.#entries.delete(id);
+  }
+}
+
+export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>): Promise<ChunkOutcome['state']> {
+  const { run, spec } = job.data;
+  const { def, records } = await ctx.runs.get(ctx.redis, run);
+  const attempt = `${ctx.workerId}.${job.attemptsStarted}.${randomBytes(3).toString('hex')}`;
+  const outcome = (state: ChunkOutcome['state']): ChunkOutcome => ({ state, attempt, worker: ctx.workerId, at: Date.now() });
+  if (await isCancelled(ctx.redis, run)) {
+    await finishChunk(ctx.redis, def, spec.index, outcome('cancelled'));
+    return 'cancelled';
+  }
+  await markRunning(ctx.redis, run);
+
+  // A chunk taken over from a dead worker is past its window: it keeps its
+  // requests' spacing from now on, rather than firing them all at once.
+  let anchorUs = def.startAtUs;
+  if (job.attemptsStarted > 1 && nowUs() > def.startAtUs + spec.startUs + 1_000_000) {
+    anchorUs = nowUs() - spec.startUs;
+    await ctx.redis.hincrby(keys.runMeta(run), 'retriedChunks', 1);
+  }
+
+  const abort = new AbortController();
+  const poll = setInterval(() => {
+    isCancelled(ctx.redis, run).then(
+      (yes) => yes && abort.abort(),
+      () => undefined,
+    );
+  }, ctx.cancelPollMs);
+  const recorder = new ChunkRecorder(ctx.redis, run, spec.index, def.resultsMaxLen, ctx.log);
+  recorder.start();
+  const target = ctx.pools.acquire(new URL(def.target).origin, def.connections);
+  const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, def.connections) : undefined;
+  const inFlight = new InFlight(abort.signal);
+  const send: SendContext = { def, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt };
+  if (baseline && def.baseline) send.baseline = { url: new URL(def.baseline), dispatcher: baseline.pool };
+  try {
+    if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);
+    else await openChunk(def, spec, anchorUs, records, send);
+  } finally {
+    clearInterval(poll);
+    inFlight.close();
+    await recorder.stop();
+    target.release();
+    baseline?.release();
+  }
+  const state = abort.signal.aborted ? 'cancelled' : 'done';
+  if (recorder.dropped > 0) ctx.log.warn({ run, chunk: spec.index, dropped: recorder.dropped }, 'some results were not written to the results stream (stats count them)');
+  await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats);
+  return state;
+}
+
+/** Capture times of the selection as far as this chunk knows them: first, last and its own records. */
+function chunkTimes(def: ReplayRunDef, loaded: Map<number, CaptureRecord>): RecordTimes {
+  const n = def.selection.count;
+  return { length: n, at: (k) => (k === 0 ? def.selection.firstTs : k === n - 1 ? def.selection.lastTs : (loaded.get(k)?.ts ?? def.selection.firstTs)) };
+}
+
+async function openChunk(def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, records: RecordSource, send: SendContext): Promise<void> {
+  if (def.profile.kind === 'constant-concurrency') return;
+  const loaded = new Map<number, CaptureRecord>();
+  const schedule = arrivalSchedule(def.profile, chunkTimes(def, loaded));
+  const indices = [...chunkArrivals(spec, def.lanes)];
+  for (const [k, r] of await records.get(indices.map((i) => schedule.recordIndex(i)))) loaded.set(k, r);
+  const arrivals = indices.map((i) => ({ i, dueUs: anchorUs + schedule.offsetUs(i) }));
+  await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), a.dueUs));
+}
+
+/**
+ * Waits until the same lane's chunk of the previous window has recorded its
+ * outcome, so that its users' last requests are answered before this chunk's
+ * users start and the run never has more than N requests in flight. A
+ * predecessor that does not finish in time (its worker died) is not waited
+ * for past its window's end plus one request timeout.
+ */
+async function afterPredecessor(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, signal: AbortSignal): Promise<void> {
+  if (def.profile.kind !== 'constant-concurrency') return;
+  const lanes = Math.max(1, Math.min(def.lanes, def.profile.vus));
+  const previous = spec.index - lanes;
+  if (previous < 0) return;
+  const deadline = anchorUs + spec.startUs + def.timeoutMs * 1000 + 1_000_000;
+  while (!signal.aborted && nowUs() < deadline) {
+    if (await ctx.redis.hexists(keys.runChunks(def.id), String(previous))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, records: RecordSource, send: SendContext): Promise<void> {
+  await sleepUntil(anchorUs + spec.startUs, send.inFlight.signal);
+  await afterPredecessor(ctx, def, spec, anchorUs, send.inFlight.signal);
+  const n = def.selection.count;
+  const block = 128;
+  let queue: { index: number; record: CaptureRecord | undefined }[] = [];
+  let refill: Promise<void> | undefined;
+  // Virtual users take selection indices from one counter shared by the
+  // whole run, in blocks, so consecutive requests walk the session in order.
+  const claim = async () => {
+    while (queue.length === 0) {
+      refill ??= (async () => {
+        const end = await ctx.redis.incrby(keys.runCursor(def.id), block);
+        const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
+        const got = await records.get(indices);
+        queue = queue.concat(indices.map((index) => ({ index, record: got.get(index) })));
+      })().finally(() => (refill = undefined));
+      await refill;
+    }
+    return queue.shift();
+  };
+  let seq = 0;
+  await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (item) => replayOne(send, seq++, item.record, nowUs()));
+}

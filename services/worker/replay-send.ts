@@ -1,0 +1,115 @@
+import type { Dispatcher } from 'undici';
+import { compareExchange } from '../../shared/diff/compare.js';
+import { routeTemplate } from '../../shared/diff/route.js';
+import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
+import { boundedBody, type ReplayResult } from '../../shared/replay/result.js';
+import type { ReplayRunDef } from '../../shared/replay/run.js';
+import { outgoingRequest } from '../../shared/replay/transform.js';
+import type { ChunkRecorder } from './chunk-recorder.js';
+import { exchange, type InFlight, type Sent } from './exchange.js';
+
+/**
+ * Replays one record at the target (and, with a baseline, twice at the
+ * baseline), compares the answer with the reference and counts it: the
+ * reference is the recorded production answer, or the first baseline answer
+ * with the second one measuring noise.
+ */
+export interface SendContext {
+  def: ReplayRunDef;
+  target: { url: URL; dispatcher: Dispatcher };
+  baseline?: { url: URL; dispatcher: Dispatcher };
+  recorder: ChunkRecorder;
+  inFlight: InFlight;
+  chunk: number;
+  attempt: string;
+}
+
+/** The captured production answer, rebuilt as an Answer. */
+export function recordedAnswer(r: CaptureRecord): Answer {
+  if (!r.res) {
+    const error: Answer['error'] = r.error === 'upstream-refused' ? 'refused' : r.error === 'upstream-timeout' ? 'timeout' : 'other';
+    return { status: 0, headers: [], body: Buffer.alloc(0), latencyUs: r.timing.totalUs, error };
+  }
+  const b = r.res.body;
+  const answer: Answer = { status: r.res.status, headers: r.res.headers, body: b.bytes, latencyUs: r.timing.totalUs };
+  if (b.truncated || b.omitted) answer.truncated = true;
+  return answer;
+}
+
+function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, record: CaptureRecord): Promise<Sent> {
+  const req = outgoingRequest(record, side.url, ctx.def.transform);
+  return exchange(side.dispatcher, side.url.origin, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
+}
+
+/** Fires one request due at `scheduledUs` (µs since the epoch) and records its outcome. */
+export async function replayOne(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, method?: string): Promise<void> {
+  if (!record) {
+    // the record was trimmed from the session after the run was created
+    skip(ctx, i, undefined, scheduledUs, 'record no longer in the session', method);
+    return;
+  }
+  if (record.req.body.truncated || record.req.body.omitted) {
+    skip(ctx, i, record, scheduledUs, 'request body was not captured whole');
+    return;
+  }
+  const [t, b1, b2] = ctx.baseline
+    ? await Promise.all([send(ctx, ctx.target, record), send(ctx, ctx.baseline, record), send(ctx, ctx.baseline, record)])
+    : [await send(ctx, ctx.target, record), undefined, undefined];
+  if (t.cancelled) return; // the run was cancelled: not an outcome of the target
+  const lateUs = Math.max(0, t.sentAtUs - scheduledUs);
+  const late = lateUs > ctx.def.lateAfterUs;
+  const input: ExchangeInput = {
+    method: record.method,
+    url: record.url,
+    reference: b1 ? b1.answer : recordedAnswer(record),
+    target: t.answer,
+    baselines: b2 ? [b2.answer] : [],
+    mode: ctx.def.mode,
+    rules: ctx.def.rules,
+    recordId: record.id,
+  };
+  const compared = compareExchange(input);
+  ctx.recorder.stats.add(input, compared, late ? { lateUs } : undefined);
+  const a = t.answer;
+  const result: ReplayResult = {
+    chunk: ctx.chunk,
+    attempt: ctx.attempt,
+    i,
+    recordId: record.id,
+    method: record.method,
+    url: record.url,
+    scheduledUs,
+    sentAtUs: t.sentAtUs,
+    lateUs,
+    ttfbUs: t.ttfbUs,
+    totalUs: a.latencyUs,
+    fromScheduledUs: t.sentAtUs + a.latencyUs - scheduledUs,
+    differences: compared.differences.filter((d) => !d.expected).length,
+  };
+  if (a.error) {
+    result.error = a.error;
+    if (t.errorText) result.errorText = t.errorText.slice(0, 200);
+  } else {
+    result.status = a.status;
+    result.headers = a.headers;
+    result.body = boundedBody(a.body, t.bodySize, ctx.def.resultBodyBytes, a.truncated);
+  }
+  if (b1) {
+    result.baseline = { status: b1.answer.status, totalUs: b1.answer.latencyUs };
+    if (b1.answer.error) result.baseline.error = b1.answer.error;
+  }
+  ctx.recorder.push(result, late);
+}
+
+function skip(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, why: string, method = 'GET'): void {
+  const m = record?.method ?? method;
+  const url = record?.url ?? '/';
+  const route = ctx.recorder.stats.route(routeTemplate(m, url));
+  route.requests++;
+  route.countSkipped(record ? 'request-body-not-captured' : 'record-missing');
+  ctx.recorder.push(
+    { chunk: ctx.chunk, attempt: ctx.attempt, i, recordId: record?.id ?? '', method: m, url, scheduledUs, sentAtUs: scheduledUs, lateUs: 0, ttfbUs: 0, totalUs: 0, fromScheduledUs: 0, error: 'skipped', errorText: why, differences: 0 },
+    false,
+  );
+}

@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/redis-server.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+
+describe('replay against troublesome targets', () => {
+  let t: TestRedis;
+  let worker: ChildProcess;
+  let target: ArrivalTarget | undefined;
+  const env = () => ({ PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: '700', PARITY_REPLAY_WINDOW_MS: '500' });
+  const replay = (url: string, ...args: string[]) => runCli(['replay', '--session', 's1', '--target', url, '--wait', '--json', '--max-p99-regression', '1000', ...args], { env: env() });
+
+  beforeAll(async () => {
+    t = await testRedis();
+    worker = await startWorker(t.url);
+  });
+  afterAll(async () => {
+    await stopWorkers([worker]);
+    await t.cleanup();
+  });
+  beforeEach(async () => {
+    await t.redis.del('parity:session:{s1}:stream', 'parity:session:{s1}:meta');
+  });
+  afterEach(async () => {
+    await target?.close();
+    target = undefined;
+  });
+
+  it('refuses a target that is down with exit 3, before queueing anything', async () => {
+    await writeSession(t.redis, 's1', evenSpecs(3, 10));
+    const r = await replay(`http://127.0.0.1:${await freePort()}`);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/PARITY_ERR_TARGET_UNREACHABLE: cannot connect to the target http:\/\/127\.0\.0\.1:\d+\/: ECONNREFUSED/);
+    expect(await t.redis.zcard('parity:runs')).toBe(0);
+  });
+
+  it('refuses the upstream the session was captured from unless told otherwise', async () => {
+    target = await startArrivalTarget();
+    await writeSession(t.redis, 's1', evenSpecs(3, 10), target.url.replace('127.0.0.1', 'localhost'));
+    const refused = await replay(target.url);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/PARITY_ERR_PRODUCTION_TARGET: the target http:\/\/127\.0\.0\.1:\d+\/ is http:\/\/localhost:\d+\/, the upstream session "s1" was captured from/);
+    expect(refused.stderr).toMatch(/--allow-production-target/);
+    const allowed = await replay(target.url, '--allow-production-target');
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(target.arrivals).toHaveLength(3);
+  });
+
+  it('counts timeouts and reset connections as errors and fails the gate on them', async () => {
+    target = await startArrivalTarget((req) => {
+      if (req.url === '/items/1') return { delayMs: 2000 };
+      if (req.url === '/items/2') {
+        req.socket.destroy();
+        return 'handled';
+      }
+      return undefined;
+    });
+    await writeSession(t.redis, 's1', evenSpecs(6, 20));
+    const r = await replay(target.url, '--timeout', '300');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/PARITY_ERR_GATE_FAILED/);
+    const report = JSON.parse(r.stdout);
+    expect(report.totals).toMatchObject({ requests: 6, errors: 2 });
+    expect(report.routes[0]).toMatchObject({ route: 'GET /items/:id', errors: 2, errorKinds: { reset: 1, timeout: 1 } });
+  });
+
+  it('keeps firing when the target goes down mid-run and counts the refusals', async () => {
+    target = await startArrivalTarget();
+    const t0 = target;
+    await writeSession(t.redis, 's1', evenSpecs(5, 10));
+    const closing = (async () => {
+      while (t0.arrivals.length < 10) await new Promise((res) => setTimeout(res, 20));
+      await t0.close();
+    })();
+    const r = await replay(t0.url, '--rate', '20', '--duration', '2s');
+    await closing;
+    target = undefined;
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.totals.requests).toBe(40);
+    expect(report.routes[0].errorKinds.refused).toBeGreaterThan(10);
+  });
+
+  it('replays only the selected methods and paths, with headers and paths transformed', async () => {
+    target = await startArrivalTarget();
+    await writeSession(t.redis, 's1', [
+      { atMs: 0, url: '/items/1', headers: [['accept', 'application/json'], ['x-trace', 'abc']] },
+      { atMs: 10, method: 'POST', url: '/items', reqBody: '{"name":"new"}', headers: [['content-type', 'application/json']] },
+      { atMs: 20, url: '/admin/stats' },
+      { atMs: 30, url: '/items/2?full=1' },
+      { atMs: 40, url: '/items/3' },
+    ]);
+    const r = await replay(target.url, '--methods', 'GET', '--exclude', '/admin/**', '--limit', '2', '--set-header', 'authorization=Bearer staging-token', '--remove-header', 'x-trace', '--rewrite-path', '/items=/api/items');
+    expect(r.code, r.stderr).toBe(0);
+    expect(target.arrivals.map((a) => `${a.method} ${a.url}`)).toEqual(['GET /api/items/1', 'GET /api/items/2?full=1']);
+    expect(target.arrivals[0]!.headers).toMatchObject({ authorization: 'Bearer staging-token', accept: 'application/json', host: new URL(target.url).host });
+    expect(target.arrivals[0]!.headers['x-trace']).toBeUndefined();
+
+    target.arrivals.length = 0;
+    const post = await replay(target.url, '--filter', 'POST /items');
+    expect(post.code, post.stderr).toBe(0);
+    expect(target.arrivals.map((a) => [a.method, a.url, a.body])).toEqual([['POST', '/items', '{"name":"new"}']]);
+
+    const none = await replay(target.url, '--filter', 'DELETE /**');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no record of session "s1" matches the selection \(5 records looked at\)/);
+  });
+});

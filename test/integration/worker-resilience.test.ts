@@ -1,0 +1,120 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../../shared/redis/keys.js';
+import { readRunResults } from '../../shared/replay/result-stream.js';
+import type { ChunkOutcome } from '../../shared/replay/run.js';
+import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('replay workers', () => {
+  let t: TestRedis;
+  let target: ArrivalTarget;
+  const workers: ChildProcess[] = [];
+  const env = () => ({ PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: '700', PARITY_REPLAY_WINDOW_MS: '500' });
+
+  beforeEach(async () => {
+    t = await testRedis();
+    target = await startArrivalTarget();
+    await writeSession(t.redis, 's1', evenSpecs(10, 20));
+  });
+  afterEach(async () => {
+    await stopWorkers(workers.splice(0));
+    await target.close();
+    await t.cleanup();
+  });
+
+  const start = async (...args: string[]) => {
+    const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', ...args], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout).run as string;
+  };
+  const status = async (run: string) => JSON.parse((await runCli(['runs', 'show', run, '--json'], { env: env() })).stdout).run;
+  const outcomes = async (run: string) => Object.values(await t.redis.hgetall(keys.runChunks(run))).map((x) => JSON.parse(x) as ChunkOutcome);
+
+  it('two workers split one run and its statistics merge exactly', async () => {
+    workers.push(await startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' }), await startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' }));
+    const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', '--wait', '--rate', '60', '--duration', '2s', '--lanes', '4', '--max-p99-regression', '1000'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.totals).toMatchObject({ requests: 120, errors: 0, diffs: 0 });
+    expect(target.arrivals).toHaveLength(120);
+    const byWorker = new Set((await outcomes(report.run)).map((o) => o.worker));
+    expect(byWorker.size).toBe(2);
+  });
+
+  it('a worker killed mid-run has its chunks taken over: no result lost, none counted twice', async () => {
+    const fast = { PARITY_WORKER_LOCK_MS: '1500', PARITY_WORKER_STALLED_INTERVAL_MS: '700' };
+    const doomed = await startWorker(t.url, fast);
+    workers.push(doomed);
+    const run = await start('--rate', '20', '--duration', '3s', '--lanes', '2', '--max-p99-regression', '1000');
+    await until('the first requests', () => target.arrivals.length >= 8 || undefined);
+    doomed.kill('SIGKILL');
+    workers.push(await startWorker(t.url, fast));
+    const s = await until('the run to end', async () => {
+      const st = await status(run);
+      return st.state === 'done' ? st : undefined;
+    }, 40_000);
+    expect(s.chunks).toMatchObject({ total: 12, done: 12, failed: 0 });
+    const rep = await runCli(['report', run, '--format', 'json'], { env: env() });
+    expect(rep.code, rep.stderr).toBe(0);
+    const report = JSON.parse(rep.stdout);
+    expect(report.totals.requests).toBe(60); // every planned request, once
+    expect(target.arrivals.length).toBeGreaterThanOrEqual(60); // at least once at the target
+    expect(Number(await t.redis.hget(keys.runMeta(run), 'retriedChunks'))).toBeGreaterThan(0);
+    // the results stream holds both attempts of a taken-over chunk; only the finished one counts
+    const counted: number[] = [];
+    for await (const x of readRunResults(t.redis, run)) counted.push(x.i);
+    expect(counted.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    let all = 0;
+    for await (const _ of readRunResults(t.redis, run, { allAttempts: true })) all++;
+    expect(all).toBeGreaterThanOrEqual(60);
+  });
+
+  it('`runs cancel` stops every worker’s chunk promptly', async () => {
+    workers.push(await startWorker(t.url), await startWorker(t.url));
+    const run = await start('--rate', '20', '--duration', '60s', '--max-p99-regression', '1000');
+    await until('the first requests', () => target.arrivals.length >= 5 || undefined);
+    const c = await runCli(['runs', 'cancel', run, '--json'], { env: env() });
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toEqual({ run, state: 'cancelled' });
+    await sleep(1500);
+    const after = target.arrivals.length;
+    await sleep(1500);
+    expect(target.arrivals.length).toBe(after);
+    expect(after).toBeLessThan(200);
+    expect((await status(run)).state).toBe('cancelled');
+    const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: env() })).stdout);
+    expect(list.runs.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([[run, 'cancelled']]);
+  });
+
+  it('Ctrl-C on `replay --wait` cancels the run and exits 3', async () => {
+    workers.push(await startWorker(t.url));
+    const child = spawnCli(['replay', '--session', 's1', '--target', target.url, '--wait', '--rate', '20', '--duration', '60s'], { env: env() });
+    const line = await waitForOutput(child, /run r-[0-9a-z]+-[0-9a-f]{6}/);
+    const run = line.slice(4);
+    await until('the first requests', () => target.arrivals.length >= 5 || undefined);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await code).toBe(3);
+    expect(stderr).toMatch(/PARITY_ERR_RUN_CANCELLED/);
+    expect((await status(run)).state).toBe('cancelled');
+    const n = target.arrivals.length;
+    await sleep(1000);
+    expect(target.arrivals.length).toBe(n);
+  });
+});
