@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IncomingHttpHeaders } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Exchange } from '../../shared/capture/exchange.js';
+import { loadConfig } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/log.js';
+import { keys } from '../../shared/redis/keys.js';
+import { shadowPolicy } from '../../shared/shadow/rules.js';
+import { ShadowSink } from '../../shared/shadow/sink.js';
+import { shadowStatus } from '../../shared/shadow/status.js';
+import { parseWindow } from '../../shared/shadow/window.js';
+import { startShadowWorker, type ShadowWorkerHandle } from '../../services/worker/shadow.js';
+import { startHttpServer, type TestServer } from '../helpers/http.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+const tapped = (b: Buffer) => ({ chunks: b.length ? [b] : [], kept: b.length, size: b.length, truncated: false });
+
+/** An exchange as the proxy's request path builds it. */
+function exchange(method: string, url: string, resBody: unknown, extra: Partial<Exchange> = {}): Exchange {
+  const body = json(resBody);
+  return {
+    session: 'shop', ts: Date.now() * 1000, method, url, httpVersion: '1.1', scheme: 'http',
+    reqHeaders: ['Host', 'shop.example', 'Authorization', 'Bearer real-token-123', 'Accept', 'application/json'],
+    reqBody: tapped(Buffer.alloc(0)),
+    status: 200, resHeaders: ['Content-Type', 'application/json', 'Content-Length', String(body.length)], resBody: tapped(body),
+    ttfbUs: 800, totalUs: 1000,
+    ...extra,
+  };
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// generous bounds: a shadow thread compiles its modules with tsx on start, slow on a busy machine
+describe('shadow pipeline (sink → queue → worker → statistics)', { timeout: 45_000 }, () => {
+  let t: TestRedis;
+  let shadow: TestServer;
+  let seen: { method: string; url: string; headers: IncomingHttpHeaders }[];
+  let sink: ShadowSink | undefined;
+  let worker: ShadowWorkerHandle | undefined;
+
+  beforeEach(async () => {
+    t = await testRedis();
+    seen = [];
+    shadow = await startHttpServer((req, res) => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+      // the planted regression: price turned from a number into a string
+      const body = req.url!.startsWith('/api/products') ? { items: [{ id: 1, price: '349.00' }] } : { id: 7, name: 'Asha' };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+
+  afterEach(async () => {
+    await sink?.close(2000);
+    await worker?.close();
+    await shadow.close();
+    await t.cleanup();
+  });
+
+  function start(env: Record<string, string> = {}, raw?: { key: Buffer; ttlSeconds: number }) {
+    const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, ...env }, cwd: '/' });
+    sink = new ShadowSink({
+      thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: shadow.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600, ...(raw ? { raw } : {}) },
+      policy: shadowPolicy(),
+      maxQueue: 1000,
+    });
+    return { config };
+  }
+
+  it('mirrors GETs with the marker and the anonymised request, skips POST, and counts a planted difference under its route and field', async () => {
+    const { config } = start();
+    worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+    for (let i = 0; i < 3; i++) sink!.offer(exchange('GET', `/api/products?page=${i}`, { items: [{ id: 1, price: 349 }] }));
+    sink!.offer(exchange('GET', '/api/users/7', { id: 7, name: 'Asha' }));
+    sink!.offer(exchange('POST', '/api/orders', { ok: true }));
+    await until('4 mirrored requests', () => (seen.length >= 4 ? true : undefined));
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'GET', 'GET', 'GET']);
+    for (const s of seen) {
+      expect(s.headers['x-parity-shadow']).toBe('1');
+      expect(s.headers.authorization).not.toContain('real-token-123');
+    }
+    const status = await until('statistics of 4 requests', async () => {
+      const st = await shadowStatus(t.redis, parseWindow('5m'));
+      return st.totals.requests === 4 ? st : undefined;
+    });
+    expect(status.routes[0]).toMatchObject({ route: 'GET /api/products', requests: 3, diffs: 3, diffRate: 1 });
+    expect(status.routes[0]!.fields[0]).toMatchObject({ path: '$.items[*].price', kind: 'type', classification: 'real', count: 3 });
+    expect(status.routes.find((r) => r.route === 'GET /api/users/:id')).toMatchObject({ requests: 1, diffs: 0 });
+    expect(status.references).toEqual(['production']);
+    const counters = await until('proxy counters in Redis', async () => {
+      const st = await shadowStatus(t.redis, parseWindow('5m'));
+      return st.proxy.offered === 5 ? st.proxy : undefined;
+    });
+    expect(counters).toMatchObject({ offered: 5, enqueued: 4, skipped: { method: 1 } });
+  });
+
+  it('with raw opt-in sends the real credentials, sealed in Redis until a worker takes and deletes them', async () => {
+    const key = randomBytes(32);
+    start({}, { key, ttlSeconds: 30 });
+    sink!.offer(exchange('GET', '/api/users/7', { id: 7, name: 'Asha' }));
+    const rawKeys = await until('a sealed raw request', async () => {
+      const found = await t.redis.keys(`${keys.shadowPrefix}raw:*`);
+      return found.length === 1 ? found : undefined;
+    });
+    const box = (await t.redis.getBuffer(rawKeys[0]!))!;
+    expect(box.includes(Buffer.from('real-token-123'))).toBe(false);
+    expect(await t.redis.ttl(rawKeys[0]!)).toBeGreaterThan(0);
+    const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, PARITY_SHADOW_KEY: key.toString('hex') }, cwd: '/' });
+    worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+    await until('the mirrored request', () => (seen.length === 1 ? true : undefined));
+    expect(seen[0]!.headers.authorization).toBe('Bearer real-token-123');
+    expect(await t.redis.exists(rawKeys[0]!)).toBe(0);
+  });
+
+  it('with a shadow baseline asked twice, fields that differ between its answers are noise, not differences', async () => {
+    const answerWith = (price: unknown) => (req: { url?: string }, res: import('node:http').ServerResponse) => {
+      const body = req.url!.startsWith('/api/products') ? { price, requestId: randomBytes(4).toString('hex') } : { id: 7, requestId: randomBytes(4).toString('hex') };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const candidate = await startHttpServer(answerWith('349.00'));
+    const baseline = await startHttpServer(answerWith(349));
+    try {
+      const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url }, cwd: '/' });
+      sink = new ShadowSink({
+        thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: candidate.url, baseline: baseline.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 },
+        policy: shadowPolicy(),
+        maxQueue: 1000,
+      });
+      worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+      for (let i = 0; i < 4; i++) sink.offer(exchange('GET', `/api/products?page=${i}`, { price: 349 }));
+      for (let i = 0; i < 4; i++) sink.offer(exchange('GET', '/api/users/7', { id: 7 }));
+      const status = await until('statistics of 8 requests', async () => {
+        const st = await shadowStatus(t.redis, parseWindow('5m'));
+        return st.totals.requests === 8 ? st : undefined;
+      });
+      expect(status).toMatchObject({ references: ['baseline'], modes: ['exact'] });
+      const products = status.routes.find((r) => r.route === 'GET /api/products')!;
+      expect(products).toMatchObject({ compared: 4, diffs: 4 });
+      expect(products.fields.find((f) => f.path === '$.price')).toMatchObject({ kind: 'type', classification: 'real', count: 4 });
+      expect(products.fields.find((f) => f.path === '$.requestId')).toMatchObject({ classification: 'noise', count: 4, noiseCount: 4 });
+      expect(status.routes.find((r) => r.route === 'GET /api/users/:id')).toMatchObject({ compared: 4, diffs: 0 });
+    } finally {
+      await candidate.close();
+      await baseline.close();
+    }
+  });
+
+  it('drops and counts shadow work past the queue bound', async () => {
+    sink = new ShadowSink({
+      thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: shadow.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 },
+      policy: shadowPolicy(),
+      maxQueue: 5,
+    });
+    for (let i = 0; i < 20; i++) sink.offer(exchange('GET', `/api/users/${i}`, { id: i }));
+    const c = sink.counters();
+    expect(c.dropped['queue-full']).toBe(15);
+    await until('5 jobs enqueued', () => (sink!.counters().enqueued === 5 ? true : undefined));
+  });
+});
