@@ -32,8 +32,21 @@ export async function queueBoard(app: FastifyInstance, opts: QueueBoardOptions):
     serverAdapter: server,
     options: { uiConfig: { boardTitle: 'Parity queues' } },
   });
+  // The board must never take the proxy down: queue errors (Redis away) are
+  // expected and retried, and closing does not wait on a Redis that is gone.
+  for (const q of opened) q.on('error', () => undefined);
   app.addHook('onClose', async () => {
-    await Promise.all(opened.map((q) => q.close()));
+    await Promise.all(opened.map((q) => Promise.race([q.close(), new Promise((r) => setTimeout(r, 1000).unref())]).then(() => q.disconnect())));
   });
   await app.register(server.registerPlugin(), { prefix: basePath });
 }
+
+/**
+ * The board as an admin-plane extension of `parity proxy` (the shape of
+ * services/proxy/admin/extensions.ts's AdminExtension): mounted at /queues,
+ * behind the admin plane's token when it has one.
+ */
+export const queueBoardExtension = {
+  name: 'queue-board',
+  plugin: async (app: FastifyInstance, opts: { ctx: { config: { redisUrl: string } } }): Promise<void> => queueBoard(app, { redisUrl: opts.ctx.config.redisUrl, basePath: '/queues' }),
+};

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { queueBoardExtension } from '../../../shared/queue/board.js';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../../shared/config/schema.js';
@@ -31,4 +32,4 @@ export interface AdminExtension {
 }
 
 /** Extensions every `parity proxy` mounts, in this order. */
-export const ADMIN_EXTENSIONS: AdminExtension[] = [];
+export const ADMIN_EXTENSIONS: AdminExtension[] = [queueBoardExtension];
