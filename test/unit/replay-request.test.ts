@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter, parseTimePoint, selectionPredicate } from '../../shared/replay/selection.js';
+import { outgoingRequest, parseHeaderFlag, parseRewriteFlag, targetPath } from '../../shared/replay/transform.js';
+import { sameOrigin } from '../../shared/replay/create.js';
+import { boundedBody } from '../../shared/replay/result.js';
+import { sampleRecord } from './record.test.js';
+
+describe('replay selection', () => {
+  it('matches [METHOD ]GLOB filters against the path without its query', () => {
+    expect(compileFilter('GET /api/**')('GET', '/api/users/1')).toBe(true);
+    expect(compileFilter('GET /api/**')('POST', '/api/users/1')).toBe(false);
+    expect(compileFilter('/users/*')('DELETE', '/users/7')).toBe(true);
+    expect(compileFilter('/users/*')('GET', '/users/7/orders')).toBe(false);
+    expect(() => compileFilter('users')).toThrow(/not \[METHOD \]GLOB/);
+  });
+
+  it('keeps records by time range, methods, includes and excludes', () => {
+    const keep = selectionPredicate({ fromUs: 100, toUs: 200, methods: ['get', 'HEAD'], include: ['/api/**'], exclude: ['/api/admin/**'] });
+    expect(keep({ ts: 150, method: 'GET', url: '/api/users?x=1' })).toBe(true);
+    expect(keep({ ts: 200, method: 'GET', url: '/api/users' })).toBe(false);
+    expect(keep({ ts: 150, method: 'POST', url: '/api/users' })).toBe(false);
+    expect(keep({ ts: 150, method: 'GET', url: '/api/admin/stats' })).toBe(false);
+    expect(keep({ ts: 150, method: 'GET', url: '/health' })).toBe(false);
+  });
+
+  it('reads --from/--to as ISO 8601, epoch ms or a duration ago', () => {
+    expect(parseTimePoint('2026-11-20T09:00:00Z', '--from')).toBe(Date.parse('2026-11-20T09:00:00Z') * 1000);
+    expect(parseTimePoint('1763629200000', '--from')).toBe(1763629200000 * 1000);
+    expect(parseTimePoint('2h', '--from', 10_000_000)).toBe((10_000_000 - 7_200_000) * 1000);
+    expect(() => parseTimePoint('yesterday', '--to')).toThrow(/--to "yesterday" is not a time/);
+  });
+});
+
+describe('replay request transforms', () => {
+  const target = new URL('http://staging.internal:8080/base/');
+
+  it('rewrites path prefixes and puts the path under the target’s own path', () => {
+    expect(targetPath('/v1/users?x=1', target, [['/v1', '/api/v1']])).toBe('/base/api/v1/users?x=1');
+    expect(targetPath('/v10/users', new URL('http://s'), [['/v1', '/api/v1']])).toBe('/v10/users');
+    expect(targetPath('/v1', new URL('http://s'), [['/v1', '']])).toBe('/');
+  });
+
+  it('sets and removes headers, drops connection headers and sends the target’s host', () => {
+    const r = sampleRecord({
+      method: 'POST',
+      url: '/users/42',
+      req: { headers: [['host', 'shop.example'], ['connection', 'keep-alive, x-hop'], ['x-hop', '1'], ['authorization', 'Bearer parity-redacted'], ['content-length', '7'], ['x-keep', 'yes']], body: { bytes: Buffer.from('{"a":1}'), size: 7, truncated: false } },
+    });
+    const out = outgoingRequest(r, target, { setHeaders: [['authorization', 'Bearer staging']], removeHeaders: ['x-keep'], rewritePaths: [] });
+    expect(out.headers).toEqual(['authorization', 'Bearer staging', 'host', 'staging.internal:8080']);
+    expect(out.path).toBe('/base/users/42');
+    expect(out.body!.toString()).toBe('{"a":1}');
+    const hosted = outgoingRequest(r, target, { setHeaders: [], removeHeaders: [], rewritePaths: [], host: 'shop.example' });
+    expect(hosted.headers.slice(-2)).toEqual(['host', 'shop.example']);
+  });
+
+  it('sends a body decoded at capture without its Content-Encoding, and no body on an empty GET', () => {
+    const gz = sampleRecord({ req: { headers: [['content-encoding', 'gzip']], body: { bytes: Buffer.from('{}'), size: 20, truncated: false, decodedFrom: 'gzip' } } });
+    expect(outgoingRequest(gz, target, { setHeaders: [], removeHeaders: [], rewritePaths: [] }).headers).not.toContain('content-encoding');
+    const get = sampleRecord({ method: 'GET', req: { headers: [], body: { bytes: Buffer.alloc(0), size: 0, truncated: false } } });
+    expect(outgoingRequest(get, target, { setHeaders: [], removeHeaders: [], rewritePaths: [] }).body).toBeNull();
+  });
+
+  it('parses --set-header and --rewrite-path, naming the flag when malformed', () => {
+    expect(parseHeaderFlag('Authorization=Bearer a=b')).toEqual(['authorization', 'Bearer a=b']);
+    expect(parseHeaderFlag('x-env: staging')).toEqual(['x-env', 'staging']);
+    expect(() => parseHeaderFlag('no value')).toThrow(/--set-header "no value" is not NAME=VALUE/);
+    expect(parseRewriteFlag('/v1=/api/v1')).toEqual(['/v1', '/api/v1']);
+    expect(() => parseRewriteFlag('v1=/api')).toThrow(/--rewrite-path "v1=\/api" is not \/FROM=\/TO/);
+  });
+});
+
+describe('replay safety and results', () => {
+  it('sees a target as the production upstream whatever its loopback name or default port', () => {
+    expect(sameOrigin('http://localhost:8080/x', 'http://127.0.0.1:8080')).toBe(true);
+    expect(sameOrigin('https://shop.example/', 'https://SHOP.example:443')).toBe(true);
+    expect(sameOrigin('http://127.0.0.1:8081', 'http://127.0.0.1:8080')).toBe(false);
+    expect(sameOrigin('http://shop.example', 'https://shop.example')).toBe(false);
+  });
+
+  it('keeps result bodies bounded like capture: a prefix, the full size and a SHA-256 when cut', () => {
+    const body = Buffer.alloc(5000, 1);
+    const kept = boundedBody(body, 5000, 4096);
+    expect(kept).toMatchObject({ size: 5000, truncated: true });
+    expect(kept.bytes).toHaveLength(4096);
+    expect(kept.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(boundedBody(Buffer.from('ok'), 2, 4096)).toEqual({ bytes: Buffer.from('ok'), size: 2, truncated: false });
+  });
+});
