@@ -163,7 +163,7 @@ export function exchange(dispatcher: Dispatcher, origin: string, req: OutgoingRe
         resolve(sent);
         return;
       }
-      const body = Buffer.concat(chunks, kept);
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept);
       const answer: Answer = { status, headers, body, latencyUs: end - sentAtUs };
       if (size > kept) answer.truncated = true;
       const coding = contentCoding(headers.flat());

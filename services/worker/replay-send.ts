@@ -5,7 +5,7 @@ import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { boundedBody, type ReplayResult } from '../../shared/replay/result.js';
 import type { ReplayRunDef } from '../../shared/replay/run.js';
-import { outgoingRequest } from '../../shared/replay/transform.js';
+import { outgoingRequest, type OutgoingRequest } from '../../shared/replay/transform.js';
 import type { ChunkRecorder } from './chunk-recorder.js';
 import { exchange, type InFlight, type Sent } from './exchange.js';
 
@@ -37,8 +37,20 @@ export function recordedAnswer(r: CaptureRecord): Answer {
   return answer;
 }
 
+// A run replays the same records many times (rate profiles cycle through
+// the selection) with one transform: build each record's request once per target.
+const built = new WeakMap<CaptureRecord, Map<string, OutgoingRequest>>();
+
+function requestFor(record: CaptureRecord, url: URL, def: ReplayRunDef): OutgoingRequest {
+  let byTarget = built.get(record);
+  if (!byTarget) built.set(record, (byTarget = new Map<string, OutgoingRequest>()));
+  let req = byTarget.get(url.href);
+  if (!req) byTarget.set(url.href, (req = outgoingRequest(record, url, def.transform)));
+  return req;
+}
+
 function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, record: CaptureRecord): Promise<Sent> {
-  const req = outgoingRequest(record, side.url, ctx.def.transform);
+  const req = requestFor(record, side.url, ctx.def);
   return exchange(side.dispatcher, side.url.origin, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
 }
 
