@@ -71,12 +71,13 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
       child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-3000)));
       child.on('exit', (code, signal) => (exits[name] = `${name} exited (${code ?? signal}) early:\n${out}`));
     }
-    const line = await waitForOutput(proxy, /\{[^\n]*"msg":"proxy listening"[^\n]*\}/);
+    // generous: two CLIs compile their sources with tsx at start, slow on a busy machine
+    const line = await waitForOutput(proxy, /\{[^\n]*"msg":"proxy listening"[^\n]*\}/, 40_000);
     const { port, adminPort } = JSON.parse(line) as { port: number; adminPort: number };
     proxyUrl = `http://127.0.0.1:${port}`;
     adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForOutput(worker, /shadow worker ready/);
-  });
+    await waitForOutput(worker, /shadow worker ready/, 40_000);
+  }, 90_000);
 
   afterAll(async () => {
     proxy?.removeAllListeners('exit');
@@ -109,6 +110,21 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
     expect(s.routes.find((r) => r.route === 'GET /api/users/:id')).toMatchObject({ requests: 1, diffs: 0, errors: 0 });
     const text = await runCli(['shadow', 'status'], { env });
     expect(text.stdout).toMatch(/GET \/api\/products\s+3\s+100\.0%.*\$\.items\[\*\]\.price type ×3/);
+  });
+
+  it('reports a shadow window in the replay report formats and fails the gate on the planted difference', async () => {
+    const json = await runCli(['shadow', 'report', '--since', '10m', '--format', 'json'], { env });
+    expect(json.code, json.stderr).toBe(1);
+    const report = JSON.parse(json.stdout) as { verdict: string; routes: { route: string; diffs: number }[]; fields: { route: string; path: string; classification: string }[] };
+    expect(report.verdict).toBe('fail');
+    expect(report.routes[0]).toMatchObject({ route: 'GET /api/products', diffs: 3 });
+    expect(report.fields[0]).toMatchObject({ route: 'GET /api/products', path: '$.items[*].price', classification: 'real' });
+    const loose = await runCli(['shadow', 'report', '--since', '10m', '--format', 'junit', '--max-diff-rate', '1'], { env });
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(loose.stdout).toContain('<testsuite');
+    const bad = await runCli(['shadow', 'report', '--since', 'yesterday'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/PARITY_ERR_USAGE: --since "yesterday" is neither a duration/);
   });
 
   it('renders the same numbers on the /shadow page in headless Chromium as shadow status --json', async () => {
