@@ -15,6 +15,7 @@
  * one. Bounded: about two minutes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -141,16 +142,36 @@ async function replay(profile: ReplayProfile, limit?: number): Promise<{ run: st
   return { run: def.id, results, requests: results.length };
 }
 
-async function workerRps(seconds: number): Promise<number> {
-  const r = await replay({ kind: 'constant-concurrency', vus: CONNECTIONS, durationMs: seconds * 1000 });
-  const errors = r.results.filter((x) => x.error).length;
-  if (errors > 0) console.log(`  worker: ${errors} errors`);
-  return r.requests / seconds;
+/** CPU µs a process has used (Linux /proc; NaN elsewhere). */
+function processCpuUs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * (1e6 / 100);
+  } catch {
+    return NaN;
+  }
 }
 
-async function autocannonRps(seconds: number): Promise<number> {
+/** Throughput and CPU per request, the steadier figure on a shared box. */
+interface Side {
+  rps: number;
+  cpuUsPerRequest: number;
+}
+
+async function workerSide(seconds: number): Promise<Side> {
+  const c0 = processCpuUs(worker.pid!);
+  const r = await replay({ kind: 'constant-concurrency', vus: CONNECTIONS, durationMs: seconds * 1000 });
+  const cpu = processCpuUs(worker.pid!) - c0;
+  const errors = r.results.filter((x) => x.error).length;
+  if (errors > 0) console.log(`  worker: ${errors} errors`);
+  return { rps: r.requests / seconds, cpuUsPerRequest: cpu / r.requests };
+}
+
+async function autocannonSide(seconds: number): Promise<Side> {
+  const u0 = process.cpuUsage();
   const result = await autocannon({ url: `${targetUrl}/items/1`, connections: CONNECTIONS, duration: seconds, headers: { accept: 'application/json' } });
-  return result.requests.total / seconds;
+  const u = process.cpuUsage(u0);
+  return { rps: result.requests.total / seconds, cpuUsPerRequest: (u.user + u.system) / result.requests.total };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -160,16 +181,22 @@ const median = (xs: number[]) => {
 };
 
 console.log(`bench:replay — target ${targetUrl} (1 KiB JSON), ${CONNECTIONS} connections / virtual users, ${THROUGHPUT_S} s per side, closed model`);
-await autocannonRps(1);
-await workerRps(2);
+await autocannonSide(1);
+await workerSide(2);
 const ratios: number[] = [];
 const workerFigures: number[] = [];
+const cpuW: number[] = [];
+const cpuA: number[] = [];
 for (let pair = 1; pair <= PAIRS; pair++) {
-  const a = await autocannonRps(THROUGHPUT_S);
-  const w = await workerRps(THROUGHPUT_S);
-  ratios.push(w / a);
-  workerFigures.push(w);
-  console.log(`pair ${pair}: autocannon ${Math.round(a)} req/s, parity worker ${Math.round(w)} req/s, ratio ${(w / a).toFixed(2)}`);
+  const a = await autocannonSide(THROUGHPUT_S);
+  const w = await workerSide(THROUGHPUT_S);
+  ratios.push(w.rps / a.rps);
+  workerFigures.push(w.rps);
+  cpuW.push(w.cpuUsPerRequest);
+  cpuA.push(a.cpuUsPerRequest);
+  console.log(
+    `pair ${pair}: autocannon ${Math.round(a.rps)} req/s (${a.cpuUsPerRequest.toFixed(1)} CPU µs/req), parity worker ${Math.round(w.rps)} req/s (${w.cpuUsPerRequest.toFixed(1)} CPU µs/req), ratio ${(w.rps / a.rps).toFixed(2)}`,
+  );
 }
 
 // constant-rate: achieved vs requested, from the send times
@@ -187,8 +214,10 @@ const [p50, p99, max] = [pct(late, 50), pct(late, 99), late[late.length - 1] ?? 
 console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms`);
 
 const ratio = median(ratios);
-console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s`);
-console.log(`RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)}`);
+console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
+console.log(
+  `RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)}`,
+);
 
 await queue.close();
 redis.disconnect();
