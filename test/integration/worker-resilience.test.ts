@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/redis/keys.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { ChunkOutcome } from '../../shared/replay/run.js';
+import { runStatus } from '../../shared/replay/store.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
@@ -41,11 +42,11 @@ describe('replay workers', () => {
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout).run as string;
   };
-  const status = async (run: string) => JSON.parse((await runCli(['runs', 'show', run, '--json'], { env: env() })).stdout).run;
+  const status = (run: string) => runStatus(t.redis, run);
   const outcomes = async (run: string) => Object.values(await t.redis.hgetall(keys.runChunks(run))).map((x) => JSON.parse(x) as ChunkOutcome);
 
   it('two workers split one run and its statistics merge exactly', async () => {
-    workers.push(await startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' }), await startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' }));
+    workers.push(...(await Promise.all([startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' }), startWorker(t.url, { PARITY_WORKER_CONCURRENCY: '4' })])));
     const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', '--wait', '--rate', '60', '--duration', '2s', '--lanes', '4', '--max-p99-regression', '1000'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -84,18 +85,19 @@ describe('replay workers', () => {
   });
 
   it('`runs cancel` stops every worker’s chunk promptly', async () => {
-    workers.push(await startWorker(t.url), await startWorker(t.url));
+    workers.push(...(await Promise.all([startWorker(t.url), startWorker(t.url)])));
     const run = await start('--rate', '20', '--duration', '60s', '--max-p99-regression', '1000');
     await until('the first requests', () => target.arrivals.length >= 5 || undefined);
     const c = await runCli(['runs', 'cancel', run, '--json'], { env: env() });
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout)).toEqual({ run, state: 'cancelled' });
-    await sleep(1500);
+    await sleep(1000);
     const after = target.arrivals.length;
-    await sleep(1500);
+    await sleep(1000);
     expect(target.arrivals.length).toBe(after);
     expect(after).toBeLessThan(200);
-    expect((await status(run)).state).toBe('cancelled');
+    const show = await runCli(['runs', 'show', run, '--json'], { env: env() });
+    expect(JSON.parse(show.stdout).run).toMatchObject({ id: run, state: 'cancelled', session: 's1' });
     const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: env() })).stdout);
     expect(list.runs.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([[run, 'cancelled']]);
   });
