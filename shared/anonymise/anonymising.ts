@@ -3,7 +3,7 @@ import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './
 import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
 import type { CompiledRules, Side, Treatment } from './rules.js';
-import type { Loc, ScanBudget, Scrub } from './scrub.js';
+import { locText, type Loc, type ScanBudget, type Scrub } from './scrub.js';
 
 /**
  * The anonymiser's scrub: detector findings in free text get their kind's
@@ -11,14 +11,16 @@ import type { Loc, ScanBudget, Scrub } from './scrub.js';
  * the rule's, and every changed location is noted for `record.anonymised`.
  * Strings that hold JSON are rewritten as JSON (three levels deep at most).
  *
- * After replacing, the text is scanned again: a replacement next to other
- * characters could make the detectors see a new value (digits joining a
- * number); anything they see that is not a marked pseudonym is replaced
- * again, and redacted on the last round, so what the anonymiser stores is
- * clean for `parity audit` by construction.
+ * After replacing numbers inside longer text, and after redrawing values
+ * selected by rules, the text is scanned again: new digits next to other
+ * digits could make the detectors see a new value; anything they see that
+ * is not a marked pseudonym is replaced again, and redacted on the last
+ * round, so what the anonymiser stores is clean for `parity audit` by
+ * construction.
  */
 
 const ROUNDS = 3;
+const NUMERIC: ReadonlySet<Kind> = new Set<Kind>(['phone', 'card', 'aadhaar', 'vid', 'ipv4']);
 
 export interface AnonymiserContext {
   readonly rules: CompiledRules;
@@ -55,27 +57,27 @@ export class Anonymising implements Scrub {
   }
 
   changed(loc: Loc): void {
-    this.#changes.add(loc());
+    this.#changes.add(locText(loc));
   }
 
-  text(value: string, loc: Loc): string {
+  text(value: string, loc: Loc, found?: readonly Finding[]): string {
     if (value.length === 0) return value;
     this.#budget.charge(value.length);
     if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
         const nested = new Anonymising({ rules: this.rules, names: this.#names }, this.side, this.#changes, this.#budget, this.#depth + 1);
-        return rewriteJson(value, nested, loc(), false);
+        return rewriteJson(value, nested, locText(loc), false);
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
       }
     }
-    const out = this.#scrubFindings(value);
-    if (out !== value) this.#changes.add(loc());
+    const out = this.#scrubFindings(value, found);
+    if (out !== value) this.#changes.add(locText(loc));
     return out;
   }
 
   treat(value: string, t: Treatment, loc: Loc): string | null {
-    this.#changes.add(loc());
+    this.#changes.add(locText(loc));
     switch (t.action) {
       case 'drop':
         return null;
@@ -131,10 +133,14 @@ export class Anonymising implements Scrub {
     return out + text.slice(at);
   }
 
-  #scrubFindings(value: string): string {
-    const found = findPii(value, this.rules.kinds);
+  #scrubFindings(value: string, known: readonly Finding[] | undefined): string {
+    const found = known ?? findPii(value, this.rules.kinds);
     if (found.length === 0) return value;
-    return this.#settle(this.#replaceAll(value, found, false));
+    const out = this.#replaceAll(value, found, false);
+    // Pseudonyms keep every character class, kept part and check character, so
+    // the detectors see the same values again — except where a number's new
+    // digits, next to other digits, could make a longer number pass a checksum.
+    return found.some((f) => NUMERIC.has(f.kind) && (f.start > 0 || f.end < value.length)) ? this.#settle(out) : out;
   }
 
   /** Rescans replaced text until nothing unmarked is left (see the module comment). */

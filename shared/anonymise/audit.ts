@@ -1,11 +1,11 @@
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 import { scrubBody } from './body.js';
-import { ALL_KINDS, findPii, type Kind } from './detect/index.js';
+import { ALL_KINDS, findPii, type Finding, type Kind } from './detect/index.js';
 import { CREDENTIAL, UNTOUCHED } from './headers.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, type CompiledRules, type Side } from './rules.js';
-import { ScanBudget, type Loc, type Scrub } from './scrub.js';
+import { locText, ScanBudget, type Loc, type Scrub } from './scrub.js';
 import { scrubUrl } from './url.js';
 
 /**
@@ -59,19 +59,19 @@ class Auditing implements Scrub {
     return this.text(value, loc);
   }
 
-  text(value: string, loc: Loc): string {
+  text(value: string, loc: Loc, found?: readonly Finding[]): string {
     if (value.length === 0) return value;
     this.#budget.charge(value.length);
     if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
-        rewriteJson(value, new Auditing(this.side, this.#listed, this.#report, this.#budget, this.#depth + 1), loc(), false);
+        rewriteJson(value, new Auditing(this.side, this.#listed, this.#report, this.#budget, this.#depth + 1), locText(loc), false);
         return value;
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
       }
     }
-    for (const f of findPii(value, ALL_KINDS)) {
-      const where = loc();
+    for (const f of found ?? findPii(value, ALL_KINDS)) {
+      const where = locText(loc);
       if (!this.#listed.has(where) || !hasMarker(value.slice(f.start, f.end))) this.#report(where, f.kind);
     }
     return value;
@@ -87,18 +87,17 @@ function holdsCredentials(value: string): boolean {
 function auditHeaders(headers: readonly HeaderPair[], scrub: Auditing, where: string, listed: ReadonlySet<string>, report: (location: string, kind: AuditKind) => void): void {
   for (const [name, value] of headers) {
     const location = `${where}.${name}`;
-    const loc = () => location;
     if (UNTOUCHED.has(name)) continue;
     if (name === 'authorization' || name === 'proxy-authorization') {
       if (holdsCredentials(value)) report(location, 'credentials');
     } else if (name === 'cookie' || name === 'set-cookie') {
       const first = name === 'set-cookie' ? value.split(';')[0]! : value;
       if (/=[^;\s]/.test(first) && !listed.has(location)) report(location, 'cookie');
-      else scrub.text(value, loc);
+      else scrub.text(value, location);
     } else if (CREDENTIAL.test(name)) {
       if (value.trim() !== '' && !listed.has(location)) report(location, 'credential-header');
-      else scrub.text(value, loc);
-    } else scrub.text(value, loc);
+      else scrub.text(value, location);
+    } else scrub.text(value, location);
   }
 }
 
@@ -118,7 +117,7 @@ export function auditRecord(record: CaptureRecord, scanBytes = AUDIT_RULES.scanB
   const res = new Auditing('res', listed, report, budget);
   scrubUrl(record.url, req);
   auditHeaders(record.req.headers, req, 'req.headers', listed, report);
-  if (record.clientIp) req.text(record.clientIp, () => 'clientIp');
+  if (record.clientIp) req.text(record.clientIp, 'clientIp');
   if (record.res) {
     auditHeaders(record.res.headers, res, 'res.headers', listed, report);
     if (record.res.trailers) auditHeaders(record.res.trailers, res, 'res.trailers', listed, report);

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { headerValue } from '../record/convert.js';
 import type { CapturedBody, HeaderPair } from '../record/schema.js';
+import { findPii, type Finding } from './detect/index.js';
 import { multipartBoundary, scrubMultipart, scrubUrlencoded } from './form.js';
 import { JsonSyntaxError, rewriteJson } from './json.js';
 import { BudgetExceeded, type Scrub } from './scrub.js';
@@ -59,16 +60,31 @@ function asText(bytes: Buffer, truncated: boolean): { text: string; encoding: Bu
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b|^text\/json\b/i;
 
+/**
+ * Without escapes, a JSON text's strings, keys and numbers are bounded by
+ * characters no detector reads across (quotes, commas, colons, brackets),
+ * so one scan of the whole text finds what scanning each value finds: the
+ * walk then reuses those findings, and is skipped when there are none and
+ * no JSON rule applies (most bodies hold no personal data at all).
+ */
+function wholeTextFindings(text: string, scrub: Scrub): Finding[] | undefined {
+  if (text.includes('\\')) return undefined;
+  scrub.charge(text.length);
+  return findPii(text, scrub.rules.kinds);
+}
+
 function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: boolean): string {
   const first = text.trimStart().charCodeAt(0);
   if (declared || first === 123 || first === 91) {
+    const found = wholeTextFindings(text, scrub);
+    if (found?.length === 0 && scrub.rules.json.length === 0) return text;
     try {
-      return rewriteJson(text, scrub, where, true);
+      return rewriteJson(text, scrub, where, true, found);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
     }
   }
-  return scrub.text(text, () => where);
+  return scrub.text(text, where);
 }
 
 /**

@@ -33,7 +33,7 @@ export function scrubUrlencoded(text: string, scrub: Scrub, where: string): stri
       continue;
     }
     const value = decodeForm(pair.slice(eq + 1));
-    const loc = () => `${where}.form.${name}`;
+    const loc = `${where}.form.${name}`;
     const rule = namedRule(scrub.rules.form, name, scrub.side);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
     if (next === value) out.push(pair);
@@ -81,11 +81,11 @@ function scrubPart(part: Buffer, scrub: Scrub, where: string): Buffer {
   const tail = part.length >= 2 && part[part.length - 2] === 13 && part[part.length - 1] === 10 ? 2 : 0;
   const content = part.subarray(headerEnd + 4, part.length - tail);
   const name = /name="([^"]*)"/i.exec(head)?.[1] ?? '';
-  const loc = () => `${where}.form.${name}`;
+  const loc = `${where}.form.${name}`;
   let newHead = head;
   const filename = /filename="([^"]*)"/i.exec(head);
   if (filename) {
-    const scanned = scrub.text(filename[1]!, () => `${loc()}.filename`);
+    const scanned = scrub.text(filename[1]!, `${loc}.filename`);
     if (scanned !== filename[1]) newHead = head.replace(filename[0], `filename="${scanned.replace(/"/g, '')}"`);
   }
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
@@ -95,7 +95,7 @@ function scrubPart(part: Buffer, scrub: Scrub, where: string): Buffer {
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {
     try {
-      next = rewriteJson(text, scrub, loc(), false);
+      next = rewriteJson(text, scrub, loc, false);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
       next = scrub.text(text, loc);

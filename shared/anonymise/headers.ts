@@ -1,7 +1,7 @@
 import type { HeaderPair } from '../record/schema.js';
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
-import type { Scrub } from './scrub.js';
+import type { Loc, Scrub } from './scrub.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -24,8 +24,7 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
   let out: HeaderPair[] | undefined;
   for (let h = 0; h < headers.length; h++) {
     const [name, value] = headers[h]!;
-    const loc = () => `${where}.${name}`;
-    const next = scrubHeader(name, value, scrub, loc);
+    const next = scrubHeader(name, value, scrub, `${where}.${name}`);
     if (next === value) {
       out?.push([name, value]);
       continue;
@@ -36,7 +35,7 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
   return out ?? headers;
 }
 
-function scrubHeader(name: string, value: string, scrub: Scrub, loc: () => string): string | null {
+function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): string | null {
   const rule = namedRule(scrub.rules.headers, name, scrub.side);
   if (rule) return scrub.treat(value, rule, loc);
   if (name === 'authorization' || name === 'proxy-authorization') return scheme(value, scrub, loc);
@@ -48,14 +47,14 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: () => strin
 }
 
 /** `Bearer abc.def` → `Bearer`: the credentials never stay. */
-function scheme(value: string, scrub: Scrub, loc: () => string): string {
+function scheme(value: string, scrub: Scrub, loc: Loc): string {
   const m = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+\S/.exec(value);
   const out = m ? m[1]! : REDACTED;
   if (out !== value) scrub.changed(loc);
   return out;
 }
 
-function cookieValue(name: string, value: string, scrub: Scrub, loc: () => string): string | null {
+function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): string | null {
   if (value.length === 0) return value;
   const rule = namedRule(scrub.rules.cookies, name, scrub.side) ?? PSEUDONYM;
   const quoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"');
@@ -65,7 +64,7 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: () => strin
 }
 
 /** `a=1; b=2`: names kept, values pseudonymised (or as the cookie's rule says). */
-function cookies(value: string, scrub: Scrub, loc: () => string): string | null {
+function cookies(value: string, scrub: Scrub, loc: Loc): string | null {
   const kept: string[] = [];
   for (const pair of value.split(';')) {
     const trimmed = pair.trim();
@@ -86,7 +85,7 @@ function cookies(value: string, scrub: Scrub, loc: () => string): string | null 
 }
 
 /** `sid=abc; Path=/; HttpOnly`: the value pseudonymised, attributes kept. */
-function setCookie(value: string, scrub: Scrub, loc: () => string): string | null {
+function setCookie(value: string, scrub: Scrub, loc: Loc): string | null {
   const semi = value.indexOf(';');
   const first = semi < 0 ? value : value.slice(0, semi);
   const attrs = semi < 0 ? '' : value.slice(semi);

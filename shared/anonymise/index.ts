@@ -45,7 +45,7 @@ function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): Capture
   try {
     out = { ...record, url: scrubUrl(record.url, req), req: { ...record.req, headers: scrubHeaders(record.req.headers, req, 'req.headers') } };
     if (record.clientIp !== undefined) {
-      out.clientIp = req.text(record.clientIp, () => 'clientIp');
+      out.clientIp = req.text(record.clientIp, 'clientIp');
     }
     if (record.res) {
       out.res = { ...record.res, headers: scrubHeaders(record.res.headers, res, 'res.headers') };

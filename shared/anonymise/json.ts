@@ -1,3 +1,4 @@
+import type { Finding } from './detect/index.js';
 import { matchJsonPath, pathText, type PathKey } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
@@ -45,9 +46,21 @@ const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 const isDelim = (c: number) => isWs(c) || c === 44 || c === 125 || c === 93 || c === 58;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** Rewrites `text`; returns it unchanged (the same string) when nothing was replaced. */
-export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean): string {
-  return new JsonRewrite(text, scrub, locPrefix, rulesApply).run();
+/** A finding that crosses a token boundary: the precomputed findings cannot be used. */
+class Straddle extends Error {}
+
+/**
+ * Rewrites `text`; returns it unchanged (the same string) when nothing was
+ * replaced. `found`: findings of a scan of the whole text (see body.ts),
+ * handed to each string and number instead of scanning it again.
+ */
+export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean, found?: readonly Finding[]): string {
+  try {
+    return new JsonRewrite(text, scrub, locPrefix, rulesApply, found).run();
+  } catch (err) {
+    if (err instanceof Straddle) return new JsonRewrite(text, scrub, locPrefix, rulesApply, undefined).run();
+    throw err;
+  }
 }
 
 class JsonRewrite {
@@ -60,11 +73,14 @@ class JsonRewrite {
   #cursor = 0;
   #i = 0;
   #nextBackslash = -1;
+  readonly #found: readonly Finding[] | undefined;
+  #nextFound = 0;
 
-  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean) {
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean, found: readonly Finding[] | undefined) {
     this.#text = text;
     this.#scrub = scrub;
     this.#prefix = prefix;
+    this.#found = found;
     this.#rules = rulesApply ? scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side) : [];
   }
 
@@ -108,7 +124,35 @@ class JsonRewrite {
     return this.#stack.map((f) => f.key);
   }
 
-  readonly #loc = () => `${this.#prefix}${pathText(this.#path())}`;
+  // bound once per document: locations are computed only for values that change
+  readonly #loc: () => string = this.#valueLocation.bind(this);
+  readonly #keyLoc: () => string = this.#keyLocation.bind(this);
+
+  #valueLocation(): string {
+    return `${this.#prefix}${pathText(this.#path())}`;
+  }
+
+  /** The precomputed findings inside [start, end), relative to start; undefined when there are none to use. */
+  #within(start: number, end: number): Finding[] | undefined {
+    const all = this.#found;
+    if (!all) return undefined;
+    while (this.#nextFound < all.length && all[this.#nextFound]!.start < start) {
+      if (all[this.#nextFound]!.end > start) throw new Straddle();
+      this.#nextFound++;
+    }
+    const out: Finding[] = [];
+    while (this.#nextFound < all.length && all[this.#nextFound]!.start < end) {
+      const f = all[this.#nextFound++]!;
+      if (f.end > end) throw new Straddle();
+      out.push({ kind: f.kind, start: f.start - start, end: f.end - start });
+    }
+    return out;
+  }
+
+  /** Where a key sits: its object's path and `.(key)`. */
+  #keyLocation(): string {
+    return `${this.#prefix}${pathText(this.#path().slice(0, -1))}.(key)`;
+  }
 
   #replace(start: number, end: number, with_: string): void {
     this.#parts.push(this.#text.slice(this.#cursor, start), with_);
@@ -133,8 +177,7 @@ class JsonRewrite {
     if (text.charCodeAt(this.#i) !== 34) throw new JsonSyntaxError(`expected a key at ${this.#i}`);
     const start = this.#i;
     const s = this.#readString(start);
-    const parentLoc = () => `${this.#prefix}${pathText(this.#path().slice(0, -1))}.(key)`;
-    const renamed = this.#scrub.text(s.content, parentLoc);
+    const renamed = this.#scrub.text(s.content, this.#keyLoc, this.#within(start + 1, s.closed ? s.end - 1 : s.end));
     f.key = renamed;
     f.memberStart = start;
     f.pendingKey = renamed !== s.content ? { start, end: s.end, json: JSON.stringify(renamed) } : undefined;
@@ -185,7 +228,8 @@ class JsonRewrite {
     }
     if (c === 34) {
       const s = this.#readString(i);
-      const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc);
+      const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
+      const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
       if (out !== s.content) {
         const json = out === null ? 'null' : JSON.stringify(out);
         this.#replace(i, s.end, s.closed ? json : json.slice(0, -1));
@@ -198,8 +242,9 @@ class JsonRewrite {
     const token = text.slice(i, end);
     if (token.length === 0) throw new JsonSyntaxError(`unexpected character at ${i}`);
     if (NUMBER.test(token)) {
+      const known = this.#within(i, end);
       if (token.length >= 4) {
-        const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc);
+        const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
     } else if (token !== 'true' && token !== 'false' && token !== 'null' && end < text.length) {

@@ -1,7 +1,15 @@
+import type { Finding } from './detect/index.js';
 import type { CompiledRules, Side, Treatment } from './rules.js';
 
-/** A location, computed only when something is reported there (most values never are). */
-export type Loc = () => string;
+/**
+ * A location: a string, or a function computing it only when something is
+ * reported there (a JSON path is built only for the few values that change).
+ */
+export type Loc = string | (() => string);
+
+export function locText(loc: Loc): string {
+  return typeof loc === 'string' ? loc : loc();
+}
 
 /**
  * What the body, header and URL walkers hand each value to. The anonymiser's
@@ -11,8 +19,12 @@ export type Loc = () => string;
 export interface Scrub {
   readonly rules: CompiledRules;
   readonly side: Side;
-  /** Free text: returns it with detector findings replaced (the same string when nothing changed). */
-  text(value: string, loc: Loc): string;
+  /**
+   * Free text: returns it with detector findings replaced (the same string
+   * when nothing changed). `found`: the findings in `value` when the caller
+   * already scanned a larger text holding it (offsets relative to `value`).
+   */
+  text(value: string, loc: Loc, found?: readonly Finding[]): string;
   /** Notes a location changed by the walker itself (a JSON member dropped or redacted). */
   changed(loc: Loc): void;
   /** A value a rule selected whole; null drops it. */

@@ -37,7 +37,7 @@ function scrubPath(path: string, scrub: Scrub): string {
   let changed = false;
   const out = raw.map((segment, i) => {
     if (i === 0 || segment === '') return segment;
-    const loc = () => `req.url.path[${i - 1}]`;
+    const loc = `req.url.path[${i - 1}]`;
     const rule = ruled.get(i - 1);
     const value = decoded[i]!;
     const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : scrub.text(value, loc);
@@ -61,7 +61,7 @@ function scrubQuery(query: string, scrub: Scrub): string {
     const rawValue = pair.slice(eq + 1);
     const name = decode(rawName, true);
     const value = decode(rawValue, true);
-    const loc = () => `req.url.query.${name}`;
+    const loc = `req.url.query.${name}`;
     const rule = namedRule(scrub.rules.query, name, 'req');
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
     if (next === value) out.push(pair);

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Anonymising } from '../../shared/anonymise/anonymising.js';
+import { ALL_KINDS, findPii } from '../../shared/anonymise/detect/index.js';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { rewriteJson } from '../../shared/anonymise/json.js';
+import { Pseudonymiser } from '../../shared/anonymise/pseudonym/index.js';
+import { anonymiseRulesSchema, compileRules } from '../../shared/anonymise/rules.js';
+import { ScanBudget } from '../../shared/anonymise/scrub.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 
 const KEY = 'json-test-key-0123456789';
@@ -84,6 +90,28 @@ describe('JSON bodies', () => {
         expect(strip(parsed)).toEqual(strip(value));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('property: one scan of the whole text finds what scanning each value finds', () => {
+    const rules = compileRules(anonymiseRulesSchema.parse(undefined));
+    const scrub = (changes: Set<string>) => new Anonymising({ rules, names: new Pseudonymiser(KEY) }, 'res', changes, new ScanBudget(1e9));
+    const piece = fc.oneof(
+      fc.constantFrom('alice@example.com', '+91 98765 43210', '4111 1111 1111 1111', '2001:db8::1', '10.0.0.1', 'ABCPE1234F', 'x@okaxis', '-', ' ', ':', '.', '12', '(', ')'),
+      fc.string({ maxLength: 6 }).filter((x) => !/["\\\u0000-\u001f]/.test(x)),
+    );
+    const text = fc.array(piece, { maxLength: 6 }).map((p) => p.join(''));
+    const doc = fc.dictionary(fc.oneof(text, fc.constantFrom('a', 'b')), fc.oneof(text, fc.integer(), fc.array(fc.oneof(text, fc.integer({ min: 0, max: 99_999_999_999 })), { maxLength: 3 })), { maxKeys: 4 });
+    fc.assert(
+      fc.property(doc, fc.boolean(), (value, pretty) => {
+        const body = JSON.stringify(value, null, pretty ? 1 : undefined);
+        fc.pre(!body.includes('\\'));
+        const a = new Set<string>();
+        const b = new Set<string>();
+        expect(rewriteJson(body, scrub(a), 'res.body', true, findPii(body, ALL_KINDS))).toBe(rewriteJson(body, scrub(b), 'res.body', true));
+        expect([...a].sort()).toEqual([...b].sort());
+      }),
+      { numRuns: 500 },
     );
   });
 });

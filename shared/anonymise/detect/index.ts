@@ -7,11 +7,14 @@ export { ALL_KINDS, KINDS, type Finding, type Kind, type KindSet } from './kinds
 
 /**
  * Everything that could hold personal data or a secret needs a digit, an
- * '@', a ':' (IPv6) or one of a few literal prefixes; most strings in a JSON
- * body have none and are skipped by this one native regex test.
+ * '@', a ':' (IPv6), or — for a secret without digits, 14 characters at
+ * least — one of a few literal prefixes; most strings in a JSON body have
+ * none and are skipped after a couple of native checks.
  */
-const MAYBE = /[0-9@:]|eyJ|earer|_live_|_test_|gh[pousr]_|whsec_|xox|xapp-|AIza/;
+const MAYBE = /[0-9@:]/;
+const SECRET_HINT = /eyJ|earer|_live_|_test_|gh[pousr]_|whsec_|xox|xapp-|AIza|ya29\./;
 const DIGIT = /[0-9]/;
+const ALL_DIGITS = /^[0-9]+$/;
 
 /**
  * Finds personal data and secrets in `text`: sorted by position, never
@@ -19,8 +22,13 @@ const DIGIT = /[0-9]/;
  * that starts first wins, then the longer). Linear in the text length.
  */
 export function findPii(text: string, kinds: KindSet): Finding[] {
-  if (!MAYBE.test(text)) return [];
+  if (!MAYBE.test(text) && (text.length < 14 || !SECRET_HINT.test(text))) return [];
   const out: Finding[] = [];
+  // a bare number (a JSON number, an id) can only be a phone, card, Aadhaar or VID
+  if (ALL_DIGITS.test(text)) {
+    if (text.length >= 8 && text.length <= 19) findNumbers(text, kinds, out);
+    return out;
+  }
   const hasDigit = DIGIT.test(text);
   findTokens(text, kinds, out, hasDigit);
   if (text.includes('@')) findAtSigns(text, kinds, out);

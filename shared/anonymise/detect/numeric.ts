@@ -1,24 +1,23 @@
 import { luhnValid, verhoeffValid } from '../checksums.js';
-import { isAsciiAlnum, isDigit, type Finding, type Kind, type KindSet } from './kinds.js';
+import type { Finding, Kind, KindSet } from './kinds.js';
 
 /**
  * Numbers written with separators: phone numbers (E.164 and Indian), payment
  * cards (Luhn), Aadhaar numbers and VIDs (Verhoeff) and IPv4 addresses.
  *
  * A span is a run of digits joined by short runs of ' ', '-', '.', '(' and
- * ')' (found by one greedy regex with nothing after its loop, so it never
- * backtracks). Spans are cut into digit groups and the longest window of at
+ * ')', found in one pass over the text. Spans are cut into digit groups and the longest window of at
  * most MAX_GROUPS groups that classifies wins; groups glued to letters
  * (identifiers, UUIDs, versions) are never part of a finding. Linear in the
  * text length.
  */
 
-const SPAN = /\+?\d[\d .()-]*/g;
 const MAX_GROUPS = 8;
 const MAX_DIGITS = 19;
 
 const isSep = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
-const isWordish = (c: number) => isAsciiAlnum(c) || c === 95;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isWordish = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** True when the separator run between two groups contains a space or a bracket (a natural word break). */
 function breaks(text: string, from: number, to: number): boolean {
@@ -58,12 +57,27 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
 
 /** Appends the numeric findings in `text` to `out`. */
 export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void {
-  SPAN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = SPAN.exec(text)) !== null) {
-    let end = m.index + m[0].length;
-    while (!isDigit(text.charCodeAt(end - 1))) end--;
-    scanSpan(text, m.index, end, kinds, out);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      i++;
+      continue;
+    }
+    // a span: digits joined by separators, from an optional '+' to its last digit
+    const start = i > 0 && text.charCodeAt(i - 1) === 43 ? i - 1 : i;
+    let end = i + 1;
+    let j = i + 1;
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d >= 48 && d <= 57) end = ++j;
+      else if (isSep(d)) j++;
+      else break;
+    }
+    // fewer than four characters cannot hold four digits
+    if (end - start >= 4) scanSpan(text, start, end, kinds, out);
+    i = j;
   }
 }
 
@@ -109,46 +123,53 @@ function glued(text: string, at: number, step: 1 | -1): boolean {
   return false;
 }
 
+/** A window may start at group g only where the number meets a word break. */
+function canStart(text: string, g: number, ge: readonly number[], gs: readonly number[], firstGlued: boolean): boolean {
+  return g === 0 ? !firstGlued : breaks(text, ge[g - 1]!, gs[g]!);
+}
+
+function canEnd(text: string, g: number, ge: readonly number[], gs: readonly number[], lastGlued: boolean): boolean {
+  return g === gs.length - 1 ? !lastGlued : breaks(text, ge[g]!, gs[g + 1]!);
+}
+
 function scanGroups(text: string, spanStart: number, gs: number[], ge: number[], plus: boolean, kinds: KindSet, out: Finding[]): void {
   const n = gs.length;
   if (n === 0) return;
   const firstGlued = glued(text, (plus ? spanStart : gs[0]!) - 1, -1);
   const lastGlued = glued(text, ge[n - 1]!, 1);
-  // a window may start or end only where the number meets a word break
-  const canStart = (g: number) => (g === 0 ? !firstGlued : breaks(text, ge[g - 1]!, gs[g]!));
-  const canEnd = (g: number) => (g === n - 1 ? !lastGlued : breaks(text, ge[g]!, gs[g + 1]!));
   let g = 0;
   while (g < n) {
-    const found = canStart(g) ? longestWindow(g) : -1;
+    const found = canStart(text, g, ge, gs, firstGlued) ? longestWindow(text, g, gs, ge, g === 0 && plus, lastGlued, kinds, out) : -1;
     g = found < 0 ? g + 1 : found + 1;
   }
+}
 
-  function longestWindow(from: number): number {
-    const withPlus = from === 0 && plus;
-    let digits = 0;
-    let last = from;
-    while (last < n && last - from < MAX_GROUPS && digits + ge[last]! - gs[last]! <= MAX_DIGITS) {
-      digits += ge[last]! - gs[last]!;
-      last++;
-    }
-    for (let to = last - 1; to >= from; to--) {
-      // too few digits for anything but a dotted quad: skip without building strings
-      const few = digits < (withPlus ? 8 : 10);
-      if (digits < 4 || (few && to - from < 3)) break;
-      const len = ge[to]! - gs[to]!;
-      if (!canEnd(to) || (few && to - from !== 3)) {
-        digits -= len;
-        continue;
-      }
-      const kind = classifyWindow(text, from, to, gs, ge, withPlus);
-      if (kind && kinds.has(kind)) {
-        out.push({ kind, start: withPlus ? gs[from]! - 1 : gs[from]!, end: ge[to]! });
-        return to;
-      }
-      digits -= len;
-    }
-    return -1;
+/** Classifies the longest window of groups from `from` on; returns its last group, or -1. */
+function longestWindow(text: string, from: number, gs: number[], ge: number[], withPlus: boolean, lastGlued: boolean, kinds: KindSet, out: Finding[]): number {
+  const n = gs.length;
+  let digits = 0;
+  let last = from;
+  while (last < n && last - from < MAX_GROUPS && digits + ge[last]! - gs[last]! <= MAX_DIGITS) {
+    digits += ge[last]! - gs[last]!;
+    last++;
   }
+  for (let to = last - 1; to >= from; to--) {
+    // too few digits for anything but a dotted quad: skip without building strings
+    const few = digits < (withPlus ? 8 : 10);
+    if (digits < 4 || (few && to - from < 3)) break;
+    const len = ge[to]! - gs[to]!;
+    if (!canEnd(text, to, ge, gs, lastGlued) || (few && to - from !== 3)) {
+      digits -= len;
+      continue;
+    }
+    const kind = classifyWindow(text, from, to, gs, ge, withPlus);
+    if (kind && kinds.has(kind)) {
+      out.push({ kind, start: withPlus ? gs[from]! - 1 : gs[from]!, end: ge[to]! });
+      return to;
+    }
+    digits -= len;
+  }
+  return -1;
 }
 
 function classifyWindow(text: string, from: number, to: number, gs: number[], ge: number[], plus: boolean): Kind | undefined {

@@ -34,8 +34,17 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0
 /** "Bearer <token>" in free text; the finding is the token. */
 const BEARER = /\b[Bb]earer[ \t]{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)(?![A-Za-z0-9._~+/=-])/g;
 
-/** Candidate IPv6 addresses (validated by node:net), optionally with an IPv4 tail. */
-const IPV6 = /(?<![0-9A-Za-z:._])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.[0-9]{1,3}){0,3}(?![0-9A-Za-z:_])/g;
+
+const FOUR_CAPITALS = /[A-Z]{4}/;
+const IBAN_START = /[A-Z]{2}[0-9]{2}/;
+const KEY_PREFIXES = /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|[rsp]k_(?:live|test)_|whsec_|xox|xapp-|rzp_|AIza|ya29\./;
+
+/** Colons in `text`, counted up to 7 (an IPv6 address without "::" has exactly 7). */
+function colons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(':'); i >= 0 && n < 7; i = text.indexOf(':', i + 1)) n++;
+  return n;
+}
 
 function push(out: Finding[], kind: Kind, start: number, end: number): void {
   out.push({ kind, start, end });
@@ -82,27 +91,42 @@ function findBearers(text: string, out: Finding[]): void {
   }
 }
 
+const isIpv6Char = (c: number) => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * IPv6 addresses: from each ':' the run of hex digits, colons and dots
+ * around it is taken once (the scan then continues after it, so it is
+ * linear), and validated by node:net. A run glued to a word (`std::map`)
+ * is not an address.
+ */
 function findIpv6(text: string, out: Finding[]): void {
-  IPV6.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = IPV6.exec(text)) !== null) {
-    const v = m[0];
-    if (m[0].length === 0) {
-      IPV6.lastIndex++;
-      continue;
+  for (let i = text.indexOf(':'); i >= 0; ) {
+    let s = i;
+    while (s > 0 && isIpv6Char(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && isIpv6Char(text.charCodeAt(e))) e++;
+    const next = text.indexOf(':', e);
+    while (s < e && text.charCodeAt(s) === 46) s++;
+    while (e > s && text.charCodeAt(e - 1) === 46) e--;
+    const glued = (s > 0 && isWordChar(text.charCodeAt(s - 1))) || (e < text.length && isWordChar(text.charCodeAt(e)));
+    if (!glued && e - s >= 3 && e - s <= 45 && text.indexOf(':', i + 1) < e) {
+      const v = text.slice(s, e);
+      // the unspecified address and loopback say nothing about anyone
+      if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1') push(out, 'ipv6', s, e);
     }
-    // the unspecified address and loopback say nothing about anyone
-    if (!isIPv6(v) || !/[1-9a-fA-F]/.test(v) || v === '::1') continue;
-    push(out, 'ipv6', m.index, m.index + v.length);
+    i = next;
   }
 }
 
 /** Appends identifier and secret findings in `text` to `out`. */
 export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean): void {
-  if (hasDigit && (kinds.has('pan') || kinds.has('gstin') || kinds.has('ifsc'))) findIndianIds(text, kinds, out);
-  if (hasDigit && kinds.has('iban')) findIbans(text, out);
-  if (kinds.has('apikey')) findAll(API_KEYS, text, 'apikey', out);
+  // cheap native prechecks keep the full patterns off most strings
+  // (the shortest PAN has 10 characters, IBAN 15, API key 15)
+  if (hasDigit && text.length >= 10 && FOUR_CAPITALS.test(text) && (kinds.has('pan') || kinds.has('gstin') || kinds.has('ifsc'))) findIndianIds(text, kinds, out);
+  if (hasDigit && text.length >= 15 && IBAN_START.test(text) && kinds.has('iban')) findIbans(text, out);
+  if (text.length >= 15 && KEY_PREFIXES.test(text) && kinds.has('apikey')) findAll(API_KEYS, text, 'apikey', out);
   if (kinds.has('jwt') && text.includes('eyJ')) findAll(JWT, text, 'jwt', out);
   if (kinds.has('bearer') && text.includes('earer')) findBearers(text, out);
-  if (kinds.has('ipv6') && text.includes(':')) findIpv6(text, out);
+  if (kinds.has('ipv6') && (text.includes('::') || colons(text) >= 7)) findIpv6(text, out);
 }

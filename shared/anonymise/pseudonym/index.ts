@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Kind } from '../detect/kinds.js';
 import { phoneKey } from './phone.js';
 import { renderCard, renderIpv4, renderPhone, renderVerhoeff } from './render-numbers.js';
@@ -82,12 +82,13 @@ const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
 
 export class Pseudonymiser {
-  readonly #key: Buffer;
-  readonly #cache = new Map<string, string>();
+  readonly #key: KeyObject;
+  readonly #byKind = new Map<Kind, Map<string, string>>();
+  readonly #generic = new Map<string, string>();
 
   /** Without a key, a random one for this process: pseudonyms then link only within the process. */
   constructor(key?: string | Buffer) {
-    this.#key = key === undefined ? randomBytes(32) : Buffer.from(key);
+    this.#key = createSecretKey(key === undefined ? randomBytes(32) : Buffer.from(key));
   }
 
   #seed(kind: string, normalised: string): SeededStream {
@@ -96,29 +97,30 @@ export class Pseudonymiser {
 
   /** The pseudonym of a detected value of `kind` (with the marker), or REDACTED. */
   of(kind: Kind, text: string): string {
-    const id = `${kind}\u0000${text}`;
-    const cached = this.#cache.get(id);
+    let cache = this.#byKind.get(kind);
+    if (!cache) this.#byKind.set(kind, (cache = new Map<string, string>()));
+    const cached = cache.get(text);
     if (cached !== undefined) return cached;
     const rng = this.#seed(kind === 'vid' ? 'aadhaar' : kind, normalise(kind, text));
     let out: string | undefined;
     for (let i = 0; i < ATTEMPTS && (out === undefined || out === text); i++) out = RENDER[kind](text, rng);
-    return this.#remember(id, out === undefined || out === text ? REDACTED : out);
+    return this.#remember(cache, text, out === undefined || out === text ? REDACTED : out);
   }
 
   /** The pseudonym of a value no detector recognised (selected by a rule): its shape, no marker. */
   generic(text: string): string {
-    const id = `\u0001${text}`;
-    const cached = this.#cache.get(id);
+    const cached = this.#generic.get(text);
     if (cached !== undefined) return cached;
     const rng = this.#seed('generic', text);
     let out = renderGeneric(text, rng);
     for (let i = 1; i < ATTEMPTS && out === text; i++) out = renderGeneric(text, rng);
-    return this.#remember(id, out === text && text.length > 0 ? REDACTED : out);
+    return this.#remember(this.#generic, text, out === text && text.length > 0 ? REDACTED : out);
   }
 
-  #remember(id: string, value: string): string {
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-    this.#cache.set(id, value);
+  /** Caches are bounded: past CACHE_LIMIT values one is simply cleared. */
+  #remember(cache: Map<string, string>, text: string, value: string): string {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, value);
     return value;
   }
 }

@@ -18,34 +18,67 @@ import { isShapeChar, markerValue, MARKER_MOD, type Pool, type SeededStream } fr
  */
 export const MARKER_RESIDUE = 42;
 
-/** The marker residue of a sequence of code points (all of them: the caller drops the last). */
+/** The marker residue of a sequence of values (the caller drops the last). */
 function residueOf(values: readonly number[]): number {
   let h = 0;
   for (const v of values) h = (h * 10 + v) % MARKER_MOD;
   return h;
 }
 
-function shapeValues(text: string): number[] {
-  const out: number[] = [];
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (isShapeChar(cp)) out.push(markerValue(cp));
-  }
-  return out;
+/** markerValue of an ASCII letter or digit, -1 for other ASCII characters. */
+function asciiValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 55;
+  if (c >= 97 && c <= 122) return c - 87;
+  return -1;
 }
 
-const PHONE_LIKE = /^[+0-9 ().-]+$/;
+const isPhoneChar = (c: number) => (c >= 48 && c <= 57) || c === 43 || c === 32 || c === 40 || c === 41 || c === 46 || c === 45;
 
 /** True when `text` carries the pseudonym marker. */
 export function hasMarker(text: string): boolean {
-  const values = shapeValues(text);
-  if (values.length >= 3 && residueOf(values.slice(0, -1)) === MARKER_RESIDUE) return true;
-  if (!PHONE_LIKE.test(text)) return false;
-  const digits = text.replace(/[^0-9]/g, '');
-  if (digits.length < 10) return false;
-  const national = [...digits.slice(-10, -1)].map(Number);
-  return residueOf(national) === MARKER_RESIDUE;
+  let h = 0;
+  let prev = -1;
+  let count = 0;
+  let phoneLike = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return hasMarkerUnicode(text);
+    if (!isPhoneChar(c)) phoneLike = false;
+    const v = asciiValue(c);
+    if (v < 0) continue;
+    if (prev >= 0) h = (h * 10 + prev) % MARKER_MOD;
+    prev = v;
+    count++;
+  }
+  if (count >= 3 && h === MARKER_RESIDUE) return true;
+  return phoneLike && nationalMarker(text);
 }
+
+/** The marker over the last ten digits (a phone number's national part). */
+function nationalMarker(text: string): boolean {
+  const digits: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits.push(c - 48);
+  }
+  return digits.length >= 10 && residueOf(digits.slice(-10, -1)) === MARKER_RESIDUE;
+}
+
+function hasMarkerUnicode(text: string): boolean {
+  const values: number[] = [];
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (isShapeChar(cp)) values.push(markerValue(cp));
+  }
+  return values.length >= 3 && residueOf(values.slice(0, -1)) === MARKER_RESIDUE;
+}
+
+const pow10 = (e: number) => {
+  let w = 1;
+  for (let j = 0; j < e; j++) w = (w * 10) % MARKER_MOD;
+  return w;
+};
 
 /**
  * Sets two adjacent shape characters of `cps` (tagA right before tagB in
@@ -62,16 +95,11 @@ export function embedMarker(cps: number[], from: number, to: number, tagA: numbe
   const ib = shape.indexOf(tagB);
   if (ia < 0 || ib !== ia + 1) return false;
   const n = shape.length;
-  // weight of shape position k: 10^(n-1-k) mod 97
-  const weight = (k: number) => {
-    let w = 1;
-    for (let j = 0; j < n - 1 - k; j++) w = (w * 10) % MARKER_MOD;
-    return w;
-  };
+  // the residue with both tag characters counted as 0; weight of shape position k is 10^(n-1-k)
   let base = 0;
-  for (let k = 0; k < n; k++) if (k !== ia && k !== ib) base = (base + markerValue(cps[shape[k]!]!) * weight(k)) % MARKER_MOD;
-  const wa = weight(ia);
-  const wb = weight(ib);
+  for (let k = 0; k < n; k++) base = (base * 10 + (k === ia || k === ib ? 0 : markerValue(cps[shape[k]!]!))) % MARKER_MOD;
+  const wa = pow10(n - 1 - ia);
+  const wb = pow10(n - 1 - ib);
   const waInv = inverse(wa);
   const start = rng.below(poolB.cps.length);
   for (let j = 0; j < poolB.cps.length; j++) {

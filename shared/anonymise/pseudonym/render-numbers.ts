@@ -1,7 +1,7 @@
 import { luhnCheckDigit, verhoeffCheckDigit } from '../checksums.js';
-import { hasMarker, embedMarker } from './marker.js';
+import { embedMarker, MARKER_RESIDUE } from './marker.js';
 import { phoneParts } from './phone.js';
-import { codePoints, DIGITS, draw, fromCodePoints, type Pool, type SeededStream } from './shape.js';
+import { codePoints, DIGITS, draw, fromCodePoints, MARKER_MOD, type Pool, type SeededStream } from './shape.js';
 
 /**
  * Pseudonyms of numbers, in the original's layout (separators, brackets and
@@ -61,17 +61,47 @@ export function renderPhone(text: string, rng: SeededStream): string | undefined
   return digitsWithMarker(cps, at, keep, rng, undefined, from) ? fromCodePoints(cps) : undefined;
 }
 
-function octet(len: number, rng: SeededStream): string {
-  if (len === 1) return String(rng.below(10));
-  if (len === 2) return String(10 + rng.below(90));
-  return String(100 + rng.below(156));
+function octet(len: number, rng: SeededStream): number {
+  if (len === 1) return rng.below(10);
+  if (len === 2) return 10 + rng.below(90);
+  return 100 + rng.below(156);
 }
 
+const OCTET_MIN = [0, 0, 10, 100];
+const OCTET_MAX = [0, 9, 99, 255];
+const POW10 = [1, 10, 100, 1000];
+
+/** A value in [min, max] congruent to `residue` mod 97, or -1. */
+function congruent(residue: number, min: number, max: number, rng: SeededStream): number {
+  const options: number[] = [];
+  for (let v = residue; v <= max; v += MARKER_MOD) if (v >= min) options.push(v);
+  return options.length ? options[rng.below(options.length)]! : -1;
+}
+
+/**
+ * IPv4: octets keep their digit counts. The marker covers every digit but
+ * the last, so the third octet (when the last has one digit) or the leading
+ * digits of the last octet are solved for; a few redraws at most.
+ */
 export function renderIpv4(text: string, rng: SeededStream): string | undefined {
   const lens = text.split('.').map((o) => o.length);
-  for (let attempt = 0; attempt < 2000; attempt++) {
-    const out = lens.map((len) => octet(len, rng)).join('.');
-    if (out !== text && hasMarker(out)) return out;
+  const v = [0, 0, 0, 0];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (let k = 0; k < 4; k++) v[k] = octet(lens[k]!, rng);
+    let h = (v[0]! * POW10[lens[1]!]! + v[1]!) % MARKER_MOD;
+    const last = lens[3]!;
+    if (last === 1) {
+      const third = congruent(((MARKER_RESIDUE - h * POW10[lens[2]!]!) % MARKER_MOD + MARKER_MOD * 100) % MARKER_MOD, OCTET_MIN[lens[2]!]!, OCTET_MAX[lens[2]!]!, rng);
+      if (third < 0) continue;
+      v[2] = third;
+    } else {
+      h = (h * POW10[lens[2]!]! + v[2]!) % MARKER_MOD;
+      const lead = congruent(((MARKER_RESIDUE - h * POW10[last - 1]!) % MARKER_MOD + MARKER_MOD * 100) % MARKER_MOD, last === 2 ? 1 : 10, last === 2 ? 9 : 25, rng);
+      if (lead < 0) continue;
+      v[3] = lead * 10 + (lead === 25 ? rng.below(6) : rng.below(10));
+    }
+    const out = v.join('.');
+    if (out !== text) return out;
   }
   return undefined;
 }
