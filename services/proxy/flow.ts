@@ -62,7 +62,7 @@ export function startCapture(flow: Flow, req: IncomingMessage, session: string, 
     totalUs: 0,
   };
   if (req.socket.remoteAddress) exchange.clientIp = req.socket.remoteAddress;
-  req.on('data', reqTap.push);
+  req.on('data', (c: Buffer) => reqTap.push(c));
   const capture: Capture = { exchange, reqTap, resTap: undefined, offered: false };
   flow.capture = capture;
   return capture;
@@ -74,7 +74,7 @@ export function captureResponse(capture: Capture, res: IncomingMessage, maxBodyB
   capture.exchange.resHeaders = res.rawHeaders;
   const tap = new BodyTap(maxBodyBytes);
   capture.resTap = tap;
-  res.on('data', tap.push);
+  res.on('data', (c: Buffer) => tap.push(c));
 }
 
 /** Completes the exchange and hands it to every sink that still wants it. Once. */

@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CaptureStats } from '../../shared/capture/writer.js';
 import type { SamplerStats } from '../../shared/sampling/sampler.js';
+import { LatencyHistogram } from './latency.js';
 import type { TrafficStats } from './traffic.js';
 
 /**
@@ -73,12 +74,8 @@ export function createMetrics(src: MetricSources): Registry {
   gauge('parity_capture_buffer_bytes', 'Bytes those buffered exchanges hold.', () => src.capture().bufferBytes);
   gauge('parity_capture_redis_up', '1 when the capture connection to Redis is ready.', () => (src.capture().redisUp ? 1 : 0));
 
-  const latency = new Histogram({
-    name: 'parity_proxy_upstream_latency_seconds',
-    help: 'Upstream time to response headers.',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
-  });
+  const latency = new LatencyHistogram([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  register.registerMetric(latency.asMetric('parity_proxy_upstream_latency_seconds', 'Upstream time to response headers.'));
   src.traffic.onUpstreamLatency = (s) => latency.observe(s);
   return register;
 }

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createRedis } from '../redis/connect.js';
-import type { ExchangeBatch } from './batch.js';
 import { CapturePipeline } from './pipeline.js';
-import type { CaptureThreadSettings, FromThread, Settlement } from './protocol.js';
+import type { CaptureThreadSettings, FromThread, Settlement, ToThread } from './protocol.js';
+import { decodeBatch } from './wire.js';
 
 /**
  * Where the capture writer sends its batches: a worker thread with its own
@@ -12,7 +12,8 @@ import type { CaptureThreadSettings, FromThread, Settlement } from './protocol.j
  * request thread (kept to measure the difference; see docs/decisions.md).
  */
 export interface CaptureBackend {
-  post(batch: ExchangeBatch): void;
+  /** Hands over a batch encoded by BatchEncoder (wire.ts); the buffer is transferred. */
+  post(batch: ArrayBuffer): void;
   /** Writes what is buffered, at most `timeoutMs`, then releases the connection. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -36,7 +37,7 @@ function inlineBackend(settings: CaptureThreadSettings, events: BackendEvents): 
   redis.on('close', () => events.redis(false));
   const pipeline = new CapturePipeline(redis, settings, (s) => events.settled(s));
   return {
-    post: (batch) => pipeline.accept(batch),
+    post: (batch) => pipeline.accept(decodeBatch(batch)),
     async close(timeoutMs) {
       await pipeline.flush(timeoutMs);
       redis.disconnect();
@@ -75,11 +76,11 @@ function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): 
     if (!closing) events.failed(new Error(`capture thread exited with code ${code}`));
   });
   return {
-    post: (batch) => worker.postMessage({ type: 'batch', batch }, [batch.arena]),
+    post: (buffer) => worker.postMessage({ type: 'batch', buffer } satisfies ToThread, [buffer]),
     async close(timeoutMs) {
       closing = true;
       const done = new Promise<void>((resolve) => (flushed = resolve));
-      worker.postMessage({ type: 'flush', timeoutMs });
+      worker.postMessage({ type: 'flush', timeoutMs } satisfies ToThread);
       // the thread answers within timeoutMs; the margin covers a wedged thread
       const cap = setTimeout(() => flushed?.(), timeoutMs + 1000);
       await done;

@@ -1,5 +1,3 @@
-import type { ExchangeBatch } from './batch.js';
-
 /** Messages between the capture writer (request thread) and the capture thread. */
 
 /** Why a sampled exchange never reached the stream. */
@@ -30,7 +28,8 @@ export interface CaptureThreadSettings {
   anonRules?: unknown;
 }
 
-export type ToThread = { type: 'batch'; batch: ExchangeBatch } | { type: 'flush'; timeoutMs: number };
+/** A batch is a wire.ts buffer, transferred. */
+export type ToThread = { type: 'batch'; buffer: ArrayBuffer } | { type: 'flush'; timeoutMs: number };
 
 /** Records of one batch are settled together once each was written or dropped. */
 export interface Settlement {

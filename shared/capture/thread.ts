@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRedis } from '../redis/connect.js';
 import { CapturePipeline } from './pipeline.js';
 import type { CaptureThreadSettings, FromThread, ToThread } from './protocol.js';
+import { decodeBatch } from './wire.js';
 
 /**
  * The capture thread: holds its own Redis connection and does everything a
@@ -32,7 +33,7 @@ redis.on('close', () => report(false));
 const pipeline = new CapturePipeline(redis, settings, (settlement) => send({ type: 'settled', settlement }));
 
 port.on('message', (m: ToThread) => {
-  if (m.type === 'batch') pipeline.accept(m.batch);
+  if (m.type === 'batch') pipeline.accept(decodeBatch(m.buffer));
   else if (m.type === 'flush') {
     void pipeline.flush(m.timeoutMs).then(() => {
       redis.disconnect();

@@ -1,16 +1,22 @@
 import { errorText } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { exchangeBytes, packBatch } from './batch.js';
+import { exchangeBytes } from './batch.js';
 import { startBackend, type CaptureBackend, type CaptureMode } from './backend.js';
 import type { Exchange, ExchangeSink } from './exchange.js';
 import { DROP_REASONS, type CaptureThreadSettings, type DropReason, type Settlement } from './protocol.js';
+import { BatchEncoder } from './wire.js';
+
+/** A batch leaves for the capture thread at this size even before its delay. */
+const BATCH_BYTES = 1 << 20;
 
 /**
- * The capture writer: an ExchangeSink whose `offer` only checks a bounded
- * buffer and appends to an array. Batches leave every few milliseconds for
- * the capture thread (backend.ts), which builds, anonymises, encodes and
- * XADDs them. When Redis is slow or down the buffer fills and further
- * exchanges are dropped and counted — traffic is never slowed or failed.
+ * The capture writer: an ExchangeSink whose `offer` checks a bounded buffer
+ * and copies the exchange into the current batch (wire.ts), so nothing of
+ * it stays referenced on the request thread. Batches leave every 20 ms (or
+ * at 512 exchanges or 1 MiB) for the capture thread (backend.ts), which
+ * builds, anonymises, encodes and XADDs them. When Redis is slow or down the
+ * buffer fills and further exchanges are dropped and counted — traffic is
+ * never slowed or failed.
  */
 
 export interface CaptureWriterOptions extends CaptureThreadSettings {
@@ -20,9 +26,9 @@ export interface CaptureWriterOptions extends CaptureThreadSettings {
   bufferMaxBytes: number;
   /** Default 'thread'. */
   mode?: CaptureMode;
-  /** Exchanges per batch sent to the thread; default 128. */
+  /** Exchanges per batch sent to the thread; default 512. */
   batchRecords?: number;
-  /** Longest wait before a partial batch is sent, ms; default 2. */
+  /** Longest wait before a partial batch is sent, ms; default 20. */
   batchDelayMs?: number;
   logger?: Logger;
 }
@@ -48,9 +54,9 @@ export class CaptureWriter implements ExchangeSink {
   readonly #settings: CaptureWriterOptions;
   readonly #log: Logger;
   #backend: CaptureBackend;
-  #pending: Exchange[] = [];
-  #pendingBodyBytes = 0;
-  #pendingCharged = 0;
+  /** Exchanges offered and not yet sent, already copied into the wire format. */
+  #batch: BatchEncoder | undefined;
+  #batchCharged = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #restarting = false;
@@ -60,7 +66,7 @@ export class CaptureWriter implements ExchangeSink {
 
   constructor(opts: CaptureWriterOptions) {
     this.#settings = opts;
-    this.#opts = { batchRecords: 128, batchDelayMs: 2, ...opts };
+    this.#opts = { batchRecords: 512, batchDelayMs: 20, ...opts };
     this.#log = opts.logger ?? silentLogger;
     this.#backend = this.#start();
   }
@@ -91,10 +97,10 @@ export class CaptureWriter implements ExchangeSink {
     }
     s.bufferRecords++;
     s.bufferBytes += bytes;
-    this.#pending.push(e);
-    this.#pendingBodyBytes += e.reqBody.kept + (e.resBody?.kept ?? 0);
-    this.#pendingCharged += bytes;
-    if (this.#pending.length >= this.#opts.batchRecords) this.#send();
+    const batch = (this.#batch ??= new BatchEncoder());
+    batch.add(e);
+    this.#batchCharged += bytes;
+    if (batch.count >= this.#opts.batchRecords || batch.bytes >= BATCH_BYTES) this.#send();
     else this.#timer ??= setTimeout(() => this.#send(), this.#opts.batchDelayMs);
   }
 
@@ -105,13 +111,12 @@ export class CaptureWriter implements ExchangeSink {
   #send(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.length === 0 || this.#restarting) return;
-    const batch = packBatch(this.#pending, this.#pendingBodyBytes, this.#pendingCharged);
-    this.#inFlight.push({ records: this.#pending.length, bytes: this.#pendingCharged });
-    this.#pending = [];
-    this.#pendingBodyBytes = 0;
-    this.#pendingCharged = 0;
-    this.#backend.post(batch);
+    const batch = this.#batch;
+    if (!batch || this.#restarting) return;
+    this.#inFlight.push({ records: batch.count, bytes: this.#batchCharged });
+    this.#backend.post(batch.finish(this.#batchCharged));
+    this.#batch = undefined;
+    this.#batchCharged = 0;
   }
 
   #settled(s: Settlement): void {
