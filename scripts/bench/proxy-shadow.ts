@@ -1,0 +1,211 @@
+/**
+ * bench:proxy-shadow — what shadow mode costs production traffic. Three
+ * `parity proxy` processes in front of one upstream, alike but for shadow:
+ * off (the baseline), on to a fast shadow, on to a shadow that sleeps
+ * 200 ms. One `parity worker` (niced, standing in for a worker on another
+ * machine) drains the shadow queue. Per configuration, alternated in rounds
+ * after a warm-up:
+ *   - closed model: 10 connections back to back for 3 s → req/s;
+ *   - open model: a fixed arrival rate for 3 s → p50/p99 from the intended
+ *     send time (no coordinated omission), HDR histogram in µs.
+ * Prints the ratios shadow/off per round and their median; ends with one
+ * RESULT line. Loopback only; bounded in time (about 2 minutes).
+ *
+ * Env: BENCH_SAMPLE (capture and shadow sample rate, default 1),
+ * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { build } from 'hdr-histogram-js';
+import { Pool } from 'undici';
+import { startPrivateRedis } from '../../shared/redis/private-server.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SAMPLE = process.env.BENCH_SAMPLE ?? '1';
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const PHASE_MS = 3000;
+const BODY = JSON.stringify({ items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 3.5, tags: ['a', 'b'] })) }).slice(0, 1000);
+
+/** Child role: an HTTP server answering 1 KiB of JSON after `delayMs`; prints its port. */
+function serve(delayMs: number): void {
+  const payload = Buffer.from(JSON.stringify({ body: BODY }));
+  const server = createServer((req, res) => {
+    req.resume();
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': payload.length }).end(payload);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    process.stdout.write(`${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+  });
+}
+
+function spawnLogged(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(cmd, args, { cwd: ROOT, env: { ...process.env, PARITY_FROM_SOURCE: '1', PARITY_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function firstMatch(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${seen.slice(-500)}`)), timeoutMs);
+    const on = (d: Buffer) => {
+      seen += d.toString();
+      const m = re.exec(seen);
+      if (m) {
+        clearTimeout(t);
+        resolve(m);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+  });
+}
+
+async function startServer(delayMs: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawnLogged(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', String(delayMs)]);
+  const m = await firstMatch(child, /^(\d+)\n/m);
+  return { child, url: `http://127.0.0.1:${m[1]}` };
+}
+
+async function startProxy(upstream: string, redisUrl: string, shadow?: string): Promise<{ child: ChildProcess; url: string; admin: string }> {
+  const args = ['bin/parity.mjs', 'proxy', '--upstream', upstream, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--sample', SAMPLE, '--session', `bench-${shadow ? 'shadow' : 'off'}`];
+  if (shadow) args.push('--shadow', shadow);
+  const child = spawnLogged(process.execPath, args, { PARITY_REDIS_URL: redisUrl, PARITY_LOG_LEVEL: 'info' });
+  const m = await firstMatch(child, /"port":(\d+),"adminPort":(\d+)/);
+  return { child, url: `http://127.0.0.1:${m[1]}`, admin: `http://127.0.0.1:${m[2]}` };
+}
+
+/** CPU time (user + system, all threads) of a process so far, µs. */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+const histogram = () => build({ numberOfSignificantValueDigits: 3, autoResize: true });
+
+/** Closed model: `connections` loops back to back for `ms`; req/s and latency. */
+async function closed(url: string, ms: number, connections = 10) {
+  const pool = new Pool(url, { connections, pipelining: 1 });
+  const h = histogram();
+  const end = performance.now() + ms;
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const t = process.hrtime.bigint();
+        try {
+          const res = await pool.request({ path: '/api/items', method: 'GET' });
+          await res.body.dump();
+          h.recordValue(Number((process.hrtime.bigint() - t) / 1000n));
+          done++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  await pool.close();
+  return { rps: done / (ms / 1000), requests: done, p99Us: h.getValueAtPercentile(99), failed };
+}
+
+/** Open model: `rate` arrivals/s for `ms`; latency from each request's intended send time. */
+async function open(url: string, ms: number, rate: number) {
+  const pool = new Pool(url, { connections: 64, pipelining: 1 });
+  const h = histogram();
+  const total = Math.floor((rate * ms) / 1000);
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  let failed = 0;
+  for (let i = 0; i < total; i++) {
+    const intended = start + (i * 1000) / rate;
+    const wait = intended - performance.now();
+    if (wait > 1) await sleep(wait);
+    inflight.push(
+      pool.request({ path: '/api/items', method: 'GET' }).then(
+        async (res) => {
+          await res.body.dump();
+          h.recordValue(Math.max(1, Math.round((performance.now() - intended) * 1000)));
+        },
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const achieved = total / ((performance.now() - start) / 1000);
+  await pool.close();
+  return { p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99), maxUs: h.maxValue, count: h.totalCount, achieved, failed };
+}
+
+async function shadowCounters(admin: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${admin}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^parity_shadow_(enqueued_total|dropped_total\{reason="([a-z-]+)"\}|queue_depth) (\d+)/gm)) out[m[2] ?? m[1]!] = Number(m[3]);
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f2 = (x: number) => x.toFixed(3);
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  const redis = await startPrivateRedis();
+  try {
+    const upstream = await startServer(0);
+    const fast = await startServer(0);
+    const slow = await startServer(200);
+    children.push(upstream.child, fast.child, slow.child);
+    const configs = [
+      { name: 'off', ...(await startProxy(upstream.url, redis.url)) },
+      { name: 'fast', ...(await startProxy(upstream.url, redis.url, fast.url)) },
+      { name: 'slow', ...(await startProxy(upstream.url, redis.url, slow.url)) },
+    ];
+    children.push(...configs.map((c) => c.child));
+    const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info' });
+    children.push(worker);
+    await firstMatch(worker, /shadow worker ready/);
+    process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker niced\n`);
+    for (const c of configs) await closed(c.url, 1500);
+
+    const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = [...configs.slice(round % 3), ...configs.slice(0, round % 3)];
+      const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
+      for (const c of order) {
+        const cpu0 = cpuUs(c.child.pid!);
+        const cl = await closed(c.url, PHASE_MS);
+        const cpuPerReq = (cpuUs(c.child.pid!) - cpu0) / Math.max(1, cl.requests);
+        const op = await open(c.url, PHASE_MS, RATE);
+        r[c.name] = { rps: cl.rps, closedP99: cl.p99Us, cpuPerReq, p50: op.p50Us, p99: op.p99Us, achieved: op.achieved, failed: cl.failed + op.failed };
+      }
+      const off = r.off!;
+      ratios.rpsFast.push(r.fast!.rps / off.rps);
+      ratios.rpsSlow.push(r.slow!.rps / off.rps);
+      ratios.p99Fast.push(r.fast!.p99 / off.p99);
+      ratios.p99Slow.push(r.slow!.p99 / off.p99);
+      ratios.cpuFast.push(r.fast!.cpuPerReq - off.cpuPerReq);
+      ratios.cpuSlow.push(r.slow!.cpuPerReq - off.cpuPerReq);
+      for (const name of ['off', 'fast', 'slow']) {
+        const x = r[name]!;
+        process.stdout.write(`round ${round + 1} ${name.padEnd(4)}  closed ${x.rps.toFixed(0).padStart(6)} req/s (p99 ${(x.closedP99 / 1000).toFixed(2)} ms, proxy CPU ${x.cpuPerReq.toFixed(0)} µs/req)  open ${x.achieved.toFixed(0)}/s p50 ${(x.p50 / 1000).toFixed(2)} ms p99 ${(x.p99 / 1000).toFixed(2)} ms${x.failed ? `  FAILED ${x.failed}` : ''}\n`);
+      }
+      process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}\n`);
+    }
+    for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
+    process.stdout.write(
+      `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)}\n`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+if (process.argv[2] === 'serve') serve(Number(process.argv[3] ?? 0));
+else await main().then(() => process.exit(0));
