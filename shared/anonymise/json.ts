@@ -243,7 +243,8 @@ class JsonRewrite {
     if (token.length === 0) throw new JsonSyntaxError(`unexpected character at ${i}`);
     if (NUMBER.test(token)) {
       const known = this.#within(i, end);
-      if (token.length >= 4) {
+      // numbers under four characters hold nothing a detector finds
+      if (t || token.length >= 4) {
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
