@@ -18,7 +18,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cwd
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 25_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 50_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -46,7 +46,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Resolves when `pattern` shows up in the child's stderr or stdout (e.g. a "listening" log line). */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (d: Buffer) => {
