@@ -59,7 +59,7 @@ export const captureSettings = {
     schema: num().int().min(1).default(30_000),
     env: 'PARITY_UPSTREAM_TIMEOUT_MS',
     flag: '--upstream-timeout <ms>',
-    doc: 'Milliseconds the upstream may take to answer before the client gets 504.',
+    doc: 'Milliseconds the upstream may stay silent (connecting, before answering, between body chunks): 504 before the answer starts, cut off after.',
   }),
   streamMaxLen: setting({
     schema: num().int().min(1).default(1_000_000),
