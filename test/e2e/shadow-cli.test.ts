@@ -71,12 +71,12 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
       child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-3000)));
       child.on('exit', (code, signal) => (exits[name] = `${name} exited (${code ?? signal}) early:\n${out}`));
     }
-    // generous: two CLIs compile their sources with tsx at start, slow on a busy machine
-    const line = await waitForOutput(proxy, /\{[^\n]*"msg":"proxy listening"[^\n]*\}/, 40_000);
+    // both watched from the start (a line printed before its watcher is attached is missed);
+    // generous bounds: two CLIs compile their sources with tsx at start, slow on a busy machine
+    const [line] = await Promise.all([waitForOutput(proxy, /\{[^\n]*"msg":"proxy listening"[^\n]*\}/, 40_000), waitForOutput(worker, /shadow worker ready/, 40_000)]);
     const { port, adminPort } = JSON.parse(line) as { port: number; adminPort: number };
     proxyUrl = `http://127.0.0.1:${port}`;
     adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForOutput(worker, /shadow worker ready/, 40_000);
   }, 90_000);
 
   afterAll(async () => {
@@ -110,6 +110,12 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
     expect(s.routes.find((r) => r.route === 'GET /api/users/:id')).toMatchObject({ requests: 1, diffs: 0, errors: 0 });
     const text = await runCli(['shadow', 'status'], { env });
     expect(text.stdout).toMatch(/GET \/api\/products\s+3\s+100\.0%.*\$\.items\[\*\]\.price type ×3/);
+    const metrics = await (await request(`${adminUrl}/metrics`)).body.text();
+    expect(metrics).toContain('parity_shadow_requests_total{route="GET /api/products"} 3');
+    expect(metrics).toContain('parity_shadow_differing_total{route="GET /api/products"} 3');
+    expect(metrics).toContain('parity_shadow_diff_rate{route="GET /api/products"} 1');
+    expect(metrics).toMatch(/parity_shadow_latency_seconds\{route="GET \/api\/products",side="shadow",quantile="0\.99"\} [\d.e-]+/);
+    expect(metrics).toContain('parity_shadow_skipped_total{reason="method"} 1');
   });
 
   it('reports a shadow window in the replay report formats and fails the gate on the planted difference', async () => {

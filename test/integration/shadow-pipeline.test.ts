@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Exchange } from '../../shared/capture/exchange.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/log.js';
@@ -150,6 +151,33 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     } finally {
       await candidate.close();
       await baseline.close();
+    }
+  });
+
+  it('counts a shadow that answers garbage or never answers as errors', async () => {
+    const garbage = createNetServer((socket) => socket.end('this is not HTTP\r\n\r\n'));
+    const silent = createNetServer(() => undefined);
+    const listen = (srv: NetServer) => new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port)));
+    const [gPort, sPort] = [await listen(garbage), await listen(silent)];
+    try {
+      const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, PARITY_SHADOW_TIMEOUT_MS: '300' }, cwd: '/' });
+      worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+      const sinkTo = (port: number) =>
+        new ShadowSink({ thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: `http://127.0.0.1:${port}`, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 }, policy: shadowPolicy(), maxQueue: 1000 });
+      const g = sinkTo(gPort);
+      const s2 = sinkTo(sPort);
+      g.offer(exchange('GET', '/api/users/1', { id: 1 }));
+      s2.offer(exchange('GET', '/api/products', { items: [] }));
+      const status = await until('two errors', async () => {
+        const st = await shadowStatus(t.redis, parseWindow('5m'));
+        return st.totals.errors === 2 ? st : undefined;
+      });
+      await Promise.all([g.close(2000), s2.close(2000)]);
+      expect(status.routes.find((r) => r.route === 'GET /api/users/:id')!.errorKinds).toEqual({ other: 1 });
+      expect(status.routes.find((r) => r.route === 'GET /api/products')!.errorKinds).toEqual({ timeout: 1 });
+    } finally {
+      garbage.close();
+      silent.close();
     }
   });
 
