@@ -31,7 +31,8 @@ export interface AnonymiserOptions {
 }
 
 export function createRecordAnonymiser(opts: AnonymiserOptions = {}): RecordAnonymiser {
-  const rules = opts.rules === undefined ? anonymiseRulesSchema.parse(undefined) : loadAnonymiseRules({ anonymise: opts.rules });
+  // an empty `anonymise:` in YAML is null: the defaults
+  const rules = opts.rules === undefined || opts.rules === null ? anonymiseRulesSchema.parse(undefined) : loadAnonymiseRules({ anonymise: opts.rules });
   const ctx: AnonymiserContext = { rules: compileRules(rules), names: new Pseudonymiser(opts.key) };
   return (record) => anonymiseRecord(record, ctx);
 }

@@ -185,6 +185,20 @@ describe('record anonymiser: defaults', () => {
     expect(out.url).not.toContain('heidi');
   });
 
+  it('finishes adversarial bodies of 1 MB (linear scanners, bounded work)', { timeout: 30_000 }, () => {
+    const MB = 1 << 20;
+    const bodies: [string, string][] = [
+      ['text/plain', 'a@'.repeat(MB / 2)],
+      ['application/json', JSON.stringify({ digits: '9'.repeat(MB), spaced: '1 '.repeat(MB / 4) })],
+      ['application/json', `[${'"x@y.co",'.repeat(MB / 9)}"end"]`],
+      ['application/x-www-form-urlencoded', 'a=1&'.repeat(MB / 4)],
+    ];
+    for (const [type, body] of bodies) {
+      const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body }));
+      expect(out.req.body.omitted === undefined || out.req.body.omitted === 'anonymiser-budget').toBe(true);
+    }
+  });
+
   it('is deterministic per key and differs across keys; without a key it still anonymises', () => {
     const r = () => record({ url: '/u/alice@example.com' });
     expect(createRecordAnonymiser({ key: KEY })(r()).url).toBe(anonymise(r()).url);
@@ -228,6 +242,10 @@ describe('record anonymiser: rules', () => {
     expect(users[1]).toEqual({ name: expect.stringMatching(/^[A-Z][a-z]{2}$/), x: { ssn: '[redacted]' } });
     const form = a(record({ reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: 'user=a&password=hunter2' }));
     expect(form.req.body.bytes.toString()).toBe('user=a');
+  });
+
+  it('takes an empty anonymise section (YAML null) as the defaults', () => {
+    expect(createRecordAnonymiser({ key: KEY, rules: null })(record({ url: '/u/alice@example.com' })).url).not.toContain('alice');
   });
 
   it('can switch detectors off and choose their action', () => {
