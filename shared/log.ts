@@ -9,12 +9,14 @@ export type { Logger } from 'pino';
  */
 export const REDACT_PATHS = [
   'anonKey',
+  'shadowKey',
   'adminToken',
   'redisUrl',
   'password',
   'token',
   'authorization',
   '*.anonKey',
+  '*.shadowKey',
   '*.adminToken',
   '*.redisUrl',
   '*.password',
