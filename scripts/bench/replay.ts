@@ -220,6 +220,10 @@ console.log(
 );
 
 await queue.close();
+// A graceful stop lets --cpu-prof write its profile (SIGKILL would lose it).
+const exited = new Promise((r) => worker.once('exit', r));
+worker.kill('SIGTERM');
+await Promise.race([exited, sleep(15_000)]);
 redis.disconnect();
 stopAll();
 process.exit(0);
