@@ -115,8 +115,9 @@ export async function openLoop(url: string, rate: number, ms: number): Promise<O
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const intended = start + (i * 1000) / rate;
+    // never send early (a reply could then beat its own schedule); sending late counts as latency
     const wait = intended - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
       pool.request({ path: '/api/items?page=2', method: 'GET' }).then(
         async (res) => {

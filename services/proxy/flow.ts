@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BodyTap, emptyTappedBody } from '../../shared/capture/body-tap.js';
 import type { Exchange, ExchangeError, ExchangeSink } from '../../shared/capture/exchange.js';
-import { nowUs } from '../../shared/record/convert.js';
+import { performance } from 'node:perf_hooks';
 
 /**
  * A flow: the proxy's state for one request, hung on the IncomingMessage.
@@ -51,7 +51,8 @@ export function startCapture(flow: Flow, req: IncomingMessage, session: string, 
   const reqTap = new BodyTap(maxBodyBytes);
   const exchange: Exchange = {
     session,
-    ts: nowUs(),
+    // the flow's start on the same clock the record uses (µs since the epoch), without a second clock read
+    ts: Math.round((performance.timeOrigin + flow.t0) * 1000),
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     httpVersion: req.httpVersion,
