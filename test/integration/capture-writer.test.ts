@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyTappedBody } from '../../shared/capture/body-tap.js';
 import type { Exchange } from '../../shared/capture/exchange.js';
+import { StreamAppender } from '../../shared/capture/appender.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
 import { nowUs } from '../../shared/record/convert.js';
 import { keys } from '../../shared/redis/keys.js';
 import { readRecords } from '../../shared/session/store.js';
@@ -101,3 +103,49 @@ describe.each(['thread', 'inline'] as const)('capture writer (%s)', (mode) => {
     expect(final.written).toBe(0);
   });
 });
+
+describe('stream appender', () => {
+  it('trims records older than the retention (MINID ~) and bounds the stream (MAXLEN ~)', async () => {
+    const t = await testRedis();
+    const stream = keys.sessionStream('old');
+    // 500 entries from 1970, then records written now with a 1 h retention
+    const pipe = t.redis.pipeline();
+    for (let i = 1; i <= 500; i++) pipe.xadd(stream, `${i}-0`, 'r', 'x');
+    await pipe.exec();
+    const appender = new StreamAppender(t.redis, { maxLen: 100_000, retentionSeconds: 3600 });
+    const settled: string[] = [];
+    const record = probeRecord;
+    appender.push(Array.from({ length: 10 }, (_, i) => ({ record: record(i), settle: (o: string) => settled.push(o) })));
+    await appender.drained();
+    expect(settled).toEqual(Array(10).fill('written'));
+    const first = (await t.redis.xrange(stream, '-', '+', 'COUNT', 1))[0]![0];
+    expect(Number(first.split('-')[0])).toBeGreaterThan(Date.now() - 3_600_000);
+    expect(await t.redis.xlen(stream)).toBe(10);
+
+    const bounded = new StreamAppender(t.redis, { maxLen: 50, retentionSeconds: 3600, trimEveryMs: 3_600_000 });
+    for (let round = 0; round < 5; round++) {
+      bounded.push(Array.from({ length: 200 }, (_, i) => ({ record: record(i), settle: () => undefined })));
+      await bounded.drained();
+    }
+    expect(await t.redis.xlen(stream)).toBeLessThan(400); // approximate: whole radix-tree nodes go
+    await t.cleanup();
+  });
+});
+
+/** A minimal record for the appender. */
+function probeRecord(i: number): CaptureRecord {
+  return {
+    v: 1,
+    id: `probe-${i}`,
+    session: 'old',
+    ts: nowUs(),
+    method: 'GET',
+    url: `/old/${i}`,
+    httpVersion: '1.1',
+    scheme: 'http',
+    req: { headers: [['host', 'shop.example']], body: { bytes: Buffer.alloc(0), size: 0, truncated: false } },
+    res: null,
+    timing: { ttfbUs: 1, totalUs: 2 },
+    anonymised: [],
+  };
+}
