@@ -15,6 +15,7 @@ import { closedLoop, openLoop, sleepUntil } from './loops.js';
 import type { TargetPools } from './pools.js';
 import { RecordSource } from './record-source.js';
 import { replayOne, type SendContext } from './replay-send.js';
+import type { DiffThread } from './diff-thread.js';
 
 /**
  * Executes one chunk of a replay run: fires its requests on schedule (open
@@ -28,6 +29,8 @@ export interface ReplayWorkerContext {
   log: Logger;
   workerId: string;
   runs: RunCache;
+  /** Compares answers off the firing loop. */
+  diffs: DiffThread;
   /** ms between checks of the run's cancel flag. */
   cancelPollMs: number;
 }
@@ -85,7 +88,8 @@ export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJob
   const target = ctx.pools.acquire(new URL(def.target).origin, def.connections);
   const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, def.connections) : undefined;
   const inFlight = new InFlight(abort.signal);
-  const send: SendContext = { def, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt };
+  ctx.diffs.open(attempt, def.mode, def.rules);
+  const send: SendContext = { def, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };
   if (baseline && def.baseline) send.baseline = { url: new URL(def.baseline), dispatcher: baseline.pool };
   try {
     if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);
@@ -96,6 +100,8 @@ export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJob
     await recorder.stop();
     target.release();
     baseline?.release();
+    // skipped requests were counted on this thread, compared ones on the diff thread
+    recorder.stats.merge(await ctx.diffs.collect(attempt));
   }
   const state = abort.signal.aborted ? 'cancelled' : 'done';
   if (recorder.dropped > 0) ctx.log.warn({ run, chunk: spec.index, dropped: recorder.dropped }, 'some results were not written to the results stream (stats count them)');

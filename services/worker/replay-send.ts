@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici';
-import { compareExchange } from '../../shared/diff/compare.js';
 import { routeTemplate } from '../../shared/diff/route.js';
 import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
@@ -7,6 +6,7 @@ import { boundedBody, type ReplayResult } from '../../shared/replay/result.js';
 import type { ReplayRunDef } from '../../shared/replay/run.js';
 import { outgoingRequest, type OutgoingRequest } from '../../shared/replay/transform.js';
 import type { ChunkRecorder } from './chunk-recorder.js';
+import type { DiffThread } from './diff-thread.js';
 import { exchange, type InFlight, type Sent } from './exchange.js';
 
 /**
@@ -23,6 +23,7 @@ export interface SendContext {
   inFlight: InFlight;
   chunk: number;
   attempt: string;
+  diffs: DiffThread;
 }
 
 /** The captured production answer, rebuilt as an Answer. */
@@ -81,8 +82,7 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     rules: ctx.def.rules,
     recordId: record.id,
   };
-  const compared = compareExchange(input);
-  ctx.recorder.stats.add(input, compared, late ? { lateUs } : undefined);
+  const differences = await ctx.diffs.diff(ctx.attempt, input, late ? lateUs : undefined);
   const a = t.answer;
   const result: ReplayResult = {
     chunk: ctx.chunk,
@@ -97,7 +97,7 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     ttfbUs: t.ttfbUs,
     totalUs: a.latencyUs,
     fromScheduledUs: t.sentAtUs + a.latencyUs - scheduledUs,
-    differences: compared.differences.filter((d) => !d.expected).length,
+    differences,
   };
   if (a.error) {
     result.error = a.error;

@@ -10,6 +10,7 @@ import { queues } from '../../shared/redis/keys.js';
 import type { ChunkJobData, ChunkOutcome } from '../../shared/replay/run.js';
 import { finishChunk, loadRunDef } from '../../shared/replay/store.js';
 import { TargetPools } from './pools.js';
+import { DiffThread } from './diff-thread.js';
 import { runReplayChunk, RunCache, type ReplayWorkerContext } from './replay-chunk.js';
 
 /**
@@ -28,7 +29,8 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
   const id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const redis = await connectRedis(config.redisUrl, { name: 'parity-replay-worker', logger: log });
   const pools = new TargetPools();
-  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs: new RunCache(), cancelPollMs: 200 };
+  const diffs = new DiffThread();
+  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs: new RunCache(), diffs, cancelPollMs: 200 };
   const worker = openWorker<ChunkJobData, ChunkOutcome['state']>(
     queues.replay,
     config.redisUrl,
@@ -49,6 +51,7 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
     async close() {
       await worker.close();
       await pools.close();
+      await diffs.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

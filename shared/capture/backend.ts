@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createRedis } from '../redis/connect.js';
 import { CapturePipeline } from './pipeline.js';
 import type { CaptureThreadSettings, FromThread, Settlement, ToThread } from './protocol.js';
 import { decodeBatch } from './wire.js';
+import { startModuleThread } from '../thread.js';
 
 /**
  * Where the capture writer sends its batches: a worker thread with its own
@@ -45,18 +44,9 @@ function inlineBackend(settings: CaptureThreadSettings, events: BackendEvents): 
   };
 }
 
-/**
- * The thread runs thread.ts, or thread.js once compiled. Running from
- * sources (tests, `npm run demo`), the worker must register tsx itself:
- * loader hooks of the main thread do not reach worker threads on Node 20.
- */
+/** The thread: thread.ts from sources, thread.js once compiled (shared/thread.ts). */
 function spawnThread(settings: CaptureThreadSettings): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './thread.ts' : './thread.js', import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: settings });
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData: settings });
+  return startModuleThread(import.meta.url, './thread', settings);
 }
 
 function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): CaptureBackend {

@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { exchangeBytes, packBatch } from '../capture/batch.js';
 import type { Exchange, ExchangeSink } from '../capture/exchange.js';
 import { errorText } from '../errors.js';
@@ -8,6 +6,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { zeroCounters, type ShadowCounters } from './counters.js';
 import type { FromShadowThread, ShadowSettlement, ShadowThreadSettings } from './protocol.js';
 import type { ShadowPolicy } from './rules.js';
+import { startModuleThread } from '../thread.js';
 
 /**
  * The proxy side of shadow mode: an ExchangeSink beside capture. `offer`
@@ -171,16 +170,7 @@ export class ShadowSink implements ExchangeSink {
   }
 }
 
-/**
- * Runs thread.ts, or thread.js once compiled. From sources the worker must
- * register tsx itself: the main thread's loader hooks do not reach worker
- * threads on Node 20 (the capture thread does the same, capture/backend.ts).
- */
+/** The thread: thread.ts from sources, thread.js once compiled (shared/thread.ts). */
 function spawnThread(settings: ShadowThreadSettings): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './thread.ts' : './thread.js', import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: settings });
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { eval: true, workerData: settings });
+  return startModuleThread(import.meta.url, './thread', settings);
 }

@@ -1,0 +1,56 @@
+import { parentPort } from 'node:worker_threads';
+import { compareExchange } from '../../shared/diff/compare.js';
+import { RunStats } from '../../shared/diff/stats.js';
+import type { DiffRules } from '../../shared/diff/rules.js';
+import type { Answer, DiffMode } from '../../shared/diff/types.js';
+import type { FromDiffThread, ToDiffThread } from './diff-protocol.js';
+
+/** The diff thread: compares exchanges and keeps each open chunk's RunStats. */
+
+interface OpenChunk {
+  mode: DiffMode;
+  rules: DiffRules;
+  stats: RunStats;
+}
+
+const chunks = new Map<string, OpenChunk>();
+const port = parentPort!;
+
+// Structured clone turns Buffers into plain Uint8Arrays.
+function asBuffer(a: Answer): Answer {
+  const body = a.body as Uint8Array;
+  return Buffer.isBuffer(body) ? a : { ...a, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+}
+
+function reply(m: FromDiffThread): void {
+  port.postMessage(m);
+}
+
+port.on('message', (m: ToDiffThread) => {
+  if (m.type === 'open') {
+    chunks.set(m.chunk, { mode: m.mode, rules: m.rules, stats: new RunStats() });
+    return;
+  }
+  const chunk = chunks.get(m.chunk);
+  if (m.type === 'collect') {
+    chunks.delete(m.chunk);
+    reply({ type: 'collected', id: m.id, stats: chunk ? chunk.stats.toJSON() : null });
+    return;
+  }
+  if (!chunk) return reply({ type: 'failed', id: m.id, error: `chunk ${m.chunk} is not open in the diff thread` });
+  try {
+    const input = {
+      ...m.input,
+      reference: asBuffer(m.input.reference),
+      target: asBuffer(m.input.target),
+      baselines: (m.input.baselines ?? []).map(asBuffer),
+      mode: chunk.mode,
+      rules: chunk.rules,
+    };
+    const compared = compareExchange(input);
+    chunk.stats.add(input, compared, m.lateUs === undefined ? undefined : { lateUs: m.lateUs });
+    reply({ type: 'diffed', id: m.id, differences: compared.differences.filter((d) => !d.expected).length });
+  } catch (err) {
+    reply({ type: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});

@@ -1,0 +1,72 @@
+import type { Worker } from 'node:worker_threads';
+import { RunStats } from '../../shared/diff/stats.js';
+import type { DiffRules } from '../../shared/diff/rules.js';
+import type { DiffMode, ExchangeInput } from '../../shared/diff/types.js';
+import { startModuleThread } from '../../shared/thread.js';
+import type { FromDiffThread, ToDiffThread } from './diff-protocol.js';
+
+/**
+ * The replay worker's diff thread, seen from the firing loop. Comparing a
+ * 250 KiB JSON answer takes milliseconds of CPU; done on the loop it delays
+ * every request due meanwhile and inflates the latency the loop measures.
+ * Measured in the demo (see docs/decisions.md): lateness p99 75 ms at
+ * 200 req/s with diffs on the loop.
+ */
+export class DiffThread {
+  readonly #thread: Worker;
+  readonly #pending = new Map<number, { resolve: (m: FromDiffThread) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #dead: Error | undefined;
+
+  constructor() {
+    this.#thread = startModuleThread(import.meta.url, './diff-thread-entry', null);
+    this.#thread.on('message', (m: FromDiffThread) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.type === 'failed') p.reject(new Error(`diff thread: ${m.error}`));
+      else p.resolve(m);
+    });
+    const fail = (err: Error) => {
+      this.#dead = err;
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    };
+    this.#thread.on('error', fail);
+    this.#thread.on('exit', (code) => fail(new Error(`diff thread exited with code ${code}`)));
+  }
+
+  open(chunk: string, mode: DiffMode, rules: DiffRules): void {
+    this.#post({ type: 'open', chunk, mode, rules });
+  }
+
+  /** Compares and counts one exchange in `chunk`; resolves with its count of real differences. */
+  async diff(chunk: string, input: ExchangeInput, lateUs?: number): Promise<number> {
+    const { rules: _rules, mode: _mode, ...rest } = input;
+    const m = await this.#request((id) => ({ type: 'diff', id, chunk, input: rest, ...(lateUs === undefined ? {} : { lateUs }) }));
+    return m.type === 'diffed' ? m.differences : 0;
+  }
+
+  /** The chunk's stats (empty when nothing was diffed); the thread forgets the chunk. */
+  async collect(chunk: string): Promise<RunStats> {
+    const m = await this.#request((id) => ({ type: 'collect', id, chunk }));
+    return m.type === 'collected' && m.stats ? RunStats.fromJSON(m.stats) : new RunStats();
+  }
+
+  async close(): Promise<void> {
+    await this.#thread.terminate();
+  }
+
+  #request(make: (id: number) => ToDiffThread): Promise<FromDiffThread> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#post(make(id));
+    });
+  }
+
+  #post(m: ToDiffThread): void {
+    this.#thread.postMessage(m);
+  }
+}
