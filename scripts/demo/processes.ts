@@ -37,8 +37,24 @@ export class DemoProcesses {
   }
 
   /** Starts a long-running `parity` command and resolves once `ready` shows in its output. */
-  async start(name: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; line: string }> {
-    const child = this.#spawn(name, args);
+  start(name: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; line: string }> {
+    return this.#startNode(name, [this.#bin, ...args], ready, timeoutMs);
+  }
+
+  /**
+   * Starts one of the project's scripts (e.g. `scripts/sample-app/main`) in a
+   * process of its own: the TypeScript source through tsx, or the compiled
+   * file when the demo itself runs from dist/.
+   */
+  startScript(name: string, script: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+    const root = packageRoot();
+    const fromSource = import.meta.url.endsWith('.ts');
+    const nodeArgs = fromSource ? ['--import', 'tsx', join(root, `${script}.ts`)] : [join(root, 'dist', `${script}.js`)];
+    return this.#startNode(name, [...nodeArgs, ...args], ready, 20_000);
+  }
+
+  async #startNode(name: string, nodeArgs: string[], ready: RegExp, timeoutMs: number): Promise<{ child: ChildProcess; line: string }> {
+    const child = this.#spawn(name, nodeArgs);
     const line = await new Promise<string>((resolve, reject) => {
       let seen = '';
       const onData = (d: Buffer) => {
@@ -64,14 +80,14 @@ export class DemoProcesses {
 
   /** Runs a `parity` command to its end and returns its exit code and stdout. */
   run(name: string, args: string[]): Promise<ChildResult> {
-    const child = this.#spawn(name, args);
+    const child = this.#spawn(name, [this.#bin, ...args]);
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout })));
   }
 
-  #spawn(name: string, args: string[]): ChildProcess {
-    const child = spawn(process.execPath, [this.#bin, ...args], { env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] });
+  #spawn(name: string, nodeArgs: string[]): ChildProcess {
+    const child = spawn(process.execPath, nodeArgs, { env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#children.add(child);
     child.once('exit', () => this.#children.delete(child));
     child.stderr?.on('data', (d: Buffer) => this.#log.write(prefix(name, d)));

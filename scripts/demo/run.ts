@@ -8,7 +8,6 @@ import { startPrivateRedis, type PrivateRedis } from '../../shared/redis/private
 import { deleteRun } from '../../shared/replay/store.js';
 import type { Report } from '../../shared/report/types.js';
 import { deleteSession, sessionInfo } from '../../shared/session/store.js';
-import { startSampleApp, type SampleApp } from '../sample-app/app.js';
 import { DemoProcesses } from './processes.js';
 import { driveTraffic } from './traffic.js';
 
@@ -50,12 +49,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   let redis: Redis | undefined;
   let queueExisted = true;
   let runId: string | undefined;
-  const apps: SampleApp[] = [];
   let procs: DemoProcesses | undefined;
 
   const cleanup = async () => {
     await procs?.stopAll();
-    await Promise.all(apps.map((a) => a.close()));
     if (redis) {
       await removeDemoKeys(redis, session, runId, !queueExisted).catch(() => undefined);
       redis.disconnect();
@@ -84,14 +81,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     }
     queueExisted = (await redis.scan('0', 'MATCH', BULL_PATTERN, 'COUNT', 1000))[1].length > 0;
 
-    const production = await startSampleApp({ variant: 'production' });
-    const staging = await startSampleApp({ variant: 'staging' });
-    apps.push(production, staging);
-    say(`  production  ${production.url}`);
-    say(`  staging     ${staging.url}   (4 planted regressions: a removed field, a number turned string, a 500 on unicode names, a 3x slower route)`);
-
     procs = new DemoProcesses(resolve(outDir, 'demo.log'), { PARITY_REDIS_URL: redisUrl });
-    const proxy = await procs.start('proxy', ['proxy', '--upstream', production.url, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--session', session, '--sample', '1'], /"msg":"proxy listening"/);
+    const production = await startApp(procs, 'production');
+    const staging = await startApp(procs, 'staging');
+    say(`  production  ${production}`);
+    say(`  staging     ${staging}   (4 planted regressions: a removed field, a number turned string, a 500 on unicode names, a 3x slower route)`);
+
+    const proxy = await procs.start('proxy', ['proxy', '--upstream', production, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--session', session, '--sample', '1'], /"msg":"proxy listening"/);
     const port = (JSON.parse(proxy.line) as { port: number }).port;
     const proxyUrl = `http://127.0.0.1:${port}`;
     say(`  proxy       ${proxyUrl} -> production, capturing 100 % into session ${session}`);
@@ -108,8 +104,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     const auditDoc = safeJson(audit.stdout) as { findings?: unknown[] } | undefined;
     say(`2/4 capture   ${captured} records in Redis; audit for raw PII: ${audit.code === 0 ? 'clean' : `${auditDoc?.findings?.length ?? '?'} findings (exit ${audit.code})`}`);
 
-    say(`3/4 replay    session ${session} at staging, profile as-recorded x2, diff mode shape`);
-    const replay = await procs.run('replay', ['replay', '--session', session, '--target', staging.url, '--profile', 'as-recorded', '--speed', '2', '--wait', '--report', reportDir]);
+    say(`3/4 replay    session ${session} at staging, profile as-recorded (the captured arrival times), diff mode shape`);
+    const replay = await procs.run('replay', ['replay', '--session', session, '--target', staging, '--profile', 'as-recorded', '--speed', '1', '--wait', '--report', reportDir]);
     if (replay.code !== 0 && replay.code !== 1) throw new Error(`parity replay exited with ${replay.code}; see ${resolve(outDir, 'demo.log')}`);
     const report = JSON.parse(readFileSync(resolve(reportDir, 'report.json'), 'utf8')) as Report;
     runId = report.run;
@@ -131,6 +127,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     process.off('SIGTERM', onSignal);
     await cleanup();
   }
+}
+
+/** Starts a sample app variant in its own process (as a real app would run) and returns its URL. */
+async function startApp(procs: DemoProcesses, variant: 'production' | 'staging'): Promise<string> {
+  const { line } = await procs.startScript(variant, 'scripts/sample-app/main', ['--variant', variant, '--port', '0'], /listening on http:\/\/\S+/);
+  return /http:\/\/\S+/.exec(line)![0];
 }
 
 /** Waits until the proxy's writer has flushed every record, or nothing arrived for 2 s (15 s at most). */
