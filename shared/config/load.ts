@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { parityError, errorText } from '../errors.js';
+import { parityError } from '../errors.js';
+import { readObjectFile } from './file.js';
 import { SETTINGS, type Config, type SettingKey } from './schema.js';
 import type { Setting } from './setting.js';
 
@@ -37,23 +37,7 @@ export interface ConfigProblem {
 const DEFAULT_FILES = ['parity.config.json', 'parity.config.yaml', 'parity.config.yml'];
 
 function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot read config file ${path}: ${errorText(err)}`);
-  }
-  let data: unknown;
-  try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot parse config file ${path}: ${errorText(err)}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `config file ${path} must hold an object of settings, got ${Array.isArray(data) ? 'an array' : typeof data}`);
-  }
-  return data as Record<string, unknown>;
+  return readObjectFile(path, 'config file', 'an object of settings');
 }
 
 function findFile(opts: LoadOptions): string | undefined {

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { errorText, parityError } from '../errors.js';
+import { readObjectFile } from './file.js';
 import { configProblemsError } from './load.js';
 
 /**
@@ -15,23 +13,7 @@ export type RulesDocument = Record<string, unknown>;
 
 export function loadRulesFile(path: string | undefined): RulesDocument {
   if (!path) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot read rules file ${path}: ${errorText(err)}`);
-  }
-  let data: unknown;
-  try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot parse rules file ${path}: ${errorText(err)}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `rules file ${path} must hold an object with sections (sampling, anonymise, shadow, diff)`);
-  }
-  return data as RulesDocument;
+  return readObjectFile(path, 'rules file', 'an object with sections (sampling, anonymise, shadow, diff, gate)');
 }
 
 /** Validates one section; a missing section parses as `undefined` (so `.default()` applies). */

@@ -17,7 +17,8 @@ export function redisServerBinary(): string | undefined {
   return probe.error || probe.status !== 0 ? undefined : 'redis-server';
 }
 
-async function freeLoopbackPort(): Promise<number> {
+/** A port free on 127.0.0.1 right now (the OS picks it). */
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from '../../shared/redis/private-server.js';
 
 /** A redis-server child process on a free 127.0.0.1 port, keeping nothing on disk. */
 export interface RedisServer {
@@ -10,17 +10,7 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /** Starts redis-server; `port` reuses a port (to restart a killed server). */
 export async function startRedisServer(opts: { port?: number; databases?: number } = {}): Promise<RedisServer> {

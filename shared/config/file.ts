@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { errorText, parityError } from '../errors.js';
+
+/**
+ * Reads a JSON (`.json`) or YAML file that must hold one object — the config
+ * file and the rules file. `what` names it in errors ("config file"), and
+ * `expected` says what the object should hold.
+ */
+export function readObjectFile(path: string, what: string, expected: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot read ${what} ${path}: ${errorText(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot parse ${what} ${path}: ${errorText(err)}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw parityError('PARITY_ERR_CONFIG_FILE', `${what} ${path} must hold ${expected}, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+  }
+  return data as Record<string, unknown>;
+}
