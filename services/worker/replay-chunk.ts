@@ -100,7 +100,7 @@ export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJob
     await recorder.stop();
     target.release();
     baseline?.release();
-    // skipped requests were counted on this thread, compared ones on the diff thread
+    // skipped and small answers were counted on this thread, large ones on the diff thread
     recorder.stats.merge(await ctx.diffs.collect(attempt));
   }
   const state = abort.signal.aborted ? 'cancelled' : 'done';

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { compareExchange } from '../../shared/diff/compare.js';
 import { routeTemplate } from '../../shared/diff/route.js';
 import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
@@ -82,7 +83,7 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     rules: ctx.def.rules,
     recordId: record.id,
   };
-  const differences = await ctx.diffs.diff(ctx.attempt, input, late ? lateUs : undefined);
+  const differences = await compare(ctx, input, late ? lateUs : undefined);
   const a = t.answer;
   const result: ReplayResult = {
     chunk: ctx.chunk,
@@ -112,6 +113,22 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     if (b1.answer.error) result.baseline.error = b1.answer.error;
   }
   ctx.recorder.push(result, late);
+}
+
+/**
+ * Answers this large go to the diff thread: parsing them on the firing loop
+ * would hold up every request due meanwhile. Smaller ones are compared here,
+ * where it costs a few µs against ~150 µs of CPU to hand one to the thread
+ * (bench:replay, docs/decisions.md).
+ */
+const OFFLOAD_BYTES = 32 * 1024;
+
+async function compare(ctx: SendContext, input: ExchangeInput, lateUs: number | undefined): Promise<number> {
+  const bytes = input.reference.body.length + input.target.body.length + (input.baselines?.[0]?.body.length ?? 0);
+  if (bytes >= OFFLOAD_BYTES) return ctx.diffs.diff(ctx.attempt, input, lateUs);
+  const compared = compareExchange(input);
+  ctx.recorder.stats.add(input, compared, lateUs === undefined ? undefined : { lateUs });
+  return compared.differences.filter((d) => !d.expected).length;
 }
 
 function skip(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, why: string, method = 'GET'): void {
