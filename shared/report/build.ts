@@ -1,18 +1,9 @@
-import { DEFAULT_DIFF_RULES, LatencyHistogram, latencySignificance, type DiffMode, type DiffRules, type RouteStats, type RunStats } from '../diff/index.js';
+import { DEFAULT_DIFF_RULES, LatencyHistogram, latencySignificance, type DiffRules, type RouteStats, type RunStats } from '../diff/index.js';
 import { routeThresholds, type GateReason, type GateThresholds } from './gate.js';
-import type { Distribution, FieldReport, LatencyComparison, Percentiles, Report, RouteReport, Totals } from './types.js';
+import type { Distribution, FieldReport, LatencyComparison, Percentiles, Report, ReportMeta, RouteReport, Totals } from './types.js';
 import { classifyField } from './noise-rule.js';
 
-/** What the report says about the run besides its statistics. */
-export interface ReportMeta {
-  run: string;
-  session?: string;
-  target: string;
-  reference: string;
-  mode: DiffMode;
-  startedAt?: number;
-  endedAt?: number;
-}
+export type { ReportMeta } from './types.js';
 
 const DISTRIBUTION_POINTS = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 100];
 const rate = (n: number, d: number) => (d > 0 ? n / d : 0);

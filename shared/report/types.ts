@@ -6,8 +6,8 @@ import type { GateReason, GateThresholds } from './gate.js';
  * docs/report-format.md (`version` changes if a field changes meaning or
  * goes away; new fields may be added). Latencies are in µs; rates are 0..1.
  */
-export interface Report {
-  version: 1;
+/** What the report says about the run besides its statistics. */
+export interface ReportMeta {
   run: string;
   session?: string;
   target: string;
@@ -15,6 +15,10 @@ export interface Report {
   mode: DiffMode;
   startedAt?: number;
   endedAt?: number;
+}
+
+export interface Report extends ReportMeta {
+  version: 1;
   verdict: 'pass' | 'fail';
   totals: Totals;
   gate: { thresholds: GateThresholds; reasons: GateReason[] };
