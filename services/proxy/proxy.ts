@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { CaptureMode } from '../../shared/capture/backend.js';
-import type { ExchangeSink } from '../../shared/capture/exchange.js';
 import { CaptureWriter, type CaptureStats } from '../../shared/capture/writer.js';
 import type { RulesDocument } from '../../shared/config/rules.js';
 import type { Config } from '../../shared/config/schema.js';
@@ -10,6 +9,7 @@ import type { Logger } from '../../shared/log.js';
 import { checkEvictionPolicy, connectRedis, createRedis, type Redis } from '../../shared/redis/connect.js';
 import { Sampler } from '../../shared/sampling/sampler.js';
 import { samplingRules } from '../../shared/sampling/rules.js';
+import type { ShadowGate } from '../../shared/shadow/gate.js';
 import { ADMIN_EXTENSIONS, type AdminExtension } from './admin/extensions.js';
 import { checkAdminExposure, startAdminPlane } from './admin/server.js';
 import { CaptureControl } from './capture-control.js';
@@ -37,8 +37,8 @@ export interface ProxyOptions {
   captureMode?: CaptureMode;
   /** Admin plane extensions; default ADMIN_EXTENSIONS. */
   adminExtensions?: readonly AdminExtension[];
-  /** Sinks offered each sampled exchange after the capture writer (shadow mode adds one). */
-  extraSinks?: readonly ExchangeSink[];
+  /** Shadow mode: the gate that admits exchanges to the shadow queue (shared/shadow/attach.ts). */
+  shadowGate?: ShadowGate;
 }
 
 export interface RunningProxy {
@@ -72,6 +72,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     anonRules: rules.anonymise,
     bufferMaxRecords: config.bufferMaxRecords,
     bufferMaxBytes: config.bufferMaxBytes,
+    ...(opts.shadowGate ? { shadowGate: opts.shadowGate } : {}),
     logger: log,
   });
   const traffic = new TrafficStats();
@@ -86,7 +87,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     timeoutMs: config.upstreamTimeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     sampler,
-    sinks: [writer, ...(opts.extraSinks ?? [])],
+    sinks: [writer],
     session: () => control.session,
     stats: traffic,
     log,

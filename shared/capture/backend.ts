@@ -1,25 +1,29 @@
 import type { Worker } from 'node:worker_threads';
-import { createRedis } from '../redis/connect.js';
-import { CapturePipeline } from './pipeline.js';
+import type { ShadowCounters } from '../shadow/counters.js';
+import type { ShadowSettlement } from '../shadow/protocol.js';
+import { startCaptureHost } from './host.js';
 import type { CaptureThreadSettings, FromThread, Settlement, ToThread } from './protocol.js';
-import { decodeBatch } from './wire.js';
 import { startModuleThread } from '../thread.js';
 
 /**
  * Where the capture writer sends its batches: a worker thread with its own
- * Redis connection (the default), or the same pipeline run inline on the
+ * Redis connection (the default), or the same host run inline on the
  * request thread (kept to measure the difference; see docs/decisions.md).
  */
 export interface CaptureBackend {
-  /** Hands over a batch encoded by BatchEncoder (wire.ts); the buffer is transferred. */
-  post(batch: ArrayBuffer): void;
-  /** Writes what is buffered, at most `timeoutMs`, then releases the connection. */
-  close(timeoutMs: number): Promise<void>;
+  /** Hands over batch `id`, encoded by BatchEncoder (wire.ts); the buffer is transferred. */
+  post(id: number, batch: ArrayBuffer): void;
+  /** The shadow gate's counters, for the per-minute buckets in Redis. */
+  shadowCounters(c: ShadowCounters): void;
+  /** Writes what is buffered, at most `timeoutMs`, reports `shadowFinal`, then releases the connection. */
+  close(timeoutMs: number, shadowFinal?: ShadowCounters): Promise<void>;
 }
 
 export interface BackendEvents {
   settled(s: Settlement): void;
   redis(up: boolean): void;
+  shadowSettled(s: ShadowSettlement): void;
+  shadowDepth(depth: number): void;
   /** The capture thread died; the writer counts its batches as lost. */
   failed(err: Error): void;
 }
@@ -30,17 +34,20 @@ export function startBackend(mode: CaptureMode, settings: CaptureThreadSettings,
   return mode === 'inline' ? inlineBackend(settings, events) : threadBackend(settings, events);
 }
 
+function dispatch(events: BackendEvents, m: FromThread, flushed?: () => void): void {
+  if (m.type === 'settled') events.settled(m.settlement);
+  else if (m.type === 'redis') events.redis(m.up);
+  else if (m.type === 'shadow-settled') events.shadowSettled(m.settlement);
+  else if (m.type === 'shadow-depth') events.shadowDepth(m.depth);
+  else flushed?.();
+}
+
 function inlineBackend(settings: CaptureThreadSettings, events: BackendEvents): CaptureBackend {
-  const redis = createRedis(settings.redisUrl, { name: 'parity-capture', options: { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false } });
-  redis.on('ready', () => events.redis(true));
-  redis.on('close', () => events.redis(false));
-  const pipeline = new CapturePipeline(redis, settings, (s) => events.settled(s));
+  const host = startCaptureHost(settings, (m) => dispatch(events, m));
   return {
-    post: (batch) => pipeline.accept(decodeBatch(batch)),
-    async close(timeoutMs) {
-      await pipeline.flush(timeoutMs);
-      redis.disconnect();
-    },
+    post: (id, batch) => host.accept(id, batch),
+    shadowCounters: (c) => host.shadowCounters(c),
+    close: (timeoutMs, shadowFinal) => host.flush(timeoutMs, shadowFinal),
   };
 }
 
@@ -53,11 +60,7 @@ function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): 
   const worker = spawnThread(settings);
   let closing = false;
   let flushed: (() => void) | undefined;
-  worker.on('message', (m: FromThread) => {
-    if (m.type === 'settled') events.settled(m.settlement);
-    else if (m.type === 'redis') events.redis(m.up);
-    else if (m.type === 'flushed') flushed?.();
-  });
+  worker.on('message', (m: FromThread) => dispatch(events, m, () => flushed?.()));
   worker.on('error', (err) => {
     if (!closing) events.failed(err);
   });
@@ -66,11 +69,12 @@ function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): 
     if (!closing) events.failed(new Error(`capture thread exited with code ${code}`));
   });
   return {
-    post: (buffer) => worker.postMessage({ type: 'batch', buffer } satisfies ToThread, [buffer]),
-    async close(timeoutMs) {
+    post: (id, buffer) => worker.postMessage({ type: 'batch', id, buffer } satisfies ToThread, [buffer]),
+    shadowCounters: (counters) => worker.postMessage({ type: 'shadow-counters', counters } satisfies ToThread),
+    async close(timeoutMs, shadowFinal) {
       closing = true;
       const done = new Promise<void>((resolve) => (flushed = resolve));
-      worker.postMessage({ type: 'flush', timeoutMs } satisfies ToThread);
+      worker.postMessage({ type: 'flush', timeoutMs, ...(shadowFinal ? { shadowCounters: shadowFinal } : {}) } satisfies ToThread);
       // the thread answers within timeoutMs; the margin covers a wedged thread
       const cap = setTimeout(() => flushed?.(), timeoutMs + 1000);
       await done;

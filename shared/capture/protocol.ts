@@ -1,3 +1,6 @@
+import type { ShadowCounters } from '../shadow/counters.js';
+import type { ShadowSettlement, ShadowStageSettings } from '../shadow/protocol.js';
+
 /** Messages between the capture writer (request thread) and the capture thread. */
 
 /** Why a sampled exchange never reached the stream. */
@@ -26,13 +29,25 @@ export interface CaptureThreadSettings {
   anonKey?: string;
   /** The rules file's `anonymise` section, unparsed. */
   anonRules?: unknown;
+  /** Set in shadow mode: the thread also enqueues the exchanges the shadow gate admitted. */
+  shadow?: ShadowStageSettings;
 }
 
-/** A batch is a wire.ts buffer, transferred. */
-export type ToThread = { type: 'batch'; buffer: ArrayBuffer } | { type: 'flush'; timeoutMs: number };
+/** Where an exchange of a batch goes (a bit set, per exchange). */
+export const TO_CAPTURE = 1;
+export const TO_SHADOW = 2;
+
+/** A batch is a wire.ts buffer, transferred; `id` numbers batches for the shadow settlements. */
+export type ToThread =
+  | { type: 'batch'; id: number; buffer: ArrayBuffer }
+  /** The shadow gate's counters, which the thread adds to Redis' per-minute buckets. */
+  | { type: 'shadow-counters'; counters: ShadowCounters }
+  /** Write (and enqueue) what is held, at most `timeoutMs`; report the final shadow counters; disconnect. */
+  | { type: 'flush'; timeoutMs: number; shadowCounters?: ShadowCounters };
 
 /** Records of one batch are settled together once each was written or dropped. */
 export interface Settlement {
+  /** Exchanges of the batch (also those only mirrored): released from the writer's buffer now. */
   records: number;
   /** Buffer bytes the batch was charged; released now. */
   bytes: number;
@@ -43,4 +58,7 @@ export interface Settlement {
 export type FromThread =
   | { type: 'settled'; settlement: Settlement }
   | { type: 'redis'; up: boolean }
+  | { type: 'shadow-settled'; settlement: ShadowSettlement }
+  /** The shadow queue's depth, in exchanges. */
+  | { type: 'shadow-depth'; depth: number }
   | { type: 'flushed' };

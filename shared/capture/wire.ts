@@ -1,5 +1,6 @@
 import type { ExchangeBatch, WireBody, WireExchange } from './batch.js';
 import type { Exchange, ExchangeError, TappedBody } from './exchange.js';
+import { TO_CAPTURE } from './protocol.js';
 
 /**
  * A batch of exchanges as one flat ArrayBuffer, transferred to the capture
@@ -9,8 +10,9 @@ import type { Exchange, ExchangeError, TappedBody } from './exchange.js';
  * costs a few µs and the transfer is O(1). Bodies stay in place: the decoded
  * batch's WireBody offsets point into the same buffer.
  *
- * Layout: f64 buffer bytes charged, u32 count, then per exchange the fields
- * in the order of BatchEncoder.add.
+ * Layout: f64 buffer bytes charged, u32 count, then per exchange a u8 of
+ * where it goes (capture, shadow) and the fields in the order of
+ * BatchEncoder.add.
  * Strings are u32 byte length + UTF-8; absent strings and lists are 0xFFFFFFFF.
  */
 
@@ -91,8 +93,10 @@ export class BatchEncoder {
     return this.#w.off;
   }
 
-  add(e: Exchange): void {
+  /** Copies `e` in; `to` says where it goes (TO_CAPTURE, TO_SHADOW, or both). */
+  add(e: Exchange, to: number = TO_CAPTURE): void {
     const w = this.#w;
+    w.u8(to);
     w.str(e.session);
     w.f64(e.ts);
     w.str(e.method);
@@ -122,10 +126,10 @@ export class BatchEncoder {
   }
 }
 
-/** Encodes exchanges whose bodies keep `bodyBytes` in all. */
-export function encodeBatch(exchanges: readonly Exchange[], bodyBytes: number, charged: number): ArrayBuffer {
+/** Encodes exchanges whose bodies keep `bodyBytes` in all; `to[i]` is where exchange i goes (default TO_CAPTURE). */
+export function encodeBatch(exchanges: readonly Exchange[], bodyBytes: number, charged: number, to: readonly number[] = []): ArrayBuffer {
   const enc = new BatchEncoder(bodyBytes + exchanges.length * 512 + 16);
-  for (const e of exchanges) enc.add(e);
+  exchanges.forEach((e, i) => enc.add(e, to[i]));
   return enc.finish(charged);
 }
 
@@ -184,6 +188,7 @@ export function decodeBatch(buffer: ArrayBuffer): ExchangeBatch {
   const count = r.u32();
   const exchanges: WireExchange[] = [];
   for (let i = 0; i < count; i++) {
+    const to = r.u8();
     const session = r.str()!;
     const ts = r.f64();
     const method = r.str()!;
@@ -201,7 +206,7 @@ export function decodeBatch(buffer: ArrayBuffer): ExchangeBatch {
     const totalUs = r.f64();
     const upgrade = r.str();
     const error = ERRORS[r.u8()];
-    const e: WireExchange = { session, ts, method, url, httpVersion, scheme, reqHeaders, reqBody, ttfbUs, totalUs };
+    const e: WireExchange = { session, ts, method, url, httpVersion, scheme, reqHeaders, reqBody, ttfbUs, totalUs, to };
     if (clientIp !== undefined) e.clientIp = clientIp;
     if (status !== ABSENT) e.status = status;
     if (resHeaders) e.resHeaders = resHeaders;

@@ -1,13 +1,16 @@
 import { errorText } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { ShadowGate } from '../shadow/gate.js';
 import { exchangeBytes } from './batch.js';
 import { startBackend, type CaptureBackend, type CaptureMode } from './backend.js';
 import type { Exchange, ExchangeSink } from './exchange.js';
-import { DROP_REASONS, type CaptureThreadSettings, type DropReason, type Settlement } from './protocol.js';
+import { DROP_REASONS, TO_CAPTURE, TO_SHADOW, type CaptureThreadSettings, type DropReason, type Settlement } from './protocol.js';
 import { BatchEncoder } from './wire.js';
 
 /** A batch leaves for the capture thread at this size even before its delay. */
 const BATCH_BYTES = 1 << 20;
+/** How often the shadow gate's counters go to the capture thread (for the per-minute buckets in Redis). */
+const SHADOW_COUNTERS_MS = 1000;
 
 /**
  * The capture writer: an ExchangeSink whose `offer` checks a bounded buffer
@@ -17,6 +20,11 @@ const BATCH_BYTES = 1 << 20;
  * builds, anonymises, encodes and XADDs them. When Redis is slow or down the
  * buffer fills and further exchanges are dropped and counted — traffic is
  * never slowed or failed.
+ *
+ * In shadow mode the writer also carries the exchanges the shadow gate
+ * admits: each is copied into the same batch once, marked for capture,
+ * shadow or both, and its record is built and anonymised once on the capture
+ * thread for both jobs. A paused writer still carries shadow work.
  */
 
 export interface CaptureWriterOptions extends CaptureThreadSettings {
@@ -30,6 +38,8 @@ export interface CaptureWriterOptions extends CaptureThreadSettings {
   batchRecords?: number;
   /** Longest wait before a partial batch is sent, ms; default 20. */
   batchDelayMs?: number;
+  /** Shadow mode: the gate that admits exchanges to the shadow queue. */
+  shadowGate?: ShadowGate;
   logger?: Logger;
 }
 
@@ -53,10 +63,14 @@ export class CaptureWriter implements ExchangeSink {
   readonly #opts: Required<Pick<CaptureWriterOptions, 'bufferMaxRecords' | 'bufferMaxBytes' | 'batchRecords' | 'batchDelayMs'>>;
   readonly #settings: CaptureWriterOptions;
   readonly #log: Logger;
+  readonly #shadow: ShadowGate | undefined;
+  readonly #shadowTick: NodeJS.Timeout | undefined;
   #backend: CaptureBackend;
   /** Exchanges offered and not yet sent, already copied into the wire format. */
   #batch: BatchEncoder | undefined;
   #batchCharged = 0;
+  /** Id of the batch being filled. */
+  #batchId = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #restarting = false;
@@ -68,37 +82,47 @@ export class CaptureWriter implements ExchangeSink {
     this.#settings = opts;
     this.#opts = { batchRecords: 512, batchDelayMs: 20, ...opts };
     this.#log = opts.logger ?? silentLogger;
+    this.#shadow = opts.shadowGate;
     this.#backend = this.#start();
+    const gate = this.#shadow;
+    if (gate) this.#shadowTick = setInterval(() => this.#backend.shadowCounters(gate.counters()), SHADOW_COUNTERS_MS).unref();
   }
 
   #start(): CaptureBackend {
-    const { bufferMaxRecords: _r, bufferMaxBytes: _b, mode, batchRecords: _n, batchDelayMs: _d, logger: _l, ...settings } = this.#settings;
-    return startBackend(mode ?? 'thread', settings, {
+    const { bufferMaxRecords: _r, bufferMaxBytes: _b, mode, batchRecords: _n, batchDelayMs: _d, logger: _l, shadowGate, ...settings } = this.#settings;
+    return startBackend(mode ?? 'thread', shadowGate ? { ...settings, shadow: shadowGate.stage } : settings, {
       settled: (s) => this.#settled(s),
       redis: (up) => {
         if (up !== this.#stats.redisUp && !this.#closed) this.#log[up ? 'info' : 'warn'](up ? 'capture connected to Redis' : 'capture lost Redis; buffering, then dropping and counting');
         this.#stats.redisUp = up;
       },
+      shadowSettled: (settlement) => this.#shadow?.settled(settlement),
+      shadowDepth: (depth) => this.#shadow?.depth(depth),
       failed: (err) => this.#failed(err),
     });
   }
 
   accepts(): boolean {
-    return !this.paused && !this.#closed;
+    return !this.#closed && (!this.paused || this.#shadow !== undefined);
   }
 
   offer(e: Exchange): void {
     const s = this.#stats;
-    s.offered++;
     const bytes = exchangeBytes(e);
+    const capture = !this.paused;
+    const shadow = this.#shadow?.admits(e, bytes) === true;
+    if (capture) s.offered++;
+    if (!capture && !shadow) return;
     if (s.bufferRecords + 1 > this.#opts.bufferMaxRecords || s.bufferBytes + bytes > this.#opts.bufferMaxBytes) {
-      s.dropped[s.redisUp ? 'buffer-full' : 'redis-down']++;
+      if (capture) s.dropped[s.redisUp ? 'buffer-full' : 'redis-down']++;
+      if (shadow) this.#shadow.dropped('buffer-full');
       return;
     }
     s.bufferRecords++;
     s.bufferBytes += bytes;
     const batch = (this.#batch ??= new BatchEncoder());
-    batch.add(e);
+    batch.add(e, (capture ? TO_CAPTURE : 0) | (shadow ? TO_SHADOW : 0));
+    if (shadow) this.#shadow.took(this.#batchId, bytes);
     this.#batchCharged += bytes;
     if (batch.count >= this.#opts.batchRecords || batch.bytes >= BATCH_BYTES) this.#send();
     else this.#timer ??= setTimeout(() => this.#send(), this.#opts.batchDelayMs);
@@ -114,7 +138,7 @@ export class CaptureWriter implements ExchangeSink {
     const batch = this.#batch;
     if (!batch || this.#restarting) return;
     this.#inFlight.push({ records: batch.count, bytes: this.#batchCharged });
-    this.#backend.post(batch.finish(this.#batchCharged));
+    this.#backend.post(this.#batchId++, batch.finish(this.#batchCharged));
     this.#batch = undefined;
     this.#batchCharged = 0;
   }
@@ -135,6 +159,7 @@ export class CaptureWriter implements ExchangeSink {
       this.#stats.bufferBytes -= b.bytes;
       this.#stats.dropped['record-error'] += b.records;
     }
+    this.#shadow?.lost();
     this.#stats.redisUp = false;
     if (this.#closed || this.#restarting) return;
     // a thread that fails at once must not spin: restart after a pause, keep queuing meanwhile
@@ -154,8 +179,10 @@ export class CaptureWriter implements ExchangeSink {
   async close(timeoutMs: number): Promise<CaptureStats> {
     if (this.#closed) return this.stats();
     this.#closed = true;
+    clearInterval(this.#shadowTick);
     this.#send();
-    await this.#backend.close(timeoutMs);
+    await this.#backend.close(timeoutMs, this.#shadow?.counters());
+    this.#shadow?.abandon();
     const left = this.#stats.bufferRecords;
     if (left > 0) {
       this.#stats.dropped.shutdown += left;

@@ -33,7 +33,7 @@ export interface ShadowAdminExtension {
   plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }>;
 }
 
-/** The extension; `counters` reads this proxy's shadow sink when it mirrors. */
+/** The extension; `counters` reads this proxy's shadow gate when it mirrors. */
 export function shadowAdminExtension(counters?: () => ShadowCounters): ShadowAdminExtension {
   const plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }> = (app, { ctx }) => {
     const noise = diffRulesFrom(loadRulesFile(ctx.config.rulesFile), ctx.config.rulesFile).noise;

@@ -18,7 +18,7 @@ export interface ShadowCounters {
   dropped: Record<ShadowDropReason, number>;
   /** Waiting jobs in the shadow queue, as last read from Redis. */
   queueDepth: number;
-  /** Exchanges handed to the shadow thread and not yet enqueued or dropped. */
+  /** Exchanges handed to the capture thread for shadowing and not yet enqueued or dropped. */
   inFlight: number;
 }
 

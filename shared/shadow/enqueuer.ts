@@ -9,7 +9,7 @@ import { seal } from './seal.js';
 import { bucketStart } from './window.js';
 
 /**
- * Adds shadow jobs to the BullMQ shadow queue on the shadow thread: what
+ * Adds shadow jobs to the BullMQ shadow queue on the capture thread: what
  * arrived in the last few milliseconds goes out in one addBulk, as jobs of
  * up to JOB_RECORDS exchanges. With raw opt-in, a job's raw requests are
  * sealed together and stored under their own key with a short TTL before the

@@ -45,7 +45,7 @@ export function registerShadowMetrics(src: ShadowMetricsSources): void {
         this.reset();
         this.inc(read(local()));
       } });
-    counter('parity_shadow_offered_total', 'Sampled exchanges offered to the shadow sink.', (c) => c.offered);
+    counter('parity_shadow_offered_total', 'Sampled exchanges offered to shadow mode.', (c) => c.offered);
     counter('parity_shadow_enqueued_total', 'Shadow jobs added to the queue.', (c) => c.enqueued);
     for (const [name, group, help] of [
       ['parity_shadow_skipped_total', 'skipped', 'Sampled exchanges not mirrored by rule or content (method, denied, incomplete, no-response).'],

@@ -1,35 +1,24 @@
-import type { ExchangeBatch } from '../capture/batch.js';
-import type { ShadowCounters, ShadowDropReason } from './counters.js';
+import type { ShadowDropReason } from './counters.js';
 import type { ShadowDestination } from './job.js';
 
-/** Messages between the shadow sink (request thread) and the shadow thread. */
+/**
+ * What passes between shadow mode's two halves: the gate on the request
+ * thread (gate.ts) and the stage on the capture thread (stage.ts), by way of
+ * the capture writer's messages (shared/capture/protocol.ts).
+ */
 
-/** What the shadow thread needs. Holds secrets (anonymiser and sealing keys): never log it. */
-export interface ShadowThreadSettings {
-  redisUrl: string;
-  maxBodyBytes: number;
-  anonKey?: string;
-  /** The rules file's `anonymise` section, unparsed. */
-  anonRules?: unknown;
+/** What the capture thread needs to enqueue shadow jobs. Holds a secret (the sealing key): never log it. */
+export interface ShadowStageSettings {
   destination: ShadowDestination;
   raw?: { key: Buffer; ttlSeconds: number };
   retentionSeconds: number;
 }
 
-/** The outcome of one batch, posted back so the sink can release its share of the bound. */
+/** The outcome of one batch's mirrored exchanges, posted back so the gate can release its share of the bound. */
 export interface ShadowSettlement {
-  /** The batch's sequence number (as posted). */
+  /** The capture batch's id. */
   id: number;
   records: number;
   enqueued: number;
   dropped: Partial<Record<ShadowDropReason, number>>;
 }
-
-export type ToShadowThread =
-  | { type: 'batch'; id: number; batch: ExchangeBatch }
-  /** The sink's counters, which the thread adds to Redis' per-minute buckets. */
-  | { type: 'counters'; counters: ShadowCounters }
-  /** Enqueue what is held, at most `timeoutMs`, report the final counters, disconnect. */
-  | { type: 'flush'; timeoutMs: number; counters: ShadowCounters };
-
-export type FromShadowThread = { type: 'settled'; settlement: ShadowSettlement } | { type: 'depth'; depth: number } | { type: 'flushed' };

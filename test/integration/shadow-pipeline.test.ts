@@ -6,8 +6,11 @@ import type { Exchange } from '../../shared/capture/exchange.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/log.js';
 import { keys } from '../../shared/redis/keys.js';
+import { readRecords } from '../../shared/session/store.js';
 import { shadowPolicy } from '../../shared/shadow/rules.js';
-import { ShadowSink } from '../../shared/shadow/sink.js';
+import { CaptureWriter } from '../../shared/capture/writer.js';
+import { ShadowGate } from '../../shared/shadow/gate.js';
+import type { ShadowDestination } from '../../shared/shadow/job.js';
 import { shadowStatus } from '../../shared/shadow/status.js';
 import { parseWindow } from '../../shared/shadow/window.js';
 import { startShadowWorker, type ShadowWorkerHandle } from '../../services/worker/shadow.js';
@@ -40,12 +43,24 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
   }
 }
 
-// generous bounds: a shadow thread compiles its modules with tsx on start, slow on a busy machine
+/**
+ * Shadow mode as the proxy runs it: a capture writer carrying a shadow gate.
+ * Capture is paused unless asked for, so only shadow work flows.
+ */
+function shadowWriter(redisUrl: string, destination: ShadowDestination, opts: { raw?: { key: Buffer; ttlSeconds: number }; maxQueue?: number; capture?: boolean } = {}) {
+  const gate = new ShadowGate({ stage: { destination, retentionSeconds: 3600, ...(opts.raw ? { raw: opts.raw } : {}) }, policy: shadowPolicy(), maxQueue: opts.maxQueue ?? 1000 });
+  const writer = new CaptureWriter({ redisUrl, maxBodyBytes: 1 << 20, streamMaxLen: 10_000, retentionSeconds: 3600, bufferMaxRecords: 10_000, bufferMaxBytes: 64 << 20, shadowGate: gate });
+  writer.paused = !opts.capture;
+  return { writer, offer: (e: Exchange) => writer.offer(e), counters: () => gate.counters(), close: (ms: number) => writer.close(ms) };
+}
+type ShadowWriter = ReturnType<typeof shadowWriter>;
+
+// generous bounds: a capture thread compiles its modules with tsx on start, slow on a busy machine
 describe('shadow pipeline (sink → queue → worker → statistics)', { timeout: 45_000 }, () => {
   let t: TestRedis;
   let shadow: TestServer;
   let seen: { method: string; url: string; headers: IncomingHttpHeaders }[];
-  let sink: ShadowSink | undefined;
+  let sink: ShadowWriter | undefined;
   let worker: ShadowWorkerHandle | undefined;
 
   beforeEach(async () => {
@@ -68,11 +83,7 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
 
   function start(env: Record<string, string> = {}, raw?: { key: Buffer; ttlSeconds: number }) {
     const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, ...env }, cwd: '/' });
-    sink = new ShadowSink({
-      thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: shadow.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600, ...(raw ? { raw } : {}) },
-      policy: shadowPolicy(),
-      maxQueue: 1000,
-    });
+    sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, raw ? { raw } : {});
     return { config };
   }
 
@@ -103,6 +114,26 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     expect(counters).toMatchObject({ offered: 5, enqueued: 4, skipped: { method: 1 } });
   });
 
+  it('with capture on, stores and mirrors the same anonymised record: built and anonymised once for both', async () => {
+    const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url }, cwd: '/' });
+    sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, { capture: true });
+    worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+    sink.offer(exchange('GET', '/api/users/7', { id: 7, name: 'Asha' }));
+    sink.offer(exchange('POST', '/api/orders', { ok: true })); // captured, not mirrored
+    await until('the mirrored request', () => (seen.length === 1 ? true : undefined));
+    const stored = await until('2 stored records', async () => {
+      const out = [];
+      for await (const r of readRecords(t.redis, 'shop')) out.push(r.record);
+      return out.length === 2 ? out : undefined;
+    });
+    expect(stored.map((r) => r.method)).toEqual(['GET', 'POST']);
+    const storedAuth = stored[0]!.req.headers.find(([k]) => k === 'authorization')![1];
+    expect(storedAuth).not.toContain('real-token-123');
+    expect(seen[0]!.headers.authorization).toBe(storedAuth);
+    expect(sink.writer.stats()).toMatchObject({ offered: 2, written: 2 });
+    expect(sink.counters()).toMatchObject({ offered: 2, enqueued: 1, skipped: { method: 1 } });
+  });
+
   it('with raw opt-in sends the real credentials, sealed in Redis until a worker takes and deletes them', async () => {
     const key = randomBytes(32);
     start({}, { key, ttlSeconds: 30 });
@@ -130,11 +161,7 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     const baseline = await startHttpServer(answerWith(349));
     try {
       const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url }, cwd: '/' });
-      sink = new ShadowSink({
-        thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: candidate.url, baseline: baseline.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 },
-        policy: shadowPolicy(),
-        maxQueue: 1000,
-      });
+      sink = shadowWriter(t.url, { target: candidate.url, baseline: baseline.url, marker: ['x-parity-shadow', '1'] });
       worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
       for (let i = 0; i < 4; i++) sink.offer(exchange('GET', `/api/products?page=${i}`, { price: 349 }));
       for (let i = 0; i < 4; i++) sink.offer(exchange('GET', '/api/users/7', { id: 7 }));
@@ -162,8 +189,7 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     try {
       const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, PARITY_SHADOW_TIMEOUT_MS: '300' }, cwd: '/' });
       worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
-      const sinkTo = (port: number) =>
-        new ShadowSink({ thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: `http://127.0.0.1:${port}`, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 }, policy: shadowPolicy(), maxQueue: 1000 });
+      const sinkTo = (port: number) => shadowWriter(t.url, { target: `http://127.0.0.1:${port}`, marker: ['x-parity-shadow', '1'] });
       const g = sinkTo(gPort);
       const s2 = sinkTo(sPort);
       g.offer(exchange('GET', '/api/users/1', { id: 1 }));
@@ -182,11 +208,7 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
   });
 
   it('drops and counts shadow work past the queue bound', async () => {
-    sink = new ShadowSink({
-      thread: { redisUrl: t.url, maxBodyBytes: 1 << 20, destination: { target: shadow.url, marker: ['x-parity-shadow', '1'] }, retentionSeconds: 3600 },
-      policy: shadowPolicy(),
-      maxQueue: 5,
-    });
+    sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, { maxQueue: 5 });
     for (let i = 0; i < 20; i++) sink.offer(exchange('GET', `/api/users/${i}`, { id: i }));
     const c = sink.counters();
     expect(c.dropped['queue-full']).toBe(15);

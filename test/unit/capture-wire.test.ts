@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, packBatch } from '../../shared/capture/batch.js';
+import { bodyBytes } from '../../shared/capture/batch.js';
 import type { Exchange, TappedBody } from '../../shared/capture/exchange.js';
 import { decodeBatch, encodeBatch } from '../../shared/capture/wire.js';
 
@@ -40,23 +40,28 @@ const exchange = fc
     return e;
   });
 
+const joined = (b: TappedBody) => Buffer.concat(b.chunks);
+
 describe('capture wire format', () => {
-  it('decodes to the same batch packBatch builds, bodies byte for byte (property)', () => {
+  it('decodes to the exchanges encoded, with where each goes, bodies byte for byte (property)', () => {
     fc.assert(
-      fc.property(fc.array(exchange, { maxLength: 8 }), fc.nat(), (exchanges, charged) => {
+      fc.property(fc.array(fc.tuple(exchange, fc.integer({ min: 1, max: 3 })), { maxLength: 8 }), fc.nat(), (pairs, charged) => {
+        const exchanges = pairs.map(([e]) => e);
+        const to = pairs.map(([, t]) => t);
         const bytes = exchanges.reduce((n, e) => n + e.reqBody.kept + (e.resBody?.kept ?? 0), 0);
-        const viaWire = decodeBatch(encodeBatch(exchanges, bytes, charged));
-        const direct = packBatch(exchanges, bytes, charged);
-        expect(viaWire.charged).toBe(charged);
-        expect(viaWire.exchanges.length).toBe(exchanges.length);
-        viaWire.exchanges.forEach((w, i) => {
-          const d = direct.exchanges[i]!;
-          const strip = ({ reqBody: _a, resBody: _b, ...rest }: typeof w) => rest;
-          expect(strip(w)).toEqual(strip(d));
-          expect(bodyBytes(viaWire, w.reqBody).equals(bodyBytes(direct, d.reqBody))).toBe(true);
-          expect({ ...w.reqBody, off: 0 }).toEqual({ ...d.reqBody, off: 0 });
-          expect(w.resBody === undefined).toBe(d.resBody === undefined);
-          if (w.resBody && d.resBody) expect(bodyBytes(viaWire, w.resBody).equals(bodyBytes(direct, d.resBody))).toBe(true);
+        const batch = decodeBatch(encodeBatch(exchanges, bytes, charged, to));
+        expect(batch.charged).toBe(charged);
+        expect(batch.exchanges.length).toBe(exchanges.length);
+        batch.exchanges.forEach((w, i) => {
+          const e = exchanges[i]!;
+          const { reqBody: wr, resBody: ws, to: wt, ...wRest } = w;
+          const { reqBody: er, resBody: es, ...eRest } = e;
+          expect(wRest).toEqual(eRest);
+          expect(wt).toBe(to[i]);
+          expect(bodyBytes(batch, wr).equals(joined(er))).toBe(true);
+          expect({ size: wr.size, truncated: wr.truncated, sha256: wr.sha256 }).toEqual({ size: er.size, truncated: er.truncated, sha256: er.sha256 });
+          expect(ws === undefined).toBe(es === undefined);
+          if (ws && es) expect(bodyBytes(batch, ws).equals(joined(es))).toBe(true);
         });
       }),
     );

@@ -42,10 +42,7 @@ export function registerProxy(program: Command): void {
       const shadow = attachShadow(config, rules, config.rulesFile, ctx.log);
       const proxy = await startProxy({
         config, log: ctx.log, rules, ...(config.rulesFile ? { rulesFile: config.rulesFile } : {}),
-        extraSinks: shadow.sinks, adminExtensions: [...ADMIN_EXTENSIONS, ...shadow.adminExtensions],
-      }).catch(async (err: unknown) => {
-        await shadow.close();
-        throw err;
+        ...(shadow.gate ? { shadowGate: shadow.gate } : {}), adminExtensions: [...ADMIN_EXTENSIONS, ...shadow.adminExtensions],
       });
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', resolve);
@@ -53,7 +50,7 @@ export function registerProxy(program: Command): void {
       });
       ctx.log.info({ signal }, 'stopping: no new connections, finishing requests, flushing capture');
       await proxy.close({ graceMs: 5000, flushMs: 5000 });
-      await shadow.close(5000);
+      shadow.stopped();
     });
     // Every handle is closed by now; should a library keep one open, do not hang the shutdown.
     setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
