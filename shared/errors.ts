@@ -34,7 +34,7 @@ export const ERRORS = {
   PARITY_ERR_RECORD_INVALID: def(2, 400, 'A capture record does not match the record schema.', 'Records must follow the v1 capture record schema (docs/record.md); re-export them with `parity sessions export`.'),
   PARITY_ERR_LISTEN: def(3, 500, 'A listening address could not be bound.', 'Choose a free port with --listen / --admin (or PARITY_LISTEN / PARITY_ADMIN_LISTEN).'),
   PARITY_ERR_ADMIN_TOKEN_REQUIRED: def(2, 400, 'The admin API would bind beyond loopback without a token.', 'Set PARITY_ADMIN_TOKEN, or bind the admin API to 127.0.0.1.'),
-  PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`.'),
+  PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`; in a browser, sign in at /login.'),
   PARITY_ERR_RUN_NOT_FOUND: def(2, 404, 'No replay run with that id exists.', 'Run `parity runs list` to see the known runs.'),
   PARITY_ERR_PRODUCTION_TARGET: def(2, 400, 'The replay target is the upstream the session was captured from.', 'Replay at staging, or pass --allow-production-target if you really mean it.'),
   PARITY_ERR_TARGET_UNREACHABLE: def(3, 502, 'The replay or shadow target did not accept connections.', 'Check that the target is running and the URL given with --target / --shadow is right.'),

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AdminExtension } from '../../services/proxy/admin/extensions.js';
+import { ADMIN_EXTENSIONS, type AdminExtension } from '../../services/proxy/admin/extensions.js';
+import { shadowAdminExtension } from '../../shared/shadow/admin.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
@@ -108,6 +109,44 @@ describe('admin plane', () => {
     const denied = await call(`${proxy.adminUrl}/session/stop`, { method: 'POST' });
     expect(denied.json).toMatchObject({ error: 'PARITY_ERR_UNAUTHORIZED' });
     expect(denied.text).not.toContain(TOKEN);
+  });
+
+  it('lets a browser sign in with the token on a form, then serves /shadow and /queues on a session cookie that is not the token', async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'browser', adminToken: TOKEN }, { adminExtensions: [...ADMIN_EXTENSIONS, shadowAdminExtension()] });
+    const page = (path: string, cookie?: string) => request(`${proxy!.adminUrl}${path}`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+    const form = (body: string) => request(`${proxy!.adminUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+    const anonymous = await page('/shadow?window=5m');
+    expect(anonymous.statusCode).toBe(401);
+    const loginHtml = await anonymous.body.text();
+    expect(loginHtml).toContain('<form method="post" action="/login">');
+    expect(loginHtml).toContain('value="/shadow?window=5m"');
+
+    const wrong = await form(new URLSearchParams({ token: 'wrong-token-0123456789', next: '/shadow' }).toString());
+    expect(wrong.statusCode).toBe(401);
+    expect(await wrong.body.text()).toContain('That token is not right.');
+
+    const offsite = await form(new URLSearchParams({ token: TOKEN, next: '//evil.example/' }).toString());
+    expect(offsite.headers.location).toBe('/shadow');
+    await offsite.body.dump();
+
+    const ok = await form(new URLSearchParams({ token: TOKEN, next: '/queues' }).toString());
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/queues');
+    await ok.body.dump();
+    const setCookie = String(ok.headers['set-cookie']);
+    expect(setCookie).toMatch(/^parity_admin=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(setCookie).not.toContain(TOKEN);
+    const cookie = setCookie.split(';')[0]!;
+
+    for (const path of ['/shadow', '/queues', '/metrics']) {
+      const res = await page(path, cookie);
+      expect(res.statusCode, path).toBe(200);
+      await res.body.dump();
+    }
+    const forged = await page('/shadow', 'parity_admin=forged-value');
+    expect(forged.statusCode).toBe(401);
+    await forged.body.dump();
   });
 
   it('refuses to start an admin plane beyond loopback without a token', async () => {
