@@ -1,5 +1,5 @@
 import type { Exchange } from '../capture/exchange.js';
-import { zeroCounters, type ShadowCounters, type ShadowDropReason } from './counters.js';
+import { zeroCounters, type ShadowCounters, type ShadowDropReason, type ShadowSkipReason } from './counters.js';
 import type { ShadowSettlement, ShadowStageSettings } from './protocol.js';
 import type { ShadowPolicy } from './rules.js';
 
@@ -45,15 +45,29 @@ export class ShadowGate {
   admits(e: Exchange, bytes: number): boolean {
     const c = this.#counters;
     c.offered++;
-    const skip = this.#opts.policy.skip(e.method, e.url);
-    if (skip) return void c.skipped[skip]++, false;
-    if (e.status === undefined || e.error || e.upgrade) return void c.skipped['no-response']++, false;
-    if (e.reqBody.truncated) return void c.skipped.incomplete++, false;
-    if (c.queueDepth + this.#sinceDepth + c.inFlight >= this.#opts.maxQueue) return void c.dropped['queue-full']++, false;
-    if (c.inFlight >= (this.#opts.maxInFlight ?? 1000) || this.#inFlightBytes + bytes > (this.#opts.maxInFlightBytes ?? 32 << 20)) {
-      return void c.dropped['buffer-full']++, false;
+    const skip = this.#opts.policy.skip(e.method, e.url) ?? this.#unfit(e);
+    if (skip) {
+      c.skipped[skip]++;
+      return false;
+    }
+    const drop = this.#overBound(bytes);
+    if (drop) {
+      c.dropped[drop]++;
+      return false;
     }
     return true;
+  }
+
+  #unfit(e: Exchange): ShadowSkipReason | undefined {
+    if (e.status === undefined || e.error || e.upgrade) return 'no-response';
+    return e.reqBody.truncated ? 'incomplete' : undefined;
+  }
+
+  #overBound(bytes: number): ShadowDropReason | undefined {
+    const c = this.#counters;
+    if (c.queueDepth + this.#sinceDepth + c.inFlight >= this.#opts.maxQueue) return 'queue-full';
+    const full = c.inFlight >= (this.#opts.maxInFlight ?? 1000) || this.#inFlightBytes + bytes > (this.#opts.maxInFlightBytes ?? 32 << 20);
+    return full ? 'buffer-full' : undefined;
   }
 
   /** An admitted exchange joined batch `batch`. */
