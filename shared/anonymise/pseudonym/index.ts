@@ -1,5 +1,6 @@
-import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kind } from '../detect/kinds.js';
+import { HmacSha256 } from './hmac.js';
 import { phoneKey } from './phone.js';
 import { renderCard, renderIpv4, renderPhone, renderVerhoeff } from './render-numbers.js';
 import {
@@ -82,17 +83,17 @@ const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
 
 export class Pseudonymiser {
-  readonly #key: KeyObject;
+  readonly #mac: HmacSha256;
   readonly #byKind = new Map<Kind, Map<string, string>>();
   readonly #generic = new Map<string, string>();
 
   /** Without a key, a random one for this process: pseudonyms then link only within the process. */
   constructor(key?: string | Buffer) {
-    this.#key = createSecretKey(key === undefined ? randomBytes(32) : Buffer.from(key));
+    this.#mac = new HmacSha256(key === undefined ? randomBytes(32) : Buffer.from(key));
   }
 
   #seed(kind: string, normalised: string): SeededStream {
-    return new SeededStream(createHmac('sha256', this.#key).update(`${kind}\u0000${normalised}`).digest());
+    return new SeededStream(this.#mac.digestWords(`${kind}\u0000${normalised}`));
   }
 
   /** The pseudonym of a detected value of `kind` (with the marker), or REDACTED. */

@@ -74,11 +74,19 @@ function hasMarkerUnicode(text: string): boolean {
   return values.length >= 3 && residueOf(values.slice(0, -1)) === MARKER_RESIDUE;
 }
 
-const pow10 = (e: number) => {
+/** 10^e mod 97 for e in [0, 96): 10^96 = 1 mod 97 (Fermat), so this covers every exponent. */
+const POW10 = Array.from({ length: MARKER_MOD - 1 }, (_, e) => {
   let w = 1;
   for (let j = 0; j < e; j++) w = (w * 10) % MARKER_MOD;
   return w;
-};
+});
+const pow10 = (e: number) => POW10[e % (MARKER_MOD - 1)]!;
+
+/** Multiplicative inverses mod 97 (97 is prime). */
+const INVERSE = Array.from({ length: MARKER_MOD }, (_, w) => {
+  for (let x = 1; x < MARKER_MOD; x++) if ((w * x) % MARKER_MOD === 1) return x;
+  return 1;
+});
 
 /**
  * Sets two adjacent shape characters of `cps` (tagA right before tagB in
@@ -87,20 +95,27 @@ const pow10 = (e: number) => {
  * when no choice from the two pools gives the marker.
  */
 export function embedMarker(cps: number[], from: number, to: number, tagA: number, tagB: number, poolA: Pool, poolB: Pool, rng: SeededStream): boolean {
-  // shape positions in order, the last one dropped
-  const shape: number[] = [];
-  for (let i = from; i < to; i++) if (isShapeChar(cps[i]!)) shape.push(i);
-  shape.pop();
-  const ia = shape.indexOf(tagA);
-  const ib = shape.indexOf(tagB);
-  if (ia < 0 || ib !== ia + 1) return false;
-  const n = shape.length;
-  // the residue with both tag characters counted as 0; weight of shape position k is 10^(n-1-k)
+  // one pass over the shape characters but the last: their count, the tags' places among them, and
+  // the residue with both tag characters counted as 0 (shape place k weighs 10^(n-1-k))
+  let n = 0;
   let base = 0;
-  for (let k = 0; k < n; k++) base = (base * 10 + (k === ia || k === ib ? 0 : markerValue(cps[shape[k]!]!))) % MARKER_MOD;
+  let ia = -1;
+  let ib = -1;
+  let prev = -1;
+  for (let i = from; i < to; i++) {
+    if (!isShapeChar(cps[i]!)) continue;
+    if (prev >= 0) {
+      if (prev === tagA) ia = n;
+      else if (prev === tagB) ib = n;
+      base = (base * 10 + (prev === tagA || prev === tagB ? 0 : markerValue(cps[prev]!))) % MARKER_MOD;
+      n++;
+    }
+    prev = i;
+  }
+  if (ia < 0 || ib !== ia + 1) return false;
   const wa = pow10(n - 1 - ia);
   const wb = pow10(n - 1 - ib);
-  const waInv = inverse(wa);
+  const waInv = INVERSE[wa]!;
   const start = rng.below(poolB.cps.length);
   for (let j = 0; j < poolB.cps.length; j++) {
     const b = poolB.cps[(start + j) % poolB.cps.length]!;
@@ -116,8 +131,3 @@ export function embedMarker(cps: number[], from: number, to: number, tagA: numbe
 }
 
 const mod = (x: number) => ((x % MARKER_MOD) + MARKER_MOD) % MARKER_MOD;
-
-function inverse(w: number): number {
-  for (let x = 1; x < MARKER_MOD; x++) if ((w * x) % MARKER_MOD === 1) return x;
-  return 1;
-}

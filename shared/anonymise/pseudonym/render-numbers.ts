@@ -71,11 +71,13 @@ const OCTET_MIN = [0, 0, 10, 100];
 const OCTET_MAX = [0, 9, 99, 255];
 const POW10 = [1, 10, 100, 1000];
 
-/** A value in [min, max] congruent to `residue` mod 97, or -1. */
+/** A value in [min, max] congruent to `residue` (0-96) mod 97, drawn evenly, or -1. */
 function congruent(residue: number, min: number, max: number, rng: SeededStream): number {
-  const options: number[] = [];
-  for (let v = residue; v <= max; v += MARKER_MOD) if (v >= min) options.push(v);
-  return options.length ? options[rng.below(options.length)]! : -1;
+  let first = residue;
+  while (first < min) first += MARKER_MOD;
+  // written so that an octet length out of range (bounds undefined) finds none
+  if (!(first >= min && first <= max)) return -1;
+  return first + MARKER_MOD * rng.below(Math.floor((max - first) / MARKER_MOD) + 1);
 }
 
 /**

@@ -30,14 +30,33 @@ function poolOfList(chars: string): Pool {
   return { cps, byResidue };
 }
 
+/** The last shape position of `cps` before `end`, or -1. */
+function lastShape(cps: readonly number[], end: number): number {
+  let i = end - 1;
+  while (i >= 0 && !isShapeChar(cps[i]!)) i--;
+  return i;
+}
+
+/** The last two shape positions of `cps` before `end`, both at or after `min`. */
+function lastTwoShape(cps: readonly number[], end: number, min: number): [number, number] | undefined {
+  const b = lastShape(cps, end);
+  const a = b < 0 ? -1 : lastShape(cps, b);
+  return a >= 0 && a >= min ? [a, b] : undefined;
+}
+
 /** The last two shape positions of `cps` before its last shape character, both at or after `min`. */
 function tagPositions(cps: readonly number[], min: number): [number, number] | undefined {
-  const shape: number[] = [];
-  for (let i = 0; i < cps.length; i++) if (isShapeChar(cps[i]!)) shape.push(i);
-  if (shape.length < 3) return undefined;
-  const a = shape[shape.length - 3]!;
-  const b = shape[shape.length - 2]!;
-  return a >= min ? [a, b] : undefined;
+  return lastTwoShape(cps, lastShape(cps, cps.length), min);
+}
+
+/**
+ * The tags of an address: the last two shape characters of its local part
+ * (before `at`), which the marker covers whole since the domain counts as
+ * one more character. Without an '@' (not a detected value) all but the
+ * last character count as the local part.
+ */
+function localTags(cps: readonly number[], at: number): [number, number] | undefined {
+  return lastTwoShape(cps, at < 0 ? Math.max(0, cps.length - 1) : at, 0);
 }
 
 /** Embeds the marker in positions a and b (adjacent shape characters) over all of `cps`. */
@@ -69,7 +88,7 @@ export function renderEmail(text: string, rng: SeededStream): string | undefined
     const keptChars = [...labels.slice(-keep).join('.')].length + 1;
     redraw(cps, rng, at + 1, cps.length - keptChars);
   }
-  return embedAt(cps, tagPositions([...cps.slice(0, at), 120], 0), rng);
+  return embedAt(cps, localTags(cps, at), rng);
 }
 
 /** UPI id: the handle is redrawn, the payment provider kept. */
@@ -77,7 +96,7 @@ export function renderUpi(text: string, rng: SeededStream): string | undefined {
   const cps = codePoints(text);
   const at = cps.lastIndexOf(64);
   redraw(cps, rng, 0, at);
-  return embedAt(cps, tagPositions([...cps.slice(0, at), 120], 0), rng);
+  return embedAt(cps, localTags(cps, at), rng);
 }
 
 /** PAN (AAAPA9999A): the fourth letter (holder type) is kept. */

@@ -15,11 +15,12 @@ export class SeededStream {
   #c: number;
   #d: number;
 
-  constructor(seed: Buffer) {
-    this.#a = seed.readUInt32LE(0);
-    this.#b = seed.readUInt32LE(4);
-    this.#c = seed.readUInt32LE(8);
-    this.#d = seed.readUInt32LE(12) | 1;
+  /** `digest`: an HMAC as big-endian words (HmacSha256.digestWords); its first 16 bytes are read little-endian. */
+  constructor(digest: Int32Array) {
+    this.#a = bswap(digest[0]!);
+    this.#b = bswap(digest[1]!);
+    this.#c = bswap(digest[2]!);
+    this.#d = bswap(digest[3]!) | 1;
   }
 
   next(): number {
@@ -38,6 +39,10 @@ export class SeededStream {
   below(n: number): number {
     return this.next() % n;
   }
+}
+
+function bswap(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
 }
 
 function rotl(x: number, k: number): number {
@@ -130,14 +135,25 @@ export function redraw(cps: number[], rng: SeededStream, from = 0, to = cps.leng
   }
 }
 
+/** The code points of `s` (a lone surrogate stands for itself). */
 export function codePoints(s: string): number[] {
   const out: number[] = [];
-  for (const ch of s) out.push(ch.codePointAt(0)!);
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    out.push(cp);
+    i += cp > 0xffff ? 2 : 1;
+  }
   return out;
 }
 
+const CHUNK = 4096;
+
 export function fromCodePoints(cps: readonly number[]): string {
+  let astral = false;
+  for (let i = 0; i < cps.length && !astral; i++) astral = cps[i]! > 0xffff;
+  // fromCharCode is several times faster than fromCodePoint, which only astral code points need
+  if (!astral && cps.length <= CHUNK) return String.fromCharCode(...cps);
   let s = '';
-  for (let i = 0; i < cps.length; i += 4096) s += String.fromCodePoint(...cps.slice(i, i + 4096));
+  for (let i = 0; i < cps.length; i += CHUNK) s += String.fromCodePoint(...cps.slice(i, i + CHUNK));
   return s;
 }
