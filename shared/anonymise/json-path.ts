@@ -91,13 +91,11 @@ export function matchJsonPath(p: JsonPath, path: readonly PathKey[]): boolean {
 
 const SIMPLE = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
-/** The path as text for `record.anonymised`, with array indices shown as [*] so repeated elements share one entry. */
-export function pathText(path: readonly PathKey[]): string {
-  let s = '$';
-  for (const k of path) {
-    if (typeof k === 'number') s += '[*]';
-    else if (SIMPLE.test(k)) s += `.${k}`;
-    else s += `['${k.replace(/'/g, "\\'")}']`;
-  }
-  return s;
+/**
+ * One key of a path as text for `record.anonymised`: `.name`, `['odd key']`,
+ * or `[*]` for an array index, so repeated elements share one entry.
+ */
+export function segmentText(k: PathKey): string {
+  if (typeof k === 'number') return '[*]';
+  return SIMPLE.test(k) ? `.${k}` : `['${k.replace(/'/g, "\\'")}']`;
 }

@@ -1,5 +1,5 @@
 import type { Finding } from './detect/index.js';
-import { matchJsonPath, pathText, type PathKey } from './json-path.js';
+import { matchJsonPath, segmentText, type PathKey } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -31,8 +31,14 @@ export function looksLikeJson(s: string): boolean {
 
 interface Frame {
   obj: boolean;
-  /** Current member key (as stored, i.e. renamed) or element index. */
+  /** Current member key (as stored, i.e. renamed) or element index; see lazyKey. */
   key: PathKey;
+  /** The key is text[keyStart, keyEnd), not cut out yet: it has no escapes and did not change. */
+  lazyKey: boolean;
+  keyStart: number;
+  keyEnd: number;
+  /** Location text of this container itself, built when first needed. */
+  loc: string | undefined;
   expectKey: boolean;
   /** Position of the comma before the current member, -1 when none. */
   comma: number;
@@ -44,6 +50,26 @@ interface Frame {
 
 const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 const isDelim = (c: number) => isWs(c) || c === 44 || c === 125 || c === 93 || c === 58;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** True when text[i, end) is a JSON number (-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?), read without cutting it out. */
+function isNumber(text: string, i: number, end: number): boolean {
+  if (text.charCodeAt(i) === 45) i++;
+  if (i >= end || !isDigit(text.charCodeAt(i))) return false;
+  if (text.charCodeAt(i++) !== 48) while (i < end && isDigit(text.charCodeAt(i))) i++;
+  if (i < end && text.charCodeAt(i) === 46) {
+    if (++i >= end || !isDigit(text.charCodeAt(i))) return false;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+  }
+  if (i < end && (text.charCodeAt(i) | 32) === 101) {
+    i++;
+    if (i < end && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
+    if (i >= end || !isDigit(text.charCodeAt(i))) return false;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+  }
+  return i === end;
+}
+
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A finding that crosses a token boundary: the precomputed findings cannot be used. */
@@ -120,8 +146,23 @@ class JsonRewrite {
     return this.#parts.join('');
   }
 
+  #keyOf(f: Frame): PathKey {
+    if (f.lazyKey) {
+      f.key = this.#text.slice(f.keyStart, f.keyEnd);
+      f.lazyKey = false;
+    }
+    return f.key;
+  }
+
   #path(): PathKey[] {
-    return this.#stack.map((f) => f.key);
+    return this.#stack.map((f) => this.#keyOf(f));
+  }
+
+  /** The location of the container at stack depth `k` (its keys above it do not change while it is open). */
+  #containerLocation(k: number): string {
+    const f = this.#stack[k]!;
+    f.loc ??= k === 0 ? `${this.#prefix}$` : this.#containerLocation(k - 1) + segmentText(this.#keyOf(this.#stack[k - 1]!));
+    return f.loc;
   }
 
   // bound once per document: locations are computed only for values that change
@@ -129,7 +170,27 @@ class JsonRewrite {
   readonly #keyLoc: () => string = this.#keyLocation.bind(this);
 
   #valueLocation(): string {
-    return `${this.#prefix}${pathText(this.#path())}`;
+    const top = this.#stack.length - 1;
+    return top < 0 ? `${this.#prefix}$` : this.#containerLocation(top) + segmentText(this.#keyOf(this.#stack[top]!));
+  }
+
+  /**
+   * True when text[start, end) (a string's content, a number) holds none of
+   * the precomputed findings and cannot hold nested JSON: scrubbing it would
+   * only charge its length, so the walk does that and moves on without
+   * cutting it out.
+   */
+  #clean(start: number, end: number): boolean {
+    const all = this.#found;
+    if (!all || (this.#nextFound < all.length && all[this.#nextFound]!.start < end)) return false;
+    const a = this.#text.charCodeAt(start);
+    const z = this.#text.charCodeAt(end - 1);
+    return end - start < 2 || !((a === 123 && z === 125) || (a === 91 && z === 93));
+  }
+
+  /** What scrubbing a clean value costs: its length against the budget. */
+  #skip(chars: number): void {
+    if (chars > 0) this.#scrub.charge(chars);
   }
 
   /** The precomputed findings inside [start, end), relative to start; undefined when there are none to use. */
@@ -151,7 +212,7 @@ class JsonRewrite {
 
   /** Where a key sits: its object's path and `.(key)`. */
   #keyLocation(): string {
-    return `${this.#prefix}${pathText(this.#path().slice(0, -1))}.(key)`;
+    return `${this.#containerLocation(this.#stack.length - 1)}.(key)`;
   }
 
   #replace(start: number, end: number, with_: string): void {
@@ -176,12 +237,24 @@ class JsonRewrite {
     const text = this.#text;
     if (text.charCodeAt(this.#i) !== 34) throw new JsonSyntaxError(`expected a key at ${this.#i}`);
     const start = this.#i;
-    const s = this.#readString(start);
-    const renamed = this.#scrub.text(s.content, this.#keyLoc, this.#within(start + 1, s.closed ? s.end - 1 : s.end));
-    f.key = renamed;
+    const close = this.#closingQuote(start);
+    let i: number;
     f.memberStart = start;
-    f.pendingKey = renamed !== s.content ? { start, end: s.end, json: JSON.stringify(renamed) } : undefined;
-    let i = s.end;
+    if (close >= 0 && this.#nextBackslash > close && this.#clean(start + 1, close)) {
+      this.#skip(close - start - 1);
+      f.lazyKey = true;
+      f.keyStart = start + 1;
+      f.keyEnd = close;
+      f.pendingKey = undefined;
+      i = close + 1;
+    } else {
+      const s = this.#readString(start);
+      const renamed = this.#scrub.text(s.content, this.#keyLoc, this.#within(start + 1, s.closed ? s.end - 1 : s.end));
+      f.key = renamed;
+      f.lazyKey = false;
+      f.pendingKey = renamed !== s.content ? { start, end: s.end, json: JSON.stringify(renamed) } : undefined;
+      i = s.end;
+    }
     while (i < text.length && isWs(text.charCodeAt(i))) i++;
     if (i < text.length && text.charCodeAt(i) !== 58) throw new JsonSyntaxError(`expected : at ${i}`);
     f.expectKey = false;
@@ -222,11 +295,30 @@ class JsonRewrite {
     this.#flushKey(f);
     if (c === 123 || c === 91) {
       const obj = c === 123;
-      this.#stack.push({ obj, key: obj ? '' : 0, expectKey: obj, comma: -1, dropNextComma: false, forced: t, pendingKey: undefined, memberStart: i + 1 });
+      this.#stack.push({
+        obj,
+        key: obj ? '' : 0,
+        lazyKey: false,
+        keyStart: 0,
+        keyEnd: 0,
+        loc: undefined,
+        expectKey: obj,
+        comma: -1,
+        dropNextComma: false,
+        forced: t,
+        pendingKey: undefined,
+        memberStart: i + 1,
+      });
       this.#i++;
       return;
     }
     if (c === 34) {
+      const close = this.#closingQuote(i);
+      if (!t && close >= 0 && this.#nextBackslash > close && this.#clean(i + 1, close)) {
+        this.#skip(close - i - 1);
+        this.#i = close + 1;
+        return;
+      }
       const s = this.#readString(i);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
@@ -239,16 +331,18 @@ class JsonRewrite {
     }
     let end = i;
     while (end < text.length && !isDelim(text.charCodeAt(end))) end++;
-    const token = text.slice(i, end);
-    if (token.length === 0) throw new JsonSyntaxError(`unexpected character at ${i}`);
-    if (NUMBER.test(token)) {
-      const known = this.#within(i, end);
+    if (end === i) throw new JsonSyntaxError(`unexpected character at ${i}`);
+    if (isNumber(text, i, end)) {
       // numbers under four characters hold nothing a detector finds
-      if (t || token.length >= 4) {
+      if (!t && (end - i < 4 || this.#clean(i, end))) {
+        if (end - i >= 4) this.#skip(end - i);
+      } else {
+        const token = text.slice(i, end);
+        const known = this.#within(i, end);
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
-    } else if (token !== 'true' && token !== 'false' && token !== 'null' && end < text.length) {
+    } else if (!this.#literal(i, end) && end < text.length) {
       throw new JsonSyntaxError(`unexpected token at ${i}`);
     }
     this.#i = end;
@@ -263,6 +357,28 @@ class JsonRewrite {
       this.#replace(f.memberStart, end, '');
       f.dropNextComma = true;
     }
+  }
+
+  /** true, false or null at text[i, end). */
+  #literal(i: number, end: number): boolean {
+    const n = end - i;
+    const text = this.#text;
+    return (n === 4 && (text.startsWith('true', i) || text.startsWith('null', i))) || (n === 5 && text.startsWith('false', i));
+  }
+
+  /**
+   * The closing quote of the string opening at `at` when no backslash
+   * comes before it (else -1; #readString handles escapes and a string cut
+   * short). Keeps #nextBackslash at the first backslash after `at`.
+   */
+  #closingQuote(at: number): number {
+    const text = this.#text;
+    if (this.#nextBackslash <= at) {
+      const b = text.indexOf('\\', at + 1);
+      this.#nextBackslash = b < 0 ? Infinity : b;
+    }
+    const q = text.indexOf('"', at + 1);
+    return q >= 0 && q < this.#nextBackslash ? q : -1;
   }
 
   /** A string token at `at` (its opening quote): its end (after the closing quote) and content. */

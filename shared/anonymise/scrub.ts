@@ -23,6 +23,9 @@ export interface Scrub {
    * Free text: returns it with detector findings replaced (the same string
    * when nothing changed). `found`: the findings in `value` when the caller
    * already scanned a larger text holding it (offsets relative to `value`).
+   * With `found` empty and a value that cannot hold JSON, text() must only
+   * charge the value's length: the JSON walk then skips the call and
+   * charges it itself.
    */
   text(value: string, loc: Loc, found?: readonly Finding[]): string;
   /** Notes a location changed by the walker itself (a JSON member dropped or redacted). */
