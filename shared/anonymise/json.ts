@@ -141,6 +141,8 @@ class JsonRewrite {
         this.#value(f);
       }
     }
+    // a body cut short right after a renamed key: only the innermost open member can still hold one
+    this.#flushKey(this.#stack[this.#stack.length - 1]);
     if (this.#parts.length === 0) return text;
     this.#parts.push(text.slice(this.#cursor));
     return this.#parts.join('');

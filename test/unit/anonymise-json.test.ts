@@ -60,6 +60,14 @@ describe('JSON bodies', () => {
     expect(out).toMatch(/^\{"users":\[\{"email":"[a-z]{5}@example\.com"\},\{"email":"[a-z]{3}@exam$/);
   });
 
+  it('renames a key holding personal data even when the body is cut short right after it', () => {
+    for (const body of ['{"x":1,"alice@example.com":', '{"x":1,"alice@example.com"', '{"alice@example.com":', '{"a":{"alice@example.com" :']) {
+      const out = run(body, undefined, true);
+      expect(out).not.toContain('alice@');
+      expect(out).toMatch(/"[a-z]{5}@example\.com"/);
+    }
+  });
+
   it('falls back to free text when the body is not JSON after all', () => {
     expect(run('{not json, mail carol@example.com}')).toMatch(/^\{not json, mail [a-z]{5}@example\.com\}$/);
   });
