@@ -66,17 +66,24 @@ export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void 
       continue;
     }
     // a span: digits joined by separators, from an optional '+' to its last digit
-    const start = i > 0 && text.charCodeAt(i - 1) === 43 ? i - 1 : i;
+    const plus = i > 0 && text.charCodeAt(i - 1) === 43;
+    const start = plus ? i - 1 : i;
     let end = i + 1;
     let j = i + 1;
+    let digits = 1;
+    let groups = 1;
     while (j < n) {
       const d = text.charCodeAt(j);
-      if (d >= 48 && d <= 57) end = ++j;
-      else if (isSep(d)) j++;
+      if (d >= 48 && d <= 57) {
+        if (end !== j) groups++;
+        end = ++j;
+        digits++;
+      } else if (isSep(d)) j++;
       else break;
     }
-    // fewer than four characters cannot hold four digits
-    if (end - start >= 4) scanSpan(text, start, end, kinds, out);
+    // a window of fewer than four groups needs 10 digits (8 after a '+'), a dotted quad four groups,
+    // anything four digits: most numbers in a body (ids, amounts, dates) are none of these
+    if (digits >= 4 && (groups >= 4 || digits >= (plus ? 8 : 10))) scanSpan(text, start, end, kinds, out);
     i = j;
   }
 }
