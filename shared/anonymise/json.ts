@@ -101,6 +101,9 @@ class JsonRewrite {
   #nextBackslash = -1;
   readonly #found: readonly Finding[] | undefined;
   #nextFound = 0;
+  /** Characters of skipped values, charged once when the walk ends (see #clean). */
+  #skipped = 0;
+  readonly #locations = new Map<string, Map<string | -1, string>>();
 
   constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean, found: readonly Finding[] | undefined) {
     this.#text = text;
@@ -111,10 +114,18 @@ class JsonRewrite {
   }
 
   run(): string {
+    this.#scrub.charge(this.#text.length);
+    try {
+      return this.#walk();
+    } finally {
+      if (this.#skipped > 0) this.#scrub.charge(this.#skipped);
+    }
+  }
+
+  #walk(): string {
     const text = this.#text;
     const n = text.length;
     let rootSeen = false;
-    this.#scrub.charge(n);
     while (this.#i < n) {
       const i = this.#i;
       const c = text.charCodeAt(i);
@@ -163,8 +174,21 @@ class JsonRewrite {
   /** The location of the container at stack depth `k` (its keys above it do not change while it is open). */
   #containerLocation(k: number): string {
     const f = this.#stack[k]!;
-    f.loc ??= k === 0 ? `${this.#prefix}$` : this.#containerLocation(k - 1) + segmentText(this.#keyOf(this.#stack[k - 1]!));
+    f.loc ??= k === 0 ? `${this.#prefix}$` : this.#child(this.#containerLocation(k - 1), this.#keyOf(this.#stack[k - 1]!));
     return f.loc;
+  }
+
+  /**
+   * `parent`'s location extended by `key`, one string per distinct location
+   * (so the change set hashes each once, however many elements share it).
+   */
+  #child(parent: string, key: PathKey): string {
+    let byKey = this.#locations.get(parent);
+    if (!byKey) this.#locations.set(parent, (byKey = new Map<string | -1, string>()));
+    const k = typeof key === 'number' ? -1 : key;
+    let loc = byKey.get(k);
+    if (loc === undefined) byKey.set(k, (loc = parent + segmentText(key)));
+    return loc;
   }
 
   // bound once per document: locations are computed only for values that change
@@ -173,7 +197,7 @@ class JsonRewrite {
 
   #valueLocation(): string {
     const top = this.#stack.length - 1;
-    return top < 0 ? `${this.#prefix}$` : this.#containerLocation(top) + segmentText(this.#keyOf(this.#stack[top]!));
+    return top < 0 ? `${this.#prefix}$` : this.#child(this.#containerLocation(top), this.#keyOf(this.#stack[top]!));
   }
 
   /**
@@ -190,9 +214,9 @@ class JsonRewrite {
     return end - start < 2 || !((a === 123 && z === 125) || (a === 91 && z === 93));
   }
 
-  /** What scrubbing a clean value costs: its length against the budget. */
+  /** What scrubbing a clean value costs: its length against the budget (charged when the walk ends, however it ends). */
   #skip(chars: number): void {
-    if (chars > 0) this.#scrub.charge(chars);
+    this.#skipped += chars;
   }
 
   /** The precomputed findings inside [start, end), relative to start; undefined when there are none to use. */

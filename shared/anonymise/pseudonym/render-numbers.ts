@@ -80,13 +80,25 @@ function congruent(residue: number, min: number, max: number, rng: SeededStream)
   return first + MARKER_MOD * rng.below(Math.floor((max - first) / MARKER_MOD) + 1);
 }
 
+/** Lengths of the '.'-separated parts of `text` (as text.split('.') would cut it). */
+function partLengths(text: string): number[] {
+  const lens: number[] = [];
+  let start = 0;
+  for (let dot = text.indexOf('.'); dot >= 0; dot = text.indexOf('.', start)) {
+    lens.push(dot - start);
+    start = dot + 1;
+  }
+  lens.push(text.length - start);
+  return lens;
+}
+
 /**
  * IPv4: octets keep their digit counts. The marker covers every digit but
  * the last, so the third octet (when the last has one digit) or the leading
  * digits of the last octet are solved for; a few redraws at most.
  */
 export function renderIpv4(text: string, rng: SeededStream): string | undefined {
-  const lens = text.split('.').map((o) => o.length);
+  const lens = partLengths(text);
   const v = [0, 0, 0, 0];
   for (let attempt = 0; attempt < 200; attempt++) {
     for (let k = 0; k < 4; k++) v[k] = octet(lens[k]!, rng);
@@ -102,7 +114,7 @@ export function renderIpv4(text: string, rng: SeededStream): string | undefined 
       if (lead < 0) continue;
       v[3] = lead * 10 + (lead === 25 ? rng.below(6) : rng.below(10));
     }
-    const out = v.join('.');
+    const out = `${v[0]}.${v[1]}.${v[2]}.${v[3]}`;
     if (out !== text) return out;
   }
   return undefined;
