@@ -131,6 +131,16 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
     const bad = await runCli(['shadow', 'report', '--since', 'yesterday'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/PARITY_ERR_USAGE: --since "yesterday" is neither a duration/);
+    // the same report from `parity report --shadow-window`, with the gate's reasons on stderr
+    const viaReport = await runCli(['report', '--shadow-window', '10m', '--format', 'json'], { env });
+    expect(viaReport.code, viaReport.stderr).toBe(1);
+    const same = JSON.parse(viaReport.stdout) as typeof report;
+    expect(same.verdict).toBe('fail');
+    expect(same.routes[0]).toMatchObject({ route: 'GET /api/products', diffs: 3 });
+    expect(viaReport.stderr).toMatch(/PARITY_ERR_GATE_FAILED/);
+    const neither = await runCli(['report'], { env });
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/PARITY_ERR_USAGE: name a run \(parity report RUN\) or a shadow window/);
   });
 
   it('renders the same numbers on the /shadow page in headless Chromium as shadow status --json', async () => {

@@ -1,11 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import type { Redis } from 'ioredis';
 import { loadRulesFile } from '../../../shared/config/rules.js';
+import type { Config } from '../../../shared/config/schema.js';
+import { diffRulesFrom } from '../../../shared/diff/index.js';
 import { errorText, parityError } from '../../../shared/errors.js';
 import { gateThresholdsFrom } from '../../../shared/report/gate.js';
 import type { Report } from '../../../shared/report/types.js';
 import { renderReport, REPORT_FORMATS, writeReportDir, type ReportFormat } from '../../../shared/report/write.js';
 import { runReport } from '../../../shared/replay/report.js';
+import { readShadowWindow } from '../../../shared/shadow/stats.js';
+import { shadowReport } from '../../../shared/shadow/status.js';
+import { parseWindow } from '../../../shared/shadow/window.js';
 import { settingOptions, withContext } from '../context.js';
 
 /** Fails the command with PARITY_ERR_GATE_FAILED (exit 1) naming the gate's reasons. */
@@ -23,31 +29,53 @@ export function writeReports(dir: string, report: Report): void {
   process.stderr.write(`report written: ${Object.values(paths).join(', ')}\n`);
 }
 
-/** `parity report RUN --format text|json|junit|html [--out FILE]`. */
+/** Prints (or writes to `out`) the report in `format`, and every format into `dir` when given. */
+export function emitReport(report: Report, opts: { format: ReportFormat; out?: string; report?: string }): void {
+  const text = renderReport(report, opts.format);
+  if (opts.out) {
+    try {
+      writeFileSync(opts.out, text);
+    } catch (err) {
+      throw parityError('PARITY_ERR_FILE', `cannot write ${opts.out}: ${errorText(err)}`);
+    }
+  } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (opts.report) writeReports(opts.report, report);
+}
+
+/** The report over shadow traffic since `since` (a duration back from now or an ISO date), gated by the config's thresholds. */
+export async function shadowWindowReport(redis: Redis, config: Config, since: string): Promise<Report> {
+  const window = parseWindow(since);
+  const rules = loadRulesFile(config.rulesFile);
+  const data = await readShadowWindow(redis, window);
+  return shadowReport(window, data, { gate: gateThresholdsFrom(config, rules), noise: diffRulesFrom(rules, config.rulesFile).noise });
+}
+
+/** `parity report RUN | --shadow-window SINCE --format text|json|junit|html [--out FILE] [--report DIR]`. */
 export function registerReport(program: Command): void {
   const cmd = program
-    .command('report <run>')
-    .description('Build the report of a replay run from its merged statistics; exits 1 when the gate fails')
+    .command('report [run]')
+    .description('Build the report of a replay run (or, with --shadow-window, of a window of shadow traffic) from its merged statistics; exits 1 when the gate fails')
     .addOption(new Option('--format <format>', 'text, json, junit or html').choices(REPORT_FORMATS as string[]).default('text'))
+    .option('--shadow-window <since>', 'report shadow traffic since this time instead of a run: a duration back from now (15m, 2h, 1d) or an ISO date')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--report <dir>', 'write every format into this directory');
   settingOptions(cmd, ['maxDiffRate', 'maxErrorRate', 'maxP99Regression', 'rulesFile']);
-  cmd.action(async function (this: Command, id: string, opts: { format: ReportFormat; out?: string; report?: string }) {
+  cmd.action(async function (this: Command, id: string | undefined, opts: { format: ReportFormat; shadowWindow?: string; out?: string; report?: string }) {
+    if ((id === undefined) === (opts.shadowWindow === undefined)) {
+      throw parityError('PARITY_ERR_USAGE', id === undefined ? 'name a run (parity report RUN) or a shadow window (parity report --shadow-window 1h)' : `give either run ${id} or --shadow-window, not both`);
+    }
     await withContext(this, { logName: 'report' }, async (ctx) => {
       const { config, sources } = ctx.loaded;
+      if (opts.shadowWindow !== undefined) {
+        const report = await shadowWindowReport(await ctx.redis(), config, opts.shadowWindow);
+        emitReport(report, opts);
+        return assertVerdict(report);
+      }
       // the run keeps the thresholds it was started with, unless new ones are given here
       const regate = (['maxDiffRate', 'maxErrorRate', 'maxP99Regression', 'rulesFile'] as const).some((k) => sources[k] === 'flag');
       const gate = regate ? gateThresholdsFrom(config, loadRulesFile(config.rulesFile)) : undefined;
-      const { report } = await runReport(await ctx.redis(), id, gate);
-      const text = renderReport(report, opts.format);
-      if (opts.out) {
-        try {
-          writeFileSync(opts.out, text);
-        } catch (err) {
-          throw parityError('PARITY_ERR_FILE', `cannot write ${opts.out}: ${errorText(err)}`);
-        }
-      } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (opts.report) writeReports(opts.report, report);
+      const { report } = await runReport(await ctx.redis(), id!, gate);
+      emitReport(report, opts);
       assertVerdict(report);
     });
   });

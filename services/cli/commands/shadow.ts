@@ -1,14 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadRulesFile } from '../../../shared/config/rules.js';
 import { diffRulesFrom } from '../../../shared/diff/index.js';
-import { errorText, parityError } from '../../../shared/errors.js';
-import { gateThresholdsFrom, REPORT_FORMATS, renderReport, writeReportDir, type ReportFormat } from '../../../shared/report/index.js';
+import { parityError } from '../../../shared/errors.js';
+import { REPORT_FORMATS, type ReportFormat } from '../../../shared/report/index.js';
 import { readShadowWindow } from '../../../shared/shadow/stats.js';
 import { shadowReport, statusFromReport } from '../../../shared/shadow/status.js';
 import { renderStatusText } from '../../../shared/shadow/status-text.js';
 import { parseWindow } from '../../../shared/shadow/window.js';
 import { printJson, settingOptions, withContext } from '../context.js';
+import { emitReport, shadowWindowReport } from './report.js';
 
 /**
  * `parity shadow status [--json] [--since 15m]`: the live per-route view of
@@ -49,23 +49,8 @@ export function registerShadow(program: Command): Command {
       throw parityError('PARITY_ERR_USAGE', `--format "${opts.format}" is not one of ${REPORT_FORMATS.join(', ')}`);
     }
     await withContext(this, { logName: 'shadow' }, async (ctx) => {
-      const { config } = ctx.loaded;
-      const window = parseWindow(opts.since);
-      const rules = loadRulesFile(config.rulesFile);
-      const data = await readShadowWindow(await ctx.redis(), window);
-      const built = shadowReport(window, data, { gate: gateThresholdsFrom(config, rules), noise: diffRulesFrom(rules, config.rulesFile).noise });
-      if (opts.report) {
-        const paths = writeReportDir(opts.report, built);
-        ctx.log.info({ paths }, 'shadow report written');
-      }
-      const text = renderReport(built, opts.format as ReportFormat);
-      if (opts.out) {
-        try {
-          writeFileSync(opts.out, text);
-        } catch (err) {
-          throw parityError('PARITY_ERR_FILE', `cannot write ${opts.out}: ${errorText(err)}`);
-        }
-      } else process.stdout.write(text);
+      const built = await shadowWindowReport(await ctx.redis(), ctx.loaded.config, opts.since);
+      emitReport(built, { ...opts, format: opts.format as ReportFormat });
       if (built.verdict === 'fail') process.exitCode = 1;
     });
   });
