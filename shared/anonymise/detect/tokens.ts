@@ -102,6 +102,11 @@ const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
  */
 function findIpv6(text: string, out: Finding[]): void {
   for (let i = text.indexOf(':'); i >= 0; ) {
+    // a lone colon (a JSON member's, a label's) is no address: most colons in a body
+    if (!isIpv6Char(text.charCodeAt(i - 1)) && !isIpv6Char(text.charCodeAt(i + 1))) {
+      i = text.indexOf(':', i + 1);
+      continue;
+    }
     let s = i;
     while (s > 0 && isIpv6Char(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
