@@ -8,8 +8,13 @@
  *   - closed model: 10 connections back to back for 3 s → req/s;
  *   - open model: a fixed arrival rate for 3 s → p50/p99 from the intended
  *     send time (no coordinated omission), HDR histogram in µs.
+ * Before every phase the shadow queue is drained (waiting and active jobs,
+ * at most 30 s): a closed-model phase leaves a backlog the worker would
+ * otherwise work off during whichever phase came next — "off" included —
+ * which charged one configuration's shadow work to another. The worker
+ * still runs during each phase and does that phase's shadow work.
  * Prints the ratios shadow/off per round and their median; ends with one
- * RESULT line. Loopback only; bounded in time (about 2 minutes).
+ * RESULT line. Loopback only; bounded in time (about 3 minutes).
  *
  * Env: BENCH_SAMPLE (capture and shadow sample rate, default 1),
  * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
@@ -21,6 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'hdr-histogram-js';
 import { Pool } from 'undici';
+import { openQueue, type Queue } from '../../shared/queue/queues.js';
+import { queues } from '../../shared/redis/keys.js';
 import { startPrivateRedis } from '../../shared/redis/private-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -150,12 +157,24 @@ async function shadowCounters(admin: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** Waits until the shadow queue has no waiting or active job (at most `maxMs`); returns the ms waited. */
+async function drained(queue: Queue, maxMs = 30_000): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
+    const left = Object.values(c).reduce((a, b) => a + b, 0);
+    if (left === 0 || performance.now() - start > maxMs) return performance.now() - start;
+    await sleep(100);
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f2 = (x: number) => x.toFixed(3);
 
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const redis = await startPrivateRedis();
+  let queue: Queue | undefined;
   try {
     const upstream = await startServer(0);
     const fast = await startServer(0);
@@ -170,6 +189,8 @@ async function main(): Promise<void> {
     const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info' });
     children.push(worker);
     await firstMatch(worker, /shadow worker ready/);
+    queue = openQueue(queues.shadow, redis.url);
+    let drainedMs = 0;
     process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker niced\n`);
     for (const c of configs) await closed(c.url, 1500);
 
@@ -178,9 +199,11 @@ async function main(): Promise<void> {
       const order = [...configs.slice(round % 3), ...configs.slice(0, round % 3)];
       const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
       for (const c of order) {
+        drainedMs += await drained(queue);
         const cpu0 = cpuUs(c.child.pid!);
         const cl = await closed(c.url, PHASE_MS);
         const cpuPerReq = (cpuUs(c.child.pid!) - cpu0) / Math.max(1, cl.requests);
+        drainedMs += await drained(queue);
         const op = await open(c.url, PHASE_MS, RATE);
         r[c.name] = { rps: cl.rps, closedP99: cl.p99Us, cpuPerReq, p50: op.p50Us, p99: op.p99Us, achieved: op.achieved, failed: cl.failed + op.failed };
       }
@@ -198,10 +221,12 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}\n`);
     }
     for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
+    process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
     process.stdout.write(
       `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)}\n`,
     );
   } finally {
+    await queue?.close();
     for (const c of children) c.kill('SIGKILL');
     await redis.stop();
   }
