@@ -38,6 +38,8 @@ const BEARER = /\b[Bb]earer[ \t]{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)(?![A-Za-z0-9.
 const FOUR_CAPITALS = /[A-Z]{4}/;
 const IBAN_START = /[A-Z]{2}[0-9]{2}/;
 const KEY_PREFIXES = /AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|[rsp]k_(?:live|test)_|whsec_|xox|xapp-|rzp_|AIza|ya29\./;
+/** What any of the three patterns above needs: one pass tells most texts none of them can match. */
+const ANY_HINT = /[A-Z]{2}(?:[A-Z]{2}|[0-9]{2})|AIza|gh[pousr]_|github_pat_|[rsp]k_(?:live|test)_|whsec_|xox|xapp-|rzp_|ya29\./;
 
 /** Colons in `text`, counted up to 7 (an IPv6 address without "::" has exactly 7). */
 function colons(text: string): number {
@@ -128,9 +130,11 @@ function findIpv6(text: string, out: Finding[]): void {
 export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean): void {
   // cheap native prechecks keep the full patterns off most strings
   // (the shortest PAN has 10 characters, IBAN 15, API key 15)
-  if (hasDigit && text.length >= 10 && FOUR_CAPITALS.test(text) && (kinds.has('pan') || kinds.has('gstin') || kinds.has('ifsc'))) findIndianIds(text, kinds, out);
-  if (hasDigit && text.length >= 15 && IBAN_START.test(text) && kinds.has('iban')) findIbans(text, out);
-  if (text.length >= 15 && KEY_PREFIXES.test(text) && kinds.has('apikey')) findAll(API_KEYS, text, 'apikey', out);
+  if (text.length >= 10 && ANY_HINT.test(text)) {
+    if (hasDigit && FOUR_CAPITALS.test(text) && (kinds.has('pan') || kinds.has('gstin') || kinds.has('ifsc'))) findIndianIds(text, kinds, out);
+    if (hasDigit && text.length >= 15 && IBAN_START.test(text) && kinds.has('iban')) findIbans(text, out);
+    if (text.length >= 15 && KEY_PREFIXES.test(text) && kinds.has('apikey')) findAll(API_KEYS, text, 'apikey', out);
+  }
   if (kinds.has('jwt') && text.includes('eyJ')) findAll(JWT, text, 'jwt', out);
   if (kinds.has('bearer') && text.includes('earer')) findBearers(text, out);
   if (kinds.has('ipv6') && (text.includes('::') || colons(text) >= 7)) findIpv6(text, out);
