@@ -1,4 +1,5 @@
 import type { Finding } from './detect/index.js';
+import { isDelim, isNumber, isWs, maybeJson, NUMBER } from './json-lex.js';
 import { matchJsonPath, segmentText, type PathKey } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
@@ -27,9 +28,6 @@ export function looksLikeJson(s: string): boolean {
   return s.length >= 2 && maybeJson(s.charCodeAt(0), s.charCodeAt(s.length - 1));
 }
 
-/** A text starting with `a` and ending with `z` may be a JSON object or array. */
-const maybeJson = (a: number, z: number) => (a === 123 && z === 125) || (a === 91 && z === 93);
-
 interface Frame {
   obj: boolean;
   /** Current member key (as stored, i.e. renamed) or element index; see lazyKey. */
@@ -48,30 +46,6 @@ interface Frame {
   pendingKey: { start: number; end: number; json: string } | undefined;
   memberStart: number;
 }
-
-const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
-const isDelim = (c: number) => isWs(c) || c === 44 || c === 125 || c === 93 || c === 58;
-const isDigit = (c: number) => c >= 48 && c <= 57;
-
-/** True when text[i, end) is a JSON number (-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?), read without cutting it out. */
-function isNumber(text: string, i: number, end: number): boolean {
-  if (text.charCodeAt(i) === 45) i++;
-  if (i >= end || !isDigit(text.charCodeAt(i))) return false;
-  if (text.charCodeAt(i++) !== 48) while (i < end && isDigit(text.charCodeAt(i))) i++;
-  if (i < end && text.charCodeAt(i) === 46) {
-    if (++i >= end || !isDigit(text.charCodeAt(i))) return false;
-    while (i < end && isDigit(text.charCodeAt(i))) i++;
-  }
-  if (i < end && (text.charCodeAt(i) | 32) === 101) {
-    i++;
-    if (i < end && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
-    if (i >= end || !isDigit(text.charCodeAt(i))) return false;
-    while (i < end && isDigit(text.charCodeAt(i))) i++;
-  }
-  return i === end;
-}
-
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A finding that crosses a token boundary: the precomputed findings cannot be used. */
 class Straddle extends Error {}
