@@ -10,6 +10,11 @@ import { writeProgress } from '../../shared/replay/store.js';
  * when the attempt finishes), its results appended to the run's results
  * stream in pipelined batches off the request path, and live progress
  * counters written every few hundred ms.
+ *
+ * Each batch is packed as soon as it is full rather than at the next flush:
+ * the results then die young (a quarter second of them with their bodies
+ * had been surviving into the old generation), and packing is spread over
+ * the requests instead of stalling the loop for milliseconds every flush.
  */
 export class ChunkRecorder {
   readonly stats = new RunStats();
@@ -24,6 +29,8 @@ export class ChunkRecorder {
   readonly #maxLen: number;
   readonly #log: Logger;
   #pending: ReplayResult[] = [];
+  /** Full batches, packed, waiting for the next flush. */
+  #packed: { bytes: Buffer; results: number }[] = [];
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -49,11 +56,18 @@ export class ChunkRecorder {
     this.sent++;
     if (result.error && result.error !== 'skipped') this.errors++;
     if (late) this.late++;
-    if (this.#pending.length >= ChunkRecorder.MAX_PENDING) {
+    if (this.#packed.length * ChunkRecorder.BATCH + this.#pending.length >= ChunkRecorder.MAX_PENDING) {
       this.dropped++;
       return;
     }
     this.#pending.push(result);
+    if (this.#pending.length >= ChunkRecorder.BATCH) this.#pack();
+  }
+
+  #pack(): void {
+    if (this.#pending.length === 0) return;
+    this.#packed.push({ bytes: encodeResults(this.#pending), results: this.#pending.length });
+    this.#pending = [];
   }
 
   /** Writes queued results and the progress line; one flush at a time. */
@@ -63,21 +77,20 @@ export class ChunkRecorder {
   }
 
   async #write(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
+    this.#pack();
+    const batches = this.#packed;
+    this.#packed = [];
     try {
-      if (batch.length > 0) {
+      if (batches.length > 0) {
         const pipe = this.#redis.pipeline();
         const stream = keys.runResults(this.#run);
         const maxEntries = Math.max(1, Math.ceil(this.#maxLen / ChunkRecorder.BATCH));
-        for (let i = 0; i < batch.length; i += ChunkRecorder.BATCH) {
-          pipe.xadd(stream, 'MAXLEN', '~', maxEntries, '*', RESULTS_FIELD, encodeResults(batch.slice(i, i + ChunkRecorder.BATCH)));
-        }
+        for (const packed of batches) pipe.xadd(stream, 'MAXLEN', '~', maxEntries, '*', RESULTS_FIELD, packed.bytes);
         await pipe.exec();
       }
       await writeProgress(this.#redis, this.#run, this.#chunk, { sent: this.sent, errors: this.errors, late: this.late });
     } catch (err) {
-      this.dropped += batch.length;
+      for (const packed of batches) this.dropped += packed.results;
       this.#log.warn({ err: (err as Error).message, run: this.#run, chunk: this.#chunk }, 'writing replay results failed');
     }
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter, parseTimePoint, selectionPredicate } from '../../shared/replay/selection.js';
 import { outgoingRequest, parseHeaderFlag, parseRewriteFlag, targetPath } from '../../shared/replay/transform.js';
 import { sameOrigin } from '../../shared/replay/create.js';
-import { boundedBody } from '../../shared/replay/result.js';
+import { Packr } from 'msgpackr';
+import { boundedBody, decodeResults, encodeResults, type ReplayResult } from '../../shared/replay/result.js';
 import { sampleRecord } from './record.test.js';
 
 describe('replay selection', () => {
@@ -85,5 +86,24 @@ describe('replay safety and results', () => {
     expect(kept.bytes).toHaveLength(4096);
     expect(kept.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(boundedBody(Buffer.from('ok'), 2, 4096)).toEqual({ bytes: Buffer.from('ok'), size: 2, truncated: false });
+  });
+
+  it('packs the results of a chunk attempt as rows and reads back every field', () => {
+    const base = { chunk: 7, attempt: 'w1.1.abc', method: 'GET', scheduledUs: 1_763_776_000_000_000, sentAtUs: 1_763_776_000_000_040, lateUs: 40, ttfbUs: 250, totalUs: 300, fromScheduledUs: 340 };
+    const batch: ReplayResult[] = [
+      { ...base, i: 0, recordId: 'r0', url: '/a?x=1', differences: 2, status: 200, headers: [['content-type', 'application/json'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-empty', '']], body: { bytes: Buffer.from('{"a":1}'), size: 7, truncated: false } },
+      { ...base, i: 1, recordId: 'r1', url: '/b', differences: 0, status: 200, headers: [], body: { bytes: Buffer.alloc(4096, 1), size: 5000, truncated: true, sha256: 'f'.repeat(64) }, baseline: { status: 500, totalUs: 90, error: 'reset' } },
+      { ...base, i: 2, recordId: 'r2', url: '/c', differences: 0, error: 'timeout', errorText: 'no complete answer within the timeout', baseline: { status: 200, totalUs: 80 } },
+      { ...base, i: 3, recordId: '', url: '/', differences: 0, error: 'skipped', errorText: 'record no longer in the session', ttfbUs: 0, totalUs: 0 },
+    ];
+    expect(decodeResults(encodeResults(batch))).toEqual(batch);
+  });
+
+  it('still reads batches of result maps, and writes maps when a batch mixes chunk attempts', () => {
+    const r: ReplayResult = { chunk: 1, attempt: 'a', i: 0, recordId: 'r', method: 'GET', url: '/', scheduledUs: 1, sentAtUs: 2, lateUs: 1, ttfbUs: 1, totalUs: 1, fromScheduledUs: 2, differences: 0, status: 204, headers: [['x', 'y']], body: { bytes: Buffer.from('z'), size: 1, truncated: false } };
+    const v1 = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true }).pack([r]);
+    expect(decodeResults(v1)).toEqual([r]);
+    const mixed = [r, { ...r, attempt: 'b', i: 1 }];
+    expect(decodeResults(encodeResults(mixed))).toEqual(mixed);
   });
 });
