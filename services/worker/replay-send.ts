@@ -39,20 +39,31 @@ export function recordedAnswer(r: CaptureRecord): Answer {
   return answer;
 }
 
-// A run replays the same records many times (rate profiles cycle through
-// the selection) with one transform: build each record's request once per target.
-const built = new WeakMap<CaptureRecord, Map<string, OutgoingRequest>>();
+/** What a record always needs the same way: its route template, its recorded answer and its request per target. */
+interface Prepared {
+  route: string;
+  recorded: Answer;
+  requests: Map<string, OutgoingRequest>;
+}
 
-function requestFor(record: CaptureRecord, url: URL, def: ReplayRunDef): OutgoingRequest {
-  let byTarget = built.get(record);
-  if (!byTarget) built.set(record, (byTarget = new Map<string, OutgoingRequest>()));
-  let req = byTarget.get(url.href);
-  if (!req) byTarget.set(url.href, (req = outgoingRequest(record, url, def.transform)));
+// A run replays the same records many times (rate profiles cycle through
+// the selection) with one transform: prepare each record once (per target).
+const prepared = new WeakMap<CaptureRecord, Prepared>();
+
+function prepare(record: CaptureRecord): Prepared {
+  let p = prepared.get(record);
+  if (!p) prepared.set(record, (p = { route: routeTemplate(record.method, record.url), recorded: recordedAnswer(record), requests: new Map() }));
+  return p;
+}
+
+function requestFor(p: Prepared, record: CaptureRecord, url: URL, def: ReplayRunDef): OutgoingRequest {
+  let req = p.requests.get(url.href);
+  if (!req) p.requests.set(url.href, (req = outgoingRequest(record, url, def.transform)));
   return req;
 }
 
-function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, record: CaptureRecord): Promise<Sent> {
-  const req = requestFor(record, side.url, ctx.def);
+function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, p: Prepared, record: CaptureRecord): Promise<Sent> {
+  const req = requestFor(p, record, side.url, ctx.def);
   return exchange(side.dispatcher, side.url.origin, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
 }
 
@@ -67,23 +78,26 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     skip(ctx, i, record, scheduledUs, 'request body was not captured whole');
     return;
   }
+  const p = prepare(record);
   const [t, b1, b2] = ctx.baseline
-    ? await Promise.all([send(ctx, ctx.target, record), send(ctx, ctx.baseline, record), send(ctx, ctx.baseline, record)])
-    : [await send(ctx, ctx.target, record), undefined, undefined];
+    ? await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)])
+    : [await send(ctx, ctx.target, p, record), undefined, undefined];
   if (t.cancelled) return; // the run was cancelled: not an outcome of the target
   const lateUs = Math.max(0, t.sentAtUs - scheduledUs);
   const late = lateUs > ctx.def.lateAfterUs;
   const input: ExchangeInput = {
     method: record.method,
     url: record.url,
-    reference: b1 ? b1.answer : recordedAnswer(record),
+    reference: b1 ? b1.answer : p.recorded,
     target: t.answer,
     baselines: b2 ? [b2.answer] : [],
     mode: ctx.def.mode,
     rules: ctx.def.rules,
     recordId: record.id,
+    route: p.route,
   };
-  const differences = await compare(ctx, input, late ? lateUs : undefined);
+  const compared = compare(ctx, input, late ? lateUs : undefined);
+  const differences = typeof compared === 'number' ? compared : await compared;
   const a = t.answer;
   const result: ReplayResult = {
     chunk: ctx.chunk,
@@ -123,12 +137,14 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
  */
 const OFFLOAD_BYTES = 32 * 1024;
 
-async function compare(ctx: SendContext, input: ExchangeInput, lateUs: number | undefined): Promise<number> {
+function compare(ctx: SendContext, input: ExchangeInput, lateUs: number | undefined): number | Promise<number> {
   const bytes = input.reference.body.length + input.target.body.length + (input.baselines?.[0]?.body.length ?? 0);
   if (bytes >= OFFLOAD_BYTES) return ctx.diffs.diff(ctx.attempt, input, lateUs);
   const compared = compareExchange(input);
   ctx.recorder.stats.add(input, compared, lateUs === undefined ? undefined : { lateUs });
-  return compared.differences.filter((d) => !d.expected).length;
+  let real = 0;
+  for (const d of compared.differences) if (!d.expected) real++;
+  return real;
 }
 
 function skip(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, why: string, method = 'GET'): void {

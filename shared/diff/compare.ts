@@ -29,7 +29,7 @@ function answerDiff(reference: Answer, target: Answer, mode: DiffMode, rules: Ro
 }
 
 export function compareExchange(input: ExchangeInput): ExchangeResult {
-  const route = routeTemplate(input.method, input.url);
+  const route = input.route ?? routeTemplate(input.method, input.url);
   const result: ExchangeResult = { route, differences: [], noise: [], noiseSampled: false, statusChanged: false, new5xx: false };
   if (input.reference.error) {
     result.skipped = 'reference-error';

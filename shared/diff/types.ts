@@ -37,6 +37,8 @@ export interface ExchangeInput {
   rules: DiffRules;
   /** Capture record id, kept with examples. */
   recordId?: string;
+  /** `routeTemplate(method, url)` when the caller has it already (a replay computes it once per record). */
+  route?: string;
 }
 
 /**
