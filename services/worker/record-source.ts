@@ -36,7 +36,7 @@ export class RecordSource {
     if (missing.length === 0) return out;
     const unique = [...new Set(missing)].sort((a, b) => a - b);
     await this.#loadIds(unique);
-    const found = await this.#readByIds(unique.map((i) => this.#ids.get(i)).filter((id): id is string => id !== undefined));
+    const found = await this.#readByIds(unique, (i) => this.#ids.get(i));
     for (const i of unique) {
       const r = found.get(this.#ids.get(i) ?? '');
       if (!r) continue;
@@ -47,38 +47,56 @@ export class RecordSource {
   }
 
   /**
-   * One pipelined `XRANGE id id` per record, in one round trip, decoding
-   * only the records asked for (a chunk's lane takes every n-th record, so a
-   * range read would decode n times too many). The rare record whose body is
-   * kept beside the stream is read again through the session store, which
-   * restores it.
+   * Pipelined reads in one round trip per slice, decoding only the records
+   * asked for. A run of consecutive selection indices (a closed-model block,
+   * a whole window of one lane) is one `XRANGE first last COUNT n`; a lone
+   * index, or one such a range did not return (records between them that the
+   * selection left out took its place), is one `XRANGE id id`. The rare
+   * record whose body is kept beside the stream is read again through the
+   * session store, which restores it.
    */
-  async #readByIds(ids: string[]): Promise<Map<string, CaptureRecord>> {
+  async #readByIds(indices: readonly number[], idOf: (i: number) => string | undefined): Promise<Map<string, CaptureRecord>> {
     const found = new Map<string, CaptureRecord>();
-    const stream = keys.sessionStream(this.#session);
     const external: string[] = [];
-    // Small pipelines, decoded between turns of the event loop: chunks load
-    // their records while earlier chunks fire, and must not hold up their timers.
-    for (let k = 0; k < ids.length; k += 200) {
-      if (k > 0) await new Promise((r) => setImmediate(r));
-      const pipe = this.#redis.pipeline();
-      for (const id of ids.slice(k, k + 200)) pipe.xrangeBuffer(stream, id, id, 'COUNT', 1);
-      for (const [err, reply] of (await pipe.exec()) ?? []) {
-        const entry = err ? undefined : (reply as [Buffer, Buffer[]][])[0];
-        if (!entry) continue;
-        const record = recordField(entry[1]);
-        if (!record) continue;
-        const id = entry[0].toString();
-        if (record.req.body.ext || record.res?.body.ext) external.push(id);
-        else found.set(id, record);
-      }
-    }
+    const runs = consecutive(indices, idOf);
+    const ids = runs.flat();
+    const wanted = new Set(ids);
+    await this.#read(runs, wanted, found, external);
+    const missed = ids.filter((id) => !found.has(id) && !external.includes(id));
+    if (missed.length > 0 && runs.some((r) => r.length > 1)) await this.#read(missed.map((id) => [id]), wanted, found, external);
     await Promise.all(
       external.map(async (id) => {
         for await (const r of readRecords(this.#redis, this.#session, { from: id, to: id, limit: 1 })) found.set(r.streamId, r.record);
       }),
     );
     return found;
+  }
+
+  async #read(runs: string[][], wanted: Set<string>, found: Map<string, CaptureRecord>, external: string[]): Promise<void> {
+    const stream = keys.sessionStream(this.#session);
+    // Small pipelines, decoded between turns of the event loop: chunks load
+    // their records while earlier chunks fire, and must not hold up their timers.
+    let k = 0;
+    while (k < runs.length) {
+      if (k > 0) await new Promise((r) => setImmediate(r));
+      const pipe = this.#redis.pipeline();
+      for (let records = 0; k < runs.length && records < 200; k++) {
+        const run = runs[k]!;
+        pipe.xrangeBuffer(stream, run[0]!, run[run.length - 1]!, 'COUNT', run.length);
+        records += run.length;
+      }
+      for (const [err, reply] of (await pipe.exec()) ?? []) {
+        if (err) continue;
+        for (const [rawId, fields] of reply as [Buffer, Buffer[]][]) {
+          const id = rawId.toString();
+          if (!wanted.has(id) || found.has(id)) continue;
+          const record = recordField(fields);
+          if (!record) continue;
+          if (record.req.body.ext || record.res?.body.ext) external.push(id);
+          else found.set(id, record);
+        }
+      }
+    }
   }
 
   /** Fetches stream ids for the indices in as few LRANGE calls as their spread allows. */
@@ -103,6 +121,21 @@ export class RecordSource {
     }
     this.#records.set(i, r);
   }
+}
+
+/** The stream ids of sorted selection indices, grouped into runs of consecutive indices (at most 200 each). */
+function consecutive(sorted: readonly number[], idOf: (i: number) => string | undefined): string[][] {
+  const out: string[][] = [];
+  let prev = -2;
+  for (const i of sorted) {
+    const id = idOf(i);
+    if (id === undefined) continue;
+    const last = out[out.length - 1];
+    if (last && i === prev + 1 && last.length < 200) last.push(id);
+    else out.push([id]);
+    prev = i;
+  }
+  return out;
 }
 
 /** Sorted indices grouped into [first, last] runs whose gaps are at most `gap`. */
