@@ -11,7 +11,9 @@ import type { Scrub } from './scrub.js';
  */
 
 function decode(raw: string, plus: boolean): string {
-  const s = plus ? raw.replace(/\+/g, ' ') : raw;
+  const s = plus && raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  // without a '%' there is nothing to decode (most segments and values)
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
