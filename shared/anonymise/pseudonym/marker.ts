@@ -120,7 +120,7 @@ export function embedMarker(cps: number[], from: number, to: number, tagA: numbe
   for (let j = 0; j < poolB.cps.length; j++) {
     const b = poolB.cps[(start + j) % poolB.cps.length]!;
     const need = mod((MARKER_RESIDUE - base - markerValue(b) * wb) * waInv);
-    const options = poolA.byResidue.get(need);
+    const options = poolA.byResidue[need];
     if (options && options.length > 0) {
       cps[tagA] = options[rng.below(options.length)]!;
       cps[tagB] = b;

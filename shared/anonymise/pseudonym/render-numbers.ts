@@ -1,7 +1,7 @@
 import { luhnCheckDigit, verhoeffCheckDigit } from '../checksums.js';
 import { embedMarker, MARKER_RESIDUE } from './marker.js';
 import { phoneParts } from './phone.js';
-import { codePoints, DIGITS, draw, fromCodePoints, MARKER_MOD, type Pool, type SeededStream } from './shape.js';
+import { codePoints, DIGITS, draw, fromCodePoints, makePool, MARKER_MOD, type Pool, type SeededStream } from './shape.js';
 
 /**
  * Pseudonyms of numbers, in the original's layout (separators, brackets and
@@ -11,7 +11,7 @@ import { codePoints, DIGITS, draw, fromCodePoints, MARKER_MOD, type Pool, type S
  * count of each octet. Each returns undefined when no marker fits.
  */
 
-const AADHAAR_FIRST: Pool = { cps: [50, 51, 52, 53, 54, 55, 56, 57], byResidue: new Map([2, 3, 4, 5, 6, 7, 8, 9].map((d) => [d, [48 + d]])) };
+const AADHAAR_FIRST: Pool = makePool([50, 51, 52, 53, 54, 55, 56, 57]);
 
 /** Indices of the ASCII digits in `cps`. */
 function digitIndices(cps: readonly number[]): number[] {

@@ -1,6 +1,6 @@
 import { gstinCheckChar, ibanCheckDigits } from '../checksums.js';
 import { embedMarker, hasMarker } from './marker.js';
-import { codePoints, DIGITS, draw, fromCodePoints, isShapeChar, poolOf, redraw, UPPER, type Pool, type SeededStream } from './shape.js';
+import { codePoints, DIGITS, draw, fromCodePoints, isShapeChar, makePool, poolOf, redraw, UPPER, type Pool, type SeededStream } from './shape.js';
 
 /**
  * Pseudonyms of addresses, identifiers and secrets: every letter and digit
@@ -21,13 +21,7 @@ const HEX = (upper: boolean): Pool => poolOfList(upper ? '0123456789ABCDEF' : '0
 const ENTITY_DIGITS = poolOfList('123456789');
 
 function poolOfList(chars: string): Pool {
-  const cps = codePoints(chars);
-  const byResidue = new Map<number, number[]>();
-  for (const cp of cps) {
-    const v = cp <= 57 ? cp - 48 : (cp | 32) - 87;
-    byResidue.set(v, [...(byResidue.get(v) ?? []), cp]);
-  }
-  return { cps, byResidue };
+  return makePool(codePoints(chars));
 }
 
 /** The last shape position of `cps` before `end`, or -1. */

@@ -52,8 +52,8 @@ function rotl(x: number, k: number): number {
 /** Code points a character may be redrawn from, with their marker values. */
 export interface Pool {
   readonly cps: readonly number[];
-  /** Marker residue → code points of the pool with that value. */
-  readonly byResidue: ReadonlyMap<number, readonly number[]>;
+  /** Code points of the pool by marker residue (the index); undefined where the pool has none. */
+  readonly byResidue: readonly (readonly number[] | undefined)[];
 }
 
 export const MARKER_MOD = 97;
@@ -66,14 +66,9 @@ export function markerValue(cp: number): number {
   return cp % MARKER_MOD;
 }
 
-function makePool(cps: number[]): Pool {
-  const byResidue = new Map<number, number[]>();
-  for (const cp of cps) {
-    const r = markerValue(cp) % MARKER_MOD;
-    let list = byResidue.get(r);
-    if (!list) byResidue.set(r, (list = []));
-    list.push(cp);
-  }
+export function makePool(cps: number[]): Pool {
+  const byResidue: number[][] = [];
+  for (const cp of cps) (byResidue[markerValue(cp) % MARKER_MOD] ??= []).push(cp);
   return { cps, byResidue };
 }
 
