@@ -93,36 +93,35 @@ function findBearers(text: string, out: Finding[]): void {
   }
 }
 
+const COLON_PAIR = /:[0-9A-Fa-f.]*:/g;
 const isIpv6Char = (c: number) => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /**
- * IPv6 addresses: from each ':' the run of hex digits, colons and dots
- * around it is taken once (the scan then continues after it, so it is
- * linear), and validated by node:net. A run glued to a word (`std::map`)
- * is not an address.
+ * IPv6 addresses: every address has two colons with only hex digits and
+ * dots between them, so a regex finds the runs of hex digits, colons and
+ * dots that hold such a pair (not the lone colons of JSON members); each
+ * run is taken once (the search then continues after it, so it is linear)
+ * and validated by node:net. A run glued to a word (`std::map`) is not an
+ * address.
  */
 function findIpv6(text: string, out: Finding[]): void {
-  for (let i = text.indexOf(':'); i >= 0; ) {
-    // a lone colon (a JSON member's, a label's) is no address: most colons in a body
-    if (!isIpv6Char(text.charCodeAt(i - 1)) && !isIpv6Char(text.charCodeAt(i + 1))) {
-      i = text.indexOf(':', i + 1);
-      continue;
-    }
+  COLON_PAIR.lastIndex = 0;
+  while (COLON_PAIR.test(text)) {
+    const i = text.lastIndexOf(':', COLON_PAIR.lastIndex - 2);
     let s = i;
     while (s > 0 && isIpv6Char(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
     while (e < text.length && isIpv6Char(text.charCodeAt(e))) e++;
-    const next = text.indexOf(':', e);
+    COLON_PAIR.lastIndex = e;
     while (s < e && text.charCodeAt(s) === 46) s++;
     while (e > s && text.charCodeAt(e - 1) === 46) e--;
     const glued = (s > 0 && isWordChar(text.charCodeAt(s - 1))) || (e < text.length && isWordChar(text.charCodeAt(e)));
-    if (!glued && e - s >= 3 && e - s <= 45 && text.indexOf(':', i + 1) < e) {
+    if (!glued && e - s >= 3 && e - s <= 45) {
       const v = text.slice(s, e);
       // the unspecified address and loopback say nothing about anyone
       if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1') push(out, 'ipv6', s, e);
     }
-    i = next;
   }
 }
 
