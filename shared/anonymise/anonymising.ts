@@ -21,6 +21,7 @@ import { locText, type Loc, type ScanBudget, type Scrub } from './scrub.js';
 
 const ROUNDS = 3;
 const NUMERIC: ReadonlySet<Kind> = new Set<Kind>(['phone', 'card', 'aadhaar', 'vid', 'ipv4']);
+const DIGIT = /[0-9]/;
 
 export interface AnonymiserContext {
   readonly rules: CompiledRules;
@@ -138,9 +139,10 @@ export class Anonymising implements Scrub {
     if (found.length === 0) return value;
     const out = this.#replaceAll(value, found, false);
     // Pseudonyms keep every character class, kept part and check character, so
-    // the detectors see the same values again — except where a number's new
-    // digits, next to other digits, could make a longer number pass a checksum.
-    return found.some((f) => NUMERIC.has(f.kind) && (f.start > 0 || f.end < value.length)) ? this.#settle(out) : out;
+    // the detectors see the same values again — except where new digits next to
+    // other digits could make a longer number pass a checksum: a number's, or an
+    // address's (`4111 1111 1111 11119.alice@example.com`).
+    return found.some((f) => (f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end)))) ? this.#settle(out) : out;
   }
 
   /** Rescans replaced text until nothing unmarked is left (see the module comment). */
