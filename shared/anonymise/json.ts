@@ -76,7 +76,7 @@ class JsonRewrite {
   #nextBackslash = -1;
   readonly #found: readonly Finding[] | undefined;
   #nextFound = 0;
-  /** Characters of skipped values, charged once when the walk ends (see #clean). */
+  /** Characters of skipped values not charged yet (see #clean, #chargeSkipped). */
   #skipped = 0;
   readonly #locations = new Map<string, Map<string | -1, string>>();
 
@@ -93,7 +93,7 @@ class JsonRewrite {
     try {
       return this.#walk();
     } finally {
-      if (this.#skipped > 0) this.#scrub.charge(this.#skipped);
+      this.#chargeSkipped();
     }
   }
 
@@ -192,9 +192,21 @@ class JsonRewrite {
     return end - start < 2 || !maybeJson(this.#text.charCodeAt(start), this.#text.charCodeAt(end - 1));
   }
 
-  /** What scrubbing a clean value costs: its length against the budget (charged when the walk ends, however it ends). */
+  /** What scrubbing a clean value costs: its length against the budget (see #chargeSkipped). */
   #skip(chars: number): void {
     this.#skipped += chars;
+  }
+
+  /**
+   * Charges what skipped values owe, before the scrub is handed anything
+   * and when the walk ends however it ends: a budget overrun then stops the
+   * walk before the same value as when each was charged on its own.
+   */
+  #chargeSkipped(): void {
+    const owed = this.#skipped;
+    if (owed === 0) return;
+    this.#skipped = 0;
+    this.#scrub.charge(owed);
   }
 
   /** The precomputed findings inside [start, end), relative to start; undefined when there are none to use. */
@@ -253,6 +265,7 @@ class JsonRewrite {
       i = close + 1;
     } else {
       const s = this.#readString(start);
+      this.#chargeSkipped();
       const renamed = this.#scrub.text(s.content, this.#keyLoc, this.#within(start + 1, s.closed ? s.end - 1 : s.end));
       f.key = renamed;
       f.lazyKey = false;
@@ -292,6 +305,7 @@ class JsonRewrite {
         this.#flushKey(f);
         this.#replace(i, end, JSON.stringify(REDACTED));
       }
+      this.#chargeSkipped();
       this.#scrub.changed(this.#loc);
       this.#i = end;
       return;
@@ -310,6 +324,7 @@ class JsonRewrite {
       }
       const s = this.#readString(i);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
+      this.#chargeSkipped();
       const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
       if (out !== s.content) {
         const json = out === null ? 'null' : JSON.stringify(out);
@@ -328,6 +343,7 @@ class JsonRewrite {
       } else {
         const token = text.slice(i, end);
         const known = this.#within(i, end);
+        this.#chargeSkipped();
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
