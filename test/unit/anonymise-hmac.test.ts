@@ -26,6 +26,15 @@ describe('HMAC-SHA256 for pseudonyms', () => {
     );
   });
 
+  it('MACs a prefix and a message as their concatenation', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 60 }), (key, prefix, message) => {
+        expect(hex(new HmacSha256(key).digestWords(message, prefix))).toBe(node(key, prefix + message));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('handles every length around the block and padding boundaries, and lone surrogates', () => {
     const key = Buffer.from('boundary-key');
     const mac = new HmacSha256(key);

@@ -79,6 +79,15 @@ export function normalise(kind: Kind | 'generic', text: string): string {
   }
 }
 
+const prefixes = new Map<string, string>();
+
+/** What a kind's values are keyed under: `kind\0value`. */
+function keyPrefix(kind: string): string {
+  let p = prefixes.get(kind);
+  if (p === undefined) prefixes.set(kind, (p = `${kind}\u0000`));
+  return p;
+}
+
 const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
 
@@ -93,7 +102,7 @@ export class Pseudonymiser {
   }
 
   #seed(kind: string, normalised: string): SeededStream {
-    return new SeededStream(this.#mac.digestWords(`${kind}\u0000${normalised}`));
+    return new SeededStream(this.#mac.digestWords(normalised, keyPrefix(kind)));
   }
 
   /** The pseudonym of a detected value of `kind` (with the marker), or REDACTED. */
