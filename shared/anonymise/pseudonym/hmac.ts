@@ -30,6 +30,20 @@ const W = new Int32Array(64);
 /** One SHA-256 compression of the 64 bytes at `at` into `st`. */
 function compress(st: Int32Array, bytes: Uint8Array, at: number): void {
   for (let i = 0; i < 16; i++, at += 4) W[i] = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  compressBlock(st);
+}
+
+/** The outer hash's one block: the inner digest (eight words) and SHA-256 padding for 64 + 32 bytes. */
+function compressDigest(st: Int32Array, digest: Int32Array): void {
+  W.set(digest);
+  W[8] = 0x80000000;
+  W.fill(0, 9, 15);
+  W[15] = (BLOCK + 32) * 8;
+  compressBlock(st);
+}
+
+/** One compression into `st` of the block in W[0, 16). */
+function compressBlock(st: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const x = W[i - 15]!;
     const y = W[i - 2]!;
@@ -88,6 +102,7 @@ const encoder = new TextEncoder();
 export class HmacSha256 {
   readonly #inner = new Int32Array(8);
   readonly #outer = new Int32Array(8);
+  readonly #innerDigest = new Int32Array(8);
   readonly #state = new Int32Array(8);
   #bytes = new Uint8Array(4 * BLOCK);
 
@@ -111,21 +126,13 @@ export class HmacSha256 {
    */
   digestWords(message: string, prefix = ''): Int32Array {
     const n = this.#encode(prefix, message);
-    const st = this.#state;
-    st.set(this.#inner);
+    const inner = this.#innerDigest;
+    inner.set(this.#inner);
     const end = pad(this.#bytes, n, BLOCK);
-    for (let at = 0; at < end; at += BLOCK) compress(st, this.#bytes, at);
-    const bytes = this.#bytes;
-    for (let i = 0; i < 8; i++) {
-      const v = st[i]!;
-      bytes[4 * i] = v >>> 24;
-      bytes[4 * i + 1] = v >>> 16;
-      bytes[4 * i + 2] = v >>> 8;
-      bytes[4 * i + 3] = v;
-    }
-    pad(bytes, 32, BLOCK);
+    for (let at = 0; at < end; at += BLOCK) compress(inner, this.#bytes, at);
+    const st = this.#state;
     st.set(this.#outer);
-    compress(st, bytes, 0);
+    compressDigest(st, inner);
     return st;
   }
 
