@@ -88,6 +88,8 @@ function keyPrefix(kind: string): string {
   return p;
 }
 
+/** Longest value (UTF-16 units) the pseudonym caches keep. */
+const CACHE_KEY_MAX = 256;
 const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
 
@@ -127,10 +129,17 @@ export class Pseudonymiser {
     return this.#remember(this.#generic, text, out === text && text.length > 0 ? REDACTED : out);
   }
 
-  /** Caches are bounded: past CACHE_LIMIT values one is simply cleared. */
+  /**
+   * Caches are bounded: past CACHE_LIMIT values one is simply cleared. A
+   * value found in a body is a slice of the body's string, and V8 keeps the
+   * whole parent alive for a slice: the key is stored as a copy, so the
+   * cache holds values, not the bodies they came from. Long values (which
+   * rarely repeat) are not cached at all.
+   */
   #remember(cache: Map<string, string>, text: string, value: string): string {
+    if (text.length > CACHE_KEY_MAX) return value;
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(text, value);
+    cache.set(Buffer.from(text, 'utf8').toString('utf8'), value);
     return value;
   }
 }
