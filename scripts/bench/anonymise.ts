@@ -16,6 +16,9 @@
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { catalogPage, customerPage } from './anonymise-body.js';
+import { watchMachine } from './machine.js';
+
+const machine = watchMachine();
 
 const KEY = 'bench-anonymise-key-0123456789';
 const pairs = Number(process.argv[process.argv.indexOf('--pairs') + 1]) || 4;
@@ -114,4 +117,5 @@ for (const [name, size, body] of SIZES) {
   console.log(`${name.padStart(11)} median: anonymiser ${median(anon).toFixed(1)} MB/s (cache warm: ${warm.toFixed(1)} MB/s), baseline ${median(base).toFixed(1)} MB/s, ratio ${median(ratios).toFixed(3)}`);
   result.push(`ratio_${name.replace('-', '_')}=${median(ratios).toFixed(3)}`, `mbps_${name.replace('-', '_')}=${median(anon).toFixed(1)}`, `baseline_mbps_${name.replace('-', '_')}=${median(base).toFixed(1)}`, `warm_mbps_${name.replace('-', '_')}=${warm.toFixed(1)}`);
 }
+console.log(machine.report());
 console.log(`RESULT anonymise ${result.join(' ')}`);

@@ -29,6 +29,9 @@ import { Pool } from 'undici';
 import { openQueue, type Queue } from '../../shared/queue/queues.js';
 import { queues } from '../../shared/redis/keys.js';
 import { startPrivateRedis } from '../../shared/redis/private-server.js';
+import { watchMachine } from './machine.js';
+
+const machine = watchMachine();
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = process.env.BENCH_SAMPLE ?? '1';
@@ -222,6 +225,7 @@ async function main(): Promise<void> {
     }
     for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
+    process.stdout.write(`${machine.report()}\n`);
     process.stdout.write(
       `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)}\n`,
     );

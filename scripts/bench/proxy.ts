@@ -23,6 +23,9 @@ import { connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { nginxConfig } from './proxy-roles.js';
 import { cpuUs, hasBinary, median, openLoop, runWrk, spawnRole, stop, type Role } from './proxy-load.js';
+import { watchMachine } from './machine.js';
+
+const machine = watchMachine();
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
 
   for (const c of children.reverse()) await stop(c);
   const s = summary;
+  process.stdout.write(`${machine.report()}\n`);
   process.stdout.write(
     `RESULT proxy capture_ratio_hp=${fmt(m['hp cap/off']!, 3)} capture_ratio_hp3=${fmt(m['hp3 cap/off']!, 3)} inline_capture_ratio_hp=${fmt(m['hp inline-cap/off']!, 3)} ` +
       `passthrough_over_fastify_hp=${fmt(m['hp-off/fastify']!, 3)} passthrough_over_fastify_hp3=${fmt(m['hp3-off/fastify']!, 3)} ` +

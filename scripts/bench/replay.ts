@@ -33,6 +33,9 @@ import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { ChunkJobData } from '../../shared/replay/run.js';
 import { isFinal, runStatus } from '../../shared/replay/store.js';
 import { appendRecords } from '../../shared/session/store.js';
+import { watchMachine } from './machine.js';
+
+const machine = watchMachine();
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONNECTIONS = 32;
@@ -215,6 +218,7 @@ console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p5
 
 const ratio = median(ratios);
 console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
+console.log(machine.report());
 console.log(
   `RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)}`,
 );
