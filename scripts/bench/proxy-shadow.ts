@@ -2,8 +2,11 @@
  * bench:proxy-shadow — what shadow mode costs production traffic. Three
  * `parity proxy` processes in front of one upstream, alike but for shadow:
  * off (the baseline), on to a fast shadow, on to a shadow that sleeps
- * 200 ms. One `parity worker` (niced, standing in for a worker on another
- * machine) drains the shadow queue. Per configuration, alternated in rounds
+ * 200 ms. One `parity worker` drains the shadow queue. The worker and the
+ * two shadow deployments are niced: they stand in for machines elsewhere,
+ * while the proxy, Redis, the upstream and the load share the two cores as
+ * in production; what shadow mode costs production is then the proxy's and
+ * Redis' share of the work. Per configuration, alternated in rounds
  * after a warm-up:
  *   - closed model: 10 connections back to back for 3 s → req/s;
  *   - open model: a fixed arrival rate for 3 s → p50/p99 from the intended
@@ -77,8 +80,10 @@ function firstMatch(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promis
   });
 }
 
-async function startServer(delayMs: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawnLogged(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', String(delayMs)]);
+/** An answering server in its own process; `niced` for the shadow deployments, which stand in for machines elsewhere. */
+async function startServer(delayMs: number, niced = false): Promise<{ child: ChildProcess; url: string }> {
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', String(delayMs)];
+  const child = niced ? spawnLogged('nice', ['-n', '19', process.execPath, ...args]) : spawnLogged(process.execPath, args);
   const m = await firstMatch(child, /^(\d+)\n/m);
   return { child, url: `http://127.0.0.1:${m[1]}` };
 }
@@ -180,8 +185,8 @@ async function main(): Promise<void> {
   let queue: Queue | undefined;
   try {
     const upstream = await startServer(0);
-    const fast = await startServer(0);
-    const slow = await startServer(200);
+    const fast = await startServer(0, true);
+    const slow = await startServer(200, true);
     children.push(upstream.child, fast.child, slow.child);
     const configs = [
       { name: 'off', ...(await startProxy(upstream.url, redis.url)) },
@@ -194,7 +199,7 @@ async function main(): Promise<void> {
     await firstMatch(worker, /shadow worker ready/);
     queue = openQueue(queues.shadow, redis.url);
     let drainedMs = 0;
-    process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker niced\n`);
+    process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker and shadow deployments niced\n`);
     for (const c of configs) await closed(c.url, 1500);
 
     const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[] };
