@@ -10,7 +10,9 @@
  * after a warm-up:
  *   - closed model: 10 connections back to back for 3 s → req/s;
  *   - open model: a fixed arrival rate for 3 s → p50/p99 from the intended
- *     send time (no coordinated omission), HDR histogram in µs.
+ *     send time (no coordinated omission), HDR histogram in µs, and the
+ *     proxy's CPU per request (the same work in every configuration, so the
+ *     steadiest of the ratios on a shared machine).
  * Before every phase the shadow queue is drained (waiting and active jobs,
  * at most 30 s): a closed-model phase leaves a backlog the worker would
  * otherwise work off during whichever phase came next — "off" included —
@@ -202,18 +204,20 @@ async function main(): Promise<void> {
     process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker and shadow deployments niced\n`);
     for (const c of configs) await closed(c.url, 1500);
 
-    const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[] };
+    const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[], openCpuFast: [] as number[], openCpuSlow: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = [...configs.slice(round % 3), ...configs.slice(0, round % 3)];
-      const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
+      const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; openCpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
       for (const c of order) {
         drainedMs += await drained(queue);
         const cpu0 = cpuUs(c.child.pid!);
         const cl = await closed(c.url, PHASE_MS);
         const cpuPerReq = (cpuUs(c.child.pid!) - cpu0) / Math.max(1, cl.requests);
         drainedMs += await drained(queue);
+        const cpu1 = cpuUs(c.child.pid!);
         const op = await open(c.url, PHASE_MS, RATE);
-        r[c.name] = { rps: cl.rps, closedP99: cl.p99Us, cpuPerReq, p50: op.p50Us, p99: op.p99Us, achieved: op.achieved, failed: cl.failed + op.failed };
+        const openCpuPerReq = (cpuUs(c.child.pid!) - cpu1) / Math.max(1, op.count);
+        r[c.name] = { rps: cl.rps, closedP99: cl.p99Us, cpuPerReq, openCpuPerReq, p50: op.p50Us, p99: op.p99Us, achieved: op.achieved, failed: cl.failed + op.failed };
       }
       const off = r.off!;
       ratios.rpsFast.push(r.fast!.rps / off.rps);
@@ -222,17 +226,19 @@ async function main(): Promise<void> {
       ratios.p99Slow.push(r.slow!.p99 / off.p99);
       ratios.cpuFast.push(r.fast!.cpuPerReq - off.cpuPerReq);
       ratios.cpuSlow.push(r.slow!.cpuPerReq - off.cpuPerReq);
+      ratios.openCpuFast.push(r.fast!.openCpuPerReq / off.openCpuPerReq);
+      ratios.openCpuSlow.push(r.slow!.openCpuPerReq / off.openCpuPerReq);
       for (const name of ['off', 'fast', 'slow']) {
         const x = r[name]!;
-        process.stdout.write(`round ${round + 1} ${name.padEnd(4)}  closed ${x.rps.toFixed(0).padStart(6)} req/s (p99 ${(x.closedP99 / 1000).toFixed(2)} ms, proxy CPU ${x.cpuPerReq.toFixed(0)} µs/req)  open ${x.achieved.toFixed(0)}/s p50 ${(x.p50 / 1000).toFixed(2)} ms p99 ${(x.p99 / 1000).toFixed(2)} ms${x.failed ? `  FAILED ${x.failed}` : ''}\n`);
+        process.stdout.write(`round ${round + 1} ${name.padEnd(4)}  closed ${x.rps.toFixed(0).padStart(6)} req/s (p99 ${(x.closedP99 / 1000).toFixed(2)} ms, proxy CPU ${x.cpuPerReq.toFixed(0)} µs/req)  open ${x.achieved.toFixed(0)}/s p50 ${(x.p50 / 1000).toFixed(2)} ms p99 ${(x.p99 / 1000).toFixed(2)} ms proxy CPU ${x.openCpuPerReq.toFixed(0)} µs/req${x.failed ? `  FAILED ${x.failed}` : ''}\n`);
       }
-      process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}\n`);
+      process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}  open-model proxy CPU/req fast ${f2(ratios.openCpuFast.at(-1)!)} slow ${f2(ratios.openCpuSlow.at(-1)!)}\n`);
     }
     for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
     process.stdout.write(`${machine.report()}\n`);
     process.stdout.write(
-      `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)}\n`,
+      `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}\n`,
     );
   } finally {
     await queue?.close();
