@@ -21,6 +21,21 @@ export function encodeRecord(r: CaptureRecord): Buffer {
   return packr.pack(r);
 }
 
+const encoded = new WeakMap<CaptureRecord, Buffer>();
+
+/**
+ * encodeRecord, once per record object: in shadow mode the capture thread
+ * writes a record to its session stream and puts the same record in a
+ * shadow job, and MessagePack was the largest cost shadow mode added there.
+ * For records that are not changed after they are first encoded — finished,
+ * anonymised records on their way out.
+ */
+export function encodeRecordOnce(r: CaptureRecord): Buffer {
+  let b = encoded.get(r);
+  if (!b) encoded.set(r, (b = packr.pack(r)));
+  return b;
+}
+
 export function decodeRecord(buf: Buffer): CaptureRecord {
   const r = packr.unpack(buf) as CaptureRecord;
   // msgpackr returns Uint8Array-backed Buffers for bin; normalise body bytes.

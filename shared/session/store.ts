@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { parityError } from '../errors.js';
-import { decodeRecord, encodeRecord, RECORD_FIELD } from '../record/codec.js';
+import { decodeRecord, encodeRecordOnce, RECORD_FIELD } from '../record/codec.js';
 import type { CapturedBody, CaptureRecord } from '../record/schema.js';
 import { keys } from '../redis/keys.js';
 
@@ -39,7 +39,7 @@ export function appendToPipeline(pipe: ChainableCommander, records: readonly Cap
   const touched = new Map<string, number>();
   for (const r of records) {
     const entry = externalise(pipe, r, inline, opts.bodyTtlSeconds);
-    pipe.xadd(keys.sessionStream(r.session), 'MAXLEN', '~', opts.maxLen, '*', RECORD_FIELD, encodeRecord(entry));
+    pipe.xadd(keys.sessionStream(r.session), 'MAXLEN', '~', opts.maxLen, '*', RECORD_FIELD, encodeRecordOnce(entry));
     touched.set(r.session, (touched.get(r.session) ?? 0) + 1);
   }
   const now = Date.now();

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { decodeRecord, encodeRecord } from '../record/codec.js';
+import { decodeRecord, encodeRecordOnce } from '../record/codec.js';
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 
 /**
@@ -47,7 +47,7 @@ export interface ShadowDestination {
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 
 export function shadowJobData(records: readonly CaptureRecord[], dest: ShadowDestination, rawId?: string): ShadowJobData {
-  const data: ShadowJobData = { v: 1, records: packr.pack(records.map(encodeRecord)).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
+  const data: ShadowJobData = { v: 1, records: packr.pack(records.map(encodeRecordOnce)).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
   if (dest.baseline) data.baseline = dest.baseline;
   if (rawId) data.raw = rawId;
   return data;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeRecord, encodeRecord } from '../../shared/record/codec.js';
+import { decodeRecord, encodeRecord, encodeRecordOnce } from '../../shared/record/codec.js';
 import { emptyBody, fromJson, newRecordId, toJson } from '../../shared/record/convert.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 
@@ -24,6 +24,14 @@ export function sampleRecord(over: Partial<CaptureRecord> = {}): CaptureRecord {
 }
 
 describe('capture record', () => {
+  it('encodes a record once for capture and shadow alike: the same bytes, computed once per object', () => {
+    const r = sampleRecord();
+    const first = encodeRecordOnce(r);
+    expect(first.equals(encodeRecord(r))).toBe(true);
+    expect(encodeRecordOnce(r)).toBe(first);
+    expect(encodeRecordOnce(sampleRecord())).not.toBe(first);
+  });
+
   it('round-trips through the binary codec byte for byte', () => {
     const r = sampleRecord();
     const back = decodeRecord(encodeRecord(r));
