@@ -211,16 +211,18 @@ const rateError = Math.abs(achieved - RATE) / RATE;
 console.log(`constant-rate: requested ${RATE}/s for 5 s → ${cr.requests} requests (planned ${RATE * 5}), achieved ${achieved.toFixed(1)}/s, error ${(rateError * 100).toFixed(2)} %`);
 
 // as-recorded at 2,000 req/s: lateness over every request
+const arCpu0 = processCpuUs(worker.pid!);
 const ar = await replay({ kind: 'as-recorded', speed: 1 });
+const arCpuUs = (processCpuUs(worker.pid!) - arCpu0) / ar.requests;
 const late = ar.results.map((r) => r.lateUs).sort((a, b) => a - b);
 const [p50, p99, max] = [pct(late, 50), pct(late, 99), late[late.length - 1] ?? 0].map((us) => us / 1000);
-console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms`);
+console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms; worker CPU ${arCpuUs.toFixed(1)} µs/req`);
 
 const ratio = median(ratios);
 console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
 console.log(machine.report());
 console.log(
-  `RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)}`,
+  `RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)} as_recorded_cpu_us_per_req=${arCpuUs.toFixed(1)}`,
 );
 
 await queue.close();
