@@ -58,7 +58,7 @@ export interface CaptureStats {
 
 export class CaptureWriter implements ExchangeSink {
   readonly name = 'capture';
-  /** Set by the admin plane: a paused writer accepts nothing. */
+  /** Set by the admin plane: a paused writer captures nothing (it still carries shadow work). */
   paused = false;
   readonly #opts: Required<Pick<CaptureWriterOptions, 'bufferMaxRecords' | 'bufferMaxBytes' | 'batchRecords' | 'batchDelayMs'>>;
   readonly #settings: CaptureWriterOptions;
