@@ -29,3 +29,95 @@ export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A text starting with `a` and ending with `z` may be a JSON object or array. */
 export const maybeJson = (a: number, z: number) => (a === 123 && z === 125) || (a === 91 && z === 93);
+
+export class JsonSyntaxError extends Error {}
+
+/**
+ * JSON text read token by token in place. Remembers where the next
+ * backslash is, so strings without escapes are taken as they stand.
+ */
+export class JsonText {
+  readonly text: string;
+  #nextBackslash = -1;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** true, false or null at text[i, end). */
+  literal(i: number, end: number): boolean {
+    const n = end - i;
+    const text = this.text;
+    return (n === 4 && (text.startsWith('true', i) || text.startsWith('null', i))) || (n === 5 && text.startsWith('false', i));
+  }
+
+  /**
+   * The closing quote of the string opening at `at` when no backslash
+   * comes before it (else -1; readString handles escapes and a string cut
+   * short). Keeps #nextBackslash at the first backslash after `at`.
+   */
+  closingQuote(at: number): number {
+    const text = this.text;
+    if (this.#nextBackslash <= at) {
+      const b = text.indexOf('\\', at + 1);
+      this.#nextBackslash = b < 0 ? Infinity : b;
+    }
+    const q = text.indexOf('"', at + 1);
+    return q >= 0 && q < this.#nextBackslash ? q : -1;
+  }
+
+  /** A string token at `at` (its opening quote): its end (after the closing quote) and content. */
+  readString(at: number): { end: number; content: string; closed: boolean } {
+    const text = this.text;
+    let j = at + 1;
+    let q: number;
+    for (;;) {
+      q = text.indexOf('"', j);
+      if (q < 0) break;
+      let b = q - 1;
+      while (text.charCodeAt(b) === 92) b--;
+      if ((q - 1 - b) % 2 === 0) break;
+      j = q + 1;
+    }
+    const closed = q >= 0;
+    const end = closed ? q + 1 : text.length;
+    if (this.#nextBackslash <= at) {
+      const b = text.indexOf('\\', at + 1);
+      this.#nextBackslash = b < 0 ? Infinity : b;
+    }
+    const raw = text.slice(at + 1, closed ? q : text.length);
+    if (this.#nextBackslash >= end) return { end, content: raw, closed };
+    try {
+      return { end, content: JSON.parse(closed ? text.slice(at, end) : `"${raw.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')}"`) as string, closed };
+    } catch {
+      throw new JsonSyntaxError(`bad string at ${at}`);
+    }
+  }
+
+  /** End of the value starting at `at` (a container is skipped whole). */
+  skipValue(at: number): number {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === 34) return this.readString(at).end;
+    let j = at;
+    if (c !== 123 && c !== 91) {
+      while (j < text.length && !isDelim(text.charCodeAt(j))) j++;
+      return j;
+    }
+    let depth = 0;
+    while (j < text.length) {
+      const d = text.charCodeAt(j);
+      if (d === 34) {
+        j = this.readString(j).end;
+        continue;
+      }
+      if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+    return j;
+  }
+}

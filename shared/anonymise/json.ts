@@ -1,9 +1,13 @@
 import type { Finding } from './detect/index.js';
-import { isDelim, isNumber, isWs, maybeJson, NUMBER } from './json-lex.js';
-import { matchJsonPath, segmentText, type PathKey } from './json-path.js';
+import { isDelim, isNumber, isWs, JsonSyntaxError, JsonText, maybeJson, NUMBER } from './json-lex.js';
+import { FindingCursor, Straddle } from './json-findings.js';
+import { newFrame, JsonLocations, type Frame } from './json-frame.js';
+import { matchJsonPath } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
+
+export { JsonSyntaxError } from './json-lex.js';
 
 /**
  * Rewrites JSON text in place: only the strings, keys and numbers that
@@ -18,8 +22,6 @@ import type { Scrub } from './scrub.js';
  * in the locations below it, so locations never carry raw data.
  */
 
-export class JsonSyntaxError extends Error {}
-
 /** JSON nested in strings is rewritten as JSON this many levels deep. */
 export const MAX_NESTED_JSON = 3;
 
@@ -27,28 +29,6 @@ export const MAX_NESTED_JSON = 3;
 export function looksLikeJson(s: string): boolean {
   return s.length >= 2 && maybeJson(s.charCodeAt(0), s.charCodeAt(s.length - 1));
 }
-
-interface Frame {
-  obj: boolean;
-  /** Current member key (as stored, i.e. renamed) or element index; see lazyKey. */
-  key: PathKey;
-  /** The key is text[keyStart, keyEnd), not cut out yet: it has no escapes and did not change. */
-  lazyKey: boolean;
-  keyStart: number;
-  keyEnd: number;
-  /** Location text of this container itself, built when first needed. */
-  loc: string | undefined;
-  expectKey: boolean;
-  /** Position of the comma before the current member, -1 when none. */
-  comma: number;
-  dropNextComma: boolean;
-  forced: Treatment | undefined;
-  pendingKey: { start: number; end: number; json: string } | undefined;
-  memberStart: number;
-}
-
-/** A finding that crosses a token boundary: the precomputed findings cannot be used. */
-class Straddle extends Error {}
 
 /**
  * Rewrites `text`; returns it unchanged (the same string) when nothing was
@@ -67,24 +47,29 @@ export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rules
 class JsonRewrite {
   readonly #text: string;
   readonly #scrub: Scrub;
-  readonly #prefix: string;
   readonly #rules: Scrub['rules']['json'];
   readonly #stack: Frame[] = [];
   readonly #parts: string[] = [];
   #cursor = 0;
   #i = 0;
-  #nextBackslash = -1;
-  readonly #found: readonly Finding[] | undefined;
-  #nextFound = 0;
+  readonly #lex: JsonText;
+  /** The findings of a scan of the whole text, when one was made. */
+  readonly #found: FindingCursor | undefined;
   /** Characters of skipped values not charged yet (see #clean, #chargeSkipped). */
   #skipped = 0;
-  readonly #locations = new Map<string, Map<string | -1, string>>();
+  readonly #where: JsonLocations;
+  // bound once per document: locations are computed only for values that change
+  readonly #loc: () => string;
+  readonly #keyLoc: () => string;
 
   constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean, found: readonly Finding[] | undefined) {
     this.#text = text;
+    this.#lex = new JsonText(text);
     this.#scrub = scrub;
-    this.#prefix = prefix;
-    this.#found = found;
+    this.#found = found && new FindingCursor(found);
+    this.#where = new JsonLocations(text, this.#stack, prefix);
+    this.#loc = () => this.#where.value();
+    this.#keyLoc = () => this.#where.key();
     this.#rules = rulesApply ? scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side) : [];
   }
 
@@ -139,47 +124,6 @@ class JsonRewrite {
     return this.#parts.join('');
   }
 
-  #keyOf(f: Frame): PathKey {
-    if (f.lazyKey) {
-      f.key = this.#text.slice(f.keyStart, f.keyEnd);
-      f.lazyKey = false;
-    }
-    return f.key;
-  }
-
-  #path(): PathKey[] {
-    return this.#stack.map((f) => this.#keyOf(f));
-  }
-
-  /** The location of the container at stack depth `k` (its keys above it do not change while it is open). */
-  #containerLocation(k: number): string {
-    const f = this.#stack[k]!;
-    f.loc ??= k === 0 ? `${this.#prefix}$` : this.#child(this.#containerLocation(k - 1), this.#keyOf(this.#stack[k - 1]!));
-    return f.loc;
-  }
-
-  /**
-   * `parent`'s location extended by `key`, one string per distinct location
-   * (so the change set hashes each once, however many elements share it).
-   */
-  #child(parent: string, key: PathKey): string {
-    let byKey = this.#locations.get(parent);
-    if (!byKey) this.#locations.set(parent, (byKey = new Map<string | -1, string>()));
-    const k = typeof key === 'number' ? -1 : key;
-    let loc = byKey.get(k);
-    if (loc === undefined) byKey.set(k, (loc = parent + segmentText(key)));
-    return loc;
-  }
-
-  // bound once per document: locations are computed only for values that change
-  readonly #loc: () => string = this.#valueLocation.bind(this);
-  readonly #keyLoc: () => string = this.#keyLocation.bind(this);
-
-  #valueLocation(): string {
-    const top = this.#stack.length - 1;
-    return top < 0 ? `${this.#prefix}$` : this.#child(this.#containerLocation(top), this.#keyOf(this.#stack[top]!));
-  }
-
   /**
    * True when text[start, end) (a string's content, a number) holds none of
    * the precomputed findings and cannot hold nested JSON: scrubbing it would
@@ -187,8 +131,7 @@ class JsonRewrite {
    * cutting it out.
    */
   #clean(start: number, end: number): boolean {
-    const all = this.#found;
-    if (!all || (this.#nextFound < all.length && all[this.#nextFound]!.start < end)) return false;
+    if (!this.#found || this.#found.nextStart() < end) return false;
     return end - start < 2 || !maybeJson(this.#text.charCodeAt(start), this.#text.charCodeAt(end - 1));
   }
 
@@ -211,24 +154,7 @@ class JsonRewrite {
 
   /** The precomputed findings inside [start, end), relative to start; undefined when there are none to use. */
   #within(start: number, end: number): Finding[] | undefined {
-    const all = this.#found;
-    if (!all) return undefined;
-    while (this.#nextFound < all.length && all[this.#nextFound]!.start < start) {
-      if (all[this.#nextFound]!.end > start) throw new Straddle();
-      this.#nextFound++;
-    }
-    const out: Finding[] = [];
-    while (this.#nextFound < all.length && all[this.#nextFound]!.start < end) {
-      const f = all[this.#nextFound++]!;
-      if (f.end > end) throw new Straddle();
-      out.push({ kind: f.kind, start: f.start - start, end: f.end - start });
-    }
-    return out;
-  }
-
-  /** Where a key sits: its object's path and `.(key)`. */
-  #keyLocation(): string {
-    return `${this.#containerLocation(this.#stack.length - 1)}.(key)`;
+    return this.#found?.within(start, end);
   }
 
   #replace(start: number, end: number, with_: string): void {
@@ -253,10 +179,10 @@ class JsonRewrite {
     const text = this.#text;
     if (text.charCodeAt(this.#i) !== 34) throw new JsonSyntaxError(`expected a key at ${this.#i}`);
     const start = this.#i;
-    const close = this.#closingQuote(start);
+    const close = this.#lex.closingQuote(start);
     let i: number;
     f.memberStart = start;
-    if (close >= 0 && this.#nextBackslash > close && this.#clean(start + 1, close)) {
+    if (close >= 0 && this.#clean(start + 1, close)) {
       this.#skip(close - start - 1);
       f.lazyKey = true;
       f.keyStart = start + 1;
@@ -264,7 +190,7 @@ class JsonRewrite {
       f.pendingKey = undefined;
       i = close + 1;
     } else {
-      const s = this.#readString(start);
+      const s = this.#lex.readString(start);
       this.#chargeSkipped();
       const renamed = this.#scrub.text(s.content, this.#keyLoc, this.#within(start + 1, s.closed ? s.end - 1 : s.end));
       f.key = renamed;
@@ -288,7 +214,7 @@ class JsonRewrite {
   #treatment(f: Frame | undefined): Treatment | undefined {
     if (f?.forced) return f.forced;
     if (this.#rules.length === 0) return undefined;
-    const p = this.#path();
+    const p = this.#where.path();
     for (const r of this.#rules) if (matchJsonPath(r.path, p)) return r.treatment;
     return undefined;
   }
@@ -299,7 +225,7 @@ class JsonRewrite {
     const c = text.charCodeAt(i);
     const t = this.#treatment(f);
     if (t && (t.action === 'drop' || t.action === 'redact')) {
-      const end = this.#skipValue(i);
+      const end = this.#lex.skipValue(i);
       if (t.action === 'drop') this.#drop(f, i, end);
       else {
         this.#flushKey(f);
@@ -316,13 +242,13 @@ class JsonRewrite {
       return;
     }
     if (c === 34) {
-      const close = this.#closingQuote(i);
-      if (!t && close >= 0 && this.#nextBackslash > close && this.#clean(i + 1, close)) {
+      const close = this.#lex.closingQuote(i);
+      if (!t && close >= 0 && this.#clean(i + 1, close)) {
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
-      const s = this.#readString(i);
+      const s = this.#lex.readString(i);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
@@ -347,7 +273,7 @@ class JsonRewrite {
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
-    } else if (!this.#literal(i, end) && end < text.length) {
+    } else if (!this.#lex.literal(i, end) && end < text.length) {
       throw new JsonSyntaxError(`unexpected token at ${i}`);
     }
     this.#i = end;
@@ -355,20 +281,7 @@ class JsonRewrite {
 
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
-    const f: Frame = {
-      obj,
-      key: obj ? '' : 0,
-      lazyKey: false,
-      keyStart: 0,
-      keyEnd: 0,
-      loc: undefined,
-      expectKey: obj,
-      comma: -1,
-      dropNextComma: false,
-      forced,
-      pendingKey: undefined,
-      memberStart: this.#i + 1,
-    };
+    const f = newFrame(obj, forced, this.#i + 1);
     this.#stack.push(f);
     this.#i++;
     return f;
@@ -386,8 +299,7 @@ class JsonRewrite {
   #skim(): void {
     const text = this.#text;
     const n = text.length;
-    const found = this.#found!;
-    const nextAt = this.#nextFound < found.length ? found[this.#nextFound]!.start : Infinity;
+    const nextAt = this.#found!.nextStart();
     let f = this.#stack[this.#stack.length - 1];
     let i = this.#i;
     let skipped = 0;
@@ -436,7 +348,7 @@ class JsonRewrite {
             if (nextAt < end) break;
             skipped += end - i;
           }
-        } else if (!this.#literal(i, end)) break;
+        } else if (!this.#lex.literal(i, end)) break;
         i = end;
       }
     }
@@ -453,82 +365,5 @@ class JsonRewrite {
       this.#replace(f.memberStart, end, '');
       f.dropNextComma = true;
     }
-  }
-
-  /** true, false or null at text[i, end). */
-  #literal(i: number, end: number): boolean {
-    const n = end - i;
-    const text = this.#text;
-    return (n === 4 && (text.startsWith('true', i) || text.startsWith('null', i))) || (n === 5 && text.startsWith('false', i));
-  }
-
-  /**
-   * The closing quote of the string opening at `at` when no backslash
-   * comes before it (else -1; #readString handles escapes and a string cut
-   * short). Keeps #nextBackslash at the first backslash after `at`.
-   */
-  #closingQuote(at: number): number {
-    const text = this.#text;
-    if (this.#nextBackslash <= at) {
-      const b = text.indexOf('\\', at + 1);
-      this.#nextBackslash = b < 0 ? Infinity : b;
-    }
-    const q = text.indexOf('"', at + 1);
-    return q >= 0 && q < this.#nextBackslash ? q : -1;
-  }
-
-  /** A string token at `at` (its opening quote): its end (after the closing quote) and content. */
-  #readString(at: number): { end: number; content: string; closed: boolean } {
-    const text = this.#text;
-    let j = at + 1;
-    let q: number;
-    for (;;) {
-      q = text.indexOf('"', j);
-      if (q < 0) break;
-      let b = q - 1;
-      while (text.charCodeAt(b) === 92) b--;
-      if ((q - 1 - b) % 2 === 0) break;
-      j = q + 1;
-    }
-    const closed = q >= 0;
-    const end = closed ? q + 1 : text.length;
-    if (this.#nextBackslash <= at) {
-      const b = text.indexOf('\\', at + 1);
-      this.#nextBackslash = b < 0 ? Infinity : b;
-    }
-    const raw = text.slice(at + 1, closed ? q : text.length);
-    if (this.#nextBackslash >= end) return { end, content: raw, closed };
-    try {
-      return { end, content: JSON.parse(closed ? text.slice(at, end) : `"${raw.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')}"`) as string, closed };
-    } catch {
-      throw new JsonSyntaxError(`bad string at ${at}`);
-    }
-  }
-
-  /** End of the value starting at `at` (a container is skipped whole). */
-  #skipValue(at: number): number {
-    const text = this.#text;
-    const c = text.charCodeAt(at);
-    if (c === 34) return this.#readString(at).end;
-    let j = at;
-    if (c !== 123 && c !== 91) {
-      while (j < text.length && !isDelim(text.charCodeAt(j))) j++;
-      return j;
-    }
-    let depth = 0;
-    while (j < text.length) {
-      const d = text.charCodeAt(j);
-      if (d === 34) {
-        j = this.#readString(j).end;
-        continue;
-      }
-      if (d === 123 || d === 91) depth++;
-      else if (d === 125 || d === 93) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-    return j;
   }
 }
