@@ -72,6 +72,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     anonRules: rules.anonymise,
     bufferMaxRecords: config.bufferMaxRecords,
     bufferMaxBytes: config.bufferMaxBytes,
+    nice: config.captureNice,
     ...(opts.shadowGate ? { shadowGate: opts.shadowGate } : {}),
     logger: log,
   });

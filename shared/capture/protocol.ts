@@ -29,6 +29,8 @@ export interface CaptureThreadSettings {
   anonKey?: string;
   /** The rules file's `anonymise` section, unparsed. */
   anonRules?: unknown;
+  /** Steps of niceness the capture thread takes below the process (Linux; ignored where threads have no priority of their own). */
+  nice?: number;
   /** Set in shadow mode: the thread also enqueues the exchanges the shadow gate admitted. */
   shadow?: ShadowStageSettings;
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyTappedBody } from '../../shared/capture/body-tap.js';
@@ -129,6 +130,35 @@ describe('stream appender', () => {
     }
     expect(await t.redis.xlen(stream)).toBeLessThan(400); // approximate: whole radix-tree nodes go
     await t.cleanup();
+  });
+});
+
+/** Niceness of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceness(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
+describe.skipIf(process.platform !== 'linux')('capture thread priority', () => {
+  it('lowers its own priority only, so the request thread goes first on a busy machine', async () => {
+    const server = await startRedisServer();
+    const before = threadNiceness();
+    // 7 more than the process: a niceness no other thread of the test process has
+    const mine = before[0]! + 7;
+    const writer = new CaptureWriter(settings(server.url, { mode: 'thread', nice: 7 }));
+    try {
+      expect(await until(() => threadNiceness().includes(mine))).toBe(true);
+      expect(threadNiceness().filter((n) => n === mine)).toHaveLength(1);
+      expect(threadNiceness()[0]).toBe(before[0]); // the main thread (its tid is the pid, listed first)
+    } finally {
+      await writer.close(500);
+      await server.stop();
+    }
   });
 });
 

@@ -87,6 +87,11 @@ export const captureSettings = {
     flag: '--max-captures-per-second <n>',
     doc: 'Cap on captured requests per second (0: no cap).',
   }),
+  captureNice: setting({
+    schema: num().int().min(0).max(19).default(10),
+    env: 'PARITY_CAPTURE_NICE',
+    doc: 'Steps of niceness the capture thread (recording, anonymising, Redis writes, shadow enqueueing) takes below the proxy process on Linux, so that on a busy machine the request thread goes first; 0 leaves them equal.',
+  }),
   requireRedis: setting({
     schema: boolish.default(true),
     env: 'PARITY_REQUIRE_REDIS',
