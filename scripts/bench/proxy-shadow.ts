@@ -2,26 +2,36 @@
  * bench:proxy-shadow — what shadow mode costs production traffic. Three
  * `parity proxy` processes in front of one upstream, alike but for shadow:
  * off (the baseline), on to a fast shadow, on to a shadow that sleeps
- * 200 ms. One `parity worker` drains the shadow queue. The worker and the
- * two shadow deployments are niced: they stand in for machines elsewhere,
- * while the proxy, Redis, the upstream and the load share the two cores as
- * in production; what shadow mode costs production is then the proxy's and
- * Redis' share of the work. Per configuration, alternated in rounds
+ * 200 ms. One `parity worker` drains the shadow queue, running 256
+ * mirrored requests at once (sized as a deployment would be to keep up with
+ * 1,000 req/s against the 200 ms shadow; the default 32 drains 160/s).
+ * Where the worker and the shadow deployments run is BENCH_WORKER:
+ *   - elsewhere (default): they stand in for machines elsewhere, so they
+ *     are stopped (SIGSTOP) while a phase is measured and resumed to drain
+ *     the queue between phases. What a phase measures is then all that
+ *     shadow mode costs the machine production runs on: the proxy's gate,
+ *     its capture thread's enqueueing and Redis' addBulk. The proxy never
+ *     talks to the shadow, so fast and slow should come out alike.
+ *   - beside: they keep running during phases, niced, on the same two
+ *     cores as the proxy, Redis, the upstream and the load — the worker's
+ *     and the shadows' CPU then counts as production's cost too.
+ * Per configuration, alternated in rounds
  * after a warm-up:
  *   - closed model: 10 connections back to back for 3 s → req/s;
  *   - open model: a fixed arrival rate for 3 s → p50/p99 from the intended
  *     send time (no coordinated omission), HDR histogram in µs, and the
  *     proxy's CPU per request (the same work in every configuration, so the
- *     steadiest of the ratios on a shared machine).
+ *     steadiest of the ratios on a shared machine). A round's p99 rests on
+ *     its 30 slowest requests, so the RESULT line also gives the p99 of all
+ *     rounds' requests pooled per configuration.
  * Before every phase the shadow queue is drained (waiting and active jobs,
  * at most 30 s): a closed-model phase leaves a backlog the worker would
  * otherwise work off during whichever phase came next — "off" included —
- * which charged one configuration's shadow work to another. The worker
- * still runs during each phase and does that phase's shadow work.
+ * which charged one configuration's shadow work to another.
  * Prints the ratios shadow/off per round and their median; ends with one
  * RESULT line. Loopback only; bounded in time (about 3 minutes).
  *
- * Env: BENCH_SAMPLE (capture and shadow sample rate, default 1),
+ * Env: BENCH_WORKER (elsewhere | beside), BENCH_SAMPLE (capture and shadow sample rate, default 1),
  * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +53,7 @@ const SAMPLE = process.env.BENCH_SAMPLE ?? '1';
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PHASE_MS = 3000;
+const WORKER: 'elsewhere' | 'beside' = process.env.BENCH_WORKER === 'beside' ? 'beside' : 'elsewhere';
 const BODY = JSON.stringify({ items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 3.5, tags: ['a', 'b'] })) }).slice(0, 1000);
 
 /** Child role: an HTTP server answering 1 KiB of JSON after `delayMs`; prints its port. */
@@ -157,7 +168,7 @@ async function open(url: string, ms: number, rate: number) {
   await Promise.all(inflight);
   const achieved = total / ((performance.now() - start) / 1000);
   await pool.close();
-  return { p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99), maxUs: h.maxValue, count: h.totalCount, achieved, failed };
+  return { p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99), maxUs: h.maxValue, count: h.totalCount, achieved, failed, histogram: h };
 }
 
 async function shadowCounters(admin: string): Promise<Record<string, number>> {
@@ -196,12 +207,17 @@ async function main(): Promise<void> {
       { name: 'slow', ...(await startProxy(upstream.url, redis.url, slow.url)) },
     ];
     children.push(...configs.map((c) => c.child));
-    const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info' });
+    const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info', PARITY_SHADOW_CONCURRENCY: '256' });
     children.push(worker);
+    /** Stops (or resumes) the processes that stand in for other machines while a phase is measured. */
+    const away = (stopped: boolean) => {
+      if (WORKER === 'elsewhere') for (const c of [worker, fast.child, slow.child]) c.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
+    };
     await firstMatch(worker, /shadow worker ready/);
     queue = openQueue(queues.shadow, redis.url);
     let drainedMs = 0;
-    process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker and shadow deployments niced\n`);
+    const pooled = new Map(configs.map((c) => [c.name, histogram()]));
+    process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker and shadow deployments ${WORKER === 'elsewhere' ? 'elsewhere (stopped while a phase runs)' : 'beside the proxy, niced'}\n`);
     for (const c of configs) await closed(c.url, 1500);
 
     const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[], openCpuFast: [] as number[], openCpuSlow: [] as number[] };
@@ -210,12 +226,17 @@ async function main(): Promise<void> {
       const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; openCpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
       for (const c of order) {
         drainedMs += await drained(queue);
+        away(true);
         const cpu0 = cpuUs(c.child.pid!);
         const cl = await closed(c.url, PHASE_MS);
         const cpuPerReq = (cpuUs(c.child.pid!) - cpu0) / Math.max(1, cl.requests);
+        away(false);
         drainedMs += await drained(queue);
+        away(true);
         const cpu1 = cpuUs(c.child.pid!);
         const op = await open(c.url, PHASE_MS, RATE);
+        away(false);
+        pooled.get(c.name)!.add(op.histogram);
         const openCpuPerReq = (cpuUs(c.child.pid!) - cpu1) / Math.max(1, op.count);
         r[c.name] = { rps: cl.rps, closedP99: cl.p99Us, cpuPerReq, openCpuPerReq, p50: op.p50Us, p99: op.p99Us, achieved: op.achieved, failed: cl.failed + op.failed };
       }
@@ -235,10 +256,13 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}  open-model proxy CPU/req fast ${f2(ratios.openCpuFast.at(-1)!)} slow ${f2(ratios.openCpuSlow.at(-1)!)}\n`);
     }
     for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
+    const p99 = (name: string) => pooled.get(name)!.getValueAtPercentile(99);
+    const pooledP99 = { fast: p99('fast') / p99('off'), slow: p99('slow') / p99('off') };
+    process.stdout.write(`open model, all rounds pooled: p99 off ${(p99('off') / 1000).toFixed(2)} ms, fast ${(p99('fast') / 1000).toFixed(2)} ms, slow ${(p99('slow') / 1000).toFixed(2)} ms\n`);
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
     process.stdout.write(`${machine.report()}\n`);
     process.stdout.write(
-      `RESULT proxy-shadow sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}\n`,
+      `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}\n`,
     );
   } finally {
     await queue?.close();
