@@ -11,7 +11,9 @@
  *     the queue between phases. What a phase measures is then all that
  *     shadow mode costs the machine production runs on: the proxy's gate,
  *     its capture thread's enqueueing and Redis' addBulk. The proxy never
- *     talks to the shadow, so fast and slow should come out alike.
+ *     talks to the shadow, so fast and slow do the same work here: an A/A
+ *     pair whose gap (printed, and in the RESULT line) is the noise a
+ *     shadow / off ratio has to stand out from.
  *   - beside: they keep running during phases, niced, on the same two
  *     cores as the proxy, Redis, the upstream and the load — the worker's
  *     and the shadows' CPU then counts as production's cost too.
@@ -259,10 +261,13 @@ async function main(): Promise<void> {
     const p99 = (name: string) => pooled.get(name)!.getValueAtPercentile(99);
     const pooledP99 = { fast: p99('fast') / p99('off'), slow: p99('slow') / p99('off') };
     process.stdout.write(`open model, all rounds pooled: p99 off ${(p99('off') / 1000).toFixed(2)} ms, fast ${(p99('fast') / 1000).toFixed(2)} ms, slow ${(p99('slow') / 1000).toFixed(2)} ms\n`);
+    // with the worker elsewhere, fast and slow do the same work on this machine: an A/A pair, so their gap is what this run can resolve
+    const aa = { rps: median(ratios.rpsFast) / median(ratios.rpsSlow), pooledP99: p99('fast') / p99('slow') };
+    if (WORKER === 'elsewhere') process.stdout.write(`A/A check, fast / slow (the same work here): req/s ${f2(aa.rps)}, pooled p99 ${f2(aa.pooledP99)} — a shadow / off ratio inside this spread is noise\n`);
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
     process.stdout.write(`${machine.report()}\n`);
     process.stdout.write(
-      `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}\n`,
+      `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}${WORKER === 'elsewhere' ? ` aa_rps_fast_over_slow=${f2(aa.rps)} aa_pooled_p99_fast_over_slow=${f2(aa.pooledP99)}` : ''}\n`,
     );
   } finally {
     await queue?.close();
