@@ -88,6 +88,14 @@ export function buildExample(key: string, input: ExchangeInput, differences: Fie
   return ex;
 }
 
+const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const answerOrder = (a: AnswerPreview, b: AnswerPreview) => a.latencyUs - b.latencyUs || a.status - b.status || text(a.contentType, b.contentType) || text(a.error ?? '', b.error ?? '');
+
+/** Orders two examples of one key by what the key leaves out (timings, statuses, record), so a set's choice never depends on arrival order. */
+function byContent(a: Example, b: Example): number {
+  return answerOrder(a.reference, b.reference) || answerOrder(a.target, b.target) || text(a.recordId ?? '', b.recordId ?? '');
+}
+
 /** The k examples with the smallest keys. */
 export class ExampleSet {
   items: Example[] = [];
@@ -100,7 +108,12 @@ export class ExampleSet {
   }
 
   offer(ex: Example): void {
-    if (this.items.some((e) => e.key === ex.key)) return;
+    const same = this.items.findIndex((e) => e.key === ex.key);
+    if (same >= 0) {
+      // equal keys mean equal request and bodies, not equal timings: keep the smaller by content, whatever came first
+      if (byContent(ex, this.items[same]!) < 0) this.items[same] = ex;
+      return;
+    }
     if (this.items.length >= this.capacity && ex.key >= this.items[this.items.length - 1]!.key) return;
     this.items.push(ex);
     this.items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -89,6 +89,16 @@ describe('RunStats', () => {
     );
   });
 
+  it('keeps the same example of two alike requests whichever arrived first (fast-check seed 1312446576)', () => {
+    const a: Spec = { method: 'POST', url: '/health', ref: { a: 3, b: 'y' }, tgt: { a: 1 }, refStatus: 200, tgtStatus: 500, refUs: 1, tgtUs: 1 };
+    const b: Spec = { ...a, tgtUs: 2 };
+    expect(statsOf([b, a]).toJSON()).toEqual(statsOf([a, b]).toJSON());
+    const merged = new RunStats();
+    merged.merge(statsOf([b]));
+    merged.merge(statsOf([a]));
+    expect(merged.toJSON()).toEqual(statsOf([a, b]).toJSON());
+  });
+
   it('counts requests, errors, status codes, late requests and latency per route', () => {
     const s = statsOf([
       { method: 'GET', url: '/users/1', ref: { a: 1, b: 'x' }, tgt: { a: 1, b: 'x' }, refStatus: 200, tgtStatus: 200, refUs: 1000, tgtUs: 2000, lateUs: 5000 },
