@@ -2,7 +2,7 @@
  * bench:anonymise — MB/s (per CPU second) of the record anonymiser over realistic JSON bodies
  * (1 KiB, 64 KiB, 1 MiB; every detector on, default rules) against
  * JSON.parse + JSON.stringify of the same bodies, alternated A B A B after a
- * warm-up, in one process. Each run anonymises about 1 MiB of distinct
+ * warm-up, in one process. Each run anonymises about 8 MiB of distinct
  * bodies with a fresh anonymiser (cold pseudonym cache: every value is
  * new), which is the worst case; a second figure repeats the same bodies
  * on a warm anonymiser, as a user's journey repeats values.
@@ -11,7 +11,7 @@
  * values (~9 per KiB; the rows without a prefix), and a product catalogue
  * page with few (~0.3 per KiB; rows `catalog-*`).
  *
- *   npm run bench:anonymise [-- --pairs 4]
+ *   npm run bench:anonymise [-- --pairs 6]
  */
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
@@ -21,7 +21,7 @@ import { watchMachine } from './machine.js';
 const machine = watchMachine();
 
 const KEY = 'bench-anonymise-key-0123456789';
-const pairs = Number(process.argv[process.argv.indexOf('--pairs') + 1]) || 4;
+const pairs = Number(process.argv[process.argv.indexOf('--pairs') + 1]) || 6;
 const SIZES: [string, number, (bytes: number, seed: number) => string][] = [
   ['1k', 1024, customerPage],
   ['64k', 64 * 1024, customerPage],
@@ -31,7 +31,7 @@ const SIZES: [string, number, (bytes: number, seed: number) => string][] = [
   ['catalog-1m', 1024 * 1024, catalogPage],
 ];
 /** Bytes each run processes (at least one body); the whole bench stays well under a minute. */
-const RUN_BYTES = 1024 * 1024;
+const RUN_BYTES = 8 * 1024 * 1024;
 
 function record(body: string, i: number): CaptureRecord {
   const bytes = Buffer.from(body);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { luhnCheckDigit, verhoeffCheckDigit } from '../../shared/anonymise/checksums.js';
 import { ALL_KINDS, findPii, type Kind } from '../../shared/anonymise/detect/index.js';
@@ -89,6 +90,30 @@ describe('detectors', () => {
   it('bearer: finds the token after the scheme, not the word', () => {
     expect(found('Authorization: Bearer abcdefgh12345678')).toEqual(['bearer:abcdefgh12345678']);
     expect(found('Bearer short')).toEqual([]);
+  });
+
+  it('finds secrets without a digit, an @ or a colon anywhere in the text', () => {
+    const secrets = [`AKIA${'QWERTYUIOPASDFGH'}`, `github_pat_${'x'.repeat(30)}`, `ghp_${'aB'.repeat(18)}`, `sk_test_${'abcdefghij'}`, `xapp-${'abcdefghij'}`];
+    for (const s of secrets) expect(found(`the key is ${s} here`), s).toEqual([`apikey:${s}`]);
+    expect(found('send Bearer abcdefghijklmnop please')).toEqual(['bearer:abcdefghijklmnop']);
+  });
+
+  it('a decoy before a secret does not hide it (the prechecks search on past their first hit)', () => {
+    const jwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.';
+    expect(found(`yJ no, then ${jwt} here`)).toEqual([`jwt:${jwt}`]);
+    expect(found(`_x_ then sk_live_${'q'.repeat(12)} end`)).toEqual([`apikey:sk_live_${'q'.repeat(12)}`]);
+  });
+
+  it('the prechecks never turn away a text a full pattern matches (property)', () => {
+    const secrets = CASES.filter((c) => c.kind === 'apikey' || c.kind === 'jwt').flatMap((c) => c.valid.map((v) => [c.kind, v] as const));
+    const filler = fc.stringMatching(/^[a-zA-Z_ .,'"{}[\]-]{0,40}$/);
+    fc.assert(
+      fc.property(fc.constantFrom(...secrets), filler, filler, ([kind, secret], before, after) => {
+        const text = `${before} ${secret} ${after}`;
+        expect(found(text)).toContain(`${kind}:${secret}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('leaves a 12-digit order number that fails Verhoeff alone', () => {
