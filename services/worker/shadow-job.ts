@@ -5,7 +5,7 @@ import { isParityError } from '../../shared/errors.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { keys } from '../../shared/redis/keys.js';
 import { outgoingRequest } from '../../shared/replay/transform.js';
-import { decodeMirroredRequests, jobRecords, type MirroredRequest, type ShadowJobData } from '../../shared/shadow/job.js';
+import { decodeMirroredRequests, inlineJobRecords, unpackJobRecords, type MirroredRequest, type ShadowJobData } from '../../shared/shadow/job.js';
 import { open } from '../../shared/shadow/seal.js';
 import type { ShadowStatsRecorder } from '../../shared/shadow/stats.js';
 import { exchange } from './exchange.js';
@@ -27,7 +27,7 @@ export interface ShadowJobDeps {
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Aborted when the worker stops. */
   signal: AbortSignal;
-  /** Connection for taking sealed raw requests (GETDEL). */
+  /** Connection for taking jobs' records and sealed raw requests (GETDEL). */
   redis: Redis;
   anonymise: RecordAnonymiser;
   recorder: ShadowStatsRecorder;
@@ -54,6 +54,23 @@ function anonymised(answer: Answer, record: CaptureRecord, anonymise: RecordAnon
   const res = { status: answer.status, headers: answer.headers, body: { bytes: answer.body, size: answer.body.length, truncated: answer.truncated === true } };
   const out = anonymise({ ...record, res, anonymised: [] }).res!;
   return { ...answer, headers: out.headers, body: out.body.bytes };
+}
+
+/**
+ * The job's records: taken and deleted at once (GETDEL) from their key, or,
+ * in jobs of earlier proxies, read from the job itself. 'job-invalid' when
+ * they cannot be read; a Redis error propagates (the job fails, as any job
+ * does while Redis is gone).
+ */
+async function takeRecords(data: ShadowJobData, deps: ShadowJobDeps): Promise<CaptureRecord[] | 'records-expired' | 'job-invalid'> {
+  if (data.v !== 1) return 'job-invalid';
+  const bytes = typeof data.payload === 'string' ? await deps.redis.getdelBuffer(keys.shadowRecords(data.payload)) : undefined;
+  if (bytes === null) return 'records-expired';
+  try {
+    return bytes ? unpackJobRecords(bytes) : inlineJobRecords(data);
+  } catch {
+    return 'job-invalid';
+  }
 }
 
 /**
@@ -110,13 +127,11 @@ async function mirror(record: CaptureRecord, request: CaptureRecord, data: Shado
 
 /** Runs a job's exchanges, at most `deps.limit` at once across the whole process. */
 export async function processShadowJob(data: ShadowJobData, deps: ShadowJobDeps): Promise<void> {
-  let records: CaptureRecord[];
-  try {
-    if (data.v !== 1) throw new Error('unknown shadow job version');
-    records = jobRecords(data);
-  } catch {
-    deps.recorder.drop('job-invalid');
-    return;
+  const records = await takeRecords(data, deps);
+  if (typeof records === 'string') {
+    // raw requests, if any, are no use without their records
+    if (data.raw) await deps.redis.del(keys.shadowRaw(data.raw));
+    return deps.recorder.drop(records, typeof data.n === 'number' && data.n > 0 ? data.n : 1);
   }
   const raws = await rawRequests(data, deps);
   if (typeof raws === 'string') return deps.recorder.drop(raws, records.length);

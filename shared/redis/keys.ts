@@ -45,6 +45,8 @@ export const keys = {
   shadowBucket: (minuteStartMs: number) => `parity:shadow:{shadow}:bucket:${minuteStartMs}`,
   /** Hash of all-time per-route shadow counters (`<route>\t<counter>`), the source of Prometheus counters. */
   shadowTotals: 'parity:shadow:{shadow}:totals',
+  /** A shadow job's anonymised records (MessagePack), deleted by the worker that takes the job; TTL SHADOW_RECORDS_TTL_SECONDS. */
+  shadowRecords: (id: string) => `parity:shadow:{shadow}:records:${id}`,
   /** A sealed raw shadow request (opt-in), short TTL, deleted by the worker that takes it. */
   shadowRaw: (id: string) => `parity:shadow:{shadow}:raw:${id}`,
 

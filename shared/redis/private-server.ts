@@ -9,6 +9,8 @@ import { connectRedis, type Redis } from './connect.js';
  */
 export interface PrivateRedis {
   url: string;
+  /** The redis-server's process id (benchmarks read its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   client.disconnect();
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CaptureRecord } from '../record/schema.js';
 import { keys, queues } from '../redis/keys.js';
-import { encodeMirroredRequests, shadowJobData, type MirroredRequest, type ShadowDestination } from './job.js';
+import { encodeMirroredRequests, packJobRecords, SHADOW_RECORDS_TTL_SECONDS, shadowJobData, type MirroredRequest, type ShadowDestination } from './job.js';
 import type { ShadowCounters } from './counters.js';
 import { seal } from './seal.js';
 import { bucketStart } from './window.js';
@@ -11,15 +11,19 @@ import { bucketStart } from './window.js';
 /**
  * Adds shadow jobs to the BullMQ shadow queue on the capture thread: what
  * arrived in the last few milliseconds goes out in one addBulk, as jobs of
- * up to JOB_RECORDS exchanges. With raw opt-in, a job's raw requests are
- * sealed together and stored under their own key with a short TTL before the
- * job is added. Also polls the queue's depth (the proxy's drop bound, in
- * exchanges) and adds the proxy's counters to the per-minute buckets
- * `parity shadow status` reads.
+ * up to JOB_RECORDS exchanges. Each job's records are stored first, as
+ * bytes under their own key (job.ts), and with raw opt-in its raw requests
+ * sealed together under another with a short TTL; the job names them. Also
+ * polls the queue's depth (the proxy's drop bound, in exchanges) and adds
+ * the proxy's counters to the per-minute buckets `parity shadow status`
+ * reads.
  */
 
 export interface ShadowEnqueuerOptions {
-  /** Connection the queue uses (enableOfflineQueue: false, so a lost Redis fails fast); not closed here. */
+  /**
+   * The capture thread's connection (enableOfflineQueue: false, so a lost
+   * Redis fails fast); not closed here. The queue gets a duplicate of its own.
+   */
   connection: Redis;
   destination: ShadowDestination;
   raw?: { key: Buffer; ttlSeconds: number };
@@ -38,16 +42,37 @@ interface Pending {
 }
 
 const BATCH = 1024;
-/** Exchanges per job: enough to amortise BullMQ's per-job cost, few enough to spread over workers. */
-export const JOB_RECORDS = 64;
-/** A job of 1 exchange costs about twice as much CPU per exchange as one of 64 (addBulk, job JSON): wait a little to fill jobs. */
-const FLUSH_DELAY_MS = 20;
+/**
+ * Exchanges per job: BullMQ's cost per job (its Lua script, the job hash) is
+ * paid once for all of them. Measured on the capture thread plus Redis, per
+ * exchange: 8.6 µs at 64 a job, 4.4 µs at 256 (docs/decisions.md). A job
+ * still spreads over a worker's whole concurrency.
+ */
+export const JOB_RECORDS = 256;
+/**
+ * How long the first exchange of a flush waits for others, unless a full
+ * job's worth comes sooner. Each flush costs the capture thread and Redis
+ * ~400 µs whatever it carries (a pipeline, BullMQ's addBulk, timers): at
+ * 1,000 mirrored req/s a 20 ms wait gave flushes of 20 and ~25 µs per
+ * exchange (docs/decisions.md). Shadow work is not urgent; memory held is
+ * bounded by the gate's in-flight bounds.
+ */
+const FLUSH_DELAY_MS = 100;
 const DEPTH_POLL_MS = 250;
 const REDIS_TIMEOUT_MS = 2000;
 
 export class ShadowEnqueuer {
   readonly #opts: ShadowEnqueuerOptions;
   readonly #queue: Queue;
+  /**
+   * The queue's own connection. BullMQ defines its ~40 Lua scripts as
+   * commands on the connection it is given, and ioredis copies every such
+   * command onto each pipeline made from that connection: sharing the
+   * capture connection made each capture XADD pipeline cost ~0.4 ms more
+   * and was the largest part of what shadow mode added to the capture
+   * thread (its GC included; docs/decisions.md).
+   */
+  readonly #queueConnection: Redis;
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
@@ -59,7 +84,10 @@ export class ShadowEnqueuer {
 
   constructor(opts: ShadowEnqueuerOptions) {
     this.#opts = opts;
-    this.#queue = new Queue(queues.shadow, { connection: opts.connection, prefix: keys.bullPrefix });
+    this.#queueConnection = opts.connection.duplicate();
+    // a lost Redis is counted where a write fails; the connection's own error events add nothing
+    this.#queueConnection.on('error', () => undefined);
+    this.#queue = new Queue(queues.shadow, { connection: this.#queueConnection, prefix: keys.bullPrefix });
     // a lost Redis is counted where a write fails; the queue's own error events add nothing
     this.#queue.on('error', () => undefined);
     this.#poll = setInterval(() => void this.#pollDepth(), DEPTH_POLL_MS);
@@ -69,7 +97,7 @@ export class ShadowEnqueuer {
   /** Queues one job; `settle` is called once it was added or dropped. */
   offer(record: CaptureRecord, raw: MirroredRequest | undefined, settle: (outcome: EnqueueOutcome) => void): void {
     this.#pending.push({ record, raw: this.#opts.raw ? raw : undefined, settle });
-    if (this.#pending.length >= BATCH) this.#flush();
+    if (this.#pending.length >= JOB_RECORDS) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
   }
 
@@ -88,6 +116,7 @@ export class ShadowEnqueuer {
     let outcome: EnqueueOutcome = 'enqueued';
     try {
       const jobs = await this.#jobData(batch);
+      await ready(this.#queueConnection);
       await withTimeout(this.#queue.addBulk(jobs.map((data) => ({ name: 'shadow', data, opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } }))));
       this.#added.records += batch.length;
       this.#added.jobs += jobs.length;
@@ -97,20 +126,20 @@ export class ShadowEnqueuer {
     for (const p of batch) p.settle(outcome);
   }
 
-  /** Job data for a batch, JOB_RECORDS exchanges per job; raw requests are sealed and stored first, one key per job with the TTL. */
+  /** Job data for a batch, JOB_RECORDS exchanges per job; each job's records (and raw requests) are stored first, one key each. */
   async #jobData(batch: Pending[]) {
     const raw = this.#opts.raw;
     const dest = this.#opts.destination;
-    const groups: Pending[][] = [];
-    for (let i = 0; i < batch.length; i += JOB_RECORDS) groups.push(batch.slice(i, i + JOB_RECORDS));
-    if (!raw) return groups.map((g) => shadowJobData(g.map((p) => p.record), dest));
     await ready(this.#opts.connection);
     const pipe = this.#opts.connection.pipeline();
-    const jobs = groups.map((g) => {
+    const jobs = [];
+    for (let i = 0; i < batch.length; i += JOB_RECORDS) {
+      const group = batch.slice(i, i + JOB_RECORDS);
       const id = randomUUID();
-      pipe.set(keys.shadowRaw(id), seal(raw.key, encodeMirroredRequests(g.map((p) => p.raw ?? null)), keys.shadowRaw(id)), 'EX', raw.ttlSeconds);
-      return shadowJobData(g.map((p) => p.record), dest, id);
-    });
+      pipe.set(keys.shadowRecords(id), packJobRecords(group.map((p) => p.record)), 'EX', SHADOW_RECORDS_TTL_SECONDS);
+      if (raw) pipe.set(keys.shadowRaw(id), seal(raw.key, encodeMirroredRequests(group.map((p) => p.raw ?? null)), keys.shadowRaw(id)), 'EX', raw.ttlSeconds);
+      jobs.push(shadowJobData(id, group.length, dest, raw ? id : undefined));
+    }
     const results = (await withTimeout(pipe.exec())) ?? [];
     const failed = results.find(([e]) => e);
     if (failed?.[0]) throw failed[0];
@@ -160,6 +189,7 @@ export class ShadowEnqueuer {
     const left = this.#pending;
     this.#pending = [];
     await this.#queue.close().catch(() => undefined);
+    this.#queueConnection.disconnect();
     return left;
   }
 }

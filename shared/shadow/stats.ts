@@ -71,8 +71,8 @@ export class ShadowStatsRecorder {
     else if (result.differences.some((d) => !d.expected)) this.#count(result.route, 'diffs');
   }
 
-  /** Counts exchanges that could not be mirrored at all (their sealed requests expired or did not open, or the job was unreadable). */
-  drop(reason: 'raw-expired' | 'raw-unreadable' | 'job-invalid', n = 1): void {
+  /** Counts exchanges that could not be mirrored at all (their records or sealed requests expired, the requests did not open, or the job was unreadable). */
+  drop(reason: 'records-expired' | 'raw-expired' | 'raw-unreadable' | 'job-invalid', n = 1): void {
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + n);
   }
 
@@ -128,7 +128,7 @@ export interface ShadowWindowStats {
   stats: RunStats;
   /** Proxy counters summed over the window (offered, enqueued, skipped:<reason>, dropped:<reason>). */
   proxy: Record<string, number>;
-  /** Worker-side drops summed over the window (raw-expired, raw-unreadable, job-invalid). */
+  /** Worker-side drops summed over the window (records-expired, raw-expired, raw-unreadable, job-invalid). */
   worker: Record<string, number>;
   /** How the window's answers were compared: diff modes and references seen. */
   modes: Set<DiffMode>;

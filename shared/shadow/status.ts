@@ -23,7 +23,7 @@ export interface ShadowStatus {
   totals: { requests: number; compared: number; diffs: number; diffRate: number; errors: number; errorRate: number };
   /** Proxy counters over the window: offered, enqueued, skipped (by rule), dropped (by capacity or failure). */
   proxy: { offered: number; enqueued: number; skipped: Record<string, number>; dropped: Record<string, number> };
-  /** Jobs workers could not mirror: raw-expired, raw-unreadable, job-invalid. */
+  /** Exchanges workers could not mirror: records-expired, raw-expired, raw-unreadable, job-invalid. */
   worker: Record<string, number>;
   routes: ShadowRouteStatus[];
 }

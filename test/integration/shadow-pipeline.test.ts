@@ -5,12 +5,13 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import type { Exchange } from '../../shared/capture/exchange.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/log.js';
-import { keys } from '../../shared/redis/keys.js';
+import { keys, queues } from '../../shared/redis/keys.js';
 import { readRecords } from '../../shared/session/store.js';
 import { shadowPolicy } from '../../shared/shadow/rules.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { ShadowGate } from '../../shared/shadow/gate.js';
-import type { ShadowDestination } from '../../shared/shadow/job.js';
+import { inlineShadowJobData, shadowJobData, type ShadowDestination, type ShadowJobData } from '../../shared/shadow/job.js';
+import { openQueue } from '../../shared/queue/queues.js';
 import { shadowStatus } from '../../shared/shadow/status.js';
 import { parseWindow } from '../../shared/shadow/window.js';
 import { startShadowWorker, type ShadowWorkerHandle } from '../../services/worker/shadow.js';
@@ -87,6 +88,18 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     return { config };
   }
 
+  /** Waits for the one shadow key of `kind` (records, raw); checks it has a TTL and holds no raw credential. */
+  async function oneSecretFreeKey(kind: 'records' | 'raw'): Promise<string> {
+    const [key] = await until(`a shadow ${kind} key`, async () => {
+      const found = await t.redis.keys(`${keys.shadowPrefix}${kind}:*`);
+      return found.length === 1 ? found : undefined;
+    });
+    const bytes = (await t.redis.getBuffer(key!))!;
+    expect(bytes.includes(Buffer.from('real-token-123'))).toBe(false);
+    expect(await t.redis.ttl(key!)).toBeGreaterThan(0);
+    return key!;
+  }
+
   it('mirrors GETs with the marker and the anonymised request, skips POST, and counts a planted difference under its route and field', async () => {
     const { config } = start();
     worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
@@ -134,22 +147,50 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     expect(sink.counters()).toMatchObject({ offered: 2, enqueued: 1, skipped: { method: 1 } });
   });
 
+  it("keeps a job's records under their own key, anonymised and with a TTL, until a worker takes and deletes them", async () => {
+    const { config } = start();
+    sink!.offer(exchange('GET', '/api/users/7', { id: 7, name: 'Asha' }));
+    const recordKey = await oneSecretFreeKey('records');
+    worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+    await until('the mirrored request', () => (seen.length === 1 ? true : undefined));
+    await until('the records key deleted', async () => ((await t.redis.exists(recordKey)) === 0 ? true : undefined));
+  });
+
+  it('takes jobs of earlier proxies (records inline) and counts the exchanges of a job whose records expired', async () => {
+    const { config } = start();
+    const queue = openQueue<ShadowJobData>(queues.shadow, t.url);
+    try {
+      const dest: ShadowDestination = { target: shadow.url, marker: ['x-parity-shadow', '1'] };
+      const record = {
+        v: 1, id: 'r1', session: 'shop', ts: Date.now() * 1000, method: 'GET', url: '/api/users/9', httpVersion: '1.1', scheme: 'http',
+        req: { headers: [['accept', 'application/json']], body: { bytes: Buffer.alloc(0), size: 0, truncated: false } },
+        res: { status: 200, headers: [['content-type', 'application/json']], body: { bytes: json({ id: 7, name: 'Asha' }), size: 25, truncated: false } },
+        timing: { ttfbUs: 800, totalUs: 1000 }, anonymised: [],
+      } as const;
+      await queue.add('shadow', inlineShadowJobData([record as never], dest), { removeOnComplete: true, removeOnFail: true });
+      await queue.add('shadow', shadowJobData('gone-for-good', 3, dest), { removeOnComplete: true, removeOnFail: true });
+      worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+      await until('the inline job mirrored', () => (seen.some((s) => s.url === '/api/users/9') ? true : undefined));
+      const status = await until('the expired job counted', async () => {
+        const st = await shadowStatus(t.redis, parseWindow('5m'));
+        return st.worker['records-expired'] === 3 ? st : undefined;
+      });
+      expect(status.totals.requests).toBe(1);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('with raw opt-in sends the real credentials, sealed in Redis until a worker takes and deletes them', async () => {
     const key = randomBytes(32);
     start({}, { key, ttlSeconds: 30 });
     sink!.offer(exchange('GET', '/api/users/7', { id: 7, name: 'Asha' }));
-    const rawKeys = await until('a sealed raw request', async () => {
-      const found = await t.redis.keys(`${keys.shadowPrefix}raw:*`);
-      return found.length === 1 ? found : undefined;
-    });
-    const box = (await t.redis.getBuffer(rawKeys[0]!))!;
-    expect(box.includes(Buffer.from('real-token-123'))).toBe(false);
-    expect(await t.redis.ttl(rawKeys[0]!)).toBeGreaterThan(0);
+    const rawKey = await oneSecretFreeKey('raw');
     const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url, PARITY_SHADOW_KEY: key.toString('hex') }, cwd: '/' });
     worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
     await until('the mirrored request', () => (seen.length === 1 ? true : undefined));
     expect(seen[0]!.headers.authorization).toBe('Bearer real-token-123');
-    expect(await t.redis.exists(rawKeys[0]!)).toBe(0);
+    expect(await t.redis.exists(rawKey)).toBe(0);
   });
 
   it('with a shadow baseline asked twice, fields that differ between its answers are noise, not differences', async () => {

@@ -60,7 +60,7 @@ export const shadowSettings = {
     schema: num().int().min(1).max(1024).default(32),
     env: 'PARITY_SHADOW_CONCURRENCY',
     flag: '--shadow-concurrency <n>',
-    doc: 'Mirrored requests one `parity worker` process has in flight at once (each job carries up to 64).',
+    doc: 'Mirrored requests one `parity worker` process has in flight at once (each job carries up to 256).',
   }),
   shadowRetentionSeconds: setting({
     schema: num().int().min(300).default(24 * 3600),
