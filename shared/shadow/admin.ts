@@ -4,20 +4,23 @@ import type { Registry } from 'prom-client';
 import { loadRulesFile } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
 import { diffRulesFrom } from '../diff/index.js';
-import { errorText, isParityError } from '../errors.js';
+import { errorText, isParityError, parityError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerShadowMetrics } from './metrics.js';
 import { renderFragment, renderPage } from './page.js';
-import type { ShadowCounters } from './counters.js';
+import type { ShadowGate } from './gate.js';
 import { shadowStatus } from './status.js';
 import { parseWindow } from './window.js';
 
 /**
  * Shadow mode on the proxy's admin plane, as an admin extension: the live
  * /shadow page (and /shadow.json, the same object as `parity shadow status
- * --json`), and the shadow metrics on the proxy's Prometheus registry.
- * Mounted on every proxy: the statistics in Redis are shared, so a proxy
- * without --shadow still shows what the others mirror.
+ * --json`), the shadow metrics on the proxy's Prometheus registry, and
+ * POST /shadow/pause and /shadow/resume, which stop and restart this
+ * proxy's mirroring without a restart (while the shadow deployment is
+ * being redeployed, say; sampled exchanges are counted as skipped, reason
+ * `paused`). Mounted on every proxy: the statistics in Redis are shared,
+ * so a proxy without --shadow still shows what the others mirror.
  */
 
 /** The parts of the admin plane's context this extension uses. */
@@ -33,11 +36,12 @@ export interface ShadowAdminExtension {
   plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }>;
 }
 
-/** The extension; `counters` reads this proxy's shadow gate when it mirrors. */
-export function shadowAdminExtension(counters?: () => ShadowCounters): ShadowAdminExtension {
+/** The extension; `gate` is this proxy's shadow gate when it mirrors. */
+export function shadowAdminExtension(gate?: ShadowGate): ShadowAdminExtension {
+  const counters = gate && (() => gate.counters());
   const plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }> = (app, { ctx }) => {
     const noise = diffRulesFrom(loadRulesFile(ctx.config.rulesFile), ctx.config.rulesFile).noise;
-    registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(counters ? { counters } : {}) });
+    registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(gate ? { counters: () => gate.counters(), paused: () => gate.paused } : {}) });
 
     const status = async (since: string | undefined) => shadowStatus(ctx.redis, parseWindow(since), { noise });
     const fail = (err: unknown) => {
@@ -66,6 +70,20 @@ export function shadowAdminExtension(counters?: () => ShadowCounters): ShadowAdm
         return reply.code(f.code).send(f.body);
       }
     });
+    for (const [path, paused] of [
+      ['/shadow/pause', true],
+      ['/shadow/resume', false],
+    ] as const) {
+      app.post(path, (_req, reply) => {
+        if (!gate) {
+          const err = parityError('PARITY_ERR_SHADOW_OFF', 'this proxy does not mirror its traffic: there is no shadow mirroring to pause or resume');
+          return reply.code(err.httpStatus).send({ error: err.code, message: err.message, hint: err.hint });
+        }
+        if (gate.paused !== paused) ctx.log.info({}, paused ? 'shadow mirroring paused' : 'shadow mirroring resumed');
+        gate.paused = paused;
+        return reply.send({ mirroring: !paused });
+      });
+    }
     return Promise.resolve();
   };
   return { name: 'shadow', plugin };

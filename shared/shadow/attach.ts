@@ -30,7 +30,7 @@ export function attachShadow(config: Config, rules: RulesDocument, rulesFile: st
   log.info({ target: redactUrl(opts.destination.target), baseline: opts.destination.baseline && redactUrl(opts.destination.baseline), raw: opts.raw !== undefined, marker: opts.destination.marker[0] }, 'shadow mode on');
   return {
     gate,
-    adminExtensions: [shadowAdminExtension(() => gate.counters())],
+    adminExtensions: [shadowAdminExtension(gate)],
     stopped() {
       const final = gate.counters();
       log.info({ enqueued: final.enqueued, dropped: final.dropped }, 'shadow mode stopped');

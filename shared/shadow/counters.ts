@@ -1,11 +1,11 @@
 /** The proxy's shadow counters: what its sink mirrored, skipped and dropped. */
 
-/** Why a sampled exchange was not mirrored because of a rule or its content. */
-export type ShadowSkipReason = 'method' | 'denied' | 'incomplete' | 'no-response';
+/** Why a sampled exchange was not mirrored: mirroring paused from the admin plane, a rule, or its content. */
+export type ShadowSkipReason = 'paused' | 'method' | 'denied' | 'incomplete' | 'no-response';
 /** Why an exchange that should have been mirrored was dropped: capacity or failure. */
 export type ShadowDropReason = 'queue-full' | 'buffer-full' | 'redis-error' | 'record-error' | 'anonymiser-error' | 'shutdown';
 
-export const SKIP_REASONS: readonly ShadowSkipReason[] = ['method', 'denied', 'incomplete', 'no-response'];
+export const SKIP_REASONS: readonly ShadowSkipReason[] = ['paused', 'method', 'denied', 'incomplete', 'no-response'];
 export const DROP_REASONS: readonly ShadowDropReason[] = ['queue-full', 'buffer-full', 'redis-error', 'record-error', 'anonymiser-error', 'shutdown'];
 
 /** The proxy's shadow counters (since start), for /metrics and `parity shadow status`. */

@@ -35,6 +35,8 @@ export class ShadowGate {
   readonly #batches = new Map<number, { records: number; bytes: number }>();
   /** Jobs enqueued since the capture thread last read the queue depth. */
   #sinceDepth = 0;
+  /** Mirroring paused from the admin plane (POST /shadow/pause): sampled exchanges are counted as skipped ('paused'). */
+  paused = false;
 
   constructor(opts: ShadowGateOptions) {
     this.#opts = opts;
@@ -45,7 +47,7 @@ export class ShadowGate {
   admits(e: Exchange, bytes: number): boolean {
     const c = this.#counters;
     c.offered++;
-    const skip = this.#opts.policy.skip(e.method, e.url) ?? this.#unfit(e);
+    const skip = this.paused ? 'paused' : (this.#opts.policy.skip(e.method, e.url) ?? this.#unfit(e));
     if (skip) {
       c.skipped[skip]++;
       return false;

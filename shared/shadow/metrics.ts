@@ -25,6 +25,8 @@ export interface ShadowMetricsSources {
   registry: Registry;
   /** This proxy's sink, when it mirrors. */
   counters?: () => ShadowCounters;
+  /** Whether this proxy's mirroring is paused from the admin plane, when it mirrors. */
+  paused?: () => boolean;
   noise?: DiffRules['noise'];
 }
 
@@ -48,7 +50,7 @@ export function registerShadowMetrics(src: ShadowMetricsSources): void {
     counter('parity_shadow_offered_total', 'Sampled exchanges offered to shadow mode.', (c) => c.offered);
     counter('parity_shadow_enqueued_total', 'Shadow jobs added to the queue.', (c) => c.enqueued);
     for (const [name, group, help] of [
-      ['parity_shadow_skipped_total', 'skipped', 'Sampled exchanges not mirrored by rule or content (method, denied, incomplete, no-response).'],
+      ['parity_shadow_skipped_total', 'skipped', 'Sampled exchanges not mirrored: paused, or by rule or content (method, denied, incomplete, no-response).'],
       ['parity_shadow_dropped_total', 'dropped', 'Exchanges that should have been mirrored but were dropped (queue-full, buffer-full, redis-error, ...).'],
     ] as const) {
       new Counter({ name, help, labelNames: ['reason'], registers, collect() {
@@ -59,6 +61,12 @@ export function registerShadowMetrics(src: ShadowMetricsSources): void {
     new Gauge({ name: 'parity_shadow_queue_depth', help: 'Jobs waiting in the shadow queue, as this proxy last read it.', registers, collect() {
       this.set(local().queueDepth);
     } });
+    const paused = src.paused;
+    if (paused) {
+      new Gauge({ name: 'parity_shadow_paused', help: '1 while this proxy\'s mirroring is paused from the admin plane (POST /shadow/pause), else 0.', registers, collect() {
+        this.set(paused() ? 1 : 0);
+      } });
+    }
   }
 
   for (const [counter, name, help] of [

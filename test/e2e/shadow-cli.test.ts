@@ -199,4 +199,23 @@ describe('shadow mode end to end (parity proxy --shadow, parity worker, parity s
     });
     expect(s.routes.find((r) => r.route === 'GET /api/users/:id')!.errorKinds.refused).toBeGreaterThanOrEqual(10);
   });
+
+  it('pauses and resumes mirroring from the admin plane, counting what it skipped while paused', async () => {
+    alive();
+    const metric = async (line: RegExp) => Number(line.exec((await call(adminUrl, 'GET', '/metrics')).body)?.[1] ?? NaN);
+    const enqueued = () => metric(/^parity_shadow_enqueued_total (\d+)$/m);
+    const pausedSkips = () => metric(/^parity_shadow_skipped_total\{reason="paused"\} (\d+)$/m);
+    expect(await pausedSkips()).toBe(0);
+    const pause = await call(adminUrl, 'POST', '/shadow/pause');
+    expect(pause).toEqual({ status: 200, body: '{"mirroring":false}' });
+    expect(await metric(/^parity_shadow_paused (\d+)$/m)).toBe(1);
+    const before = await enqueued();
+    for (const p of ['/api/users/21', '/api/users/22']) expect((await call(proxyUrl, 'GET', p)).status).toBe(200);
+    await until('two skipped while paused', async () => ((await pausedSkips()) === 2 ? true : undefined));
+    expect(await enqueued()).toBe(before);
+    expect(await call(adminUrl, 'POST', '/shadow/resume')).toEqual({ status: 200, body: '{"mirroring":true}' });
+    expect((await call(proxyUrl, 'GET', '/api/users/23')).status).toBe(200);
+    await until('mirroring again', async () => ((await enqueued()) === before + 1 ? true : undefined));
+    expect(await metric(/^parity_shadow_paused (\d+)$/m)).toBe(0);
+  });
 });

@@ -111,6 +111,16 @@ describe('admin plane', () => {
     expect(denied.text).not.toContain(TOKEN);
   });
 
+  it('answers a pause of shadow mirroring on a proxy that does not mirror with a clear error, behind the token', async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'noshadow', adminToken: TOKEN }, { adminExtensions: [shadowAdminExtension()] });
+    expect((await call(`${proxy.adminUrl}/shadow/pause`, { method: 'POST' })).status).toBe(401);
+    for (const path of ['/shadow/pause', '/shadow/resume']) {
+      const r = await call(`${proxy.adminUrl}${path}`, { method: 'POST', token: TOKEN });
+      expect(r.status, path).toBe(409);
+      expect(r.json).toMatchObject({ error: 'PARITY_ERR_SHADOW_OFF', hint: expect.stringContaining('--shadow') });
+    }
+  });
+
   it('lets a browser sign in with the token on a form, then serves /shadow and /queues on a session cookie that is not the token', async () => {
     proxy = await startTestProxy(t.url, upstream.url, { session: 'browser', adminToken: TOKEN }, { adminExtensions: [...ADMIN_EXTENSIONS, shadowAdminExtension()] });
     const page = (path: string, cookie?: string) => request(`${proxy!.adminUrl}${path}`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
