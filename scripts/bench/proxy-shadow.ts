@@ -17,8 +17,12 @@
  *   - beside: they keep running during phases, niced, on the same two
  *     cores as the proxy, Redis, the upstream and the load — the worker's
  *     and the shadows' CPU then counts as production's cost too.
- * Per configuration, alternated in rounds
- * after a warm-up:
+ * Each shadow proxy also runs phases with its mirroring paused from the
+ * admin plane (POST /shadow/pause): shadow on / paused then compares one
+ * process with itself, free of what differs between two processes (heap,
+ * JIT, where the scheduler put them), which moved single-process-pair
+ * comparisons by up to 1.5x. Per configuration (off, fast, fast-paused,
+ * slow, slow-paused), alternated in rounds after a warm-up:
  *   - closed model: 10 connections back to back for 3 s → req/s;
  *   - open model: a fixed arrival rate for 3 s → p50/p99 of each request
  *     from when it was issued (see open()), HDR histogram in µs, and the
@@ -31,7 +35,7 @@
  * otherwise work off during whichever phase came next — "off" included —
  * which charged one configuration's shadow work to another.
  * Prints the ratios shadow/off per round and their median; ends with one
- * RESULT line. Loopback only; bounded in time (about 3 minutes).
+ * RESULT line. Loopback only; bounded in time (about 2 minutes a round).
  *
  * Env: BENCH_WORKER (elsewhere | beside), BENCH_SAMPLE (capture and shadow sample rate, default 1),
  * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
@@ -208,7 +212,10 @@ async function drained(queue: Queue, maxMs = 30_000): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const f2 = (x: number) => x.toFixed(3);
 
 async function main(): Promise<void> {
@@ -220,12 +227,19 @@ async function main(): Promise<void> {
     const fast = await startServer(0, true);
     const slow = await startServer(200, true);
     children.push(upstream.child, fast.child, slow.child);
+    const off = { name: 'off', ...(await startProxy(upstream.url, redis.url)) };
+    const fastProxy = await startProxy(upstream.url, redis.url, fast.url);
+    const slowProxy = await startProxy(upstream.url, redis.url, slow.url);
+    // the paused phases run on the same processes as fast and slow, mirroring paused from the admin plane:
+    // shadow on / paused compares like with like (one process, its heap, its JIT, its place on the cores)
     const configs = [
-      { name: 'off', ...(await startProxy(upstream.url, redis.url)) },
-      { name: 'fast', ...(await startProxy(upstream.url, redis.url, fast.url)) },
-      { name: 'slow', ...(await startProxy(upstream.url, redis.url, slow.url)) },
+      off,
+      { name: 'fast', ...fastProxy, paused: false },
+      { name: 'fast-paused', ...fastProxy, paused: true },
+      { name: 'slow', ...slowProxy, paused: false },
+      { name: 'slow-paused', ...slowProxy, paused: true },
     ];
-    children.push(...configs.map((c) => c.child));
+    children.push(off.child, fastProxy.child, slowProxy.child);
     const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info', PARITY_SHADOW_CONCURRENCY: '256' });
     children.push(worker);
     /** Stops (or resumes) the processes that stand in for other machines while a phase is measured. */
@@ -238,13 +252,15 @@ async function main(): Promise<void> {
     const pooled = new Map(configs.map((c) => [c.name, histogram()]));
     const pooledIntended = new Map(configs.map((c) => [c.name, histogram()]));
     process.stdout.write(`bench:proxy-shadow  sample ${SAMPLE}, open model ${RATE}/s, ${ROUNDS} rounds of ${PHASE_MS / 1000}s + ${PHASE_MS / 1000}s per configuration; worker and shadow deployments ${WORKER === 'elsewhere' ? 'elsewhere (stopped while a phase runs)' : 'beside the proxy, niced'}\n`);
-    for (const c of configs) await closed(c.url, 1500);
+    for (const c of [off, fastProxy, slowProxy]) await closed(c.url, 1500);
 
+    const inProc = { fast: { rps: [] as number[], p99: [] as number[], openCpu: [] as number[] }, slow: { rps: [] as number[], p99: [] as number[], openCpu: [] as number[] } };
     const ratios = { rpsFast: [] as number[], rpsSlow: [] as number[], p99Fast: [] as number[], p99Slow: [] as number[], cpuFast: [] as number[], cpuSlow: [] as number[], openCpuFast: [] as number[], openCpuSlow: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
-      const order = [...configs.slice(round % 3), ...configs.slice(0, round % 3)];
+      const order = [...configs.slice(round % configs.length), ...configs.slice(0, round % configs.length)];
       const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; openCpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
       for (const c of order) {
+        if ('paused' in c) await fetch(`${c.admin}/shadow/${c.paused ? 'pause' : 'resume'}`, { method: 'POST' }).then((res) => res.body?.cancel());
         drainedMs += await drained(queue);
         away(true);
         const cpu0 = cpuUs(c.child.pid!);
@@ -270,13 +286,23 @@ async function main(): Promise<void> {
       ratios.cpuSlow.push(r.slow!.cpuPerReq - off.cpuPerReq);
       ratios.openCpuFast.push(r.fast!.openCpuPerReq / off.openCpuPerReq);
       ratios.openCpuSlow.push(r.slow!.openCpuPerReq / off.openCpuPerReq);
-      for (const name of ['off', 'fast', 'slow']) {
-        const x = r[name]!;
-        process.stdout.write(`round ${round + 1} ${name.padEnd(4)}  closed ${x.rps.toFixed(0).padStart(6)} req/s (p99 ${(x.closedP99 / 1000).toFixed(2)} ms, proxy CPU ${x.cpuPerReq.toFixed(0)} µs/req)  open ${x.achieved.toFixed(0)}/s p50 ${(x.p50 / 1000).toFixed(2)} ms p99 ${(x.p99 / 1000).toFixed(2)} ms proxy CPU ${x.openCpuPerReq.toFixed(0)} µs/req${x.failed ? `  FAILED ${x.failed}` : ''}\n`);
+      for (const side of ['fast', 'slow'] as const) {
+        const on = r[side]!;
+        const paused = r[`${side}-paused`]!;
+        inProc[side].rps.push(on.rps / paused.rps);
+        inProc[side].p99.push(on.p99 / paused.p99);
+        inProc[side].openCpu.push(on.openCpuPerReq / paused.openCpuPerReq);
       }
+      for (const name of configs.map((c) => c.name)) {
+        const x = r[name]!;
+        process.stdout.write(`round ${round + 1} ${name.padEnd(11)}  closed ${x.rps.toFixed(0).padStart(6)} req/s (p99 ${(x.closedP99 / 1000).toFixed(2)} ms, proxy CPU ${x.cpuPerReq.toFixed(0)} µs/req)  open ${x.achieved.toFixed(0)}/s p50 ${(x.p50 / 1000).toFixed(2)} ms p99 ${(x.p99 / 1000).toFixed(2)} ms proxy CPU ${x.openCpuPerReq.toFixed(0)} µs/req${x.failed ? `  FAILED ${x.failed}` : ''}\n`);
+      }
+      process.stdout.write(
+        `round ${round + 1} same process, shadow on / paused: req/s fast ${f2(inProc.fast.rps.at(-1)!)} slow ${f2(inProc.slow.rps.at(-1)!)}  open p99 fast ${f2(inProc.fast.p99.at(-1)!)} slow ${f2(inProc.slow.p99.at(-1)!)}  open-model proxy CPU/req fast ${f2(inProc.fast.openCpu.at(-1)!)} slow ${f2(inProc.slow.openCpu.at(-1)!)}\n`,
+      );
       process.stdout.write(`round ${round + 1} ratios vs off: req/s fast ${f2(ratios.rpsFast.at(-1)!)} slow ${f2(ratios.rpsSlow.at(-1)!)}  open p99 fast ${f2(ratios.p99Fast.at(-1)!)} slow ${f2(ratios.p99Slow.at(-1)!)}  added CPU µs/req fast ${ratios.cpuFast.at(-1)!.toFixed(0)} slow ${ratios.cpuSlow.at(-1)!.toFixed(0)}  open-model proxy CPU/req fast ${f2(ratios.openCpuFast.at(-1)!)} slow ${f2(ratios.openCpuSlow.at(-1)!)}\n`);
     }
-    for (const c of configs.slice(1)) process.stdout.write(`shadow ${c.name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
+    for (const [name, c] of [['fast', fastProxy], ['slow', slowProxy]] as const) process.stdout.write(`shadow ${name}: ${JSON.stringify(await shadowCounters(c.admin))}\n`);
     const p99 = (name: string) => pooled.get(name)!.getValueAtPercentile(99);
     const pooledP99 = { fast: p99('fast') / p99('off'), slow: p99('slow') / p99('off') };
     process.stdout.write(`open model, all rounds pooled: p99 off ${(p99('off') / 1000).toFixed(2)} ms, fast ${(p99('fast') / 1000).toFixed(2)} ms, slow ${(p99('slow') / 1000).toFixed(2)} ms\n`);
@@ -284,13 +310,17 @@ async function main(): Promise<void> {
     process.stdout.write(
       `  timed from the intended send time instead (the generator's lateness included): p99 off ${(p99i('off') / 1000).toFixed(2)} ms, fast ${(p99i('fast') / 1000).toFixed(2)} ms (${f2(p99i('fast') / p99i('off'))}), slow ${(p99i('slow') / 1000).toFixed(2)} ms (${f2(p99i('slow') / p99i('off'))})\n`,
     );
+    const inProcP99 = { fast: p99('fast') / p99('fast-paused'), slow: p99('slow') / p99('slow-paused') };
+    process.stdout.write(
+      `same process, shadow on / paused (the comparison least moved by which process is which): req/s fast ${f2(median(inProc.fast.rps))} slow ${f2(median(inProc.slow.rps))}, pooled p99 fast ${f2(inProcP99.fast)} slow ${f2(inProcP99.slow)} (paused ${(p99('fast-paused') / 1000).toFixed(2)}, ${(p99('slow-paused') / 1000).toFixed(2)} ms), open-model proxy CPU/req fast ${f2(median(inProc.fast.openCpu))} slow ${f2(median(inProc.slow.openCpu))}\n`,
+    );
     // with the worker elsewhere, fast and slow do the same work on this machine: an A/A pair, so their gap is what this run can resolve
     const aa = { rps: median(ratios.rpsFast) / median(ratios.rpsSlow), pooledP99: p99('fast') / p99('slow') };
     if (WORKER === 'elsewhere') process.stdout.write(`A/A check, fast / slow (the same work here): req/s ${f2(aa.rps)}, pooled p99 ${f2(aa.pooledP99)} — a shadow / off ratio inside this spread is noise\n`);
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between phases\n`);
     process.stdout.write(`${machine.report()}\n`);
     process.stdout.write(
-      `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}${WORKER === 'elsewhere' ? ` aa_rps_fast_over_slow=${f2(aa.rps)} aa_pooled_p99_fast_over_slow=${f2(aa.pooledP99)}` : ''}\n`,
+      `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}${WORKER === 'elsewhere' ? ` aa_rps_fast_over_slow=${f2(aa.rps)} aa_pooled_p99_fast_over_slow=${f2(aa.pooledP99)}` : ''} inproc_rps_fast=${f2(median(inProc.fast.rps))} inproc_rps_slow=${f2(median(inProc.slow.rps))} inproc_pooled_p99_fast=${f2(inProcP99.fast)} inproc_pooled_p99_slow=${f2(inProcP99.slow)} inproc_open_cpu_fast=${f2(median(inProc.fast.openCpu))} inproc_open_cpu_slow=${f2(median(inProc.slow.openCpu))}\n`,
     );
   } finally {
     await queue?.close();
