@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { encodeRecordOnce } from '../record/codec.js';
 import type { CaptureRecord } from '../record/schema.js';
 import { keys, queues } from '../redis/keys.js';
 import { encodeMirroredRequests, packJobRecords, SHADOW_RECORDS_TTL_SECONDS, shadowJobData, type MirroredRequest, type ShadowDestination } from './job.js';
@@ -36,7 +37,12 @@ export interface ShadowEnqueuerOptions {
 export type EnqueueOutcome = 'enqueued' | 'redis-error' | 'shutdown';
 
 interface Pending {
-  record: CaptureRecord;
+  /**
+   * The record's MessagePack (shared with capture's XADD), not the record:
+   * a flush waits up to FLUSH_DELAY_MS, and holding the records' object
+   * graphs that long let them outlive young-generation collections.
+   */
+  bytes: Buffer;
   raw: MirroredRequest | undefined;
   settle(outcome: EnqueueOutcome): void;
 }
@@ -96,7 +102,7 @@ export class ShadowEnqueuer {
 
   /** Queues one job; `settle` is called once it was added or dropped. */
   offer(record: CaptureRecord, raw: MirroredRequest | undefined, settle: (outcome: EnqueueOutcome) => void): void {
-    this.#pending.push({ record, raw: this.#opts.raw ? raw : undefined, settle });
+    this.#pending.push({ bytes: encodeRecordOnce(record), raw: this.#opts.raw ? raw : undefined, settle });
     if (this.#pending.length >= JOB_RECORDS) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
   }
@@ -136,7 +142,7 @@ export class ShadowEnqueuer {
     for (let i = 0; i < batch.length; i += JOB_RECORDS) {
       const group = batch.slice(i, i + JOB_RECORDS);
       const id = randomUUID();
-      pipe.set(keys.shadowRecords(id), packJobRecords(group.map((p) => p.record)), 'EX', SHADOW_RECORDS_TTL_SECONDS);
+      pipe.set(keys.shadowRecords(id), packJobRecords(group.map((p) => p.bytes)), 'EX', SHADOW_RECORDS_TTL_SECONDS);
       if (raw) pipe.set(keys.shadowRaw(id), seal(raw.key, encodeMirroredRequests(group.map((p) => p.raw ?? null)), keys.shadowRaw(id)), 'EX', raw.ttlSeconds);
       jobs.push(shadowJobData(id, group.length, dest, raw ? id : undefined));
     }

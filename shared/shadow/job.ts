@@ -65,9 +65,9 @@ export interface ShadowDestination {
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 
-/** A job's records as the bytes stored under its payload key. */
-export function packJobRecords(records: readonly CaptureRecord[]): Buffer {
-  return packr.pack(records.map(encodeRecordOnce));
+/** A job's records as the bytes stored under its payload key, from each record's own MessagePack (encodeRecordOnce). */
+export function packJobRecords(encoded: readonly Buffer[]): Buffer {
+  return packr.pack(encoded);
 }
 
 export function unpackJobRecords(bytes: Buffer): CaptureRecord[] {
@@ -85,7 +85,7 @@ export function shadowJobData(payload: string, count: number, dest: ShadowDestin
 
 /** A job as earlier proxies made it, the records inline (workers still read these). */
 export function inlineShadowJobData(records: readonly CaptureRecord[], dest: ShadowDestination): ShadowJobData {
-  const data: ShadowJobData = { v: 1, records: packJobRecords(records).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
+  const data: ShadowJobData = { v: 1, records: packJobRecords(records.map(encodeRecordOnce)).toString('base64'), target: dest.target, marker: dest.marker, at: Date.now() };
   if (dest.baseline) data.baseline = dest.baseline;
   return data;
 }
