@@ -38,7 +38,6 @@ export interface ShadowAdminExtension {
 
 /** The extension; `gate` is this proxy's shadow gate when it mirrors. */
 export function shadowAdminExtension(gate?: ShadowGate): ShadowAdminExtension {
-  const counters = gate && (() => gate.counters());
   const plugin: FastifyPluginAsync<{ ctx: ShadowAdminContext }> = (app, { ctx }) => {
     const noise = diffRulesFrom(loadRulesFile(ctx.config.rulesFile), ctx.config.rulesFile).noise;
     registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(gate ? { counters: () => gate.counters(), paused: () => gate.paused } : {}) });
@@ -62,7 +61,7 @@ export function shadowAdminExtension(gate?: ShadowGate): ShadowAdminExtension {
     app.get<{ Querystring: { since?: string; fragment?: string } }>('/shadow', async (req, reply) => {
       const since = req.query.since;
       try {
-        const fragment = renderFragment(await status(since), counters?.());
+        const fragment = renderFragment(await status(since), gate?.counters());
         void reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
         return req.query.fragment ? fragment : renderPage(fragment, since ? `since=${encodeURIComponent(since)}` : '');
       } catch (err) {

@@ -50,8 +50,7 @@ interface Pending {
 const BATCH = 1024;
 /**
  * Exchanges per job: BullMQ's cost per job (its Lua script, the job hash) is
- * paid once for all of them. Measured on the capture thread plus Redis, per
- * exchange: 8.6 µs at 64 a job, 4.4 µs at 256 (docs/decisions.md). A job
+ * paid once for all of them (bench:shadow-enqueue, docs/decisions.md). A job
  * still spreads over a worker's whole concurrency.
  */
 export const JOB_RECORDS = 256;
@@ -73,10 +72,9 @@ export class ShadowEnqueuer {
   /**
    * The queue's own connection. BullMQ defines its ~40 Lua scripts as
    * commands on the connection it is given, and ioredis copies every such
-   * command onto each pipeline made from that connection: sharing the
-   * capture connection made each capture XADD pipeline cost ~0.4 ms more
-   * and was the largest part of what shadow mode added to the capture
-   * thread (its GC included; docs/decisions.md).
+   * command onto each pipeline made from that connection: on the capture
+   * connection, every capture XADD pipeline paid for them (it showed in a
+   * CPU profile of the capture thread; docs/decisions.md).
    */
   readonly #queueConnection: Redis;
   #pending: Pending[] = [];
