@@ -117,6 +117,36 @@ describe('parity proxy (CLI)', () => {
     expect(doc.recent.map((r) => r.url)).toEqual(['/during/0', '/during/1', '/during/2', '/during/3', '/during/4', '/after']);
   });
 
+  it('in shadow mode keeps serving when Redis goes down, counts the shadow work it dropped, and mirrors again once Redis is back', async () => {
+    redis = await startRedisServer();
+    upstream = await app();
+    const shadowTarget = await app();
+    try {
+      proxy = await startProxyCli(['--upstream', upstream.url, '--session', 'shadow-outage', '--sample', '1', '--shadow', shadowTarget.url], { PARITY_REDIS_URL: redis.url });
+      const admin = proxy.admin;
+      const shadow = async () => {
+        const text = await (await request(`${admin}/metrics`)).body.text();
+        const n = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+        return { enqueued: n(/^parity_shadow_enqueued_total (\d+)$/gm), dropped: n(/^parity_shadow_dropped_total\{reason="[a-z-]+"\} (\d+)$/gm) };
+      };
+      expect(await get(`${proxy.url}/before`)).toBe(200);
+      expect(await until(async () => (await shadow()).enqueued === 1)).toBe(true);
+
+      const port = redis.port;
+      await redis.stop();
+      for (let i = 0; i < 10; i++) expect(await get(`${proxy.url}/during/${i}`)).toBe(200);
+      // every exchange offered during the outage is dropped and counted, none is lost silently
+      expect(await until(async () => (await shadow()).dropped === 10, 20_000)).toBe(true);
+      expect((await shadow()).enqueued).toBe(1);
+
+      redis = await startRedisServer({ port });
+      // the proxy reconnects on its own; each request after that is mirrored again
+      expect(await until(async () => (await get(`${proxy!.url}/after`)) === 200 && (await shadow()).enqueued > 1, 20_000)).toBe(true);
+    } finally {
+      await shadowTarget.close();
+    }
+  });
+
   it('refuses to start when Redis is unreachable (exit 3), and serves anyway with --require-redis false', async () => {
     upstream = await app();
     const dead = `redis://127.0.0.1:${await freePort()}`;
