@@ -40,90 +40,18 @@
  * Env: BENCH_WORKER (elsewhere | beside), BENCH_SAMPLE (capture and shadow sample rate, default 1),
  * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import { openQueue, type Queue } from '../../shared/queue/queues.js';
-import { queues } from '../../shared/redis/keys.js';
-import { startPrivateRedis } from '../../shared/redis/private-server.js';
 import { watchMachine } from './machine.js';
+import { cpuUs, drained, f3 as f2, histogram, median, setMirroring, shadowCounters, startProxy, withShadowRig } from './shadow-harness.js';
 
 const machine = watchMachine();
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = process.env.BENCH_SAMPLE ?? '1';
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PHASE_MS = 3000;
 const WORKER: 'elsewhere' | 'beside' = process.env.BENCH_WORKER === 'beside' ? 'beside' : 'elsewhere';
-const BODY = JSON.stringify({ items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 3.5, tags: ['a', 'b'] })) }).slice(0, 1000);
-
-/** Child role: an HTTP server answering 1 KiB of JSON after `delayMs`; prints its port. */
-function serve(delayMs: number): void {
-  const payload = Buffer.from(JSON.stringify({ body: BODY }));
-  const server = createServer((req, res) => {
-    req.resume();
-    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': payload.length }).end(payload);
-    if (delayMs > 0) setTimeout(answer, delayMs);
-    else answer();
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    process.stdout.write(`${typeof addr === 'object' && addr ? addr.port : 0}\n`);
-  });
-}
-
-function spawnLogged(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(cmd, args, { cwd: ROOT, env: { ...process.env, PARITY_FROM_SOURCE: '1', PARITY_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function firstMatch(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${seen.slice(-500)}`)), timeoutMs);
-    const on = (d: Buffer) => {
-      seen += d.toString();
-      const m = re.exec(seen);
-      if (m) {
-        clearTimeout(t);
-        resolve(m);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-  });
-}
-
-/** An answering server in its own process; `niced` for the shadow deployments, which stand in for machines elsewhere. */
-async function startServer(delayMs: number, niced = false): Promise<{ child: ChildProcess; url: string }> {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve', String(delayMs)];
-  const child = niced ? spawnLogged('nice', ['-n', '19', process.execPath, ...args]) : spawnLogged(process.execPath, args);
-  const m = await firstMatch(child, /^(\d+)\n/m);
-  return { child, url: `http://127.0.0.1:${m[1]}` };
-}
-
-async function startProxy(upstream: string, redisUrl: string, shadow?: string): Promise<{ child: ChildProcess; url: string; admin: string }> {
-  const args = ['bin/parity.mjs', 'proxy', '--upstream', upstream, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--sample', SAMPLE, '--session', `bench-${shadow ? 'shadow' : 'off'}`];
-  // the queue bound stands in for workers elsewhere that keep up: with them stopped during a phase, the
-  // default (10,000) filled within a closed phase and the proxy dropped the rest, which flattered shadow's req/s
-  if (shadow) args.push('--shadow', shadow, '--shadow-max-queue', '1000000');
-  const child = spawnLogged(process.execPath, args, { PARITY_REDIS_URL: redisUrl, PARITY_LOG_LEVEL: 'info' });
-  const m = await firstMatch(child, /"port":(\d+),"adminPort":(\d+)/);
-  return { child, url: `http://127.0.0.1:${m[1]}`, admin: `http://127.0.0.1:${m[2]}` };
-}
-
-/** CPU time (user + system, all threads) of a process so far, µs. */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
-
-const histogram = () => build({ numberOfSignificantValueDigits: 3, autoResize: true });
 
 /** Closed model: `connections` loops back to back for `ms`; req/s and latency. */
 async function closed(url: string, ms: number, connections = 10) {
@@ -194,42 +122,11 @@ async function open(url: string, ms: number, rate: number) {
   return { p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99), maxUs: h.maxValue, count: h.totalCount, achieved, failed, histogram: h, fromIntended };
 }
 
-async function shadowCounters(admin: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${admin}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^parity_shadow_(enqueued_total|dropped_total\{reason="([a-z-]+)"\}|queue_depth) (\d+)/gm)) out[m[2] ?? m[1]!] = Number(m[3]);
-  return out;
-}
-
-/** Waits until the shadow queue has no waiting or active job (at most `maxMs`); returns the ms waited. */
-async function drained(queue: Queue, maxMs = 30_000): Promise<number> {
-  const start = performance.now();
-  for (;;) {
-    const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
-    const left = Object.values(c).reduce((a, b) => a + b, 0);
-    if (left === 0 || performance.now() - start > maxMs) return performance.now() - start;
-    await sleep(100);
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const f2 = (x: number) => x.toFixed(3);
-
 async function main(): Promise<void> {
-  const children: ChildProcess[] = [];
-  const redis = await startPrivateRedis();
-  let queue: Queue | undefined;
-  try {
-    const upstream = await startServer(0);
-    const fast = await startServer(0, true);
-    const slow = await startServer(200, true);
-    children.push(upstream.child, fast.child, slow.child);
-    const off = { name: 'off', ...(await startProxy(upstream.url, redis.url)) };
-    const fastProxy = await startProxy(upstream.url, redis.url, fast.url);
-    const slowProxy = await startProxy(upstream.url, redis.url, slow.url);
+  await withShadowRig(WORKER, async ({ redisUrl, upstream, fast, slow, queue, children, away }) => {
+    const off = { name: 'off', ...(await startProxy(upstream, redisUrl, SAMPLE)) };
+    const fastProxy = await startProxy(upstream, redisUrl, SAMPLE, fast);
+    const slowProxy = await startProxy(upstream, redisUrl, SAMPLE, slow);
     // the paused phases run on the same processes as fast and slow, mirroring paused from the admin plane:
     // shadow on / paused compares like with like (one process, its heap, its JIT, its place on the cores)
     const configs = [
@@ -240,14 +137,6 @@ async function main(): Promise<void> {
       { name: 'slow-paused', ...slowProxy, paused: true },
     ];
     children.push(off.child, fastProxy.child, slowProxy.child);
-    const worker = spawnLogged('nice', ['-n', '19', process.execPath, 'bin/parity.mjs', 'worker'], { PARITY_REDIS_URL: redis.url, PARITY_LOG_LEVEL: 'info', PARITY_SHADOW_CONCURRENCY: '256' });
-    children.push(worker);
-    /** Stops (or resumes) the processes that stand in for other machines while a phase is measured. */
-    const away = (stopped: boolean) => {
-      if (WORKER === 'elsewhere') for (const c of [worker, fast.child, slow.child]) c.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
-    };
-    await firstMatch(worker, /shadow worker ready/);
-    queue = openQueue(queues.shadow, redis.url);
     let drainedMs = 0;
     const pooled = new Map(configs.map((c) => [c.name, histogram()]));
     const pooledIntended = new Map(configs.map((c) => [c.name, histogram()]));
@@ -260,7 +149,7 @@ async function main(): Promise<void> {
       const order = [...configs.slice(round % configs.length), ...configs.slice(0, round % configs.length)];
       const r: Record<string, { rps: number; closedP99: number; cpuPerReq: number; openCpuPerReq: number; p50: number; p99: number; achieved: number; failed: number }> = {};
       for (const c of order) {
-        if ('paused' in c) await fetch(`${c.admin}/shadow/${c.paused ? 'pause' : 'resume'}`, { method: 'POST' }).then((res) => res.body?.cancel());
+        if ('paused' in c) await setMirroring(c.admin, !c.paused);
         drainedMs += await drained(queue);
         away(true);
         const cpu0 = cpuUs(c.child.pid!);
@@ -322,12 +211,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `RESULT proxy-shadow worker=${WORKER} sample=${SAMPLE} rate=${RATE} rps_ratio_fast=${f2(median(ratios.rpsFast))} rps_ratio_slow=${f2(median(ratios.rpsSlow))} p99_ratio_fast=${f2(median(ratios.p99Fast))} p99_ratio_slow=${f2(median(ratios.p99Slow))} pooled_p99_ratio_fast=${f2(pooledP99.fast)} pooled_p99_ratio_slow=${f2(pooledP99.slow)} cpu_us_added_fast=${median(ratios.cpuFast).toFixed(0)} cpu_us_added_slow=${median(ratios.cpuSlow).toFixed(0)} open_cpu_ratio_fast=${f2(median(ratios.openCpuFast))} open_cpu_ratio_slow=${f2(median(ratios.openCpuSlow))}${WORKER === 'elsewhere' ? ` aa_rps_fast_over_slow=${f2(aa.rps)} aa_pooled_p99_fast_over_slow=${f2(aa.pooledP99)}` : ''} inproc_rps_fast=${f2(median(inProc.fast.rps))} inproc_rps_slow=${f2(median(inProc.slow.rps))} inproc_pooled_p99_fast=${f2(inProcP99.fast)} inproc_pooled_p99_slow=${f2(inProcP99.slow)} inproc_open_cpu_fast=${f2(median(inProc.fast.openCpu))} inproc_open_cpu_slow=${f2(median(inProc.slow.openCpu))}\n`,
     );
-  } finally {
-    await queue?.close();
-    for (const c of children) c.kill('SIGKILL');
-    await redis.stop();
-  }
+  });
 }
 
-if (process.argv[2] === 'serve') serve(Number(process.argv[3] ?? 0));
-else await main().then(() => process.exit(0));
+await main().then(() => process.exit(0));
