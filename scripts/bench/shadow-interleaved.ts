@@ -336,16 +336,16 @@ async function main(): Promise<void> {
     drainedMs += await drained(queue);
     for (const name of ['fast', 'slow'] as const) process.stdout.write(`shadow ${name}: ${JSON.stringify(await shadowCounters(proxies[name].admin))}\n`);
     if (failed) process.stdout.write(`FAILED requests: ${failed}\n`);
-    const summary = { fast: summariseOpen('fast shadow', open.fast), slow: summariseOpen('200 ms shadow', open.slow) };
+    const summary = STREAMS ? { fast: summariseOpen('fast shadow', open.fast), slow: summariseOpen('200 ms shadow', open.slow) } : undefined;
     // with the worker elsewhere both proxies do the same work on this machine (the shadow's speed reaches
     // only the stopped worker), so their blocks pool into one larger sample of the same comparison
-    const both = WORKER === 'elsewhere' ? summariseOpen('both shadows pooled (the same work here)', [...open.fast, ...open.slow]) : undefined;
+    const both = STREAMS && WORKER === 'elsewhere' ? summariseOpen('both shadows pooled (the same work here)', [...open.fast, ...open.slow]) : undefined;
     const rps = { fast: CLOSED_STREAMS ? summariseClosed('fast shadow', closed.fast) : NaN, slow: CLOSED_STREAMS ? summariseClosed('200 ms shadow', closed.slow) : NaN };
     process.stdout.write(`waited ${(drainedMs / 1000).toFixed(1)} s in all for the shadow queue to drain between streams\n${machine.report()}\n`);
     const figures = (n: string, o: OpenSummary) =>
       `p99_pooled_${n}=${f3(o.pooled)} p99_pooled_ci90_${n}=${f3(o.pooledInterval[0])}..${f3(o.pooledInterval[1])} p99_pooled_aa_${n}=${f3(o.pooledAA)} ` +
       `p99_paired_${n}=${f3(o.paired)} p99_paired_ci90_${n}=${f3(o.pairedInterval[0])}..${f3(o.pairedInterval[1])} p99_paired_aa_${n}=${f3(o.pairedAA)} p50_${n}=${f3(o.p50Ratio)} cpu_${n}=${f3(o.cpuRatio)}`;
-    const fields = [figures('fast', summary.fast), figures('slow', summary.slow), ...(both ? [figures('both', both)] : []), `rps_fast=${f3(rps.fast)} rps_slow=${f3(rps.slow)}`].join(' ');
+    const fields = [...(summary ? [figures('fast', summary.fast), figures('slow', summary.slow)] : []), ...(both ? [figures('both', both)] : []), `rps_fast=${f3(rps.fast)} rps_slow=${f3(rps.slow)}`].join(' ');
     process.stdout.write(`RESULT shadow-interleaved worker=${WORKER} sample=${SAMPLE} rate=${RATE} blocks=${STREAMS * BLOCKS} window_ms=${WINDOW_MS} ${fields}\n`);
   });
 }
