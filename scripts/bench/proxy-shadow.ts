@@ -35,7 +35,9 @@
  * otherwise work off during whichever phase came next — "off" included —
  * which charged one configuration's shadow work to another.
  * Prints the ratios shadow/off per round and their median; ends with one
- * RESULT line. Loopback only; bounded in time (about 2 minutes a round).
+ * RESULT line. Phases seconds apart leave the p99 ratios at the mercy of the
+ * machine's drift: bench:shadow-interleaved switches one proxy's mirroring
+ * every 600 ms under one load instead, the finer measure of the p99 target. Loopback only; bounded in time (about 2 minutes a round).
  *
  * Env: BENCH_WORKER (elsewhere | beside), BENCH_SAMPLE (capture and shadow sample rate, default 1),
  * BENCH_RATE (open-model arrivals/s, default 1000), BENCH_ROUNDS (default 4).
