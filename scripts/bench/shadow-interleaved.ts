@@ -14,9 +14,10 @@
  * short (600 ms) so that the box's stalls — on these shared machines one
  * took a round's p99 from 4 to 70 ms — fall on both states alike instead of
  * deciding the comparison. Requests issued in a window's first
- * BENCH_GUARD_MS are not counted: the capture thread batches every 20 ms and
- * shadow jobs leave 100 ms after their first exchange, so until then it may
- * still be enqueueing what the previous window mirrored. Pooled over blocks:
+ * BENCH_GUARD_MS are not counted: the capture thread batches every 20 ms,
+ * and a pause sends the shadow work still waiting for a flush at once, so
+ * until then the proxy may still be enqueueing what the previous window
+ * mirrored. Pooled over blocks:
  *   - p50/p99/p99.9 of each request from when it was issued (and from its
  *     intended send time), on / paused, with a 90 % bootstrap interval of
  *     the p99 ratio (blocks resampled with replacement);

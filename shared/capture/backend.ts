@@ -15,6 +15,8 @@ export interface CaptureBackend {
   post(id: number, batch: ArrayBuffer): void;
   /** The shadow gate's counters, for the per-minute buckets in Redis. */
   shadowCounters(c: ShadowCounters): void;
+  /** Mirroring was paused: the shadow work waiting for a flush goes now (after every batch posted before). */
+  shadowSend(): void;
   /** Writes what is buffered, at most `timeoutMs`, reports `shadowFinal`, then releases the connection. */
   close(timeoutMs: number, shadowFinal?: ShadowCounters): Promise<void>;
 }
@@ -47,6 +49,7 @@ function inlineBackend(settings: CaptureThreadSettings, events: BackendEvents): 
   return {
     post: (id, batch) => host.accept(id, batch),
     shadowCounters: (c) => host.shadowCounters(c),
+    shadowSend: () => host.shadowSend(),
     close: (timeoutMs, shadowFinal) => host.flush(timeoutMs, shadowFinal),
   };
 }
@@ -71,6 +74,7 @@ function threadBackend(settings: CaptureThreadSettings, events: BackendEvents): 
   return {
     post: (id, buffer) => worker.postMessage({ type: 'batch', id, buffer } satisfies ToThread, [buffer]),
     shadowCounters: (counters) => worker.postMessage({ type: 'shadow-counters', counters } satisfies ToThread),
+    shadowSend: () => worker.postMessage({ type: 'shadow-send' } satisfies ToThread),
     async close(timeoutMs, shadowFinal) {
       closing = true;
       const done = new Promise<void>((resolve) => (flushed = resolve));

@@ -14,6 +14,8 @@ import { decodeBatch } from './wire.js';
 export interface CaptureHost {
   accept(id: number, buffer: ArrayBuffer): void;
   shadowCounters(c: ShadowCounters): void;
+  /** Enqueues the shadow work waiting for a flush now. */
+  shadowSend(): void;
   /** Writes and enqueues what is held (at most `timeoutMs`), reports `shadowFinal`, disconnects. */
   flush(timeoutMs: number, shadowFinal?: ShadowCounters): Promise<void>;
 }
@@ -43,6 +45,7 @@ export function startCaptureHost(settings: CaptureThreadSettings, send: (m: From
   return {
     accept: (id, buffer) => pipeline.accept(id, decodeBatch(buffer)),
     shadowCounters: (c) => shadow?.reportCounters(c),
+    shadowSend: () => pipeline.shadowSend(),
     async flush(timeoutMs, shadowFinal) {
       await pipeline.flush(timeoutMs, shadowFinal);
       redis.disconnect();

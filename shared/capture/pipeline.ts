@@ -38,6 +38,11 @@ export class CapturePipeline {
     this.#chain = this.#chain.then(() => this.#build(id, batch));
   }
 
+  /** Mirroring was paused: once the batches accepted before are built, the shadow work waiting for a flush goes. */
+  shadowSend(): void {
+    this.#chain = this.#chain.then(() => this.#shadow?.sendNow());
+  }
+
   async #build(id: number, batch: ExchangeBatch): Promise<void> {
     const settlement: Settlement = { records: batch.exchanges.length, bytes: batch.charged, written: 0, dropped: {} };
     let open = 0;

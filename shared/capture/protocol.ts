@@ -44,6 +44,8 @@ export type ToThread =
   | { type: 'batch'; id: number; buffer: ArrayBuffer }
   /** The shadow gate's counters, which the thread adds to Redis' per-minute buckets. */
   | { type: 'shadow-counters'; counters: ShadowCounters }
+  /** Mirroring was paused: enqueue the shadow work that waits for a flush now. */
+  | { type: 'shadow-send' }
   /** Write (and enqueue) what is held, at most `timeoutMs`; report the final shadow counters; disconnect. */
   | { type: 'flush'; timeoutMs: number; shadowCounters?: ShadowCounters };
 

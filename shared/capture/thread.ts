@@ -36,5 +36,6 @@ const host = startCaptureHost(settings, (m: FromThread) => port.postMessage(m));
 port.on('message', (m: ToThread) => {
   if (m.type === 'batch') host.accept(m.id, m.buffer);
   else if (m.type === 'shadow-counters') host.shadowCounters(m.counters);
+  else if (m.type === 'shadow-send') host.shadowSend();
   else void host.flush(m.timeoutMs, m.shadowCounters).then(() => port.postMessage({ type: 'flushed' } satisfies FromThread));
 });

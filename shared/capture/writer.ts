@@ -86,6 +86,12 @@ export class CaptureWriter implements ExchangeSink {
     this.#backend = this.#start();
     const gate = this.#shadow;
     if (gate) this.#shadowTick = setInterval(() => this.#backend.shadowCounters(gate.counters()), SHADOW_COUNTERS_MS).unref();
+    // what was admitted before a pause is enqueued now rather than at the end of the enqueuer's wait
+    gate?.onPause(() => {
+      if (this.#closed) return;
+      this.#send();
+      this.#backend.shadowSend();
+    });
   }
 
   #start(): CaptureBackend {

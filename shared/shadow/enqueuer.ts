@@ -11,8 +11,8 @@ import { bucketStart } from './window.js';
 
 /**
  * Adds shadow jobs to the BullMQ shadow queue on the capture thread: what
- * arrived in the last few milliseconds goes out in one addBulk, as jobs of
- * up to JOB_RECORDS exchanges. Each job's records are stored first, as
+ * arrived within the last second (or less, see FLUSH_DELAY_MS) goes out in
+ * one addBulk, as jobs of up to JOB_RECORDS exchanges. Each job's records are stored first, as
  * bytes under their own key (job.ts), and with raw opt-in its raw requests
  * sealed together under another with a short TTL; the job names them. Also
  * polls the queue's depth (the proxy's drop bound, in exchanges) and adds
@@ -31,6 +31,8 @@ export interface ShadowEnqueuerOptions {
   retentionSeconds: number;
   /** Exchanges waiting in the queue (jobs waiting × exchanges per job). */
   onDepth: (depth: number) => void;
+  /** Longest wait of a flush for more exchanges, ms; default FLUSH_DELAY_MS. */
+  flushDelayMs?: number;
 }
 
 /** How one offered job ended. */
@@ -56,13 +58,17 @@ const BATCH = 1024;
 export const JOB_RECORDS = 256;
 /**
  * How long the first exchange of a flush waits for others, unless a full
- * job's worth comes sooner. Each flush costs the capture thread and Redis
- * ~400 µs whatever it carries (a pipeline, BullMQ's addBulk, timers): at
- * 1,000 mirrored req/s a 20 ms wait gave flushes of 20 and ~25 µs per
- * exchange (docs/decisions.md). Shadow work is not urgent; memory held is
- * bounded by the gate's in-flight bounds.
+ * job's worth (or FLUSH_BYTES) comes sooner, or mirroring is paused. Each
+ * flush costs the capture thread and Redis ~400 µs whatever it carries (a
+ * pipeline, BullMQ's addBulk, timers), ~1.5 ms on a slower box: with a
+ * 100 ms wait that was a fixed ~15 ms of CPU a second, most of what shadow
+ * mode cost the proxy at the default sample rate (docs/decisions.md).
+ * Shadow work is not urgent; memory held is bounded by FLUSH_BYTES and the
+ * gate's in-flight bounds.
  */
-const FLUSH_DELAY_MS = 100;
+const FLUSH_DELAY_MS = 1000;
+/** Encoded bytes pending past which a flush leaves at once: big bodies must not sit near the gate's byte bound. */
+const FLUSH_BYTES = 4 << 20;
 const DEPTH_POLL_MS = 250;
 const REDIS_TIMEOUT_MS = 2000;
 
@@ -78,6 +84,7 @@ export class ShadowEnqueuer {
    */
   readonly #queueConnection: Redis;
   #pending: Pending[] = [];
+  #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
   readonly #poll: NodeJS.Timeout;
@@ -100,9 +107,16 @@ export class ShadowEnqueuer {
 
   /** Queues one job; `settle` is called once it was added or dropped. */
   offer(record: CaptureRecord, raw: MirroredRequest | undefined, settle: (outcome: EnqueueOutcome) => void): void {
-    this.#pending.push({ bytes: encodeRecordOnce(record), raw: this.#opts.raw ? raw : undefined, settle });
-    if (this.#pending.length >= JOB_RECORDS) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
+    const bytes = encodeRecordOnce(record);
+    this.#pending.push({ bytes, raw: this.#opts.raw ? raw : undefined, settle });
+    this.#pendingBytes += bytes.length;
+    if (this.#pending.length >= JOB_RECORDS || this.#pendingBytes >= FLUSH_BYTES) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), this.#opts.flushDelayMs ?? FLUSH_DELAY_MS);
+  }
+
+  /** Sends what is pending now instead of at the end of its wait (mirroring was paused). */
+  sendNow(): void {
+    this.#flush();
   }
 
   #flush(): void {
@@ -110,6 +124,7 @@ export class ShadowEnqueuer {
     this.#timer = undefined;
     if (this.#inflight || this.#pending.length === 0) return;
     const batch = this.#pending.splice(0, BATCH);
+    for (const p of batch) this.#pendingBytes -= p.bytes.length;
     this.#inflight = this.#send(batch).finally(() => {
       this.#inflight = undefined;
       if (this.#pending.length > 0) this.#flush();
@@ -192,6 +207,7 @@ export class ShadowEnqueuer {
     if (this.#timer) clearTimeout(this.#timer);
     const left = this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     await this.#queue.close().catch(() => undefined);
     this.#queueConnection.disconnect();
     return left;

@@ -35,19 +35,35 @@ export class ShadowGate {
   readonly #batches = new Map<number, { records: number; bytes: number }>();
   /** Jobs enqueued since the capture thread last read the queue depth. */
   #sinceDepth = 0;
-  /** Mirroring paused from the admin plane (POST /shadow/pause): sampled exchanges are counted as skipped ('paused'). */
-  paused = false;
+  #paused = false;
+  #onPause: (() => void) | undefined;
 
   constructor(opts: ShadowGateOptions) {
     this.#opts = opts;
     this.stage = opts.stage;
   }
 
+  /** Mirroring paused from the admin plane (POST /shadow/pause): sampled exchanges are counted as skipped ('paused'). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  set paused(on: boolean) {
+    const pausing = on && !this.#paused;
+    this.#paused = on;
+    if (pausing) this.#onPause?.();
+  }
+
+  /** Called when mirroring is paused: the capture writer then sends what is admitted on to be enqueued at once. */
+  onPause(fn: () => void): void {
+    this.#onPause = fn;
+  }
+
   /** Counts the exchange as offered; true when it is to be mirrored and fits the bounds (`bytes` is its buffered size). */
   admits(e: Exchange, bytes: number): boolean {
     const c = this.#counters;
     c.offered++;
-    const skip = this.paused ? 'paused' : (this.#opts.policy.skip(e.method, e.url) ?? this.#unfit(e));
+    const skip = this.#paused ? 'paused' : (this.#opts.policy.skip(e.method, e.url) ?? this.#unfit(e));
     if (skip) {
       c.skipped[skip]++;
       return false;

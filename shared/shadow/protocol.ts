@@ -12,6 +12,8 @@ export interface ShadowStageSettings {
   destination: ShadowDestination;
   raw?: { key: Buffer; ttlSeconds: number };
   retentionSeconds: number;
+  /** Longest wait of a flush for more exchanges, ms (default 1000, enqueuer.ts); tests lengthen it to see what sends sooner. */
+  flushDelayMs?: number;
 }
 
 /** The outcome of one batch's mirrored exchanges, posted back so the gate can release its share of the bound. */

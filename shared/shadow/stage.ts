@@ -22,7 +22,7 @@ export class ShadowStage {
   constructor(redis: Redis, settings: ShadowStageSettings, events: { settled: (s: ShadowSettlement) => void; depth: (n: number) => void }) {
     this.#onSettled = events.settled;
     this.#raw = settings.raw !== undefined;
-    const opts = { connection: redis, destination: settings.destination, retentionSeconds: settings.retentionSeconds, onDepth: events.depth };
+    const opts = { connection: redis, destination: settings.destination, retentionSeconds: settings.retentionSeconds, onDepth: events.depth, ...(settings.flushDelayMs ? { flushDelayMs: settings.flushDelayMs } : {}) };
     this.#enqueuer = new ShadowEnqueuer(settings.raw ? { ...opts, raw: settings.raw } : opts);
   }
 
@@ -43,6 +43,11 @@ export class ShadowStage {
       if (--open === 0) this.#onSettled(settlement);
     };
     for (const m of mirrored) this.#enqueuer.offer(m.record, m.raw, settle);
+  }
+
+  /** Enqueues what waits for a flush now: mirroring was paused, and no more is coming to join it. */
+  sendNow(): void {
+    this.#enqueuer.sendNow();
   }
 
   /** Adds the gate's counters to Redis' per-minute buckets (what `parity shadow status` reads). */

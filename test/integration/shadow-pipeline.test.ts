@@ -48,11 +48,12 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
  * Shadow mode as the proxy runs it: a capture writer carrying a shadow gate.
  * Capture is paused unless asked for, so only shadow work flows.
  */
-function shadowWriter(redisUrl: string, destination: ShadowDestination, opts: { raw?: { key: Buffer; ttlSeconds: number }; maxQueue?: number; capture?: boolean } = {}) {
-  const gate = new ShadowGate({ stage: { destination, retentionSeconds: 3600, ...(opts.raw ? { raw: opts.raw } : {}) }, policy: shadowPolicy(), maxQueue: opts.maxQueue ?? 1000 });
+function shadowWriter(redisUrl: string, destination: ShadowDestination, opts: { raw?: { key: Buffer; ttlSeconds: number }; maxQueue?: number; capture?: boolean; flushDelayMs?: number } = {}) {
+  const stage = { destination, retentionSeconds: 3600, ...(opts.raw ? { raw: opts.raw } : {}), ...(opts.flushDelayMs ? { flushDelayMs: opts.flushDelayMs } : {}) };
+  const gate = new ShadowGate({ stage, policy: shadowPolicy(), maxQueue: opts.maxQueue ?? 1000 });
   const writer = new CaptureWriter({ redisUrl, maxBodyBytes: 1 << 20, streamMaxLen: 10_000, retentionSeconds: 3600, bufferMaxRecords: 10_000, bufferMaxBytes: 64 << 20, shadowGate: gate });
   writer.paused = !opts.capture;
-  return { writer, offer: (e: Exchange) => writer.offer(e), counters: () => gate.counters(), close: (ms: number) => writer.close(ms) };
+  return { writer, offer: (e: Exchange) => writer.offer(e), counters: () => gate.counters(), pause: () => (gate.paused = true), close: (ms: number) => writer.close(ms) };
 }
 type ShadowWriter = ReturnType<typeof shadowWriter>;
 
@@ -254,5 +255,25 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     const c = sink.counters();
     expect(c.dropped['queue-full']).toBe(15);
     await until('5 jobs enqueued', () => (sink!.counters().enqueued === 5 ? true : undefined));
+  });
+
+  // an hour-long wait: only what the test is about can send these exchanges within the test's time
+  const NEVER = 3_600_000;
+
+  it('enqueues what was admitted before a pause at once, not at the end of the enqueuer\'s wait', async () => {
+    sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, { flushDelayMs: NEVER });
+    sink.offer(exchange('GET', '/api/users/1', { id: 1 }));
+    sink.offer(exchange('GET', '/api/users/2', { id: 2 }));
+    sink.pause();
+    sink.offer(exchange('GET', '/api/users/3', { id: 3 }));
+    await until('2 exchanges enqueued', () => (sink!.counters().enqueued === 2 ? true : undefined));
+    expect(sink.counters().skipped.paused).toBe(1);
+  });
+
+  it('enqueues at once when 4 MiB wait for a flush, whatever the wait', async () => {
+    sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, { flushDelayMs: NEVER });
+    const page = { items: 'x'.repeat(900_000) };
+    for (let i = 0; i < 5; i++) sink.offer(exchange('GET', `/api/pages/${i}`, page));
+    await until('5 large exchanges enqueued', () => (sink!.counters().enqueued === 5 ? true : undefined));
   });
 });
