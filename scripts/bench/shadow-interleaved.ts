@@ -47,7 +47,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Histogram } from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { watchMachine } from './machine.js';
-import { cpuUs, drained, f3, histogram, median, setMirroring, shadowCounters, startProxy, withShadowRig, type ProxyProcess } from './shadow-harness.js';
+import { bootstrap, isOn, newBlock, ON, PAUSED, pairedRatio, pool, pooledRatio, SIDE_A, SIDE_B, sum, type Block, type Label } from './interleaved-blocks.js';
+import { cpuUs, drained, f3, setMirroring, shadowCounters, startProxy, withShadowRig, type ProxyProcess } from './shadow-harness.js';
 
 const machine = watchMachine();
 
@@ -59,32 +60,6 @@ const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 6);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 600);
 const GUARD_MS = Number(process.env.BENCH_GUARD_MS ?? 200);
 const WORKER: 'elsewhere' | 'beside' = process.env.BENCH_WORKER === 'beside' ? 'beside' : 'elsewhere';
-const BOOTSTRAP = 1000;
-
-const LABELS = ['on-a', 'on-b', 'paused-a', 'paused-b'] as const;
-type Label = (typeof LABELS)[number];
-const isOn = (l: Label) => l.startsWith('on');
-
-/** One block's measurements, per label. */
-interface Block {
-  order: Label[];
-  latency: Record<Label, Histogram>;
-  fromIntended: Record<Label, Histogram>;
-  /** Requests counted (open: issued; closed: completed) and proxy CPU µs spent, outside the guards. */
-  requests: Record<Label, number>;
-  cpuUs: Record<Label, number>;
-}
-
-const perLabel = <T>(make: () => T) => Object.fromEntries(LABELS.map((l) => [l, make()])) as Record<Label, T>;
-
-function newBlock(): Block {
-  const order: Label[] = [...LABELS];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return { order, latency: perLabel(histogram), fromIntended: perLabel(histogram), requests: perLabel(() => 0), cpuUs: perLabel(() => 0) };
-}
 
 /** A stream of BLOCKS blocks on one proxy: the windows in order, what each moment belongs to, and the toggles. */
 class Stream {
@@ -200,39 +175,7 @@ async function closedStream(proxy: ProxyProcess): Promise<Stream> {
   return stream;
 }
 
-/** Adds the histograms of `labels` over `segs` into one. */
-function pool(segs: Block[], labels: Label[], which: 'latency' | 'fromIntended' = 'latency'): Histogram {
-  const h = histogram();
-  for (const s of segs) for (const l of labels) h.add(s[which][l]);
-  return h;
-}
-
-const ON: Label[] = ['on-a', 'on-b'];
-const PAUSED: Label[] = ['paused-a', 'paused-b'];
-
-/** The 5th and 95th percentiles of `stat` over blocks resampled with replacement. */
-function bootstrap(blocks: Block[], stat: (pick: Block[]) => number): [number, number] {
-  const values: number[] = [];
-  for (let b = 0; b < BOOTSTRAP; b++) values.push(stat(Array.from({ length: blocks.length }, () => blocks[Math.floor(Math.random() * blocks.length)]!)));
-  values.sort((x, y) => x - y);
-  return [values[Math.floor(0.05 * BOOTSTRAP)]!, values[Math.floor(0.95 * BOOTSTRAP)]!];
-}
-
-const p99Of = (blocks: Block[], labels: Label[]) => pool(blocks, labels).getValueAtPercentile(99);
-/** Pooled p99 of every request, `top` windows over `bottom` windows. */
-const pooledRatio = (top: Label[], bottom: Label[]) => (blocks: Block[]) => p99Of(blocks, top) / p99Of(blocks, bottom);
-/**
- * Median over blocks of each block's own p99 ratio: a stall of the box (on
- * these machines up to ~0.9 s, landing in one window) moves one block's
- * ratio, where it can decide a pooled p99.
- */
-const pairedRatio = (top: Label[], bottom: Label[]) => (blocks: Block[]) => median(blocks.map((b) => p99Of([b], top) / p99Of([b], bottom)));
-/** An A/A split with the same shape as on / paused: each side one window on and one paused. */
-const SIDE_A: Label[] = ['on-a', 'paused-a'];
-const SIDE_B: Label[] = ['on-b', 'paused-b'];
-
 const ms = (us: number) => (us / 1000).toFixed(2);
-const sum = (segs: Block[], labels: Label[], f: (s: Block, l: Label) => number) => segs.reduce((a, s) => a + labels.reduce((b, l) => b + f(s, l), 0), 0);
 
 interface OpenSummary {
   pooled: number;
@@ -279,12 +222,12 @@ function summariseOpen(name: string, blocks: Block[]): OpenSummary {
 /** Completions per counted second of the windows labelled `labels`. */
 const rpsOf = (blocks: Block[], labels: Label[]) => sum(blocks, labels, (s, l) => s.requests[l]) / ((blocks.length * labels.length * (WINDOW_MS - GUARD_MS)) / 1000);
 
-function summariseClosed(name: string, segs: Block[]): number {
-  const rps = (labels: Label[]) => rpsOf(segs, labels);
-  const cpu = (labels: Label[]) => sum(segs, labels, (s, l) => s.cpuUs[l]) / Math.max(1, sum(segs, labels, (s, l) => s.requests[l]));
+function summariseClosed(name: string, blocks: Block[]): number {
+  const rps = (labels: Label[]) => rpsOf(blocks, labels);
+  const cpu = (labels: Label[]) => sum(blocks, labels, (s, l) => s.cpuUs[l]) / Math.max(1, sum(blocks, labels, (s, l) => s.requests[l]));
   const ratio = rps(ON) / rps(PAUSED);
   process.stdout.write(
-    `${name}: closed model, ${segs.length} blocks: ${rps(ON).toFixed(0)} req/s on, ${rps(PAUSED).toFixed(0)} paused (${f3(ratio)}); A/A on-a / on-b ${f3(rps(['on-a']) / rps(['on-b']))}, paused-a / paused-b ${f3(rps(['paused-a']) / rps(['paused-b']))}; proxy CPU per request ${cpu(ON).toFixed(1)} / ${cpu(PAUSED).toFixed(1)} µs\n`,
+    `${name}: closed model, ${blocks.length} blocks: ${rps(ON).toFixed(0)} req/s on, ${rps(PAUSED).toFixed(0)} paused (${f3(ratio)}); A/A on-a / on-b ${f3(rps(['on-a']) / rps(['on-b']))}, paused-a / paused-b ${f3(rps(['paused-a']) / rps(['paused-b']))}; proxy CPU per request ${cpu(ON).toFixed(1)} / ${cpu(PAUSED).toFixed(1)} µs\n`,
   );
   return ratio;
 }
