@@ -12,12 +12,12 @@ import { bucketStart } from './window.js';
 /**
  * Adds shadow jobs to the BullMQ shadow queue on the capture thread: what
  * arrived within the last second (or less, see FLUSH_DELAY_MS) goes out in
- * one addBulk, as jobs of up to JOB_RECORDS exchanges. Each job's records are stored first, as
- * bytes under their own key (job.ts), and with raw opt-in its raw requests
- * sealed together under another with a short TTL; the job names them. Also
- * polls the queue's depth (the proxy's drop bound, in exchanges) and adds
- * the proxy's counters to the per-minute buckets `parity shadow status`
- * reads.
+ * one addBulk, as jobs of up to JOB_RECORDS exchanges. Each job's records
+ * are stored first, as bytes under their own key (job.ts), and with raw
+ * opt-in its raw requests sealed together under another with a short TTL;
+ * the job names them. Also polls the queue's depth (the proxy's drop bound,
+ * in exchanges) and adds the proxy's counters to the per-minute buckets
+ * `parity shadow status` reads.
  */
 
 export interface ShadowEnqueuerOptions {
