@@ -13,6 +13,10 @@
  * Everything on 127.0.0.1: a private redis-server, the target in its own
  * process, the worker in its own process (the real CLI), autocannon in this
  * one. Bounded: about two minutes.
+ *
+ * To compare two versions of the worker on one box, alternate runs of
+ *   BENCH_ONLY=as-recorded BENCH_AS_RECORDED_ROUNDS=4 BENCH_WORKER_ROOT=<checkout> npm run bench:replay
+ * (a worker's first run after it starts is cold: read the later rounds).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -109,13 +113,19 @@ children.push(targetChild);
 await waitForLine(targetChild, /target ready/);
 const targetUrl = `http://127.0.0.1:${targetPort}`;
 
-// BENCH_PROFILE=DIR writes a CPU profile of the worker there (read it with Chrome DevTools)
+// BENCH_PROFILE=DIR writes a CPU profile of the worker there (read it with Chrome DevTools);
+// BENCH_WORKER_ARGS adds Node flags (e.g. --trace-gc, printed as the worker's stdout).
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-const worker = spawn(process.execPath, [...profile, `${ROOT}bin/parity.mjs`, 'worker'], { env: { ...process.env, PARITY_FROM_SOURCE: '1', PARITY_REDIS_URL: redisUrl, PARITY_LOG_FORMAT: 'json', PARITY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const nodeArgs = [...profile, ...(process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [])];
+// BENCH_WORKER_ROOT runs the worker of another checkout (a git worktree of an
+// earlier commit, say) against the same target, to compare two versions.
+const workerRoot = process.env.BENCH_WORKER_ROOT ? `${process.env.BENCH_WORKER_ROOT.replace(/\/$/, '')}/` : ROOT;
+const worker = spawn(process.execPath, [...nodeArgs, `${workerRoot}bin/parity.mjs`, 'worker'], { env: { ...process.env, PARITY_FROM_SOURCE: '1', PARITY_REDIS_URL: redisUrl, PARITY_LOG_FORMAT: 'json', PARITY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(worker);
 worker.stderr.on('data', (d: Buffer) => {
   if (/"level":(40|50|60)/.test(d.toString())) process.stderr.write(d);
 });
+if (process.env.BENCH_WORKER_ARGS) worker.stdout.on('data', (d: Buffer) => process.stdout.write(d));
 await sleep(4000); // the worker logs its ready line at info, which is off here
 
 // 10,000 records 0.5 ms apart: as recorded, that is 2,000 req/s for 5 s.
@@ -183,47 +193,69 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-console.log(`bench:replay — target ${targetUrl} (1 KiB JSON), ${CONNECTIONS} connections / virtual users, ${THROUGHPUT_S} s per side, closed model`);
-await autocannonSide(1);
-await workerSide(2);
-const ratios: number[] = [];
-const workerFigures: number[] = [];
-const cpuW: number[] = [];
-const cpuA: number[] = [];
-for (let pair = 1; pair <= PAIRS; pair++) {
-  const a = await autocannonSide(THROUGHPUT_S);
-  const w = await workerSide(THROUGHPUT_S);
-  ratios.push(w.rps / a.rps);
-  workerFigures.push(w.rps);
-  cpuW.push(w.cpuUsPerRequest);
-  cpuA.push(a.cpuUsPerRequest);
-  console.log(
-    `pair ${pair}: autocannon ${Math.round(a.rps)} req/s (${a.cpuUsPerRequest.toFixed(1)} CPU µs/req), parity worker ${Math.round(w.rps)} req/s (${w.cpuUsPerRequest.toFixed(1)} CPU µs/req), ratio ${(w.rps / a.rps).toFixed(2)}`,
-  );
+// BENCH_ONLY=throughput,constant-rate,as-recorded picks phases (all by default);
+// BENCH_AS_RECORDED_ROUNDS repeats the as-recorded run (median p99 reported).
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,constant-rate,as-recorded').split(','));
+const arRounds = Math.max(1, Number(process.env.BENCH_AS_RECORDED_ROUNDS) || 1);
+const figures: string[] = [];
+
+if (only.has('throughput')) {
+  console.log(`bench:replay — target ${targetUrl} (1 KiB JSON), ${CONNECTIONS} connections / virtual users, ${THROUGHPUT_S} s per side, closed model`);
+  await autocannonSide(1);
+  await workerSide(2);
+  const ratios: number[] = [];
+  const workerFigures: number[] = [];
+  const cpuW: number[] = [];
+  const cpuA: number[] = [];
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    const a = await autocannonSide(THROUGHPUT_S);
+    const w = await workerSide(THROUGHPUT_S);
+    ratios.push(w.rps / a.rps);
+    workerFigures.push(w.rps);
+    cpuW.push(w.cpuUsPerRequest);
+    cpuA.push(a.cpuUsPerRequest);
+    console.log(
+      `pair ${pair}: autocannon ${Math.round(a.rps)} req/s (${a.cpuUsPerRequest.toFixed(1)} CPU µs/req), parity worker ${Math.round(w.rps)} req/s (${w.cpuUsPerRequest.toFixed(1)} CPU µs/req), ratio ${(w.rps / a.rps).toFixed(2)}`,
+    );
+  }
+  const ratio = median(ratios);
+  console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
+  figures.push(`worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)}`);
 }
 
-// constant-rate: achieved vs requested, from the send times
-const RATE = 1000;
-const cr = await replay({ kind: 'constant-rate', rate: RATE, durationMs: 5000 });
-const sends = cr.results.map((r) => r.sentAtUs).sort((a, b) => a - b);
-const achieved = ((sends.length - 1) * 1e6) / (sends[sends.length - 1]! - sends[0]!);
-const rateError = Math.abs(achieved - RATE) / RATE;
-console.log(`constant-rate: requested ${RATE}/s for 5 s → ${cr.requests} requests (planned ${RATE * 5}), achieved ${achieved.toFixed(1)}/s, error ${(rateError * 100).toFixed(2)} %`);
+if (only.has('constant-rate')) {
+  // achieved vs requested, from the send times
+  const RATE = 1000;
+  const cr = await replay({ kind: 'constant-rate', rate: RATE, durationMs: 5000 });
+  const sends = cr.results.map((r) => r.sentAtUs).sort((a, b) => a - b);
+  const achieved = ((sends.length - 1) * 1e6) / (sends[sends.length - 1]! - sends[0]!);
+  const rateError = Math.abs(achieved - RATE) / RATE;
+  console.log(`constant-rate: requested ${RATE}/s for 5 s → ${cr.requests} requests (planned ${RATE * 5}), achieved ${achieved.toFixed(1)}/s, error ${(rateError * 100).toFixed(2)} %`);
+  figures.push(`rate_error_pct=${(rateError * 100).toFixed(2)}`);
+}
 
-// as-recorded at 2,000 req/s: lateness over every request
-const arCpu0 = processCpuUs(worker.pid!);
-const ar = await replay({ kind: 'as-recorded', speed: 1 });
-const arCpuUs = (processCpuUs(worker.pid!) - arCpu0) / ar.requests;
-const late = ar.results.map((r) => r.lateUs).sort((a, b) => a - b);
-const [p50, p99, max] = [pct(late, 50), pct(late, 99), late[late.length - 1] ?? 0].map((us) => us / 1000);
-console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms; worker CPU ${arCpuUs.toFixed(1)} µs/req`);
+if (only.has('as-recorded')) {
+  // 2,000 req/s: lateness over every request
+  const p99s: number[] = [];
+  const maxes: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 1; round <= arRounds; round++) {
+    const arCpu0 = processCpuUs(worker.pid!);
+    const ar = await replay({ kind: 'as-recorded', speed: 1 });
+    const arCpuUs = (processCpuUs(worker.pid!) - arCpu0) / ar.requests;
+    const late = ar.results.map((r) => r.lateUs).sort((a, b) => a - b);
+    const [p50, p99, max] = [pct(late, 50), pct(late, 99), late[late.length - 1] ?? 0].map((us) => us / 1000);
+    console.log(`as-recorded 2,000 req/s: ${ar.requests} requests, lateness p50 ${p50!.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms, max ${max!.toFixed(2)} ms; worker CPU ${arCpuUs.toFixed(1)} µs/req`);
+    p99s.push(p99!);
+    maxes.push(max!);
+    cpus.push(arCpuUs);
+  }
+  if (arRounds > 1) console.log(`as-recorded over ${arRounds} rounds: median p99 ${median(p99s).toFixed(2)} ms, median worker CPU ${median(cpus).toFixed(1)} µs/req`);
+  figures.push(`lateness_p99_ms=${median(p99s).toFixed(2)} lateness_max_ms=${median(maxes).toFixed(2)} as_recorded_cpu_us_per_req=${median(cpus).toFixed(1)}`);
+}
 
-const ratio = median(ratios);
-console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
 console.log(machine.report());
-console.log(
-  `RESULT replay worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} rate_error_pct=${(rateError * 100).toFixed(2)} lateness_p99_ms=${p99!.toFixed(2)} lateness_max_ms=${max!.toFixed(2)} as_recorded_cpu_us_per_req=${arCpuUs.toFixed(1)}`,
-);
+console.log(`RESULT replay ${figures.join(' ')}`);
 
 await queue.close();
 // A graceful stop lets --cpu-prof write its profile (SIGKILL would lose it).
