@@ -16,6 +16,7 @@ import type { TargetPools } from './pools.js';
 import { RecordSource } from './record-source.js';
 import { replayOne, type SendContext } from './replay-send.js';
 import type { DiffThread } from './diff-thread.js';
+import { warmUpOnce } from './warm-up.js';
 
 /**
  * Executes one chunk of a replay run: fires its requests on schedule (open
@@ -93,7 +94,7 @@ export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJob
   if (baseline && def.baseline) send.baseline = { url: new URL(def.baseline), dispatcher: baseline.pool };
   try {
     if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);
-    else await openChunk(def, spec, anchorUs, records, send);
+    else await openChunk(ctx, def, spec, anchorUs, records, send);
   } finally {
     clearInterval(poll);
     inFlight.close();
@@ -115,13 +116,14 @@ function chunkTimes(def: ReplayRunDef, loaded: Map<number, CaptureRecord>): Reco
   return { length: n, at: (k) => (k === 0 ? def.selection.firstTs : k === n - 1 ? def.selection.lastTs : (loaded.get(k)?.ts ?? def.selection.firstTs)) };
 }
 
-async function openChunk(def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, records: RecordSource, send: SendContext): Promise<void> {
+async function openChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, records: RecordSource, send: SendContext): Promise<void> {
   if (def.profile.kind === 'constant-concurrency') return;
   const loaded = new Map<number, CaptureRecord>();
   const schedule = arrivalSchedule(def.profile, chunkTimes(def, loaded));
   const indices = [...chunkArrivals(spec, def.lanes)];
   for (const [k, r] of await records.get(indices.map((i) => schedule.recordIndex(i)))) loaded.set(k, r);
   const arrivals = indices.map((i) => ({ i, dueUs: anchorUs + schedule.offsetUs(i) }));
+  if (arrivals[0]) await warmUpOnce(ctx, def, [...loaded.values()], arrivals[0].dueUs);
   await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), a.dueUs));
 }
 

@@ -1,0 +1,77 @@
+import type { Queue } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
+import { createLogger } from '../../shared/log.js';
+import { openQueue } from '../../shared/queue/queues.js';
+import { nowUs } from '../../shared/record/convert.js';
+import { queues } from '../../shared/redis/keys.js';
+import { DEFAULT_GATE } from '../../shared/report/gate.js';
+import { createRun } from '../../shared/replay/create.js';
+import type { ChunkJobData } from '../../shared/replay/run.js';
+import { DiffThread } from '../../services/worker/diff-thread.js';
+import { warmUp } from '../../services/worker/warm-up.js';
+import { startArrivalTarget, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+describe("a fresh worker's warm-up", () => {
+  let t: TestRedis;
+  let target: ArrivalTarget;
+  let diffs: DiffThread;
+  beforeEach(async () => {
+    t = await testRedis();
+    target = await startArrivalTarget();
+    diffs = new DiffThread();
+  });
+  afterEach(async () => {
+    await diffs.close();
+    await target.close();
+    await t.cleanup();
+  });
+
+  /** A run of session "warm" at the arrival target, due a minute from now (its chunks wait in BullMQ, untaken). */
+  const newRun = (queue: Queue<ChunkJobData>, setHeaders: [string, string][] = []) =>
+    createRun(t.redis, queue, {
+      session: 'warm', target: target.url, profile: { kind: 'as-recorded', speed: 1 }, selection: {}, transform: { setHeaders, removeHeaders: [], rewritePaths: [] },
+      mode: 'shape', rules: DEFAULT_DIFF_RULES, gate: DEFAULT_GATE, timeoutMs: 5000, connections: 8, lateAfterMs: 10, maxBodyBytes: 1_048_576,
+      resultBodyBytes: 4096, resultsMaxLen: 10_000, lanes: 1, windowMs: 2000, retentionSeconds: 3600, startDelayMs: 60_000,
+    });
+
+  it("replays the chunk's records at a loopback server of its own: nothing reaches the target, nothing reaches Redis", async () => {
+    const records = await writeSession(t.redis, 'warm', [
+      { atMs: 0, url: '/items/1' },
+      { atMs: 1, url: '/items/2', method: 'POST', reqBody: '{"qty":1}' },
+      { atMs: 2, url: '/items/3', status: 404, body: { error: 'gone' } },
+      // an answer large enough for the diff thread
+      { atMs: 3, url: '/items/4', body: { pad: 'x'.repeat(40_000) } },
+    ]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(queue, [['authorization', 'Bearer staging-token']]);
+      const keysBefore = (await t.redis.keys('*')).sort();
+      const streamLengths = async () => Promise.all(keysBefore.map(async (k) => ((await t.redis.type(k)) === 'stream' ? t.redis.xlen(k) : -1)));
+      const lengthsBefore = await streamLengths();
+
+      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs }, def, records, nowUs() + 20_000_000);
+
+      expect(r).toEqual({ sent: 1500, errors: 0 });
+      expect(target.arrivals).toHaveLength(0);
+      expect((await t.redis.keys('*')).sort()).toEqual(keysBefore);
+      expect(await streamLengths()).toEqual(lengthsBefore);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('stops at its deadline', async () => {
+    const records = await writeSession(t.redis, 'warm', [{ atMs: 0, url: '/items/1' }]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(queue);
+      // a deadline already past: each of the 16 users checks it before sending
+      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs }, def, records, nowUs() - 1);
+      expect(r.sent).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  });
+});
