@@ -121,7 +121,9 @@ async function openChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Chun
   const loaded = new Map<number, CaptureRecord>();
   const schedule = arrivalSchedule(def.profile, chunkTimes(def, loaded));
   const indices = [...chunkArrivals(spec, def.lanes)];
-  for (const [k, r] of await records.get(indices.map((i) => schedule.recordIndex(i)))) loaded.set(k, r);
+  // paced to end a second before the window opens, leaving time for the warm-up
+  const loadedBy = anchorUs + spec.startUs - 1_000_000;
+  for (const [k, r] of await records.get(indices.map((i) => schedule.recordIndex(i)), loadedBy)) loaded.set(k, r);
   const arrivals = indices.map((i) => ({ i, dueUs: anchorUs + schedule.offsetUs(i) }));
   if (arrivals[0]) await warmUpOnce(ctx, def, [...loaded.values()], arrivals[0].dueUs);
   await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), a.dueUs));

@@ -10,8 +10,18 @@ import { createRun } from '../../shared/replay/create.js';
 import type { ChunkJobData } from '../../shared/replay/run.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { warmUp } from '../../services/worker/warm-up.js';
+import { RecordSource } from '../../services/worker/record-source.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
 import { startArrivalTarget, writeSession, type ArrivalTarget } from './replay-fixtures.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+
+/** A run of `session` at `target`, due a minute from now (its chunks wait in BullMQ, untaken). */
+const newRun = (t: TestRedis, target: ArrivalTarget, queue: Queue<ChunkJobData>, session: string, setHeaders: [string, string][] = []) =>
+  createRun(t.redis, queue, {
+    session, target: target.url, profile: { kind: 'as-recorded', speed: 1 }, selection: {}, transform: { setHeaders, removeHeaders: [], rewritePaths: [] },
+    mode: 'shape', rules: DEFAULT_DIFF_RULES, gate: DEFAULT_GATE, timeoutMs: 5000, connections: 8, lateAfterMs: 10, maxBodyBytes: 1_048_576,
+    resultBodyBytes: 4096, resultsMaxLen: 10_000, lanes: 1, windowMs: 2000, retentionSeconds: 3600, startDelayMs: 60_000,
+  });
 
 describe("a fresh worker's warm-up", () => {
   let t: TestRedis;
@@ -28,14 +38,6 @@ describe("a fresh worker's warm-up", () => {
     await t.cleanup();
   });
 
-  /** A run of session "warm" at the arrival target, due a minute from now (its chunks wait in BullMQ, untaken). */
-  const newRun = (queue: Queue<ChunkJobData>, setHeaders: [string, string][] = []) =>
-    createRun(t.redis, queue, {
-      session: 'warm', target: target.url, profile: { kind: 'as-recorded', speed: 1 }, selection: {}, transform: { setHeaders, removeHeaders: [], rewritePaths: [] },
-      mode: 'shape', rules: DEFAULT_DIFF_RULES, gate: DEFAULT_GATE, timeoutMs: 5000, connections: 8, lateAfterMs: 10, maxBodyBytes: 1_048_576,
-      resultBodyBytes: 4096, resultsMaxLen: 10_000, lanes: 1, windowMs: 2000, retentionSeconds: 3600, startDelayMs: 60_000,
-    });
-
   it("replays the chunk's records at a loopback server of its own: nothing reaches the target, nothing reaches Redis", async () => {
     const records = await writeSession(t.redis, 'warm', [
       { atMs: 0, url: '/items/1' },
@@ -46,7 +48,7 @@ describe("a fresh worker's warm-up", () => {
     ]);
     const queue = openQueue<ChunkJobData>(queues.replay, t.url);
     try {
-      const def = await newRun(queue, [['authorization', 'Bearer staging-token']]);
+      const def = await newRun(t, target, queue, 'warm', [['authorization', 'Bearer staging-token']]);
       const keysBefore = (await t.redis.keys('*')).sort();
       const streamLengths = async () => Promise.all(keysBefore.map(async (k) => ((await t.redis.type(k)) === 'stream' ? t.redis.xlen(k) : -1)));
       const lengthsBefore = await streamLengths();
@@ -66,10 +68,42 @@ describe("a fresh worker's warm-up", () => {
     const records = await writeSession(t.redis, 'warm', [{ atMs: 0, url: '/items/1' }]);
     const queue = openQueue<ChunkJobData>(queues.replay, t.url);
     try {
-      const def = await newRun(queue);
+      const def = await newRun(t, target, queue, 'warm');
       // a deadline already past: each of the 16 users checks it before sending
       const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs }, def, records, nowUs() - 1);
       expect(r.sent).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  });
+});
+
+describe('a run’s records, loaded paced', () => {
+  let t: TestRedis;
+  let target: ArrivalTarget;
+  beforeEach(async () => {
+    t = await testRedis();
+    target = await startArrivalTarget();
+  });
+  afterEach(async () => {
+    await target.close();
+    await t.cleanup();
+  });
+
+  it('are the records an unpaced load gives, bodies kept beside the stream included', async () => {
+    const specs = Array.from({ length: 240 }, (_, i) => ({ atMs: i, url: `/items/${i}`, body: i % 40 === 0 ? { pad: 'y'.repeat(9000), i } : { i } }));
+    await writeSession(t.redis, 'paced', specs);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(t, target, queue, 'paced');
+      // a lane's stripe (every third index) and a consecutive block
+      const indices = [...Array.from({ length: 80 }, (_, k) => k * 3), ...Array.from({ length: 90 }, (_, k) => 100 + k)];
+      const flat = await new RecordSource(t.redis, def.id, 'paced').get(indices);
+      const paced = await new RecordSource(t.redis, def.id, 'paced').get(indices, nowUs() + 300_000);
+      expect(paced.size).toBe(new Set(indices).size);
+      const view = (m: Map<number, CaptureRecord>) => [...m].sort((a, b) => a[0] - b[0]).map(([i, r]) => [i, r.url, r.res?.body.bytes.toString('base64')]);
+      expect(view(paced)).toEqual(view(flat));
+      expect(paced.get(120)?.res?.body.bytes.length).toBeGreaterThan(9000);
     } finally {
       await queue.close();
     }
