@@ -12,6 +12,7 @@ import { DiffThread } from '../../services/worker/diff-thread.js';
 import { warmUp } from '../../services/worker/warm-up.js';
 import { RecordSource } from '../../services/worker/record-source.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
+import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
 import { startArrivalTarget, writeSession, type ArrivalTarget } from './replay-fixtures.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -106,6 +107,26 @@ describe('a run’s records, loaded paced', () => {
       expect(paced.get(120)?.res?.body.bytes.length).toBeGreaterThan(9000);
     } finally {
       await queue.close();
+    }
+  });
+});
+
+describe('the diff thread', () => {
+  it("learns a chunk's rules with its first large answer, and a chunk that handed none over collects empty stats", async () => {
+    const diffs = new DiffThread();
+    try {
+      const big = (price: number): Answer => ({ status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ price, pad: 'z'.repeat(40_000) })), latencyUs: 900 });
+      const input: ExchangeInput = { method: 'GET', url: '/items/7', route: 'GET /items/:id', recordId: 'r-1', reference: big(1), target: big(2), baselines: [], mode: 'shape', rules: DEFAULT_DIFF_RULES };
+      diffs.open('a', 'shape', DEFAULT_DIFF_RULES);
+      diffs.open('b', 'shape', DEFAULT_DIFF_RULES);
+      // a number that changed value keeps its shape: no real difference in shape mode
+      expect(await diffs.diff('a', input)).toBe(0);
+      expect(await diffs.diff('a', { ...input, target: { ...big(2), body: Buffer.from(JSON.stringify({ price: '2', pad: 'z'.repeat(40_000) })) } })).toBe(1);
+      const a = await diffs.collect('a');
+      expect(a.routes.get('GET /items/:id')?.requests).toBe(2);
+      expect((await diffs.collect('b')).routes.size).toBe(0);
+    } finally {
+      await diffs.close();
     }
   });
 });
