@@ -52,6 +52,17 @@ export class RunCache {
     return e;
   }
 
+  /**
+   * Forgets a run whose chunks have all finished. Each run kept up to 20,000
+   * decoded records for five minutes after its last chunk: in bench:replay
+   * the worker's heap after each major GC grew 63 → 70 → 83 → 95 MB over four
+   * runs back to back, and marking that heap took steps of up to 12 ms off
+   * the firing loop.
+   */
+  drop(id: string): void {
+    this.#entries.delete(id);
+  }
+
   #evict(): void {
     const old = Date.now() - 5 * 60_000;
     for (const [id, e] of this.#entries) if (e.usedAt < old) this.#entries.delete(id);
@@ -106,7 +117,8 @@ export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJob
   }
   const state = abort.signal.aborted ? 'cancelled' : 'done';
   if (recorder.dropped > 0) ctx.log.warn({ run, chunk: spec.index, dropped: recorder.dropped }, 'some results were not written to the results stream (stats count them)');
-  await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats);
+  // the chunk that completes the run learns it here: its records are of no more use to this process
+  if (await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats)) ctx.runs.drop(run);
   return state;
 }
 

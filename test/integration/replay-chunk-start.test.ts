@@ -11,6 +11,7 @@ import type { ChunkJobData } from '../../shared/replay/run.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { warmUp } from '../../services/worker/warm-up.js';
 import { RecordSource } from '../../services/worker/record-source.js';
+import { RunCache } from '../../services/worker/replay-chunk.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
 import { startArrivalTarget, writeSession, type ArrivalTarget } from './replay-fixtures.js';
@@ -127,6 +128,36 @@ describe('the diff thread', () => {
       expect((await diffs.collect('b')).routes.size).toBe(0);
     } finally {
       await diffs.close();
+    }
+  });
+});
+
+describe("a worker's run cache", () => {
+  let t: TestRedis;
+  let target: ArrivalTarget;
+  beforeEach(async () => {
+    t = await testRedis();
+    target = await startArrivalTarget();
+  });
+  afterEach(async () => {
+    await target.close();
+    await t.cleanup();
+  });
+
+  it('keeps a run’s definition and records between its chunks, and forgets them once the run is dropped', async () => {
+    await writeSession(t.redis, 'cached', [{ atMs: 0, url: '/items/1' }]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(t, target, queue, 'cached');
+      const runs = new RunCache();
+      const first = await runs.get(t.redis, def.id);
+      expect(await runs.get(t.redis, def.id)).toBe(first);
+      runs.drop(def.id);
+      const again = await runs.get(t.redis, def.id);
+      expect(again).not.toBe(first);
+      expect(again.def).toEqual(first.def);
+    } finally {
+      await queue.close();
     }
   });
 });
