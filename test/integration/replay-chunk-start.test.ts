@@ -80,7 +80,7 @@ describe("a fresh worker's warm-up", () => {
   });
 });
 
-describe('a run’s records, loaded paced', () => {
+describe('a run’s records in a worker', () => {
   let t: TestRedis;
   let target: ArrivalTarget;
   beforeEach(async () => {
@@ -92,7 +92,7 @@ describe('a run’s records, loaded paced', () => {
     await t.cleanup();
   });
 
-  it('are the records an unpaced load gives, bodies kept beside the stream included', async () => {
+  it('loaded paced, are the records an unpaced load gives, bodies kept beside the stream included', async () => {
     const specs = Array.from({ length: 240 }, (_, i) => ({ atMs: i, url: `/items/${i}`, body: i % 40 === 0 ? { pad: 'y'.repeat(9000), i } : { i } }));
     await writeSession(t.redis, 'paced', specs);
     const queue = openQueue<ChunkJobData>(queues.replay, t.url);
@@ -106,6 +106,23 @@ describe('a run’s records, loaded paced', () => {
       const view = (m: Map<number, CaptureRecord>) => [...m].sort((a, b) => a[0] - b[0]).map(([i, r]) => [i, r.url, r.res?.body.bytes.toString('base64')]);
       expect(view(paced)).toEqual(view(flat));
       expect(paced.get(120)?.res?.body.bytes.length).toBeGreaterThan(9000);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('keeps a run’s definition and records between its chunks, and forgets them once the run is dropped', async () => {
+    await writeSession(t.redis, 'cached', [{ atMs: 0, url: '/items/1' }]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(t, target, queue, 'cached');
+      const runs = new RunCache();
+      const first = await runs.get(t.redis, def.id);
+      expect(await runs.get(t.redis, def.id)).toBe(first);
+      runs.drop(def.id);
+      const again = await runs.get(t.redis, def.id);
+      expect(again).not.toBe(first);
+      expect(again.def).toEqual(first.def);
     } finally {
       await queue.close();
     }
@@ -128,36 +145,6 @@ describe('the diff thread', () => {
       expect((await diffs.collect('b')).routes.size).toBe(0);
     } finally {
       await diffs.close();
-    }
-  });
-});
-
-describe("a worker's run cache", () => {
-  let t: TestRedis;
-  let target: ArrivalTarget;
-  beforeEach(async () => {
-    t = await testRedis();
-    target = await startArrivalTarget();
-  });
-  afterEach(async () => {
-    await target.close();
-    await t.cleanup();
-  });
-
-  it('keeps a run’s definition and records between its chunks, and forgets them once the run is dropped', async () => {
-    await writeSession(t.redis, 'cached', [{ atMs: 0, url: '/items/1' }]);
-    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
-    try {
-      const def = await newRun(t, target, queue, 'cached');
-      const runs = new RunCache();
-      const first = await runs.get(t.redis, def.id);
-      expect(await runs.get(t.redis, def.id)).toBe(first);
-      runs.drop(def.id);
-      const again = await runs.get(t.redis, def.id);
-      expect(again).not.toBe(first);
-      expect(again.def).toEqual(first.def);
-    } finally {
-      await queue.close();
     }
   });
 });
