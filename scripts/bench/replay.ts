@@ -4,7 +4,12 @@
  *  1. max throughput: a constant-concurrency run (closed model, C virtual
  *     users) against autocannon with C connections on the same target,
  *     alternated A/B after a warm-up; ratio worker/autocannon per pair and
- *     the median (target ≥ 0.8);
+ *     the median (target ≥ 0.8). A third side, the undici floor, is a bare
+ *     undici Pool in a process of its own sending the same GET with the same
+ *     connections and nothing else (no results, statistics or diffs): the
+ *     most an undici-based worker could reach. Each side also reports the
+ *     target's and redis-server's CPU per request, since all of them share
+ *     the box's cores;
  *  2. constant-rate: achieved vs requested rate, from the recorded send times
  *     (target within 1 %);
  *  3. as-recorded at 2,000 req/s: lateness (actual send − scheduled) p50/p99/
@@ -170,22 +175,58 @@ function processCpuUs(pid: number): number {
 interface Side {
   rps: number;
   cpuUsPerRequest: number;
+  /** The target's and redis-server's CPU per request meanwhile: all share the box's cores. */
+  targetUsPerRequest: number;
+  redisUsPerRequest: number;
+}
+
+/** CPU of the target and redis-server since `others()` was called, per request. */
+function others(): (requests: number) => { targetUsPerRequest: number; redisUsPerRequest: number } {
+  const t0 = processCpuUs(targetChild.pid!);
+  const r0 = processCpuUs(redisChild.pid!);
+  return (requests) => ({ targetUsPerRequest: (processCpuUs(targetChild.pid!) - t0) / requests, redisUsPerRequest: (processCpuUs(redisChild.pid!) - r0) / requests });
+}
+
+// The undici floor: a bare Pool, closed loop of CONNECTIONS users, the body
+// read and dropped. It prints its request count and CPU when told to stop.
+const FLOOR = `
+const { Pool } = require(process.argv[1]);
+const origin = process.argv[2];
+const pool = new Pool(origin, { connections: ${CONNECTIONS}, pipelining: 1, keepAliveTimeout: 10000 });
+let n = 0, stop = false;
+class H { constructor(next) { this.next = next; } onRequestStart() {} onResponseStart() {} onResponseData() {} onResponseEnd() { n++; this.next(); } onResponseError() { this.next(); } }
+const one = () => { if (!stop) pool.dispatch({ origin, method: 'GET', path: '/items/1', headers: { accept: 'application/json' } }, new H(one)); };
+for (let i = 0; i < ${CONNECTIONS}; i++) one();
+const u0 = process.cpuUsage();
+setTimeout(() => { stop = true; const u = process.cpuUsage(u0); console.log(JSON.stringify({ n, cpuUs: u.user + u.system })); process.exit(0); }, Number(process.argv[3]));`;
+
+async function undiciFloorSide(seconds: number): Promise<Side> {
+  const rest = others();
+  const child = spawn(process.execPath, ['-e', FLOOR, `${ROOT}node_modules/undici`, targetUrl, String(seconds * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  const { n, cpuUs } = JSON.parse(out) as { n: number; cpuUs: number };
+  return { rps: n / seconds, cpuUsPerRequest: cpuUs / n, ...rest(n) };
 }
 
 async function workerSide(seconds: number): Promise<Side> {
   const c0 = processCpuUs(worker.pid!);
+  const rest = others();
   const r = await replay({ kind: 'constant-concurrency', vus: CONNECTIONS, durationMs: seconds * 1000 });
   const cpu = processCpuUs(worker.pid!) - c0;
   const errors = r.results.filter((x) => x.error).length;
   if (errors > 0) console.log(`  worker: ${errors} errors`);
-  return { rps: r.requests / seconds, cpuUsPerRequest: cpu / r.requests };
+  return { rps: r.requests / seconds, cpuUsPerRequest: cpu / r.requests, ...rest(r.requests) };
 }
 
 async function autocannonSide(seconds: number): Promise<Side> {
   const u0 = process.cpuUsage();
+  const rest = others();
   const result = await autocannon({ url: `${targetUrl}/items/1`, connections: CONNECTIONS, duration: seconds, headers: { accept: 'application/json' } });
   const u = process.cpuUsage(u0);
-  return { rps: result.requests.total / seconds, cpuUsPerRequest: (u.user + u.system) / result.requests.total };
+  return { rps: result.requests.total / seconds, cpuUsPerRequest: (u.user + u.system) / result.requests.total, ...rest(result.requests.total) };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -206,24 +247,37 @@ if (only.has('throughput')) {
   console.log(`bench:replay — target ${targetUrl} (1 KiB JSON), ${CONNECTIONS} connections / virtual users, ${THROUGHPUT_S} s per side, closed model`);
   await autocannonSide(1);
   await workerSide(2);
+  await undiciFloorSide(1);
   const ratios: number[] = [];
+  const floorRatios: number[] = [];
   const workerFigures: number[] = [];
   const cpuW: number[] = [];
   const cpuA: number[] = [];
+  const cpuU: number[] = [];
+  const cpuRest: number[] = [];
   for (let pair = 1; pair <= PAIRS; pair++) {
     const a = await autocannonSide(THROUGHPUT_S);
+    const u = await undiciFloorSide(THROUGHPUT_S);
     const w = await workerSide(THROUGHPUT_S);
     ratios.push(w.rps / a.rps);
+    floorRatios.push(u.rps / a.rps);
     workerFigures.push(w.rps);
     cpuW.push(w.cpuUsPerRequest);
     cpuA.push(a.cpuUsPerRequest);
-    console.log(
-      `pair ${pair}: autocannon ${Math.round(a.rps)} req/s (${a.cpuUsPerRequest.toFixed(1)} CPU µs/req), parity worker ${Math.round(w.rps)} req/s (${w.cpuUsPerRequest.toFixed(1)} CPU µs/req), ratio ${(w.rps / a.rps).toFixed(2)}`,
-    );
+    cpuU.push(u.cpuUsPerRequest);
+    cpuRest.push(w.targetUsPerRequest + w.redisUsPerRequest);
+    const cpu = (s: Side) => `${s.cpuUsPerRequest.toFixed(1)} CPU µs/req; target ${s.targetUsPerRequest.toFixed(1)}, redis ${s.redisUsPerRequest.toFixed(1)}`;
+    console.log(`pair ${pair}: autocannon ${Math.round(a.rps)} req/s (${cpu(a)})`);
+    console.log(`        undici floor ${Math.round(u.rps)} req/s (${cpu(u)}), ratio ${(u.rps / a.rps).toFixed(2)}`);
+    console.log(`        parity worker ${Math.round(w.rps)} req/s (${cpu(w)}), ratio ${(w.rps / a.rps).toFixed(2)}`);
   }
   const ratio = median(ratios);
-  console.log(`median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8); worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`);
-  figures.push(`worker_over_autocannon=${ratio.toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)}`);
+  console.log(
+    `median ratio worker/autocannon ${ratio.toFixed(2)} (target ≥ 0.8), undici floor/autocannon ${median(floorRatios).toFixed(2)}; worker median ${Math.round(median(workerFigures))} req/s; CPU µs/req worker ${median(cpuW).toFixed(1)}, undici floor ${median(cpuU).toFixed(1)}, autocannon ${median(cpuA).toFixed(1)}`,
+  );
+  figures.push(
+    `worker_over_autocannon=${ratio.toFixed(2)} undici_floor_over_autocannon=${median(floorRatios).toFixed(2)} worker_rps=${Math.round(median(workerFigures))} worker_cpu_us_per_req=${median(cpuW).toFixed(1)} undici_floor_cpu_us_per_req=${median(cpuU).toFixed(1)} autocannon_cpu_us_per_req=${median(cpuA).toFixed(1)} worker_side_target_redis_cpu_us_per_req=${median(cpuRest).toFixed(1)}`,
+  );
 }
 
 if (only.has('constant-rate')) {
