@@ -6,9 +6,9 @@ import { nowUs } from '../../shared/record/convert.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
-import type { ChunkJobData, ChunkOutcome, ReplayRunDef } from '../../shared/replay/run.js';
+import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
-import { finishChunk, isCancelled, loadRunDef, markRunning } from '../../shared/replay/store.js';
+import { finishChunk, isCancelled, isFinal, loadRunDef, markRunning } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
@@ -36,20 +36,37 @@ export interface ReplayWorkerContext {
   cancelPollMs: number;
 }
 
-/** Run definitions and record caches of the runs this process is working on. */
+/**
+ * Run definitions and record caches of the runs this process is working on.
+ * A run is forgotten when its last chunk finishes here (drop), when a sweep
+ * finds it ended or gone from Redis (its other chunks finished on other
+ * workers), or after five minutes unused.
+ */
 export class RunCache {
-  readonly #entries = new Map<string, { def: ReplayRunDef; records: RecordSource; usedAt: number }>();
+  readonly #entries = new Map<string, { def: ReplayRunDef; records: RecordSource; usedAt: number; active: number }>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   async get(redis: Redis, id: string): Promise<{ def: ReplayRunDef; records: RecordSource }> {
     let e = this.#entries.get(id);
     if (!e) {
       const def = await loadRunDef(redis, id);
-      e = { def, records: new RecordSource(redis, id, def.session), usedAt: Date.now() };
+      e = { def, records: new RecordSource(redis, id, def.session), usedAt: Date.now(), active: 0 };
       this.#entries.set(id, e);
       this.#evict();
     }
     e.usedAt = Date.now();
     return e;
+  }
+
+  /** Marks a chunk of `id` as running here until the returned function is called: a sweep leaves the run alone meanwhile. */
+  hold(id: string): () => void {
+    const e = this.#entries.get(id);
+    if (!e) return () => undefined;
+    e.active++;
+    return () => {
+      e.active--;
+      e.usedAt = Date.now();
+    };
   }
 
   /**
@@ -63,15 +80,61 @@ export class RunCache {
     this.#entries.delete(id);
   }
 
+  /** Runs the sweep every `everyMs` (the timer does not keep the process alive). */
+  startSweeping(redis: Redis, everyMs = 10_000): void {
+    this.#sweeper ??= setInterval(() => void this.sweep(redis).catch(() => undefined), everyMs);
+    this.#sweeper.unref();
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /**
+   * Forgets the runs no chunk here is running that have ended (done, failed,
+   * cancelled) or whose keys expired: only the worker finishing a run's last
+   * chunk learns it directly, and the others held its records until a new
+   * run came along five minutes later — or for good on an idle worker.
+   */
+  async sweep(redis: Redis): Promise<void> {
+    this.#evict();
+    const idle = [...this.#entries].filter(([, e]) => e.active === 0).map(([id]) => id);
+    if (idle.length === 0) return;
+    const pipe = redis.pipeline();
+    for (const id of idle) pipe.hget(keys.runMeta(id), 'state');
+    const replies = (await pipe.exec()) ?? [];
+    idle.forEach((id, k) => {
+      const [err, state] = replies[k] ?? [];
+      if (err) return;
+      const e = this.#entries.get(id);
+      if (e?.active === 0 && (state === null || isFinal(state as RunState))) this.#entries.delete(id);
+    });
+  }
+
+  /** How many runs are cached (for tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   #evict(): void {
     const old = Date.now() - 5 * 60_000;
-    for (const [id, e] of this.#entries) if (e.usedAt < old) this.#entries.delete(id);
+    for (const [id, e] of this.#entries) if (e.active === 0 && e.usedAt < old) this.#entries.delete(id);
   }
 }
 
 export async function runReplayChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>): Promise<ChunkOutcome['state']> {
+  const { def, records } = await ctx.runs.get(ctx.redis, job.data.run);
+  const release = ctx.runs.hold(job.data.run);
+  try {
+    return await runHeldChunk(ctx, job, def, records);
+  } finally {
+    release();
+  }
+}
+
+async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, def: ReplayRunDef, records: RecordSource): Promise<ChunkOutcome['state']> {
   const { run, spec } = job.data;
-  const { def, records } = await ctx.runs.get(ctx.redis, run);
   const attempt = `${ctx.workerId}.${job.attemptsStarted}.${randomBytes(3).toString('hex')}`;
   const outcome = (state: ChunkOutcome['state']): ChunkOutcome => ({ state, attempt, worker: ctx.workerId, at: Date.now() });
   if (await isCancelled(ctx.redis, run)) {

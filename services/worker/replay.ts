@@ -30,7 +30,9 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
   const redis = await connectRedis(config.redisUrl, { name: 'parity-replay-worker', logger: log });
   const pools = new TargetPools();
   const diffs = new DiffThread();
-  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs: new RunCache(), diffs, cancelPollMs: 200 };
+  const runs = new RunCache();
+  runs.startSweeping(redis);
+  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs, diffs, cancelPollMs: 200 };
   const worker = openWorker<ChunkJobData, ChunkOutcome['state']>(
     queues.replay,
     config.redisUrl,
@@ -50,6 +52,7 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
     id,
     async close() {
       await worker.close();
+      runs.stopSweeping();
       await pools.close();
       await diffs.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -7,6 +7,7 @@ import { nowUs } from '../../shared/record/convert.js';
 import { queues } from '../../shared/redis/keys.js';
 import { DEFAULT_GATE } from '../../shared/report/gate.js';
 import { createRun } from '../../shared/replay/create.js';
+import { cancelRun, deleteRun } from '../../shared/replay/store.js';
 import type { ChunkJobData } from '../../shared/replay/run.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { warmUp } from '../../services/worker/warm-up.js';
@@ -123,6 +124,30 @@ describe('a run’s records in a worker', () => {
       const again = await runs.get(t.redis, def.id);
       expect(again).not.toBe(first);
       expect(again.def).toEqual(first.def);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('are forgotten by a sweep once the run ended elsewhere or expired, but not while a chunk here holds them', async () => {
+    await writeSession(t.redis, 'swept', [{ atMs: 0, url: '/items/1' }]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const [ended, held, gone, live] = [await newRun(t, target, queue, 'swept'), await newRun(t, target, queue, 'swept'), await newRun(t, target, queue, 'swept'), await newRun(t, target, queue, 'swept')];
+      const runs = new RunCache();
+      for (const def of [ended, held, gone, live]) await runs.get(t.redis, def.id);
+      const release = runs.hold(held.id);
+      // ended by another worker (a cancel is the quickest way to a final state), deleted, or still queued
+      await cancelRun(t.redis, ended.id);
+      await cancelRun(t.redis, held.id);
+      await deleteRun(t.redis, gone.id);
+      await runs.sweep(t.redis);
+      expect(runs.size).toBe(2); // held and live
+      release();
+      await runs.sweep(t.redis);
+      expect(runs.size).toBe(1); // live
+      const again = await runs.get(t.redis, live.id);
+      expect(again.def.id).toBe(live.id);
     } finally {
       await queue.close();
     }
