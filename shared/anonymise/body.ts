@@ -24,12 +24,25 @@ export class UndecodableBody extends Error {}
 
 type Coding = 'gzip' | 'br' | 'deflate';
 
+/**
+ * The body's one content coding; undefined when there is none (or only
+ * `identity`). Any other coding, or codings stacked (`gzip, gzip`), cannot
+ * be read here (zstd needs Node 22), so the body is undecodable: stored as
+ * it crossed the wire it would be personal data nobody scanned.
+ */
 function codingOf(headers: readonly HeaderPair[]): Coding | undefined {
-  const v = headerValue(headers, 'content-encoding')?.trim().toLowerCase();
-  if (v === 'gzip' || v === 'x-gzip') return 'gzip';
-  if (v === 'br') return 'br';
-  if (v === 'deflate') return 'deflate';
-  return undefined;
+  const v = headerValue(headers, 'content-encoding');
+  if (v === undefined) return undefined;
+  const codings = v
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return undefined;
+  const [c] = codings;
+  if (codings.length === 1 && (c === 'gzip' || c === 'x-gzip')) return 'gzip';
+  if (codings.length === 1 && (c === 'br' || c === 'deflate')) return c;
+  throw new UndecodableBody(`cannot decode a ${codings.join(', ')} body`);
 }
 
 /** Decodes with a bound; a body past the bound fails closed (budget), a corrupt one as undecodable. */
@@ -56,6 +69,30 @@ function asText(bytes: Buffer, truncated: boolean): { text: string; encoding: Bu
     }
   }
   return { text: bytes.toString('latin1'), encoding: 'latin1', tail: Buffer.alloc(0) };
+}
+
+/**
+ * A body whose Content-Type names UTF-16 is read as UTF-16 (little-endian
+ * unless it says BE or starts with the big-endian BOM) and written back the
+ * same way: read as Latin-1 its ASCII letters sit between NUL bytes and no
+ * detector sees them. UTF-32 is not read at all (UndecodableBody).
+ */
+function utf16Of(type: string, bytes: Buffer): { decode(): { text: string; encoding: BufferEncoding; tail: Buffer }; encode(text: string): Buffer } | undefined {
+  const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (!charset) return undefined;
+  if (/^(?:utf-?32|ucs-?4)/.test(charset)) throw new UndecodableBody(`cannot read a ${charset} body`);
+  if (!/^(?:utf-?16(?:le|be)?|ucs-?2|unicode)$/.test(charset)) return undefined;
+  const bomBe = bytes[0] === 0xfe && bytes[1] === 0xff;
+  const bomLe = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = charset.endsWith('be') || bomBe;
+  const bom = bomBe || bomLe ? bytes.subarray(0, 2) : Buffer.alloc(0);
+  const even = (b: Buffer) => b.subarray(0, b.length & ~1);
+  const swap = (b: Buffer) => (be ? Buffer.from(even(b)).swap16() : even(b));
+  const content = bytes.subarray(bom.length);
+  return {
+    decode: () => ({ text: swap(content).toString('utf16le'), encoding: 'utf16le', tail: content.subarray(content.length & ~1) }),
+    encode: (text) => Buffer.concat([bom, swap(Buffer.from(text, 'utf16le')), content.subarray(content.length & ~1)]),
+  };
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b|^text\/json\b/i;
@@ -107,9 +144,10 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
   const boundary = /^multipart\//i.test(type) ? multipartBoundary(type) : undefined;
   if (boundary) next = scrubMultipart(bytes, boundary, scrub, where);
   else {
-    const { text, encoding, tail } = asText(bytes, body.truncated);
+    const wide = utf16Of(type, bytes);
+    const { text, encoding, tail } = wide ? wide.decode() : asText(bytes, body.truncated);
     const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
-    next = out === text ? bytes : Buffer.concat([Buffer.from(out, encoding), tail]);
+    next = out === text ? bytes : wide ? wide.encode(out) : Buffer.concat([Buffer.from(out, encoding), tail]);
   }
   if (next === body.bytes) return body;
   const out: CapturedBody = { ...body, bytes: next };

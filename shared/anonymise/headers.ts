@@ -63,7 +63,11 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): strin
   return out === null ? null : quoted ? `"${out}"` : out;
 }
 
-/** `a=1; b=2`: names kept, values pseudonymised (or as the cookie's rule says). */
+/**
+ * `a=1; b=2`: values pseudonymised (or as the cookie's rule says); names
+ * kept unless the detectors find something in them, and a cookie without
+ * '=' scanned whole.
+ */
 function cookies(value: string, scrub: Scrub, loc: Loc): string | null {
   const kept: string[] = [];
   for (const pair of value.split(';')) {
@@ -71,12 +75,12 @@ function cookies(value: string, scrub: Scrub, loc: Loc): string | null {
     if (!trimmed) continue;
     const eq = trimmed.indexOf('=');
     if (eq < 0) {
-      kept.push(trimmed);
+      kept.push(scrub.text(trimmed, loc));
       continue;
     }
     const name = trimmed.slice(0, eq);
     const v = cookieValue(name, trimmed.slice(eq + 1), scrub, loc);
-    if (v !== null) kept.push(`${name}=${v}`);
+    if (v !== null) kept.push(`${scrub.text(name, loc)}=${v}`);
   }
   const out = kept.join('; ');
   if (out === value) return value;
@@ -94,7 +98,7 @@ function setCookie(value: string, scrub: Scrub, loc: Loc): string | null {
   const name = first.slice(0, eq).trim();
   const v = cookieValue(name, first.slice(eq + 1).trim(), scrub, loc);
   if (v === null) return null;
-  const out = `${first.slice(0, eq)}=${v}${attrs.length ? scrub.text(attrs, loc) : ''}`;
+  const out = `${scrub.text(first.slice(0, eq), loc)}=${v}${attrs.length ? scrub.text(attrs, loc) : ''}`;
   if (out !== value) scrub.changed(loc);
   return out;
 }

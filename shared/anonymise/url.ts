@@ -1,6 +1,7 @@
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments } from './rules.js';
 import type { Scrub } from './scrub.js';
+import { scanPairValue } from './form.js';
 
 /**
  * The request URL: each path segment and each query value is decoded,
@@ -32,15 +33,19 @@ function encodeLike(raw: string, value: string, plus: boolean): string {
   return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
 }
 
+/** A scanned query value written back; `plusLiteral`: it was read with '+' as '+', so '+' stays literal. */
+const encodeValue = (raw: string, value: string, plusLiteral: boolean) => (plusLiteral ? encodeLike(raw, value, false).replace(/%2B/g, '+') : encodeLike(raw, value, true));
+
 function scrubPath(path: string, scrub: Scrub): string {
   const raw = path.split('/');
   const decoded = raw.map((s) => decode(s, false));
   const ruled = pathRuleTreatments(scrub.rules.paths, decoded.slice(1));
   let changed = false;
   const out = raw.map((segment, i) => {
-    if (i === 0 || segment === '') return segment;
-    const loc = `req.url.path[${i - 1}]`;
-    const rule = ruled.get(i - 1);
+    if (segment === '') return segment;
+    // a URL not starting with '/' (absolute or malformed): its first segment is read too
+    const loc = i === 0 ? 'req.url' : `req.url.path[${i - 1}]`;
+    const rule = i === 0 ? undefined : ruled.get(i - 1);
     const value = decoded[i]!;
     const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : scrub.text(value, loc);
     if (next === value) return segment;
@@ -50,26 +55,42 @@ function scrubPath(path: string, scrub: Scrub): string {
   return changed ? out.join('/') : path;
 }
 
+/** Query parameters: names and bare keys are scanned as well as values (see scrubUrlencoded). */
 function scrubQuery(query: string, scrub: Scrub): string {
   let changed = false;
   const out: string[] = [];
+  const literal = (raw: string) => decode(raw, false);
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
-      out.push(pair);
+      const { next, literal: kept } = scanPairValue(pair, decode(pair, true), literal, scrub, 'req.url.query');
+      if (next === (kept ? literal(pair) : decode(pair, true))) out.push(pair);
+      else {
+        changed = true;
+        out.push(encodeValue(pair, next, kept));
+      }
       continue;
     }
     const rawName = pair.slice(0, eq);
     const rawValue = pair.slice(eq + 1);
     const name = decode(rawName, true);
+    const scannedName = scrub.text(name, 'req.url.query');
+    const nameOut = scannedName === name ? rawName : encodeLike(rawName, scannedName, true);
     const value = decode(rawValue, true);
-    const loc = `req.url.query.${name}`;
+    const loc = `req.url.query.${scannedName}`;
     const rule = namedRule(scrub.rules.query, name, 'req');
-    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
-    if (next === value) out.push(pair);
+    let valueOut: string | null = rawValue;
+    if (rule) {
+      const next = scrub.treat(value, rule, loc);
+      valueOut = next === null ? null : next === value ? rawValue : encodeLike(rawValue, next, true);
+    } else {
+      const { next, literal: kept } = scanPairValue(rawValue, value, literal, scrub, loc);
+      if (kept || next !== value) valueOut = encodeValue(rawValue, next, kept);
+    }
+    if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
       changed = true;
-      if (next !== null) out.push(`${rawName}=${encodeLike(rawValue, next, true)}`);
+      if (valueOut !== null) out.push(`${nameOut}=${valueOut}`);
     }
   }
   return changed ? out.join('&') : query;
