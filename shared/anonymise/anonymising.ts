@@ -1,4 +1,4 @@
-import { findPii, type Finding, type Kind } from './detect/index.js';
+import { escapeLike, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
@@ -96,13 +96,14 @@ export class Anonymising implements Scrub {
     if (value.length === 0) return value;
     this.#budget.charge(value.length);
     const found = findPii(value, this.rules.kinds);
-    if (found.length === 1 && found[0]!.start === 0 && found[0]!.end === value.length) return this.#names.of(found[0]!.kind, value);
+    const only = found.length === 1 ? found[0]! : undefined;
+    if (only && only.start === 0 && only.end === value.length) return escapeLike(only, this.#names.of(only.kind, findingValue(value, only)));
     if (found.length > 0) {
       // keep the detected values' pseudonyms (with markers) and redraw the rest
       let out = '';
       let at = 0;
       for (const f of found) {
-        out += this.#names.generic(value.slice(at, f.start)) + this.#names.of(f.kind, value.slice(f.start, f.end));
+        out += this.#names.generic(value.slice(at, f.start)) + escapeLike(f, this.#names.of(f.kind, findingValue(value, f)));
         at = f.end;
       }
       return this.#settle(out + this.#names.generic(value.slice(at)));
@@ -128,7 +129,7 @@ export class Anonymising implements Scrub {
     let out = '';
     let at = 0;
     for (const f of found) {
-      out += text.slice(at, f.start) + (last ? REDACTED : this.#replacement(f.kind, text.slice(f.start, f.end)));
+      out += text.slice(at, f.start) + (last ? REDACTED : escapeLike(f, this.#replacement(f.kind, findingValue(text, f))));
       at = f.end;
     }
     return out + text.slice(at);
@@ -142,7 +143,7 @@ export class Anonymising implements Scrub {
     // the detectors see the same values again — except where new digits next to
     // other digits could make a longer number pass a checksum: a number's, or an
     // address's (`4111 1111 1111 11119.alice@example.com`).
-    return found.some((f) => (f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end)))) ? this.#settle(out) : out;
+    return found.some((f) => f.decoded || ((f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end))))) ? this.#settle(out) : out;
   }
 
   /** Rescans replaced text until nothing unmarked is left (see the module comment). */
@@ -150,7 +151,7 @@ export class Anonymising implements Scrub {
     let out = text;
     for (let round = 1; round <= ROUNDS; round++) {
       this.#budget.charge(out.length);
-      const left = findPii(out, this.rules.kinds).filter((f) => !hasMarker(out.slice(f.start, f.end)));
+      const left = findPii(out, this.rules.kinds).filter((f) => !hasMarker(findingValue(out, f)));
       if (left.length === 0) return out;
       out = this.#replaceAll(out, left, round === ROUNDS);
     }

@@ -1,6 +1,6 @@
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 import { scrubBody } from './body.js';
-import { ALL_KINDS, findPii, type Finding, type Kind } from './detect/index.js';
+import { ALL_KINDS, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
 import { CREDENTIAL, UNTOUCHED } from './headers.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED } from './pseudonym/index.js';
@@ -72,7 +72,7 @@ class Auditing implements Scrub {
     }
     for (const f of found ?? findPii(value, ALL_KINDS)) {
       const where = locText(loc);
-      if (!this.#listed.has(where) || !hasMarker(value.slice(f.start, f.end))) this.#report(where, f.kind);
+      if (!this.#listed.has(where) || !hasMarker(findingValue(value, f))) this.#report(where, f.kind);
     }
     return value;
   }

@@ -32,7 +32,7 @@ export class FindingCursor {
     while (this.#next < all.length && all[this.#next]!.start < end) {
       const f = all[this.#next++]!;
       if (f.end > end) throw new Straddle();
-      out.push({ kind: f.kind, start: f.start - start, end: f.end - start });
+      out.push({ ...f, start: f.start - start, end: f.end - start });
     }
     return out;
   }

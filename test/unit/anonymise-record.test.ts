@@ -2,32 +2,12 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { isParityError } from '../../shared/errors.js';
-import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
+import type { HeaderPair } from '../../shared/record/schema.js';
+import { testRecord } from '../helpers/record.js';
 
 const KEY = 'record-test-key-0123456789';
 
-function record(opts: { url?: string; reqHeaders?: HeaderPair[]; reqBody?: string | Buffer; resHeaders?: HeaderPair[]; resBody?: string | Buffer; clientIp?: string } = {}): CaptureRecord {
-  const body = (b: string | Buffer | undefined) => {
-    const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b ?? '');
-    return { bytes, size: bytes.length, truncated: false };
-  };
-  const r: CaptureRecord = {
-    v: 1,
-    id: 'rec-1',
-    session: 'unit',
-    ts: 1,
-    method: 'POST',
-    url: opts.url ?? '/',
-    httpVersion: '1.1',
-    scheme: 'http',
-    req: { headers: opts.reqHeaders ?? [], body: body(opts.reqBody) },
-    res: { status: 200, headers: opts.resHeaders ?? [], body: body(opts.resBody) },
-    timing: { ttfbUs: 1, totalUs: 2 },
-    anonymised: [],
-  };
-  if (opts.clientIp) r.clientIp = opts.clientIp;
-  return r;
-}
+const record = testRecord;
 
 const anonymise = createRecordAnonymiser({ key: KEY });
 const header = (headers: HeaderPair[], name: string) => headers.find(([k]) => k === name)?.[1];

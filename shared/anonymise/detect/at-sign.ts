@@ -2,7 +2,7 @@ import { asciiClass, C_ALNUM, C_DIGIT, type Finding, type KindSet } from './kind
 
 /**
  * Email addresses and UPI ids, found from each '@': the local part is read
- * leftwards (at most 64 characters) and the domain rightwards (at most 253),
+ * leftwards (its last 64 characters at most) and the domain rightwards (at most 253),
  * and neither crosses another '@', so the scan is linear even over
  * `a@a@a@...`. Unicode letters are allowed on both sides (internationalised
  * addresses). A domain with a dot and a TLD of two or more letters makes an
@@ -39,7 +39,8 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let s = at;
     while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
-    if (s > 0 && isLocal(text.charCodeAt(s - 1))) continue; // local part longer than 64: not an address
+    // a local part longer than 64 characters: its last 64 are taken (what precedes an address
+    // in a URL or a path often reads as local-part characters, and the address must not survive)
     while (s < at && text.charCodeAt(s) === 46) s++;
     if (s === at) continue;
     let e = at + 1;

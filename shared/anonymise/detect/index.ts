@@ -3,7 +3,7 @@ import type { Finding, KindSet } from './kinds.js';
 import { findNumbers } from './numeric.js';
 import { findTokens, maybeSecret } from './tokens.js';
 
-export { ALL_KINDS, KINDS, type Finding, type Kind, type KindSet } from './kinds.js';
+export { ALL_KINDS, escapeLike, findingValue, KINDS, type Finding, type Kind, type KindSet } from './kinds.js';
 
 /**
  * Everything that could hold personal data or a secret needs a digit, an
@@ -21,6 +21,100 @@ const ALL_DIGITS = /^[0-9]+$/;
  * that starts first wins, then the longer). Linear in the text length.
  */
 export function findPii(text: string, kinds: KindSet): Finding[] {
+  const found = findPlain(text, kinds);
+  const percent = text.includes('%') && PERCENT_ESCAPE.test(text) ? percentView(text) : undefined;
+  const json = text.includes('\\') && JSON_ESCAPE.test(text) ? escapeView(text) : undefined;
+  if (!percent && !json) return found;
+  for (const view of [percent, json]) if (view) addDecoded(text, view, kinds, found);
+  return disjoint(found);
+}
+
+/**
+ * Text read with its escapes decoded: `%40` as '@' (a login_hint in a
+ * redirect URL), `\u0040` as '@' and `\n` as a space (JSON that is not one
+ * JSON value, NDJSON, JSONP), with where each decoded character sits in the
+ * text (`at[k]`, and `at[length]` is the text's end).
+ */
+interface View {
+  text: string;
+  at: number[];
+  escape: 'percent' | 'json';
+}
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+const PERCENT_ESCAPE = /%[0-7][0-9A-Fa-f]/;
+const JSON_ESCAPE = /\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])/;
+
+function percentView(text: string): View | undefined {
+  let out = '';
+  const at: number[] = [];
+  let escaped = false;
+  for (let i = 0; i < text.length; ) {
+    const hex = text.charCodeAt(i) === 37 ? text.slice(i + 1, i + 3) : '';
+    // ASCII only: what an address or a number is written in
+    if (hex.length === 2 && HEX.test(hex) && parseInt(hex, 16) < 0x80) {
+      out += String.fromCharCode(parseInt(hex, 16));
+      at.push(i);
+      i += 3;
+      escaped = true;
+    } else {
+      out += text[i];
+      at.push(i++);
+    }
+  }
+  at.push(text.length);
+  return escaped ? { text: out, at, escape: 'percent' } : undefined;
+}
+
+const JSON_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: ' ', f: ' ', n: ' ', r: ' ', t: ' ' };
+
+function escapeView(text: string): View | undefined {
+  let out = '';
+  const at: number[] = [];
+  let escaped = false;
+  for (let i = 0; i < text.length; ) {
+    if (text.charCodeAt(i) === 92) {
+      const c = text[i + 1] ?? '';
+      const u = c === 'u' ? text.slice(i + 2, i + 6) : '';
+      if (u.length === 4 && /^[0-9A-Fa-f]{4}$/.test(u)) {
+        out += String.fromCharCode(parseInt(u, 16));
+        at.push(i);
+        i += 6;
+        escaped = true;
+        continue;
+      }
+      const plain = JSON_ESCAPES[c];
+      if (plain !== undefined) {
+        out += plain;
+        at.push(i);
+        i += 2;
+        escaped = true;
+        continue;
+      }
+    }
+    out += text[i];
+    at.push(i++);
+  }
+  at.push(text.length);
+  return escaped ? { text: out, at, escape: 'json' } : undefined;
+}
+
+/** Findings in the decoded view that no finding in the text overlaps, placed in the text. */
+function addDecoded(text: string, view: View, kinds: KindSet, found: Finding[]): void {
+  // both lists are sorted by position: one pointer walks the text's findings (linear, not F × G)
+  const plain = [...found].sort((a, b) => a.start - b.start);
+  let k = 0;
+  for (const f of findPlain(view.text, kinds)) {
+    const start = view.at[f.start]!;
+    const end = view.at[f.end]!;
+    while (k < plain.length && plain[k]!.end <= start) k++;
+    if (k < plain.length && plain[k]!.start < end) continue;
+    const value = view.text.slice(f.start, f.end);
+    found.push(text.slice(start, end) === value ? { kind: f.kind, start, end } : { kind: f.kind, start, end, decoded: { value, escape: view.escape } });
+  }
+}
+
+function findPlain(text: string, kinds: KindSet): Finding[] {
   if (!MAYBE.test(text) && (text.length < 14 || !maybeSecret(text))) return [];
   const out: Finding[] = [];
   // a bare number (a JSON number, an id) can only be a phone, card, Aadhaar or VID
@@ -32,6 +126,11 @@ export function findPii(text: string, kinds: KindSet): Finding[] {
   findTokens(text, kinds, out, hasDigit);
   if (text.includes('@')) findAtSigns(text, kinds, out);
   if (hasDigit) findNumbers(text, kinds, out);
+  return disjoint(out);
+}
+
+/** Sorted by position, never overlapping: where two findings claim the same characters, the one that starts first wins, then the longer. */
+function disjoint(out: Finding[]): Finding[] {
   if (out.length < 2) return out;
   out.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Finding[] = [out[0]!];

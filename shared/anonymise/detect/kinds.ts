@@ -27,6 +27,21 @@ export interface Finding {
   kind: Kind;
   start: number;
   end: number;
+  /**
+   * Set when the value was found in the text read with its escapes decoded
+   * (percent-encoding, JSON escapes) and is written with escapes in the
+   * text: the value itself, and how a replacement is to be escaped.
+   */
+  decoded?: { value: string; escape: 'percent' | 'json' };
+}
+
+/** The characters of `text` a finding covers, escapes decoded. */
+export const findingValue = (text: string, f: Finding): string => f.decoded?.value ?? text.slice(f.start, f.end);
+
+/** A replacement for a finding, escaped the way the finding's characters were. */
+export function escapeLike(f: Finding, replacement: string): string {
+  if (!f.decoded) return replacement;
+  return f.decoded.escape === 'percent' ? encodeURIComponent(replacement) : JSON.stringify(replacement).slice(1, -1);
 }
 
 /** Which kinds to look for. */

@@ -35,14 +35,10 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   const n = digits.length;
   const dotted = seps.includes('.');
   if (dotted) {
-    if (plus || groupLens.length !== 4 || seps.replace(/\./g, '') !== '') return undefined;
-    let at = 0;
-    for (const len of groupLens) {
-      if (len > 3) return undefined;
-      if (Number(digits.slice(at, at + len)) > 255) return undefined;
-      at += len;
-    }
-    return 'ipv4';
+    if (!plus && groupLens.length === 4 && seps.replace(/\./g, '') === '' && isQuad(digits, groupLens)) return 'ipv4';
+    // dots between the groups of a phone or card number (`987.654.3210`, `+91.98765.43210`):
+    // three groups at least, or a '+', so that a decimal (`1234567890.12`) is never read as one
+    if (groupLens.length < (plus ? 2 : 3)) return undefined;
   }
   const bracketed = seps.includes('(') || seps.includes(')');
   if (plus) return n >= 8 && n <= 15 ? 'phone' : undefined;
@@ -55,6 +51,42 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   if (n === 12 && digits.startsWith('91') && digits.charCodeAt(2) >= 54) return 'phone';
   if (n >= 12 && n <= 17 && digits.startsWith('00')) return 'phone';
   return undefined;
+}
+
+function isQuad(digits: string, groupLens: readonly number[]): boolean {
+  let at = 0;
+  for (const len of groupLens) {
+    if (len > 3 || Number(digits.slice(at, at + len)) > 255) return false;
+    at += len;
+  }
+  return true;
+}
+
+/**
+ * An integral number written as a decimal or with an exponent
+ * (`9876543210.0`, `9.87654321E9`: how Python and spreadsheets write ids
+ * and phone numbers) starting at `start`, whose span of digits ends at
+ * `end`: its digits and where the literal ends, or undefined.
+ */
+function integralLiteral(text: string, start: number, end: number): { digits: string; end: number } | undefined {
+  const m = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text.slice(start, end));
+  if (!m) return undefined;
+  const whole = m[1]!;
+  const frac = m[2] ?? '';
+  let exp = 0;
+  let literalEnd = end;
+  const e = /^[eE]([+-]?)([0-9]{1,2})(?![0-9])/.exec(text.slice(end, end + 4));
+  if (e) {
+    exp = Number(e[2]) * (e[1] === '-' ? -1 : 1);
+    literalEnd = end + e[0].length;
+  }
+  if ((frac === '' && !e) || exp < 0) return undefined;
+  let digits: string;
+  if (exp >= frac.length) digits = whole + frac + '0'.repeat(exp - frac.length);
+  else if (/^0*$/.test(frac.slice(exp))) digits = whole + frac.slice(0, exp);
+  else return undefined;
+  digits = digits.replace(/^0+(?=[0-9])/, '');
+  return digits.length >= 8 && digits.length <= MAX_DIGITS ? { digits, end: literalEnd } : undefined;
 }
 
 /** Appends the numeric findings in `text` to `out`. */
@@ -81,6 +113,17 @@ export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void 
         digits++;
       } else if (isSep(d)) j++;
       else break;
+    }
+    if (!plus && groups <= 2 && digits >= 8) {
+      const literal = integralLiteral(text, start, end);
+      if (literal && !glued(text, start - 1, -1) && !glued(text, literal.end, 1)) {
+        const kind = classifyNumber(literal.digits, false, '', [literal.digits.length]);
+        if (kind && kinds.has(kind)) {
+          out.push({ kind, start, end: literal.end });
+          i = literal.end;
+          continue;
+        }
+      }
     }
     // a window of fewer than four groups needs 10 digits (8 after a '+'), a dotted quad four groups,
     // anything four digits: most numbers in a body (ids, amounts, dates) are none of these

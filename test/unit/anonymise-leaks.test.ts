@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { auditRecord } from '../../shared/anonymise/audit.js';
+import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
+import { testRecord } from '../helpers/record.js';
+
+/**
+ * Inputs a review found raw personal data surviving in (2026-12-07): each
+ * goes through the record anonymiser and nothing of the planted values may
+ * remain in any form — raw, lower-cased or digits only — anywhere in the
+ * stored record, its change list included. The audit must agree.
+ */
+
+const EMAIL = 'priya.sharma@acmecorp.in';
+const PHONE = '9876543210';
+const UK_PHONE = '447911123456';
+const CARD = '4111111111111111';
+
+const anonymise = createRecordAnonymiser({ key: 'leak-test-key-0123456789' });
+
+const record = testRecord;
+
+/** Everything the record stores, as text: bodies read as UTF-8, Latin-1 and UTF-16. */
+function stored(r: CaptureRecord): string {
+  const bodies = [r.req.body.bytes, r.res?.body.bytes ?? Buffer.alloc(0)].flatMap((b) => [b.toString('utf8'), b.toString('latin1'), b.toString('utf16le')]);
+  return [r.url, JSON.stringify(r.req.headers), JSON.stringify(r.res?.headers ?? []), r.anonymised.join('\n'), ...bodies].join('\n');
+}
+
+function expectClean(r: CaptureRecord, planted: readonly string[]): void {
+  const text = stored(r);
+  const lower = text.toLowerCase();
+  const digits = text.replace(/[^0-9]/g, '');
+  for (const p of planted) {
+    expect(text, `raw ${p}`).not.toContain(p);
+    expect(lower, `lower-cased ${p}`).not.toContain(p.toLowerCase());
+    const d = p.replace(/[^0-9]/g, '');
+    if (d.length >= 10) expect(digits, `digits of ${p}`).not.toContain(d);
+  }
+  expect(auditRecord(r).length, 'the audit finds nothing raw').toBe(0);
+}
+
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+const multipart: HeaderPair[] = [['content-type', 'multipart/form-data; boundary=XyZ']];
+
+describe('anonymiser: forms and query strings', () => {
+  it('scans a body that only claims to be a form', () => {
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `{"email":"${EMAIL}","phone":"${PHONE}"}` })), [EMAIL, PHONE]);
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `{"email":"${EMAIL}","note":"a=b ${PHONE}"}` })), [EMAIL, PHONE]);
+  });
+
+  it('scans field names, bare keys and query names', () => {
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `${encodeURIComponent(EMAIL)}=1&x=2` })), [EMAIL]);
+    expectClean(anonymise(record({ url: `/unsubscribe?${EMAIL}` })), [EMAIL]);
+    expectClean(anonymise(record({ url: `/x?a=1&${PHONE}` })), [PHONE]);
+    expectClean(anonymise(record({ url: `/x?contacts[${encodeURIComponent(EMAIL)}]=${PHONE}` })), [EMAIL, PHONE]);
+  });
+
+  it("reads an unencoded '+' as a phone's country prefix", () => {
+    expectClean(anonymise(record({ url: `/x?phone=+${UK_PHONE}` })), [UK_PHONE]);
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `phone=+${UK_PHONE}&b=1` })), [UK_PHONE]);
+  });
+
+  it('scans the first segment of a URL that does not start with /', () => {
+    expectClean(anonymise(record({ url: `${EMAIL}/profile` })), [EMAIL]);
+  });
+});
+
+describe('anonymiser: cookies', () => {
+  it('scans cookie names and cookies without a value', () => {
+    expectClean(anonymise(record({ reqHeaders: [['cookie', `a=1; ${EMAIL}`]] })), [EMAIL]);
+    expectClean(anonymise(record({ reqHeaders: [['cookie', `${EMAIL}=1; b=2`]] })), [EMAIL]);
+  });
+});
+
+describe('anonymiser: multipart', () => {
+  const part = (body: string) => Buffer.from(body.replace(/\n/g, '\r\n'));
+  it('scans whatever does not parse as a part', () => {
+    // a boundary other than the declared one
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: part(`--Other\nContent-Disposition: form-data; name="e"\n\n${EMAIL}\n--Other--\n`) })), [EMAIL]);
+    // LF-only line ends
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: `--XyZ\nContent-Disposition: form-data; name="e"\n\n${EMAIL}\n--XyZ--\n` })), [EMAIL]);
+    // a preamble and an epilogue
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: part(`call ${PHONE}\n--XyZ\nContent-Disposition: form-data; name="a"\n\n1\n--XyZ--\nfrom ${EMAIL}\n`) })), [EMAIL, PHONE]);
+    // cut short in a part's headers
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: part(`--XyZ\nContent-Disposition: form-data; name="doc"; filename="${EMAIL}.pdf`), truncated: true })), [EMAIL]);
+  });
+
+  it('scans part names and extra part headers', () => {
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: part(`--XyZ\nContent-Disposition: form-data; name="${EMAIL}"\n\n1\n--XyZ--\n`) })), [EMAIL]);
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: part(`--XyZ\nContent-Disposition: form-data; name="a"\nX-Owner: ${EMAIL}\n\n1\n--XyZ--\n`) })), [EMAIL]);
+  });
+
+  it('keeps the body a valid multipart body with its delimiters', () => {
+    const out = anonymise(record({ reqHeaders: multipart, reqBody: part(`--XyZ\nContent-Disposition: form-data; name="a"\nX-Owner: ${EMAIL}\n\n${PHONE}\n--XyZ--\n`) }));
+    const text = out.req.body.bytes.toString();
+    expect(text.startsWith('--XyZ\r\nContent-Disposition: form-data; name="a"\r\nX-Owner: ')).toBe(true);
+    expect(text.endsWith('\r\n--XyZ--\r\n')).toBe(true);
+  });
+});
+
+describe('anonymiser: encodings', () => {
+  it('drops a body in a content coding it cannot read, or codings stacked', () => {
+    for (const coding of ['zstd', 'gzip, gzip', 'compress']) {
+      const out = anonymise(record({ resHeaders: [['content-encoding', coding]], resBody: `{"email":"${EMAIL}"}` }));
+      expect(out.res!.body.bytes.length, coding).toBe(0);
+      expect(out.res!.body.omitted, coding).toBe('anonymiser-error');
+    }
+  });
+
+  it('reads identity codings as no coding', () => {
+    const out = anonymise(record({ resHeaders: [['content-encoding', 'identity']], resBody: `{"email":"${EMAIL}"}` }));
+    expect(out.res!.body.omitted).toBeUndefined();
+    expectClean(out, [EMAIL]);
+  });
+
+  it('reads UTF-16 bodies as UTF-16 and writes them back so', () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`{"email":"${EMAIL}","phone":"${PHONE}"}`, 'utf16le')]);
+    const out = anonymise(record({ resHeaders: [['content-type', 'application/json; charset=utf-16']], resBody: le }));
+    expectClean(out, [EMAIL, PHONE]);
+    expect(JSON.parse(out.res!.body.bytes.subarray(2).toString('utf16le'))).toEqual({ email: expect.stringMatching(/^[a-z]+\.[a-z]+@[a-z]+\.in$/), phone: expect.stringMatching(/^\d{10}$/) });
+    const be = Buffer.from(`note: ${EMAIL}`, 'utf16le').swap16();
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'text/plain; charset=UTF-16BE']], resBody: be })), [EMAIL]);
+  });
+});
+
+describe('anonymiser: numbers and text', () => {
+  it('finds phones, cards and Aadhaar numbers written as floats or with exponents', () => {
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'application/json']], resBody: `{"phone":${PHONE}.0,"c":${CARD}.0,"s":"${PHONE}.0"}` })), [PHONE, CARD]);
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'application/json']], resBody: '{"phone":9.87654321E9,"c":4.111111111111111e15}' })), [PHONE, CARD]);
+  });
+
+  it('finds numbers written with dots between their groups', () => {
+    expectClean(anonymise(record({ resBody: `call +91.98765.43210 or 987.654.3210, card 4111.1111.1111.1111` })), [PHONE, CARD]);
+  });
+
+  it('reads percent-encoded text in headers and JSON strings', () => {
+    const enc = encodeURIComponent(EMAIL);
+    expectClean(anonymise(record({ resHeaders: [['location', `https://idp.test/authorize?login_hint=${enc}`]] })), [EMAIL]);
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'application/json']], resBody: `{"next":"https://a/cb?u=${enc}&m=%2B91${PHONE}"}` })), [EMAIL, PHONE]);
+  });
+
+  it('reads JSON escapes in bodies that are not one JSON value', () => {
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'application/x-ndjson']], resBody: `{"n":"tel\\n${PHONE}"}\n{"a":1}\n` })), [PHONE]);
+    expectClean(anonymise(record({ resBody: `callback({"e":"priya.sharma\\u0040acmecorp.in"})` })), [EMAIL]);
+  });
+
+  it('finds an address whose local part is long', () => {
+    const prefix = '%2Faccount%2Fsettings%3Ftab%3Dprofile%26section%3Dcontact%26user%3D';
+    expectClean(anonymise(record({ resBody: `see ${prefix}${EMAIL}` })), [EMAIL]);
+    expectClean(anonymise(record({ resBody: `see ${'a'.repeat(70)}.${EMAIL}` })), [EMAIL]);
+  });
+});
