@@ -26,22 +26,27 @@ type Coding = 'gzip' | 'br' | 'deflate';
 
 /**
  * The body's one content coding; undefined when there is none (or only
- * `identity`). Any other coding, or codings stacked (`gzip, gzip`), cannot
- * be read here (zstd needs Node 22), so the body is undecodable: stored as
- * it crossed the wire it would be personal data nobody scanned.
+ * `identity`/`none`). Codings listed on several header lines count
+ * together. Any other coding, or codings stacked (`gzip, gzip`), cannot be
+ * read here (zstd needs Node 22), so the body is undecodable: stored as it
+ * crossed the wire it would be personal data nobody scanned — unless its
+ * bytes are UTF-8 text without NULs, which no compressor writes (a
+ * mislabelled plain body: `Content-Encoding: utf-8`, `chunked`).
  */
-function codingOf(headers: readonly HeaderPair[]): Coding | undefined {
-  const v = headerValue(headers, 'content-encoding');
-  if (v === undefined) return undefined;
-  const codings = v
-    .toLowerCase()
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '' && c !== 'identity');
+function codingOf(headers: readonly HeaderPair[], bytes: Buffer): Coding | undefined {
+  const codings: string[] = [];
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== 'content-encoding') continue;
+    for (const c of value.toLowerCase().split(',')) {
+      const t = c.trim();
+      if (t !== '' && t !== 'identity' && t !== 'none') codings.push(t);
+    }
+  }
   if (codings.length === 0) return undefined;
   const [c] = codings;
   if (codings.length === 1 && (c === 'gzip' || c === 'x-gzip')) return 'gzip';
   if (codings.length === 1 && (c === 'br' || c === 'deflate')) return c;
+  if (isUtf8(bytes) && !bytes.includes(0)) return undefined;
   throw new UndecodableBody(`cannot decode a ${codings.join(', ')} body`);
 }
 
@@ -72,26 +77,42 @@ function asText(bytes: Buffer, truncated: boolean): { text: string; encoding: Bu
 }
 
 /**
- * A body whose Content-Type names UTF-16 is read as UTF-16 (little-endian
- * unless it says BE or starts with the big-endian BOM) and written back the
- * same way: read as Latin-1 its ASCII letters sit between NUL bytes and no
- * detector sees them. UTF-32 is not read at all (UndecodableBody).
+ * A body in UTF-16 is read as UTF-16 and written back the same way: read as
+ * Latin-1 its ASCII letters sit between NUL bytes and no detector sees
+ * them. UTF-16 means a Content-Type naming it (utf-16, -le, -be, ucs-2) or a
+ * byte-order mark; the byte order comes from the mark, else from the name,
+ * else from which bytes of the first 4 KiB are NUL. A body labelled UTF-16
+ * without a single NUL byte in its first 4 KiB and no mark is not UTF-16
+ * (ASCII text mislabelled): it is read the ordinary way. UTF-32 bodies are
+ * not read at all (UndecodableBody).
  */
 function utf16Of(type: string, bytes: Buffer): { decode(): { text: string; encoding: BufferEncoding; tail: Buffer }; encode(text: string): Buffer } | undefined {
   const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1]?.toLowerCase();
-  if (!charset) return undefined;
-  if (/^(?:utf-?32|ucs-?4)/.test(charset)) throw new UndecodableBody(`cannot read a ${charset} body`);
-  if (!/^(?:utf-?16(?:le|be)?|ucs-?2|unicode)$/.test(charset)) return undefined;
+  if (charset && /^(?:utf-?32|ucs-?4)/.test(charset)) throw new UndecodableBody(`cannot read a ${charset} body`);
   const bomBe = bytes[0] === 0xfe && bytes[1] === 0xff;
   const bomLe = bytes[0] === 0xff && bytes[1] === 0xfe;
-  const be = charset.endsWith('be') || bomBe;
+  const named = charset !== undefined && /^(?:utf-?16(?:le|be)?|ucs-?2|unicode)$/.test(charset);
+  if (!named && !bomBe && !bomLe) return undefined;
+  let be = bomBe || (!bomLe && charset?.endsWith('be') === true);
+  if (!bomBe && !bomLe) {
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < Math.min(bytes.length, 4096); i++) {
+      if (bytes[i] !== 0) continue;
+      if (i % 2 === 0) even++;
+      else odd++;
+    }
+    if (even + odd === 0) return undefined;
+    if (!charset?.endsWith('le') && !charset?.endsWith('be')) be = even > odd;
+  }
   const bom = bomBe || bomLe ? bytes.subarray(0, 2) : Buffer.alloc(0);
-  const even = (b: Buffer) => b.subarray(0, b.length & ~1);
-  const swap = (b: Buffer) => (be ? Buffer.from(even(b)).swap16() : even(b));
+  const whole = (b: Buffer) => b.subarray(0, b.length & ~1);
+  const swap = (b: Buffer) => (be ? Buffer.from(whole(b)).swap16() : whole(b));
   const content = bytes.subarray(bom.length);
+  const odd = content.subarray(content.length & ~1);
   return {
-    decode: () => ({ text: swap(content).toString('utf16le'), encoding: 'utf16le', tail: content.subarray(content.length & ~1) }),
-    encode: (text) => Buffer.concat([bom, swap(Buffer.from(text, 'utf16le')), content.subarray(content.length & ~1)]),
+    decode: () => ({ text: swap(content).toString('utf16le'), encoding: 'utf16le', tail: odd }),
+    encode: (text) => Buffer.concat([bom, swap(Buffer.from(text, 'utf16le')), odd]),
   };
 }
 
@@ -133,7 +154,7 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
   if (body.omitted || body.bytes.length === 0) return body;
   let bytes = body.bytes;
   let decodedFrom = body.decodedFrom;
-  const coding = decodedFrom ? undefined : codingOf(headers);
+  const coding = decodedFrom ? undefined : codingOf(headers, bytes);
   if (coding) {
     bytes = decode(bytes, coding, decodedBytes);
     decodedFrom = coding;

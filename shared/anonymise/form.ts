@@ -12,32 +12,35 @@ import type { Scrub } from './scrub.js';
  * as they were. Locations: `req.body.form.<field>`.
  */
 
-function decodeForm(raw: string, plus = true): string {
-  try {
-    return decodeURIComponent(plus ? raw.replace(/\+/g, ' ') : raw);
-  } catch {
-    return raw;
-  }
-}
-
-const encodeForm = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-
 /**
- * A name=value pair's value, scanned. A '+' in a form or query means a
- * space, but clients send a phone's country prefix unencoded
- * (`phone=+447911123456`): decoded as a space the prefix is gone and the
- * number no longer looks like one. So a raw value holding '+' is scanned
- * with '+' read literally first; when that finds something, it is what is
- * written back ('+' kept literal).
+ * A '+' in a form or query means a space, but clients send a phone's
+ * country prefix unencoded (`phone=+447911123456`): decoded as a space the
+ * prefix is gone and the number no longer looks like one. So a '+' that
+ * opens a number (at the start, or after a character that is not a letter
+ * or digit, and before a digit) is read as '+'; every other '+' as a space
+ * (`from+priya@…`, `98765+43210`).
  */
-export function scanPairValue(raw: string, decoded: string, literal: (raw: string) => string, scrub: Scrub, loc: string): { next: string; literal: boolean } {
-  if (raw.includes('+')) {
-    const plain = literal(raw);
-    const next = scrub.text(plain, loc);
-    if (next !== plain) return { next, literal: true };
-  }
-  return { next: scrub.text(decoded, loc), literal: false };
+export function plusAsSpace(raw: string): string {
+  if (!raw.includes('+')) return raw;
+  return raw.replace(/\+/g, (_, at: number) => {
+    const before = raw.charCodeAt(at - 1);
+    const after = raw.charCodeAt(at + 1);
+    const opensNumber = after >= 48 && after <= 57 && (at === 0 || !/[0-9A-Za-z]/.test(raw[at - 1]!));
+    return opensNumber && before !== 43 ? '+' : ' ';
+  });
 }
+
+function decodeForm(raw: string): string {
+  const s = plusAsSpace(raw);
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** A scanned field written back: spaces as '+', and every '+' (one read as '+' included) as %2B. */
+const encodeForm = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
 
 /**
  * URL-encoded fields. Names are scanned too (a field named by an email
@@ -51,11 +54,12 @@ export function scrubUrlencoded(text: string, scrub: Scrub, where: string): stri
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
-      const { next, literal } = scanPairValue(pair, decodeForm(pair), (r) => decodeForm(r, false), scrub, `${where}.form`);
-      if (next === (literal ? decodeForm(pair, false) : decodeForm(pair))) out.push(pair);
+      const bare = decodeForm(pair);
+      const next = scrub.text(bare, `${where}.form`);
+      if (next === bare) out.push(pair);
       else {
         changed = true;
-        out.push(literal ? encodeURIComponent(next).replace(/%2B/g, '+') : encodeForm(next));
+        out.push(encodeForm(next));
       }
       continue;
     }
@@ -67,15 +71,8 @@ export function scrubUrlencoded(text: string, scrub: Scrub, where: string): stri
     const value = decodeForm(rawValue);
     const loc = `${where}.form.${scannedName}`;
     const rule = namedRule(scrub.rules.form, name, scrub.side);
-    let valueOut: string | null = rawValue;
-    if (rule) {
-      const next = scrub.treat(value, rule, loc);
-      valueOut = next === null ? null : next === value ? rawValue : encodeForm(next);
-    } else {
-      const { next, literal } = scanPairValue(rawValue, value, (r) => decodeForm(r, false), scrub, loc);
-      if (literal) valueOut = encodeURIComponent(next).replace(/%2B/g, '+');
-      else if (next !== value) valueOut = encodeForm(next);
-    }
+    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
+    const valueOut = next === null ? null : next === value ? rawValue : encodeForm(next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
       changed = true;
@@ -126,8 +123,39 @@ export function scrubMultipart(body: Buffer, boundary: string, scrub: Scrub, whe
   return changed ? Buffer.concat(out) : body;
 }
 
-/** The quoted value of a Content-Disposition parameter. */
-const param = (head: string, name: string) => new RegExp(`(?:^|[;\\s])${name}="([^"]*)"`, 'i').exec(head);
+/** The value of a Content-Disposition parameter, quoted or not: its span in `line` (quotes excluded). */
+function dispositionParam(line: string, name: string): { start: number; end: number; value: string } | undefined {
+  const m = new RegExp(`(?:^|[;\\s])${name}\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"?|'[^']*'?|[^;\\s]*)`, 'i').exec(line);
+  if (!m) return undefined;
+  const raw = m[1]!;
+  const quote = raw[0] === '"' || raw[0] === "'" ? 1 : 0;
+  const closed = quote === 1 && raw.length > 1 && raw.endsWith(raw[0]!) ? 1 : 0;
+  const start = m.index + m[0].length - raw.length + quote;
+  const end = m.index + m[0].length - closed;
+  return { start, end, value: line.slice(start, end) };
+}
+
+/**
+ * A part's header lines, scanned: the name parameter first (the part's
+ * location uses the scanned name), then the rest of Content-Disposition
+ * (filename, filename*, any other parameter, quoted or not) and every other
+ * header line as free text. Pieces are joined by slicing, never by
+ * String.replace, whose `$&` patterns would put the original back.
+ */
+function scrubPartHead(head: string, scrub: Scrub, where: string): { head: string; name: string | undefined; loc: string } {
+  const lines = head.split('\r\n');
+  const d = lines.findIndex((line) => /^content-disposition\s*:/i.test(line));
+  const param = d >= 0 ? dispositionParam(lines[d]!, 'name') : undefined;
+  const name = param ? scrub.text(param.value, `${where}.form`) : undefined;
+  const loc = `${where}.form.${name ?? ''}`;
+  const out = lines.map((line, i) => {
+    if (line === '') return line;
+    if (i !== d) return scrub.text(line, `${loc}.headers`);
+    if (!param) return scrub.text(line, `${loc}.filename`);
+    return scrub.text(line.slice(0, param.start), `${loc}.filename`) + name + scrub.text(line.slice(param.end), `${loc}.filename`);
+  });
+  return { head: out.join('\r\n'), name: param?.value, loc };
+}
 
 /** One part, from its delimiter up to the next. */
 function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: string): Buffer {
@@ -148,30 +176,13 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const headBytes = rest.subarray(0, headerEnd + 4);
   const headEncoding: BufferEncoding = isUtf8(headBytes) ? 'utf8' : 'latin1';
   const head = headBytes.toString(headEncoding);
-  const rawName = param(head, 'name');
-  const name = rawName ? scrub.text(rawName[1]!, `${where}.form`) : '';
-  const loc = `${where}.form.${name}`;
-  let newHead = rawName && name !== rawName[1] ? head.replace(rawName[0], rawName[0].replace(`"${rawName[1]}"`, `"${name.replace(/"/g, '')}"`)) : head;
-  const filename = param(newHead, 'filename');
-  if (filename) {
-    const scanned = scrub.text(filename[1]!, `${loc}.filename`);
-    if (scanned !== filename[1]) newHead = newHead.replace(filename[0], filename[0].replace(`"${filename[1]}"`, `"${scanned.replace(/"/g, '')}"`));
-  }
-  // the other header lines (and a filename*= parameter) as free text
-  newHead = newHead
-    .split('\r\n')
-    .map((line) => {
-      if (!/^content-disposition:/i.test(line)) return line === '' ? line : scrub.text(line, `${loc}.headers`);
-      const star = /filename\*=([^;]*)/i.exec(line);
-      return star ? line.replace(star[1]!, scrub.text(star[1]!, `${loc}.filename`)) : line;
-    })
-    .join('\r\n');
+  const { head: newHead, name: rawName, loc } = scrubPartHead(head, scrub, where);
   // the content ends before the CRLF that precedes the next delimiter
   const tail = rest.length >= 2 && rest[rest.length - 2] === 13 && rest[rest.length - 1] === 10 ? 2 : 0;
   const content = rest.subarray(headerEnd + 4, rest.length - tail);
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
-  const rule = rawName ? namedRule(scrub.rules.form, rawName[1]!, scrub.side) : undefined;
+  const rule = rawName !== undefined ? namedRule(scrub.rules.form, rawName, scrub.side) : undefined;
   let next: string | null;
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {

@@ -1,6 +1,7 @@
 import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.js';
 import { Anonymising, type AnonymiserContext } from './anonymising.js';
 import { scrubBody } from './body.js';
+import { ALL_KINDS, findPii } from './detect/index.js';
 import { scrubHeaders } from './headers.js';
 import { Pseudonymiser, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, loadAnonymiseRules } from './rules.js';
@@ -38,7 +39,8 @@ export function createRecordAnonymiser(opts: AnonymiserOptions = {}): RecordAnon
 }
 
 function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): CaptureRecord {
-  const changes = new Set<string>(record.anonymised);
+  // an imported record's own list is kept, but never an entry that itself holds a value a detector finds
+  const changes = new Set<string>(record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
   const budget = new ScanBudget(ctx.rules.scanBytes);
   const req = new Anonymising(ctx, 'req', changes, budget);
   const res = new Anonymising(ctx, 'res', changes, budget);
@@ -88,7 +90,7 @@ function lockedDown(record: CaptureRecord): CaptureRecord {
       headers: redactAll(record.res.headers),
       body: { ...record.res.body, bytes: Buffer.alloc(0), omitted: 'anonymiser-error' },
     },
-    anonymised: [...new Set([...record.anonymised, 'req.url', 'req.headers', 'req.body', ...(record.res ? ['res.headers', 'res.body'] : [])])],
+    anonymised: [...new Set([...record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0), 'req.url', 'req.headers', 'req.body', ...(record.res ? ['res.headers', 'res.body'] : [])])],
   };
   delete out.clientIp;
   if (out.res?.trailers) out.res.trailers = redactAll(out.res.trailers);

@@ -1,7 +1,7 @@
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { scanPairValue } from './form.js';
+import { plusAsSpace } from './form.js';
 
 /**
  * The request URL: each path segment and each query value is decoded,
@@ -12,7 +12,7 @@ import { scanPairValue } from './form.js';
  */
 
 function decode(raw: string, plus: boolean): string {
-  const s = plus && raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  const s = plus ? plusAsSpace(raw) : raw;
   // without a '%' there is nothing to decode (most segments and values)
   if (!s.includes('%')) return s;
   try {
@@ -32,9 +32,6 @@ function encodeLike(raw: string, value: string, plus: boolean): string {
   }
   return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
 }
-
-/** A scanned query value written back; `plusLiteral`: it was read with '+' as '+', so '+' stays literal. */
-const encodeValue = (raw: string, value: string, plusLiteral: boolean) => (plusLiteral ? encodeLike(raw, value, false).replace(/%2B/g, '+') : encodeLike(raw, value, true));
 
 function scrubPath(path: string, scrub: Scrub): string {
   const raw = path.split('/');
@@ -59,15 +56,15 @@ function scrubPath(path: string, scrub: Scrub): string {
 function scrubQuery(query: string, scrub: Scrub): string {
   let changed = false;
   const out: string[] = [];
-  const literal = (raw: string) => decode(raw, false);
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
-      const { next, literal: kept } = scanPairValue(pair, decode(pair, true), literal, scrub, 'req.url.query');
-      if (next === (kept ? literal(pair) : decode(pair, true))) out.push(pair);
+      const bare = decode(pair, true);
+      const next = scrub.text(bare, 'req.url.query');
+      if (next === bare) out.push(pair);
       else {
         changed = true;
-        out.push(encodeValue(pair, next, kept));
+        out.push(encodeLike(pair, next, true));
       }
       continue;
     }
@@ -79,14 +76,8 @@ function scrubQuery(query: string, scrub: Scrub): string {
     const value = decode(rawValue, true);
     const loc = `req.url.query.${scannedName}`;
     const rule = namedRule(scrub.rules.query, name, 'req');
-    let valueOut: string | null = rawValue;
-    if (rule) {
-      const next = scrub.treat(value, rule, loc);
-      valueOut = next === null ? null : next === value ? rawValue : encodeLike(rawValue, next, true);
-    } else {
-      const { next, literal: kept } = scanPairValue(rawValue, value, literal, scrub, loc);
-      if (kept || next !== value) valueOut = encodeValue(rawValue, next, kept);
-    }
+    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
+    const valueOut = next === null ? null : next === value ? rawValue : encodeLike(rawValue, next, true);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
       changed = true;

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { auditRecord } from '../../shared/anonymise/audit.js';
@@ -100,17 +101,27 @@ describe('anonymiser: multipart', () => {
 
 describe('anonymiser: encodings', () => {
   it('drops a body in a content coding it cannot read, or codings stacked', () => {
-    for (const coding of ['zstd', 'gzip, gzip', 'compress']) {
-      const out = anonymise(record({ resHeaders: [['content-encoding', coding]], resBody: `{"email":"${EMAIL}"}` }));
-      expect(out.res!.body.bytes.length, coding).toBe(0);
-      expect(out.res!.body.omitted, coding).toBe('anonymiser-error');
+    const json = Buffer.from(`{"email":"${EMAIL}"}`);
+    const cases: [HeaderPair[], Buffer][] = [
+      [[['content-encoding', 'zstd']], Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00]), json])],
+      [[['content-encoding', 'gzip, gzip']], gzipSync(gzipSync(json))],
+      // codings on two header lines count together
+      [[['content-encoding', 'gzip'], ['content-encoding', 'gzip']], gzipSync(gzipSync(json))],
+      [[['content-encoding', 'identity'], ['content-encoding', 'compress']], gzipSync(json)],
+    ];
+    for (const [headers, body] of cases) {
+      const out = anonymise(record({ resHeaders: headers, resBody: body }));
+      expect(out.res!.body.bytes.length, JSON.stringify(headers)).toBe(0);
+      expect(out.res!.body.omitted, JSON.stringify(headers)).toBe('anonymiser-error');
     }
   });
 
-  it('reads identity codings as no coding', () => {
-    const out = anonymise(record({ resHeaders: [['content-encoding', 'identity']], resBody: `{"email":"${EMAIL}"}` }));
-    expect(out.res!.body.omitted).toBeUndefined();
-    expectClean(out, [EMAIL]);
+  it('reads identity codings as no coding, and a plain body under a coding that is no coding', () => {
+    for (const coding of ['identity', 'none', 'utf-8', 'chunked']) {
+      const out = anonymise(record({ resHeaders: [['content-encoding', coding]], resBody: `{"email":"${EMAIL}"}` }));
+      expect(out.res!.body.omitted, coding).toBeUndefined();
+      expectClean(out, [EMAIL]);
+    }
   });
 
   it('reads UTF-16 bodies as UTF-16 and writes them back so', () => {
@@ -148,5 +159,66 @@ describe('anonymiser: numbers and text', () => {
     const prefix = '%2Faccount%2Fsettings%3Ftab%3Dprofile%26section%3Dcontact%26user%3D';
     expectClean(anonymise(record({ resBody: `see ${prefix}${EMAIL}` })), [EMAIL]);
     expectClean(anonymise(record({ resBody: `see ${'a'.repeat(70)}.${EMAIL}` })), [EMAIL]);
+  });
+});
+
+describe('anonymiser: the second review (2026-12-07)', () => {
+  const json: HeaderPair[] = [['content-type', 'application/json']];
+  const multipart: HeaderPair[] = [['content-type', 'multipart/form-data; boundary=XyZ']];
+  const part = (body: string) => Buffer.from(body.replace(/\n/g, '\r\n'));
+
+  it('reads a body labelled UTF-16 that is not, and UTF-16 known by its byte-order mark or its NULs', () => {
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'text/plain; charset=utf-16']], resBody: `note ${EMAIL} ${PHONE}` })), [EMAIL, PHONE]);
+    const be = Buffer.from(`note ${EMAIL}`, 'utf16le').swap16();
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'text/plain; charset=utf-16']], resBody: be })), [EMAIL]);
+    const bom = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`{"e":"${EMAIL}"}`, 'utf16le')]);
+    expectClean(anonymise(record({ resHeaders: json, resBody: bom })), [EMAIL]);
+  });
+
+  it('reads every form of a Content-Disposition parameter, and $& in it stays text', () => {
+    for (const disposition of [`name="a"; filename=${PHONE}.pdf`, `name=${PHONE}`, `name="a"; filename='${PHONE}.pdf'`, `name="a"; filename="a\\" ${EMAIL}.pdf"`, `name="a"; owner="${EMAIL}"`, `name="$& ${EMAIL}"`, `name="a"; filename="$& ${PHONE}.pdf"`]) {
+      const out = anonymise(record({ reqHeaders: multipart, reqBody: part(`--XyZ\nContent-Disposition: form-data; ${disposition}\n\n1\n--XyZ--\n`) }));
+      expectClean(out, [EMAIL, PHONE]);
+    }
+  });
+
+  it("reads '+' in names, a '+' inside a number as a space, and an encoded '+' stays encoded", () => {
+    expectClean(anonymise(record({ url: `/x?contacts[+${UK_PHONE}]=${EMAIL}` })), [UK_PHONE, EMAIL]);
+    expectClean(anonymise(record({ url: `/x?p=+${UK_PHONE}+98765+43210` })), [UK_PHONE, PHONE]);
+    const from = anonymise(record({ url: `/x?q=from+${EMAIL}` }));
+    expectClean(from, [EMAIL]);
+    expect(from.url).toMatch(/^\/x\?q=from\+[a-z]+\.[a-z]+@[a-z]+\.in$/);
+    const encoded = anonymise(record({ url: `/x?q=%2B${UK_PHONE}+x` }));
+    expectClean(encoded, [UK_PHONE]);
+    expect(encoded.url).toMatch(/^\/x\?q=%2B\d{12}\+x$/);
+  });
+
+  it('takes an escaped address whole where its plain reading saw only a number', () => {
+    expectClean(anonymise(record({ resHeaders: [['location', `/x?hint=priya.sharma.${PHONE}%40acmecorp.in`]] })), [PHONE, 'priya.sharma.']);
+  });
+
+  it('finds decimals and exponents next to other numbers, and their pseudonyms are integers', () => {
+    expectClean(anonymise(record({ resBody: `${PHONE}.0 15, 1 ${PHONE}.0, phones: ${PHONE}.0 9123456789.0, ${CARD}.0 1` })), [PHONE, '9123456789', CARD]);
+    const out = anonymise(record({ resHeaders: json, resBody: '{"p":9.87654321E+9,"q":6.413995595e9,"c":4.111111111111111E+15,"d":9.87654321e09,"n":98765432100e-1}' }));
+    expectClean(out, [PHONE, '6413995595', CARD]);
+    const parsed = JSON.parse(out.res!.body.bytes.toString()) as Record<string, unknown>;
+    for (const k of ['p', 'q', 'c', 'd', 'n']) expect(Number.isInteger(parsed[k]), k).toBe(true);
+    // the same number however it is spelt gets the same pseudonym
+    const plain = JSON.parse(anonymise(record({ resHeaders: json, resBody: `{"p":${PHONE}}` })).res!.body.bytes.toString()) as Record<string, unknown>;
+    expect(parsed.p).toBe(plain.p);
+  });
+
+  it('does not drop a record when a 64-character cut falls inside a surrogate pair', () => {
+    const out = anonymise(record({ reqHeaders: [['x-note', `${'😀'.repeat(30)}abcde%40acmecorp.in`]], reqBody: `{"a":1}` }));
+    expect(out.req.body.omitted).toBeUndefined();
+    expectClean(out, ['abcde%40acmecorp.in', 'abcde@acmecorp.in']);
+  });
+
+  it('keeps no entry of an imported change list that holds a raw value', () => {
+    const r = record({ url: '/x' });
+    r.anonymised = ['req.url.query.ok', `req.body.form.${EMAIL}`];
+    const out = anonymise(r);
+    expect(out.anonymised).toContain('req.url.query.ok');
+    expectClean(out, [EMAIL]);
   });
 });

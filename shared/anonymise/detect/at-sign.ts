@@ -41,6 +41,8 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
     while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
     // a local part longer than 64 characters: its last 64 are taken (what precedes an address
     // in a URL or a path often reads as local-part characters, and the address must not survive)
+    // the cut at 64 must not split a surrogate pair
+    if (s > 0 && (text.charCodeAt(s) & 0xfc00) === 0xdc00) s++;
     while (s < at && text.charCodeAt(s) === 46) s++;
     if (s === at) continue;
     let e = at + 1;

@@ -25,8 +25,9 @@ export function findPii(text: string, kinds: KindSet): Finding[] {
   const percent = text.includes('%') && PERCENT_ESCAPE.test(text) ? percentView(text) : undefined;
   const json = text.includes('\\') && JSON_ESCAPE.test(text) ? escapeView(text) : undefined;
   if (!percent && !json) return found;
-  for (const view of [percent, json]) if (view) addDecoded(text, view, kinds, found);
-  return disjoint(found);
+  let all = found;
+  for (const view of [percent, json]) if (view) all = withDecoded(text, view, kinds, all);
+  return disjoint(all);
 }
 
 /**
@@ -99,19 +100,34 @@ function escapeView(text: string): View | undefined {
   return escaped ? { text: out, at, escape: 'json' } : undefined;
 }
 
-/** Findings in the decoded view that no finding in the text overlaps, placed in the text. */
-function addDecoded(text: string, view: View, kinds: KindSet, found: Finding[]): void {
+/**
+ * `found` with the findings of the decoded view added, placed in the text.
+ * A decoded finding that covers findings of the text whole replaces them
+ * (`priya.9876543210%40acmecorp.in` is one address, not a phone number in
+ * some text); one that only partly overlaps them is left out.
+ */
+function withDecoded(text: string, view: View, kinds: KindSet, found: Finding[]): Finding[] {
   // both lists are sorted by position: one pointer walks the text's findings (linear, not F × G)
   const plain = [...found].sort((a, b) => a.start - b.start);
+  const covered = new Set<Finding>();
+  const added: Finding[] = [];
   let k = 0;
   for (const f of findPlain(view.text, kinds)) {
     const start = view.at[f.start]!;
     const end = view.at[f.end]!;
     while (k < plain.length && plain[k]!.end <= start) k++;
-    if (k < plain.length && plain[k]!.start < end) continue;
+    let whole = true;
+    const inside: Finding[] = [];
+    for (let j = k; j < plain.length && plain[j]!.start < end; j++) {
+      if (plain[j]!.start < start || plain[j]!.end > end) whole = false;
+      inside.push(plain[j]!);
+    }
+    if (!whole) continue;
+    for (const g of inside) covered.add(g);
     const value = view.text.slice(f.start, f.end);
-    found.push(text.slice(start, end) === value ? { kind: f.kind, start, end } : { kind: f.kind, start, end, decoded: { value, escape: view.escape } });
+    added.push(text.slice(start, end) === value ? { kind: f.kind, start, end } : { kind: f.kind, start, end, decoded: { value, escape: view.escape } });
   }
+  return covered.size === 0 ? [...found, ...added] : [...found.filter((g) => !covered.has(g)), ...added];
 }
 
 function findPlain(text: string, kinds: KindSet): Finding[] {

@@ -30,9 +30,10 @@ export interface Finding {
   /**
    * Set when the value was found in the text read with its escapes decoded
    * (percent-encoding, JSON escapes) and is written with escapes in the
-   * text: the value itself, and how a replacement is to be escaped.
+   * text, or is a number spelt otherwise (`9.87654321E9`): the value itself
+   * (its digits), and how a replacement is to be written ('literal': as is).
    */
-  decoded?: { value: string; escape: 'percent' | 'json' };
+  decoded?: { value: string; escape: 'percent' | 'json' | 'literal' };
 }
 
 /** The characters of `text` a finding covers, escapes decoded. */
@@ -41,8 +42,12 @@ export const findingValue = (text: string, f: Finding): string => f.decoded?.val
 /** A replacement for a finding, escaped the way the finding's characters were. */
 export function escapeLike(f: Finding, replacement: string): string {
   if (!f.decoded) return replacement;
-  return f.decoded.escape === 'percent' ? encodeURIComponent(replacement) : JSON.stringify(replacement).slice(1, -1);
+  if (f.decoded.escape === 'literal') return replacement;
+  // encodeURIComponent throws on a lone surrogate: it becomes U+FFFD, as UTF-8 would write it
+  return f.decoded.escape === 'percent' ? encodeURIComponent(replacement.replace(LONE_SURROGATE, '\uFFFD')) : JSON.stringify(replacement).slice(1, -1);
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Which kinds to look for. */
 export type KindSet = ReadonlySet<Kind>;
