@@ -32,28 +32,38 @@ export async function sleepUntil(atUs: number, signal: AbortSignal): Promise<voi
  * late; within the last millisecond the loop yields with setImmediate rather
  * than sleeping, which keeps lateness well under a millisecond at the cost
  * of a brief spin. Resolves when every request fired has settled.
+ *
+ * A `fire` that rejects lost its request, so the attempt cannot be counted:
+ * no further arrival fires, and once those in flight settle the loop
+ * rejects with the first failure (the chunk is then retried whole).
  */
 export function openLoop(arrivals: readonly Arrival[], signal: AbortSignal, fire: (a: Arrival) => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let next = 0;
     let inFlight = 0;
     let done = false;
+    let failure: Error | undefined;
+    const stopped = () => signal.aborted || failure !== undefined;
     const settle = () => {
-      if (!done && inFlight === 0 && (next >= arrivals.length || signal.aborted)) {
-        done = true;
-        resolve();
-      }
+      if (done || inFlight > 0 || (next < arrivals.length && !stopped())) return;
+      done = true;
+      if (failure) reject(failure);
+      else resolve();
     };
     const onSettled = () => {
       inFlight--;
       settle();
     };
+    const onFailed = (err: unknown) => {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+      onSettled();
+    };
     const tick = () => {
-      if (signal.aborted) return settle();
+      if (stopped()) return settle();
       const now = nowUs();
       while (next < arrivals.length && arrivals[next]!.dueUs <= now) {
         inFlight++;
-        fire(arrivals[next++]!).then(onSettled, onSettled);
+        fire(arrivals[next++]!).then(onSettled, onFailed);
       }
       if (next >= arrivals.length) return settle();
       const waitMs = (arrivals[next]!.dueUs - now) / 1000;

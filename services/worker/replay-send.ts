@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
-import { compareExchange } from '../../shared/diff/compare.js';
+import { compareExchange, compareStatusOnly } from '../../shared/diff/compare.js';
 import { routeTemplate } from '../../shared/diff/route.js';
-import type { Answer, ExchangeInput } from '../../shared/diff/types.js';
+import type { Answer, ExchangeInput, ExchangeResult } from '../../shared/diff/types.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { boundedBody, type ReplayResult } from '../../shared/replay/result.js';
 import type { ReplayRunDef } from '../../shared/replay/run.js';
@@ -139,8 +139,15 @@ const OFFLOAD_BYTES = 32 * 1024;
 
 function compare(ctx: SendContext, input: ExchangeInput, lateUs: number | undefined): number | Promise<number> {
   const bytes = input.reference.body.length + input.target.body.length + (input.baselines?.[0]?.body.length ?? 0);
-  if (bytes >= OFFLOAD_BYTES) return ctx.diffs.diff(ctx.attempt, input, lateUs);
-  const compared = compareExchange(input);
+  // A request the thread could not count is counted here by its status (cheap
+  // on the loop, unlike its bodies): it was sent, so it must be in the stats.
+  // Should the thread have died, collecting its stats fails the attempt anyway.
+  if (bytes >= OFFLOAD_BYTES) return ctx.diffs.diff(ctx.attempt, input, lateUs).catch(() => count(ctx, input, compareStatusOnly(input), lateUs));
+  return count(ctx, input, compareExchange(input), lateUs);
+}
+
+/** Counts a compared exchange in the chunk's stats; returns its number of real differences. */
+function count(ctx: SendContext, input: ExchangeInput, compared: ExchangeResult, lateUs: number | undefined): number {
   ctx.recorder.stats.add(input, compared, lateUs === undefined ? undefined : { lateUs });
   let real = 0;
   for (const d of compared.differences) if (!d.expected) real++;

@@ -28,7 +28,30 @@ function answerDiff(reference: Answer, target: Answer, mode: DiffMode, rules: Ro
   return { diffs: c.out, clipped: c.clipped, bodyCompared };
 }
 
+/**
+ * Never throws. The JSON walks recurse, so a body nested a few thousand
+ * levels deep (8,000 levels fit in 16 KB) overflows the stack; rather than
+ * lose the request, such an exchange is compared by status alone and its
+ * body counted as skipped (`compare-failed`). Catching is simpler than
+ * making every walk (shape, exact, canonical text, previews) iterative, and
+ * costs nothing on the common path.
+ */
 export function compareExchange(input: ExchangeInput): ExchangeResult {
+  try {
+    return compareAll(input);
+  } catch {
+    return compareStatusOnly(input);
+  }
+}
+
+/** The exchange compared by status alone, its body (and headers) counted as skipped: what a comparison that could not finish still tells. */
+export function compareStatusOnly(input: ExchangeInput): ExchangeResult {
+  const result = compareAll({ ...input, mode: 'status' });
+  if (!result.skipped && !result.targetError) result.skipped = 'compare-failed';
+  return result;
+}
+
+function compareAll(input: ExchangeInput): ExchangeResult {
   const route = input.route ?? routeTemplate(input.method, input.url);
   const result: ExchangeResult = { route, differences: [], noise: [], noiseSampled: false, statusChanged: false, new5xx: false };
   if (input.reference.error) {

@@ -94,8 +94,12 @@ export interface ExchangeResult {
   new5xx: boolean;
   /** Set when the target gave no answer. */
   targetError?: Answer['error'];
-  /** Set when nothing was compared: the reference has no answer, or a body was truncated (then only status and headers were). */
-  skipped?: 'reference-error' | 'body-truncated';
+  /**
+   * Set when not everything was compared: the reference has no answer, a body
+   * was truncated (then only status and headers were), or comparing threw
+   * (then only the status was: see compareExchange).
+   */
+  skipped?: 'reference-error' | 'body-truncated' | 'compare-failed';
   /** More differences were found than kept (100 per exchange). */
   clipped?: number;
 }

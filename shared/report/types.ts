@@ -47,7 +47,7 @@ export interface Totals {
   diffRate: number;
   /** Compared requests that had baseline answers to measure noise with. */
   noiseSampled: number;
-  /** Requests not compared, by reason (`reference-error`) or compared without bodies (`body-truncated`). */
+  /** Requests not compared, by reason (`reference-error`) or compared only in part (`body-truncated`, `compare-failed`). */
   skipped: Record<string, number>;
   latency: LatencyComparison;
 }

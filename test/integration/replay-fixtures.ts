@@ -16,6 +16,8 @@ export interface RecordSpec {
   url?: string;
   status?: number;
   body?: unknown;
+  /** The recorded answer's body as is, instead of `body` (JSON.stringify cannot write a value nested thousands deep). */
+  rawBody?: string;
   headers?: HeaderPair[];
   reqBody?: string;
 }
@@ -26,7 +28,7 @@ export function makeRecord(session: string, s: RecordSpec): CaptureRecord {
   const ts = T0 + Math.round(s.atMs * 1000);
   const id = Number(/\/items\/(\d+)/.exec(s.url ?? '/items/1')?.[1] ?? 0);
   // by default the shape the arrival target answers with
-  const body = Buffer.from(JSON.stringify(s.body ?? { id, name: `item ${id}` }));
+  const body = Buffer.from(s.rawBody ?? JSON.stringify(s.body ?? { id, name: `item ${id}` }));
   const reqBody = Buffer.from(s.reqBody ?? '');
   return {
     v: 1,

@@ -183,6 +183,18 @@ describe('bodies that are not JSON', () => {
     expect(diff(answer({}), answer({}, { error: 'timeout' })).targetError).toBe('timeout');
     expect(diff(answer({}, { error: 'refused' }), answer({})).skipped).toBe('reference-error');
   });
+
+  it('a body nested too deep to walk is compared by status only, and the result says so', () => {
+    // 8,000 levels in 16 KB: the recursive walks overflow the stack
+    const deep = (leaf: string) => raw(`${'['.repeat(8000)}${leaf}${']'.repeat(8000)}`);
+    for (const mode of ['shape', 'exact'] as const) {
+      const same = diff(answer(deep('1')), answer(deep('"x"')), mode);
+      expect(same).toMatchObject({ differences: [], skipped: 'compare-failed', statusChanged: false });
+      // the same trouble in a baseline answer, compared for noise
+      const noise = compareExchange({ method: 'GET', url: '/users/1', reference: answer(deep('1')), target: answer(deep('1')), baselines: [answer(deep('"x"'))], mode, rules: diffRulesSchema.parse({}) });
+      expect(noise).toMatchObject({ differences: [], skipped: 'compare-failed' });
+    }
+  });
 });
 
 // JSON values without -0 (JSON.stringify writes it as 0).

@@ -1,0 +1,101 @@
+import type { Job, Queue } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
+import { createLogger } from '../../shared/log.js';
+import { openQueue } from '../../shared/queue/queues.js';
+import { queues } from '../../shared/redis/keys.js';
+import { DEFAULT_GATE } from '../../shared/report/gate.js';
+import { createRun, type RunRequest } from '../../shared/replay/create.js';
+import type { ChunkSpec } from '../../shared/replay/chunk.js';
+import { readRunResults } from '../../shared/replay/result-stream.js';
+import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
+import { mergedStats } from '../../shared/replay/store.js';
+import { DiffThread } from '../../services/worker/diff-thread.js';
+import { TargetPools } from '../../services/worker/pools.js';
+import { runReplayChunk, RunCache, type ReplayWorkerContext } from '../../services/worker/replay-chunk.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { startArrivalTarget, writeSession, type ArrivalTarget, type RecordSpec } from './replay-fixtures.js';
+
+/**
+ * Chunks run by hand, the way a worker runs a BullMQ job, against a real
+ * Redis and a real target: the run's chunk jobs wait in BullMQ, untaken.
+ */
+
+/** JSON nested `depth` levels deep around `leaf`. */
+const nested = (depth: number, leaf: string) => `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`;
+
+describe('a replay chunk', () => {
+  let t: TestRedis;
+  let target: ArrivalTarget;
+  let queue: Queue<ChunkJobData>;
+  let diffs: DiffThread;
+  let pools: TargetPools;
+  /** What the target answers instead of its usual JSON, by path. */
+  let answers: Map<string, string>;
+
+  beforeEach(async () => {
+    t = await testRedis();
+    answers = new Map();
+    target = await startArrivalTarget((req, res) => {
+      const body = answers.get(req.url ?? '');
+      if (body === undefined) return undefined;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return 'handled';
+    });
+    queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    diffs = new DiffThread();
+    pools = new TargetPools();
+  });
+  afterEach(async () => {
+    await pools.close();
+    await diffs.close();
+    await queue.close();
+    await target.close();
+    await t.cleanup();
+  });
+
+  const worker = (): ReplayWorkerContext => ({ redis: t.redis, pools, log: createLogger({ level: 'silent' }), workerId: 'w-test', runs: new RunCache(), diffs, cancelPollMs: 100 });
+
+  /** A run of a session of `specs`, due shortly; one window, one lane unless `over` says otherwise. */
+  async function newRun(specs: RecordSpec[], over: Partial<RunRequest> = {}): Promise<{ def: ReplayRunDef; chunks: ChunkSpec[] }> {
+    await writeSession(t.redis, 's', specs);
+    const def = await createRun(t.redis, queue, {
+      session: 's', target: target.url, profile: { kind: 'as-recorded', speed: 1 }, selection: {}, transform: { setHeaders: [], removeHeaders: [], rewritePaths: [] },
+      mode: 'shape', rules: DEFAULT_DIFF_RULES, gate: DEFAULT_GATE, timeoutMs: 5000, connections: 4, lateAfterMs: 50, maxBodyBytes: 1_048_576,
+      resultBodyBytes: 256, resultsMaxLen: 10_000, lanes: 1, windowMs: 2000, retentionSeconds: 3600, startDelayMs: 200, ...over,
+    });
+    const chunks: ChunkSpec[] = [];
+    for (let k = 0; k < def.chunks; k++) chunks.push((await queue.getJob(chunkJobId(def.id, k)))!.data.spec);
+    return { def, chunks };
+  }
+
+  /** Runs one chunk as a worker runs its job's `attemptsStarted`th attempt. */
+  const runChunk = (def: ReplayRunDef, spec: ChunkSpec, attemptsStarted = 1, ctx = worker()) =>
+    runReplayChunk(ctx, { data: { run: def.id, spec }, attemptsStarted } as unknown as Job<ChunkJobData>);
+
+  const counted = async (run: string) => {
+    const out = [];
+    for await (const r of readRunResults(t.redis, run)) out.push(r);
+    return out;
+  };
+
+  it('counts a request whose comparison cannot finish, on the firing thread and on the diff thread', async () => {
+    // 8,000 levels in 16 KB is compared on the firing thread, 100,000 levels in 200 KB on the diff thread
+    const small = 8000;
+    const large = 100_000;
+    const { def, chunks } = await newRun([
+      { atMs: 0, url: '/items/1', rawBody: nested(small, '1') },
+      { atMs: 1, url: '/items/2', rawBody: nested(large, '1') },
+    ]);
+    answers.set('/items/1', nested(small, '"x"'));
+    answers.set('/items/2', nested(large, '"x"'));
+    expect(chunks).toHaveLength(1);
+
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+
+    expect(target.arrivals).toHaveLength(2);
+    const route = (await mergedStats(t.redis, def.id)).routes.get('GET /items/:id');
+    expect(route).toMatchObject({ requests: 2, compared: 2, skipped: { 'compare-failed': 2 } });
+    expect((await counted(def.id)).map((r) => [r.url, r.status]).sort()).toEqual([['/items/1', 200], ['/items/2', 200]]);
+  });
+});
