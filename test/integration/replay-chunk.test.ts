@@ -8,6 +8,7 @@ import { DEFAULT_GATE } from '../../shared/report/gate.js';
 import { createRun, type RunRequest } from '../../shared/replay/create.js';
 import type { ChunkSpec } from '../../shared/replay/chunk.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
+import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
 import { mergedStats } from '../../shared/replay/store.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
@@ -32,13 +33,16 @@ describe('a replay chunk', () => {
   let pools: TargetPools;
   /** What the target answers instead of its usual JSON, by path. */
   let answers: Map<string, string>;
+  /** How long the target takes to answer. */
+  let delayMs: number;
 
   beforeEach(async () => {
     t = await testRedis();
     answers = new Map();
+    delayMs = 0;
     target = await startArrivalTarget((req, res) => {
       const body = answers.get(req.url ?? '');
-      if (body === undefined) return undefined;
+      if (body === undefined) return delayMs > 0 ? { delayMs } : undefined;
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return 'handled';
     });
@@ -98,4 +102,41 @@ describe('a replay chunk', () => {
     expect(route).toMatchObject({ requests: 2, compared: 2, skipped: { 'compare-failed': 2 } });
     expect((await counted(def.id)).map((r) => [r.url, r.status]).sort()).toEqual([['/items/1', 200], ['/items/2', 200]]);
   });
+
+  it('stops every virtual user of a failed closed-model attempt before the failure is reported', async () => {
+    delayMs = 30;
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }, { atMs: 2, url: '/items/2' }], {
+      profile: { kind: 'constant-concurrency', vus: 3, durationMs: 1500 },
+    });
+    // The second record fails the first user that takes it, as a bug would
+    // (the users' requests, the target and Redis are all real).
+    const ctx = worker();
+    const { records } = await ctx.runs.get(t.redis, def.id);
+    const load = records.get.bind(records);
+    records.get = async (...args) => {
+      const got = await load(...args);
+      const r = got.get(1);
+      if (r) got.set(1, failingOnce(r));
+      return got;
+    };
+
+    await expect(runChunk(def, chunks[0]!, 1, ctx)).rejects.toThrow('a bug');
+
+    const sent = target.arrivals.length;
+    expect(target.inFlight).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(target.arrivals.length).toBe(sent);
+  });
 });
+
+/** A copy of `r` whose method cannot be read the first time. */
+function failingOnce(r: CaptureRecord): CaptureRecord {
+  let failed = false;
+  return Object.defineProperty({ ...r }, 'method', {
+    get: () => {
+      if (failed) return r.method;
+      failed = true;
+      throw new Error('a bug');
+    },
+  });
+}

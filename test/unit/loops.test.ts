@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nowUs } from '../../shared/record/convert.js';
-import { openLoop } from '../../services/worker/loops.js';
+import { closedLoop, openLoop } from '../../services/worker/loops.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -50,6 +50,27 @@ describe('the open loop', () => {
     f.answerAll();
     await loop;
     expect(settledWith).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
+    expect(f.fired).toEqual([0, 1, 2]);
+  });
+});
+
+describe('the closed loop', () => {
+  it('stops every user when one fails, and fails only once all have settled', async () => {
+    let next = 0;
+    const claim = () => Promise.resolve(next++);
+    const f = firing(1);
+    let settledWith: { inFlight: number; err: unknown } | undefined;
+    // the window is long enough for users left running to go on firing
+    const loop = closedLoop(3, nowUs() + 300_000, new AbortController().signal, claim, (item) => f.fire(item)).then(
+      () => (settledWith = { inFlight: f.inFlight, err: undefined }),
+      (err: unknown) => (settledWith = { inFlight: f.inFlight, err }),
+    );
+    await tick();
+    expect(f.fired).toEqual([0, 1, 2]);
+    f.answerAll();
+    await loop;
+    expect(settledWith).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
+    await new Promise((r) => setTimeout(r, 20));
     expect(f.fired).toEqual([0, 1, 2]);
   });
 });
