@@ -14,7 +14,7 @@ import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
 import type { TargetPools } from './pools.js';
 import { RecordSource } from './record-source.js';
-import { replayOne, type SendContext } from './replay-send.js';
+import { replayOne, sendable, skipUnsendable, type SendContext } from './replay-send.js';
 import type { DiffThread } from './diff-thread.js';
 import { warmUpOnce } from './warm-up.js';
 
@@ -226,24 +226,50 @@ async function afterPredecessor(ctx: ReplayWorkerContext, def: ReplayRunDef, spe
 async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: ChunkSpec, anchorUs: number, records: RecordSource, send: SendContext): Promise<void> {
   await sleepUntil(anchorUs + spec.startUs, send.inFlight.signal);
   await afterPredecessor(ctx, def, spec, anchorUs, send.inFlight.signal);
+  let seq = 0;
+  const claim = selectionWalk(ctx.redis, def, records, (record) => skipUnsendable(send, seq++, record, nowUs()));
+  await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (record) => replayOne(send, seq++, record, nowUs()));
+}
+
+/**
+ * The records a closed-model chunk's users send. Selection indices come from
+ * one counter shared by the whole run, in blocks, so consecutive requests
+ * walk the session in order; each position of the counter is taken once in
+ * the run. A record that cannot be sent (trimmed from the session after the
+ * run was created, or its request body not captured whole) is counted as
+ * skipped here, once per pass over the selection, and never handed to a
+ * user: a skip takes no time, and users handed missing records raced through
+ * the counter (107,494 skips in a second from two users, nothing sent). A
+ * whole pass without a sendable record leaves nothing to send: the chunk's
+ * users stop.
+ */
+function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => Promise<CaptureRecord | undefined> {
   const n = def.selection.count;
   const block = 128;
-  let queue: { index: number; record: CaptureRecord | undefined }[] = [];
+  let queue: (CaptureRecord | undefined)[] = [];
   let refill: Promise<void> | undefined;
-  // Virtual users take selection indices from one counter shared by the
-  // whole run, in blocks, so consecutive requests walk the session in order.
-  const claim = async () => {
-    while (queue.length === 0) {
-      refill ??= (async () => {
-        const end = await ctx.redis.incrby(keys.runCursor(def.id), block);
-        const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
-        const got = await records.get(indices);
-        queue = queue.concat(indices.map((index) => ({ index, record: got.get(index) })));
-      })().finally(() => (refill = undefined));
-      await refill;
+  /** Positions taken in a row without a sendable record. */
+  let dry = 0;
+  return async () => {
+    while (dry < n) {
+      if (queue.length === 0) {
+        refill ??= (async () => {
+          const end = await redis.incrby(keys.runCursor(def.id), block);
+          const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
+          const got = await records.get(indices);
+          queue = queue.concat(indices.map((index) => got.get(index)));
+        })().finally(() => (refill = undefined));
+        await refill;
+        continue;
+      }
+      const record = queue.shift();
+      if (sendable(record)) {
+        dry = 0;
+        return record;
+      }
+      dry++;
+      skipped(record);
     }
-    return queue.shift();
+    return undefined;
   };
-  let seq = 0;
-  await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (item) => replayOne(send, seq++, item.record, nowUs()));
 }

@@ -69,13 +69,8 @@ function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, p: P
 
 /** Fires one request due at `scheduledUs` (µs since the epoch) and records its outcome. */
 export async function replayOne(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, method?: string): Promise<void> {
-  if (!record) {
-    // the record was trimmed from the session after the run was created
-    skip(ctx, i, undefined, scheduledUs, 'record no longer in the session', method);
-    return;
-  }
-  if (record.req.body.truncated || record.req.body.omitted) {
-    skip(ctx, i, record, scheduledUs, 'request body was not captured whole');
+  if (!sendable(record)) {
+    skipUnsendable(ctx, i, record, scheduledUs, method);
     return;
   }
   const p = prepare(record);
@@ -152,6 +147,17 @@ function count(ctx: SendContext, input: ExchangeInput, compared: ExchangeResult,
   let real = 0;
   for (const d of compared.differences) if (!d.expected) real++;
   return real;
+}
+
+/** False for a record trimmed from the session after the run was created, or whose request body was not captured whole. */
+export function sendable(record: CaptureRecord | undefined): record is CaptureRecord {
+  return record !== undefined && !record.req.body.truncated && !record.req.body.omitted;
+}
+
+/** Counts the request of a record that is not sendable as skipped. */
+export function skipUnsendable(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, method?: string): void {
+  if (record) skip(ctx, i, record, scheduledUs, 'request body was not captured whole');
+  else skip(ctx, i, undefined, scheduledUs, 'record no longer in the session', method);
 }
 
 function skip(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, why: string, method = 'GET'): void {

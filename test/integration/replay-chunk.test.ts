@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
 import { createLogger } from '../../shared/log.js';
 import { openQueue } from '../../shared/queue/queues.js';
-import { queues } from '../../shared/redis/keys.js';
+import { keys, queues } from '../../shared/redis/keys.js';
 import { DEFAULT_GATE } from '../../shared/report/gate.js';
 import { createRun, type RunRequest } from '../../shared/replay/create.js';
 import type { ChunkSpec } from '../../shared/replay/chunk.js';
@@ -11,6 +11,7 @@ import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
 import { mergedStats } from '../../shared/replay/store.js';
+import type { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
 import { runReplayChunk, RunCache, type ReplayWorkerContext } from '../../services/worker/replay-chunk.js';
@@ -127,7 +128,30 @@ describe('a replay chunk', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(target.arrivals.length).toBe(sent);
   });
+
+  it('gives up a closed-model window whose session was trimmed away, counting each lost record once', async () => {
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }, { atMs: 2, url: '/items/2' }, { atMs: 3, url: '/items/3' }], {
+      profile: { kind: 'constant-concurrency', vus: 2, durationMs: 1000 },
+    });
+    await t.redis.xtrim(keys.sessionStream('s'), 'MAXLEN', 0);
+
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+
+    expect(target.arrivals).toHaveLength(0);
+    expect(totals(await mergedStats(t.redis, def.id))).toEqual({ requests: 4, skipped: { 'record-missing': 4 } });
+    expect((await counted(def.id)).map((r) => r.error)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+  });
 });
+
+/** Requests and skips over every route. */
+function totals(stats: RunStats): { requests: number; skipped: Record<string, number> } {
+  const out = { requests: 0, skipped: {} as Record<string, number> };
+  for (const r of stats.routes.values()) {
+    out.requests += r.requests;
+    for (const [k, v] of Object.entries(r.skipped)) out.skipped[k] = (out.skipped[k] ?? 0) + v;
+  }
+  return out;
+}
 
 /** A copy of `r` whose method cannot be read the first time. */
 function failingOnce(r: CaptureRecord): CaptureRecord {
