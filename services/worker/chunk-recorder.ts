@@ -3,7 +3,8 @@ import { RunStats } from '../../shared/diff/stats.js';
 import type { Logger } from '../../shared/log.js';
 import { keys } from '../../shared/redis/keys.js';
 import { encodeResults, RESULTS_FIELD, type ReplayResult } from '../../shared/replay/result.js';
-import { writeProgress } from '../../shared/replay/store.js';
+import type { ReplayRunDef } from '../../shared/replay/run.js';
+import { runExpiresAt, writeProgress } from '../../shared/replay/store.js';
 
 /**
  * What one chunk attempt produces: its RunStats (exact, in memory, stored
@@ -24,9 +25,8 @@ export class ChunkRecorder {
   /** Results not written because Redis fell behind (the stats still count them). */
   dropped = 0;
   readonly #redis: Redis;
-  readonly #run: string;
+  readonly #def: ReplayRunDef;
   readonly #chunk: number;
-  readonly #maxLen: number;
   readonly #log: Logger;
   #pending: ReplayResult[] = [];
   /** Full batches, packed, waiting for the next flush. */
@@ -39,11 +39,10 @@ export class ChunkRecorder {
   /** Results held while a flush is under way; past it they are dropped and counted. */
   static readonly MAX_PENDING = 20_000;
 
-  constructor(redis: Redis, run: string, chunk: number, resultsMaxLen: number, log: Logger) {
+  constructor(redis: Redis, def: ReplayRunDef, chunk: number, log: Logger) {
     this.#redis = redis;
-    this.#run = run;
+    this.#def = def;
     this.#chunk = chunk;
-    this.#maxLen = resultsMaxLen;
     this.#log = log;
   }
 
@@ -83,15 +82,16 @@ export class ChunkRecorder {
     try {
       if (batches.length > 0) {
         const pipe = this.#redis.pipeline();
-        const stream = keys.runResults(this.#run);
-        const maxEntries = Math.max(1, Math.ceil(this.#maxLen / ChunkRecorder.BATCH));
+        const stream = keys.runResults(this.#def.id);
+        const maxEntries = Math.max(1, Math.ceil(this.#def.resultsMaxLen / ChunkRecorder.BATCH));
         for (const packed of batches) pipe.xadd(stream, 'MAXLEN', '~', maxEntries, '*', RESULTS_FIELD, packed.bytes);
+        pipe.expireat(stream, runExpiresAt(this.#def));
         await pipe.exec();
       }
-      await writeProgress(this.#redis, this.#run, this.#chunk, { sent: this.sent, errors: this.errors, late: this.late });
+      await writeProgress(this.#redis, this.#def, this.#chunk, { sent: this.sent, errors: this.errors, late: this.late });
     } catch (err) {
       for (const packed of batches) this.dropped += packed.results;
-      this.#log.warn({ err: (err as Error).message, run: this.#run, chunk: this.#chunk }, 'writing replay results failed');
+      this.#log.warn({ err: (err as Error).message, run: this.#def.id, chunk: this.#chunk }, 'writing replay results failed');
     }
   }
 

@@ -8,7 +8,7 @@ import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
-import { finishChunk, isCancelled, isFinal, loadRunDef, markRunning } from '../../shared/replay/store.js';
+import { finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
@@ -158,7 +158,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
       () => undefined,
     );
   }, ctx.cancelPollMs);
-  const recorder = new ChunkRecorder(ctx.redis, run, spec.index, def.resultsMaxLen, ctx.log);
+  const recorder = new ChunkRecorder(ctx.redis, def, spec.index, ctx.log);
   recorder.start();
   const target = ctx.pools.acquire(new URL(def.target).origin, def.connections);
   const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, def.connections) : undefined;
@@ -254,7 +254,9 @@ function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, s
     while (dry < n) {
       if (queue.length === 0) {
         refill ??= (async () => {
-          const end = await redis.incrby(keys.runCursor(def.id), block);
+          const cursor = keys.runCursor(def.id);
+          // the cursor expires with the run; both commands go out back to back, in one round trip
+          const [end] = await Promise.all([redis.incrby(cursor, block), redis.expireat(cursor, runExpiresAt(def))]);
           const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
           const got = await records.get(indices);
           queue = queue.concat(indices.map((index) => got.get(index)));

@@ -77,7 +77,7 @@ export async function warmUp(ctx: WarmUpContext, def: ReplayRunDef, records: rea
   const pool = new Pool(url.origin, { connections: WARM_CONCURRENCY, pipelining: 1 });
   const abort = new AbortController();
   const inFlight = new InFlight(abort.signal);
-  const recorder = new ChunkRecorder(ctx.redis, def.id, -1, def.resultsMaxLen, ctx.log);
+  const recorder = new ChunkRecorder(ctx.redis, def, -1, ctx.log);
   const send: SendContext = {
     def,
     target: { url, dispatcher: pool },

@@ -138,9 +138,10 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
     chunks: chunks.length,
     arrivals,
     durationUs,
+    retentionSeconds: req.retentionSeconds,
   };
   if (req.baseline) def.baseline = req.baseline;
-  await saveRun(redis, def, selection.ids, req.retentionSeconds);
+  await saveRun(redis, def, selection.ids);
 
   const leadUs = (req.leadMs ?? 3000) * 1000;
   const now = nowUs();

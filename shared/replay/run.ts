@@ -51,6 +51,12 @@ export interface ReplayRunDef {
   arrivals: number;
   /** Planned length of the schedule, µs. */
   durationUs: number;
+  /**
+   * Seconds every key of the run is kept, counted from `createdAt`
+   * (PARITY_RUN_RETENTION_SECONDS). Absent from runs created before it was
+   * recorded, which keep theirs for 7 days.
+   */
+  retentionSeconds?: number;
 }
 
 /** Lifecycle: queued → running → done | cancelled | failed. */

@@ -10,21 +10,32 @@ import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunPro
  * (definition and state), the selection list, the chunks hash (outcome of
  * each chunk's finished attempt), the stats hash (RunStats JSON per chunk:
  * a retried chunk replaces its entry, so nothing is counted twice), the
- * live progress hash, the cancel flag and the results stream.
+ * live progress hash, the cancel flag, the closed model's cursor and the
+ * results stream. All of them expire together, at runExpiresAt: whoever
+ * creates or writes one sets it, so a report never outlives a part of its
+ * run (stats kept 7 days beside a 30-day run read as done with 0 requests).
  */
+
+/** Retention of runs whose definition does not say (created before it did). */
+const UNRECORDED_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/** When every key of the run expires, in seconds since the epoch: its retention, counted from its creation. */
+export function runExpiresAt(def: ReplayRunDef): number {
+  return Math.ceil(def.createdAt / 1000) + (def.retentionSeconds ?? UNRECORDED_RETENTION_SECONDS);
+}
 
 function runKeys(id: string): string[] {
   return [keys.runMeta(id), keys.runSelection(id), keys.runChunks(id), keys.runStats(id), keys.runProgress(id), keys.runCancel(id), keys.runCursor(id), keys.runResults(id)];
 }
 
-/** Writes a new run: definition, selection and index entry, all expiring after `ttlSeconds`. */
-export async function saveRun(redis: Redis, def: ReplayRunDef, selectionIds: readonly string[], ttlSeconds: number): Promise<void> {
+/** Writes a new run: definition, selection and index entry, expiring with the run. */
+export async function saveRun(redis: Redis, def: ReplayRunDef, selectionIds: readonly string[]): Promise<void> {
   const pipe = redis.multi();
   pipe.del(keys.runSelection(def.id));
   for (let i = 0; i < selectionIds.length; i += 1000) pipe.rpush(keys.runSelection(def.id), ...selectionIds.slice(i, i + 1000));
   pipe.hset(keys.runMeta(def.id), { def: JSON.stringify(def), state: 'queued', createdAt: def.createdAt, chunks: def.chunks });
   pipe.zadd(keys.runs, def.createdAt, def.id);
-  for (const k of [keys.runMeta(def.id), keys.runSelection(def.id)]) pipe.expire(k, ttlSeconds);
+  for (const k of [keys.runMeta(def.id), keys.runSelection(def.id)]) pipe.expireat(k, runExpiresAt(def));
   await pipe.exec();
 }
 
@@ -63,8 +74,8 @@ export async function markRunning(redis: Redis, id: string): Promise<void> {
 }
 
 /** Live counters of one chunk's current attempt (replaced, never added). */
-export async function writeProgress(redis: Redis, id: string, chunk: number, p: Omit<RunProgress, 'planned'>): Promise<void> {
-  await redis.hset(keys.runProgress(id), String(chunk), `${p.sent} ${p.errors} ${p.late}`);
+export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: number, p: Omit<RunProgress, 'planned'>): Promise<void> {
+  await redis.multi().hset(keys.runProgress(def.id), String(chunk), `${p.sent} ${p.errors} ${p.late}`).expireat(keys.runProgress(def.id), runExpiresAt(def)).exec();
 }
 
 /**
@@ -72,12 +83,12 @@ export async function writeProgress(redis: Redis, id: string, chunk: number, p: 
  * every chunk has an outcome, the run ends (done, failed or cancelled).
  * Returns the run's state afterwards.
  */
-export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats, ttlSeconds = 7 * 24 * 3600): Promise<RunState | undefined> {
+export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats): Promise<RunState | undefined> {
   const m = redis.multi();
   if (stats) m.hset(keys.runStats(def.id), String(chunk), JSON.stringify(stats.toJSON()));
   m.hset(keys.runChunks(def.id), String(chunk), JSON.stringify(outcome));
   m.hlen(keys.runChunks(def.id));
-  for (const k of [keys.runStats(def.id), keys.runChunks(def.id), keys.runProgress(def.id), keys.runResults(def.id)]) m.expire(k, ttlSeconds);
+  for (const k of [keys.runStats(def.id), keys.runChunks(def.id), keys.runProgress(def.id), keys.runResults(def.id), keys.runCursor(def.id)]) m.expireat(k, runExpiresAt(def));
   const replies = (await m.exec()) ?? [];
   const finished = Number(replies[stats ? 2 : 1]?.[1] ?? 0);
   if (finished < def.chunks) return undefined;
@@ -100,9 +111,9 @@ export async function endRun(redis: Redis, id: string): Promise<RunState | undef
 }
 
 /** Marks the run cancelled; workers see the flag within a poll interval and stop. */
-export async function cancelRun(redis: Redis, id: string, ttlSeconds = 7 * 24 * 3600): Promise<RunState | undefined> {
-  await loadRunDef(redis, id);
-  await redis.set(keys.runCancel(id), String(Date.now()), 'EX', ttlSeconds);
+export async function cancelRun(redis: Redis, id: string): Promise<RunState | undefined> {
+  const def = await loadRunDef(redis, id);
+  await redis.set(keys.runCancel(id), String(Date.now()), 'EXAT', runExpiresAt(def));
   const state = await transition(redis, id, 'cancelled', ['queued', 'running']);
   if (state === 'cancelled') await redis.hsetnx(keys.runMeta(id), 'finishedAt', Date.now());
   return state;

@@ -10,7 +10,7 @@ import type { ChunkSpec } from '../../shared/replay/chunk.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
-import { mergedStats } from '../../shared/replay/store.js';
+import { cancelRun, mergedStats } from '../../shared/replay/store.js';
 import type { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
@@ -140,6 +140,19 @@ describe('a replay chunk', () => {
     expect(target.arrivals).toHaveLength(0);
     expect(totals(await mergedStats(t.redis, def.id))).toEqual({ requests: 4, skipped: { 'record-missing': 4 } });
     expect((await counted(def.id)).map((r) => r.error)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+  });
+
+  it('keeps every key of a run as long as the run itself', async () => {
+    const days = 24 * 3600;
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }], { profile: { kind: 'constant-concurrency', vus: 1, durationMs: 300 }, retentionSeconds: 30 * days });
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+    await cancelRun(t.redis, def.id); // too late to stop anything, but it writes the cancel flag
+
+    const runKeys = (await t.redis.keys('parity:run:*')).filter((k) => k.includes(def.id));
+    expect(runKeys.map((k) => k.slice(k.lastIndexOf(':') + 1)).sort()).toEqual(['cancel', 'chunks', 'cursor', 'meta', 'progress', 'results', 'selection', 'stats']);
+    const metaExpiry = await t.redis.expiretime(keys.runMeta(def.id));
+    expect(metaExpiry - Date.now() / 1000).toBeGreaterThan(29 * days);
+    for (const k of runKeys) expect([k, await t.redis.expiretime(k)]).toEqual([k, metaExpiry]);
   });
 });
 
