@@ -8,7 +8,7 @@ import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
-import { finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
+import { chunkOutcome, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
@@ -22,7 +22,8 @@ import { warmUpOnce } from './warm-up.js';
  * Executes one chunk of a replay run: fires its requests on schedule (open
  * model) or with its virtual users (closed model), then stores its stats
  * and outcome. A chunk attempt that dies (worker killed) leaves nothing
- * counted: only a finished attempt writes stats, replacing any earlier one.
+ * counted: only the first attempt to finish writes stats and outcome, and a
+ * chunk delivered again after that does not fire again.
  */
 export interface ReplayWorkerContext {
   redis: Redis;
@@ -137,10 +138,12 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   const { run, spec } = job.data;
   const attempt = `${ctx.workerId}.${job.attemptsStarted}.${randomBytes(3).toString('hex')}`;
   const outcome = (state: ChunkOutcome['state']): ChunkOutcome => ({ state, attempt, worker: ctx.workerId, at: Date.now() });
-  if (await isCancelled(ctx.redis, run)) {
-    await finishChunk(ctx.redis, def, spec.index, outcome('cancelled'));
-    return 'cancelled';
-  }
+  // BullMQ delivers a chunk again when the job of an attempt that finished
+  // was not completed (its lock lost meanwhile): that attempt is counted,
+  // and firing again would only send its requests twice.
+  const recorded = await chunkOutcome(ctx.redis, run, spec.index);
+  if (recorded) return recorded.state;
+  if (await isCancelled(ctx.redis, run)) return (await finishChunk(ctx.redis, def, spec.index, outcome('cancelled'))).counted.state;
   await markRunning(ctx.redis, run);
 
   // A chunk taken over from a dead worker is past its window: it keeps its
@@ -180,9 +183,11 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   }
   const state = abort.signal.aborted ? 'cancelled' : 'done';
   if (recorder.dropped > 0) ctx.log.warn({ run, chunk: spec.index, dropped: recorder.dropped }, 'some results were not written to the results stream (stats count them)');
+  const finished = await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats);
+  if (finished.counted.attempt !== attempt) ctx.log.warn({ run, chunk: spec.index, counted: finished.counted.attempt }, 'another attempt of this chunk finished first: this one is not counted');
   // the chunk that completes the run learns it here: its records are of no more use to this process
-  if (await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats)) ctx.runs.drop(run);
-  return state;
+  if (finished.run) ctx.runs.drop(run);
+  return finished.counted.state;
 }
 
 /** Capture times of the selection as far as this chunk knows them: first, last and its own records. */

@@ -8,12 +8,12 @@ import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunPro
 /**
  * Replay runs in Redis. A run's keys share its {hash tag}: the meta hash
  * (definition and state), the selection list, the chunks hash (outcome of
- * each chunk's finished attempt), the stats hash (RunStats JSON per chunk:
- * a retried chunk replaces its entry, so nothing is counted twice), the
- * live progress hash, the cancel flag, the closed model's cursor and the
- * results stream. All of them expire together, at runExpiresAt: whoever
- * creates or writes one sets it, so a report never outlives a part of its
- * run (stats kept 7 days beside a 30-day run read as done with 0 requests).
+ * each chunk's counted attempt), the stats hash (RunStats JSON per chunk,
+ * the counted attempt's: nothing is counted twice), the live progress hash,
+ * the cancel flag, the closed model's cursor and the results stream. All of
+ * them expire together, at runExpiresAt: whoever creates or writes one sets
+ * it, so a report never outlives a part of its run (stats kept 7 days beside
+ * a 30-day run read as done with 0 requests).
  */
 
 /** Retention of runs whose definition does not say (created before it did). */
@@ -78,21 +78,39 @@ export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: numb
   await redis.multi().hset(keys.runProgress(def.id), String(chunk), `${p.sent} ${p.errors} ${p.late}`).expireat(keys.runProgress(def.id), runExpiresAt(def)).exec();
 }
 
+/** The outcome recorded for a chunk: its counted attempt's, if one finished. */
+export async function chunkOutcome(redis: Redis, id: string, chunk: number): Promise<ChunkOutcome | undefined> {
+  const text = await redis.hget(keys.runChunks(id), String(chunk));
+  return text ? (JSON.parse(text) as ChunkOutcome) : undefined;
+}
+
+// KEYS: chunks, stats, then the run's other keys to expire; ARGV: chunk,
+// outcome JSON, stats JSON ('' for none), expiry (s since the epoch).
+const FINISH = `
+local recorded = redis.call('HGET', KEYS[1], ARGV[1])
+if not recorded then
+  recorded = ARGV[2]
+  redis.call('HSET', KEYS[1], ARGV[1], recorded)
+  if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+end
+for i = 1, #KEYS do redis.call('EXPIREAT', KEYS[i], ARGV[4]) end
+return {recorded, redis.call('HLEN', KEYS[1])}`;
+
 /**
- * Records a chunk's finished attempt and its stats in one transaction; when
- * every chunk has an outcome, the run ends (done, failed or cancelled).
- * Returns the run's state afterwards.
+ * Records a chunk's finished attempt and its stats together, unless an
+ * attempt's outcome is recorded already: the first attempt to finish is
+ * the one counted, and a later one (BullMQ delivered the chunk again, or
+ * took it over from a worker that was only slow) never replaces its
+ * outcome or stats, which must match the results readRunResults counts.
+ * When every chunk has an outcome, the run ends (done, failed or
+ * cancelled). Returns the counted outcome and the run's state once ended.
  */
-export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats): Promise<RunState | undefined> {
-  const m = redis.multi();
-  if (stats) m.hset(keys.runStats(def.id), String(chunk), JSON.stringify(stats.toJSON()));
-  m.hset(keys.runChunks(def.id), String(chunk), JSON.stringify(outcome));
-  m.hlen(keys.runChunks(def.id));
-  for (const k of [keys.runStats(def.id), keys.runChunks(def.id), keys.runProgress(def.id), keys.runResults(def.id), keys.runCursor(def.id)]) m.expireat(k, runExpiresAt(def));
-  const replies = (await m.exec()) ?? [];
-  const finished = Number(replies[stats ? 2 : 1]?.[1] ?? 0);
-  if (finished < def.chunks) return undefined;
-  return endRun(redis, def.id);
+export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats): Promise<{ counted: ChunkOutcome; run: RunState | undefined }> {
+  const ks = [keys.runChunks(def.id), keys.runStats(def.id), keys.runProgress(def.id), keys.runResults(def.id), keys.runCursor(def.id)];
+  const args = [String(chunk), JSON.stringify(outcome), stats ? JSON.stringify(stats.toJSON()) : '', runExpiresAt(def)];
+  const [recorded, finished] = (await redis.eval(FINISH, ks.length, ...ks, ...args)) as [string, number];
+  const counted = JSON.parse(recorded) as ChunkOutcome;
+  return { counted, run: finished < def.chunks ? undefined : await endRun(redis, def.id) };
 }
 
 /** Sets the final state from the chunks' outcomes (first caller wins). */
@@ -168,7 +186,7 @@ export async function listRuns(redis: Redis, limit = 50): Promise<RunStatus[]> {
   return out;
 }
 
-/** Merges the stats of every finished chunk (one entry per chunk: retries replaced theirs). */
+/** Merges the stats of every finished chunk (one entry per chunk: its counted attempt's). */
 export async function mergedStats(redis: Redis, id: string): Promise<RunStats> {
   const all = new RunStats();
   for (const text of Object.values(await redis.hgetall(keys.runStats(id)))) all.merge(RunStats.fromJSON(JSON.parse(text) as RunStatsJson));

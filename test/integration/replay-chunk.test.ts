@@ -10,8 +10,8 @@ import type { ChunkSpec } from '../../shared/replay/chunk.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
-import { cancelRun, mergedStats } from '../../shared/replay/store.js';
-import type { RunStats } from '../../shared/diff/stats.js';
+import { cancelRun, finishChunk, mergedStats } from '../../shared/replay/store.js';
+import { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
 import { runReplayChunk, RunCache, type ReplayWorkerContext } from '../../services/worker/replay-chunk.js';
@@ -153,6 +153,29 @@ describe('a replay chunk', () => {
     const metaExpiry = await t.redis.expiretime(keys.runMeta(def.id));
     expect(metaExpiry - Date.now() / 1000).toBeGreaterThan(29 * days);
     for (const k of runKeys) expect([k, await t.redis.expiretime(k)]).toEqual([k, metaExpiry]);
+  });
+
+  it('is not fired again once an attempt finished, and a later attempt never replaces the counted one', async () => {
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }]);
+    const spec = chunks[0]!;
+    expect(await runChunk(def, spec)).toBe('done');
+    const recorded = async () => ({ outcome: await t.redis.hget(keys.runChunks(def.id), '0'), stats: await t.redis.hget(keys.runStats(def.id), '0') });
+    const first = await recorded();
+    expect(target.arrivals).toHaveLength(2);
+
+    // delivered again (its job was not completed in time): nothing is sent, nothing changes
+    expect(await runChunk(def, spec, 2)).toBe('done');
+    expect(target.arrivals).toHaveLength(2);
+    expect(await recorded()).toEqual(first);
+
+    // another attempt that ran meanwhile finishes second: it is not counted
+    const late = { state: 'done' as const, attempt: 'w-late.1.abcdef', worker: 'w-late', at: Date.now() };
+    const finished = await finishChunk(t.redis, def, 0, late, new RunStats());
+    expect(finished.counted).toEqual(JSON.parse(first.outcome!));
+    expect(await recorded()).toEqual(first);
+    const stats = totals(await mergedStats(t.redis, def.id));
+    expect(stats.requests).toBe(2);
+    expect(await counted(def.id)).toHaveLength(stats.requests);
   });
 });
 
