@@ -222,3 +222,13 @@ describe('anonymiser: the second review (2026-12-07)', () => {
     expectClean(out, [EMAIL]);
   });
 });
+
+describe('anonymiser: separators of other widths', () => {
+  it('finds numbers grouped with tabs, no-break spaces, thin spaces and dashes', () => {
+    for (const sep of ['\t', '\u00a0', '\u202f', '\u2009', '\u2013', '\u2011']) {
+      const out = anonymise(record({ resBody: `call 98765${sep}43210 or card 4111${sep}1111${sep}1111${sep}1111` }));
+      expectClean(out, [PHONE, CARD]);
+      expect(out.res!.body.bytes.toString(), JSON.stringify(sep)).toContain(sep);
+    }
+  });
+});

@@ -5,8 +5,9 @@ import type { Finding, Kind, KindSet } from './kinds.js';
  * Numbers written with separators: phone numbers (E.164 and Indian), payment
  * cards (Luhn), Aadhaar numbers and VIDs (Verhoeff) and IPv4 addresses.
  *
- * A span is a run of digits joined by short runs of ' ', '-', '.', '(' and
- * ')', found in one pass over the text. Spans are cut into digit groups and the longest window of at
+ * A span is a run of digits joined by short runs of separators (spaces of
+ * any width, '-' and other hyphens, '.', '(' and ')'), found in one pass
+ * over the text. Spans are cut into digit groups and the longest window of at
  * most MAX_GROUPS groups that classifies wins; groups glued to letters
  * (identifiers, UUIDs, versions) are never part of a finding. Linear in the
  * text length.
@@ -17,7 +18,10 @@ const MAX_DIGITS = 19;
 
 const NEXT_DIGIT = /[0-9]/g;
 
-const isSep = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
+/** A space of some width: ' ', tab, NBSP, thin and narrow no-break spaces (word processors and i18n formatters write those). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 0xa0 || c === 0x2009 || c === 0x202f;
+/** Separators inside a number: spaces, '-' and the Unicode hyphens and en dash, '.', brackets. */
+const isSep = (c: number) => isSpace(c) || c === 45 || c === 46 || c === 40 || c === 41 || c === 0x2010 || c === 0x2011 || c === 0x2013;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordish = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -25,7 +29,7 @@ const isWordish = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ||
 function breaks(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c === 32 || c === 40 || c === 41) return true;
+    if (isSpace(c) || c === 40 || c === 41) return true;
   }
   return false;
 }
