@@ -232,3 +232,12 @@ describe('anonymiser: separators of other widths', () => {
     }
   });
 });
+
+describe('anonymiser: HTML character references', () => {
+  it('reads &#64;, &#x40; and &commat; as @', () => {
+    for (const at of ['&#64;', '&#x40;', '&commat;']) {
+      const out = anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: `<p>Write to priya.sharma${at}acmecorp.in</p>` }));
+      expectClean(out, [`priya.sharma${at}acmecorp.in`, 'priya.sharma']);
+    }
+  });
+});

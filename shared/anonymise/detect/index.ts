@@ -24,9 +24,10 @@ export function findPii(text: string, kinds: KindSet): Finding[] {
   const found = findPlain(text, kinds);
   const percent = text.includes('%') && PERCENT_ESCAPE.test(text) ? percentView(text) : undefined;
   const json = text.includes('\\') && JSON_ESCAPE.test(text) ? escapeView(text) : undefined;
-  if (!percent && !json) return found;
+  const html = text.includes('&') && HTML_ENTITY.test(text) ? entityView(text) : undefined;
+  if (!percent && !json && !html) return found;
   let all = found;
-  for (const view of [percent, json]) if (view) all = withDecoded(text, view, kinds, all);
+  for (const view of [percent, json, html]) if (view) all = withDecoded(text, view, kinds, all);
   return disjoint(all);
 }
 
@@ -39,7 +40,8 @@ export function findPii(text: string, kinds: KindSet): Finding[] {
 interface View {
   text: string;
   at: number[];
-  escape: 'percent' | 'json';
+  /** How a replacement is written: percent-encoded, JSON-escaped, or as is (HTML takes '@' as it is). */
+  escape: 'percent' | 'json' | 'literal';
 }
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
@@ -98,6 +100,34 @@ function escapeView(text: string): View | undefined {
   }
   at.push(text.length);
   return escaped ? { text: out, at, escape: 'json' } : undefined;
+}
+
+const HTML_ENTITY = /&(?:#[0-9]{2,3}|#[xX][0-9A-Fa-f]{2}|commat|period|plus|hyphen|lpar|rpar);/;
+const NAMED: Record<string, string> = { commat: '@', period: '.', plus: '+', hyphen: '-', lpar: '(', rpar: ')' };
+const ENTITY = /&(?:#([0-9]{2,3})|#[xX]([0-9A-Fa-f]{2})|(commat|period|plus|hyphen|lpar|rpar));/y;
+
+/** HTML character references for the characters addresses and numbers are written with (`&#64;`, `&commat;`). */
+function entityView(text: string): View | undefined {
+  let out = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    if (text.charCodeAt(i) === 38) {
+      ENTITY.lastIndex = i;
+      const m = ENTITY.exec(text);
+      const code = m ? (m[1] ? Number(m[1]) : m[2] ? parseInt(m[2], 16) : -1) : -1;
+      const ch = m ? (code >= 0 ? (code < 0x80 ? String.fromCharCode(code) : undefined) : NAMED[m[3]!]) : undefined;
+      if (m && ch !== undefined) {
+        out += ch;
+        at.push(i);
+        i += m[0].length;
+        continue;
+      }
+    }
+    out += text[i];
+    at.push(i++);
+  }
+  at.push(text.length);
+  return { text: out, at, escape: 'literal' };
 }
 
 /**
