@@ -147,7 +147,9 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   await markRunning(ctx.redis, run);
 
   // A chunk taken over from a dead worker is past its window: it keeps its
-  // requests' spacing from now on, rather than firing them all at once.
+  // requests' spacing from now on, rather than firing them all at once. Its
+  // requests are still timed against the run's schedule (openChunk): they
+  // did not start on time, and the report counts them late.
   let anchorUs = def.startAtUs;
   if (job.attemptsStarted > 1 && nowUs() > def.startAtUs + spec.startUs + 1_000_000) {
     anchorUs = nowUs() - spec.startUs;
@@ -206,7 +208,8 @@ async function openChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Chun
   for (const [k, r] of await records.get(indices.map((i) => schedule.recordIndex(i)), loadedBy)) loaded.set(k, r);
   const arrivals = indices.map((i) => ({ i, dueUs: anchorUs + schedule.offsetUs(i) }));
   if (arrivals[0]) await warmUpOnce(ctx, def, [...loaded.values()], arrivals[0].dueUs);
-  await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), a.dueUs));
+  // fired at their (possibly re-anchored) due times, timed against the run's schedule
+  await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), def.startAtUs + schedule.offsetUs(a.i)));
 }
 
 /**

@@ -75,6 +75,8 @@ describe('replay workers', () => {
     expect(report.totals.requests).toBe(60); // every planned request, once
     expect(target.arrivals.length).toBeGreaterThanOrEqual(60); // at least once at the target
     expect(Number(await t.redis.hget(keys.runMeta(run), 'retriedChunks'))).toBeGreaterThan(0);
+    // a taken-over chunk keeps its spacing from the takeover on, but its requests did not start on time
+    expect(report.totals.late).toBeGreaterThan(0);
     // the results stream holds both attempts of a taken-over chunk; only the finished one counts
     const counted: number[] = [];
     for await (const x of readRunResults(t.redis, run)) counted.push(x.i);
