@@ -2,6 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { rewriteJson, JsonSyntaxError } from './json.js';
 import { namedRule } from './rules.js';
 import type { Scrub } from './scrub.js';
+import { isCredentialName } from './credentials.js';
+import { PSEUDONYM } from './headers.js';
 
 /**
  * Form bodies. URL-encoded: each field is decoded, treated by a form rule
@@ -70,7 +72,7 @@ export function scrubUrlencoded(text: string, scrub: Scrub, where: string): stri
     const nameOut = scannedName === name ? rawName : encodeForm(scannedName);
     const value = decodeForm(rawValue);
     const loc = `${where}.form.${scannedName}`;
-    const rule = namedRule(scrub.rules.form, name, scrub.side);
+    const rule = namedRule(scrub.rules.form, name, scrub.side) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
     const valueOut = next === null ? null : next === value ? rawValue : encodeForm(next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
@@ -182,7 +184,7 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const content = rest.subarray(headerEnd + 4, rest.length - tail);
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
-  const rule = rawName !== undefined ? namedRule(scrub.rules.form, rawName, scrub.side) : undefined;
+  const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) ? PSEUDONYM : undefined)) : undefined;
   let next: string | null;
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {

@@ -2,6 +2,7 @@ import type { HeaderPair } from '../record/schema.js';
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
+import { isCredentialName } from './credentials.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -18,13 +19,14 @@ import type { Loc, Scrub } from './scrub.js';
 export const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'date', 'last-modified', 'expires']);
 /** Header names that carry credentials; their values are pseudonymised whole. */
 export const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
-const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
+export const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
   let out: HeaderPair[] | undefined;
   for (let h = 0; h < headers.length; h++) {
     const [name, value] = headers[h]!;
-    const next = scrubHeader(name, value, scrub, `${where}.${name}`);
+    // captured names are lower-case; imported ones may not be
+    const next = scrubHeader(name.toLowerCase(), value, scrub, `${where}.${name}`);
     if (next === value) {
       out?.push([name, value]);
       continue;
@@ -38,11 +40,12 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
 function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): string | null {
   const rule = namedRule(scrub.rules.headers, name, scrub.side);
   if (rule) return scrub.treat(value, rule, loc);
-  if (name === 'authorization' || name === 'proxy-authorization') return scheme(value, scrub, loc);
+  // Authorization, Proxy-Authorization, X-Forwarded-Authorization, Authentication...
+  if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (UNTOUCHED.has(name)) return value;
-  if (CREDENTIAL.test(name)) return scrub.treat(value, PSEUDONYM, loc);
+  if (CREDENTIAL.test(name) || isCredentialName(name)) return scrub.treat(value, PSEUDONYM, loc);
   return scrub.text(value, loc);
 }
 

@@ -3,7 +3,8 @@
  * them out) by the JSON rewrite.
  */
 
-export const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+// U+FEFF: a byte-order mark before the JSON text is read as white space
+export const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff;
 export const isDelim = (c: number) => isWs(c) || c === 44 || c === 125 || c === 93 || c === 58;
 export const isDigit = (c: number) => c >= 48 && c <= 57;
 
@@ -88,7 +89,7 @@ export class JsonText {
     const raw = text.slice(at + 1, closed ? q : text.length);
     if (this.#nextBackslash >= end) return { end, content: raw, closed };
     try {
-      return { end, content: JSON.parse(closed ? text.slice(at, end) : `"${raw.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')}"`) as string, closed };
+      return { end, content: JSON.parse(closed ? text.slice(at, end) : `"${withoutDanglingEscape(raw)}"`) as string, closed };
     } catch {
       throw new JsonSyntaxError(`bad string at ${at}`);
     }
@@ -120,4 +121,14 @@ export class JsonText {
     }
     return j;
   }
+}
+
+/** A string cut short by the capture limit, without an escape cut in half at its end (`\\` is whole, `\` or `\u00` is not). */
+function withoutDanglingEscape(raw: string): string {
+  const u = /\\u[0-9a-fA-F]{0,3}$/.exec(raw);
+  const at = u ? u.index : raw.length;
+  let n = 0;
+  while (n < at && raw.charCodeAt(at - 1 - n) === 92) n++;
+  if (u) return (n % 2 === 0) ? raw.slice(0, at) : raw;
+  return n % 2 === 1 ? raw.slice(0, -1) : raw;
 }

@@ -6,6 +6,8 @@ import { matchJsonPath } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
+import { isCredentialName, mayNameCredential } from './credentials.js';
+import { PSEUDONYM } from './headers.js';
 
 export { JsonSyntaxError } from './json-lex.js';
 
@@ -21,6 +23,9 @@ export { JsonSyntaxError } from './json-lex.js';
  * Keys are scanned too (maps keyed by email address); a renamed key is used
  * in the locations below it, so locations never carry raw data.
  */
+
+/** The start of a number or of true, false or null: what a body cut short may end with. */
+const PARTIAL_SCALAR = /^(?:-?[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]*)?|t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?)$/;
 
 /** JSON nested in strings is rewritten as JSON this many levels deep. */
 export const MAX_NESTED_JSON = 3;
@@ -213,10 +218,19 @@ class JsonRewrite {
 
   #treatment(f: Frame | undefined): Treatment | undefined {
     if (f?.forced) return f.forced;
-    if (this.#rules.length === 0) return undefined;
-    const p = this.#where.path();
-    for (const r of this.#rules) if (matchJsonPath(r.path, p)) return r.treatment;
-    return undefined;
+    if (this.#rules.length > 0) {
+      const p = this.#where.path();
+      for (const r of this.#rules) if (matchJsonPath(r.path, p)) return r.treatment;
+    }
+    // a value under a key named like a credential (password, client_secret, accessToken) is pseudonymised whole
+    if (!f?.obj || !this.#suspectKey(f)) return undefined;
+    return isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? PSEUDONYM : undefined;
+  }
+
+  /** The current member's key may name a credential (a quick look at its last letters). */
+  #suspectKey(f: Frame): boolean {
+    if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd);
+    return typeof f.key === 'string' && mayNameCredential(f.key, 0, f.key.length);
   }
 
   #value(f: Frame | undefined): void {
@@ -262,6 +276,12 @@ class JsonRewrite {
     let end = i;
     while (end < text.length && !isDelim(text.charCodeAt(end))) end++;
     if (end === i) throw new JsonSyntaxError(`unexpected character at ${i}`);
+    // A number or literal must follow '[', ',' or ':' (or open the text): values without commas
+    // between them (`4111 1111 1111 1111`) would each be scanned alone and read as nothing.
+    let before = i - 1;
+    while (before >= 0 && isWs(text.charCodeAt(before))) before--;
+    const prev = before < 0 ? -1 : text.charCodeAt(before);
+    if (prev !== -1 && prev !== 91 && prev !== 44 && prev !== 58) throw new JsonSyntaxError(`a value without a comma before it at ${i}`);
     if (isNumber(text, i, end)) {
       // numbers under four characters hold nothing a detector finds
       if (!t && (end - i < 4 || this.#clean(i, end))) {
@@ -273,7 +293,9 @@ class JsonRewrite {
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
-    } else if (!this.#lex.literal(i, end) && end < text.length) {
+    } else if (!this.#lex.literal(i, end) && (end < text.length || !PARTIAL_SCALAR.test(text.slice(i, end)))) {
+      // at the end of a body cut short only the start of a number or literal is JSON; anything
+      // else (`priya@acmecorp.in` sent as JSON) is not, and the body is read as text
       throw new JsonSyntaxError(`unexpected token at ${i}`);
     }
     this.#i = end;
@@ -303,7 +325,8 @@ class JsonRewrite {
     let f = this.#stack[this.#stack.length - 1];
     let i = this.#i;
     let skipped = 0;
-    while (i < n && f !== undefined && f.pendingKey === undefined) {
+    // a container a treatment was forced on (a credential's object) is walked value by value
+    while (i < n && f !== undefined && f.pendingKey === undefined && f.forced === undefined) {
       const c = text.charCodeAt(i);
       if (isWs(c)) {
         i++;
@@ -321,7 +344,11 @@ class JsonRewrite {
           f.keyEnd = q;
           f.expectKey = false;
           i = j + 1;
-        } else i = q + 1;
+        } else {
+          // the value of a key that may name a credential is left to the walk (see #treatment)
+          if (f.obj && this.#suspectKey(f)) break;
+          i = q + 1;
+        }
         skipped += length;
       } else if (c === 44) {
         if (f.obj) f.expectKey = true;
@@ -335,6 +362,8 @@ class JsonRewrite {
         f = this.#stack[this.#stack.length - 1];
         i++;
       } else if (f.obj && f.expectKey) {
+        break;
+      } else if (f.obj && this.#suspectKey(f)) {
         break;
       } else if (c === 123 || c === 91) {
         this.#i = i;

@@ -2,6 +2,8 @@ import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { plusAsSpace } from './form.js';
+import { isCredentialName } from './credentials.js';
+import { PSEUDONYM } from './headers.js';
 
 /**
  * The request URL: each path segment and each query value is decoded,
@@ -75,7 +77,7 @@ function scrubQuery(query: string, scrub: Scrub): string {
     const nameOut = scannedName === name ? rawName : encodeLike(rawName, scannedName, true);
     const value = decode(rawValue, true);
     const loc = `req.url.query.${scannedName}`;
-    const rule = namedRule(scrub.rules.query, name, 'req');
+    const rule = namedRule(scrub.rules.query, name, 'req') ?? (isCredentialName(name) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
     const valueOut = next === null ? null : next === value ? rawValue : encodeLike(rawValue, next, true);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);

@@ -241,3 +241,58 @@ describe('anonymiser: HTML character references', () => {
     }
   });
 });
+
+describe('anonymiser: values named like credentials (third review)', () => {
+  const SECRET = 'Zq8rT2mVxL9pK4wN7sB1cD6f';
+  it('pseudonymises passwords, tokens and keys in forms, queries, JSON and multipart by their names', () => {
+    expectClean(anonymise(record({ url: `/login?access_token=${SECRET}&api_key=${SECRET}x`, reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: 'username=priya&password=hunter2xyz' })), [SECRET, 'hunter2xyz']);
+    const json = anonymise(record({ reqHeaders: [['content-type', 'application/json']], reqBody: `{"user":"priya","password":"hunter2xyz","auth":{"apiKey":"${SECRET}","refresh_token":"${SECRET}r"},"pincode":"560012"}` }));
+    expectClean(json, [SECRET, 'hunter2xyz']);
+    expect(JSON.parse(json.req.body.bytes.toString())).toMatchObject({ user: 'priya', pincode: '560012' });
+    const mp = anonymise(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=XyZ']], reqBody: Buffer.from(`--XyZ\r\nContent-Disposition: form-data; name="client_secret"\r\n\r\n${SECRET}\r\n--XyZ--\r\n`) }));
+    expectClean(mp, [SECRET]);
+  });
+
+  it('treats headers named like credentials or authorisations, whatever their case', () => {
+    for (const name of ['x-auth-key', 'x-access-key', 'x-authtoken', 'x-accesstoken', 'x-api_key', 'x-auth', 'x-sessid', 'ocp-apim-subscription-key', 'x-functions-key', 'Authorization', 'COOKIE']) {
+      expectClean(anonymise(record({ reqHeaders: [[name, name.toLowerCase() === 'cookie' ? `sid=${SECRET}` : SECRET]] })), [SECRET]);
+    }
+    const basic = `Basic ${Buffer.from(`${EMAIL}:hunter2`).toString('base64')}`;
+    for (const name of ['x-forwarded-authorization', 'x-original-authorization', 'authentication']) {
+      const out = anonymise(record({ reqHeaders: [[name, basic]] }));
+      expect(out.req.headers[0]![1], name).toBe('Basic');
+    }
+  });
+});
+
+describe('anonymiser: JSON the walker must not half-read (third review)', () => {
+  const json: HeaderPair[] = [['content-type', 'application/json']];
+  it('reads values that have no commas between them as text', () => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: `{"card": 4111 1111 1111 1111}` })), [CARD]);
+    expectClean(anonymise(record({ resBody: '[98765 43210]' })), [PHONE]);
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"note":"[98765 43210]"}' })), [PHONE]);
+    expectClean(anonymise(record({ url: '/x?ids=%5B98765%2043210%5D' })), [PHONE]);
+  });
+
+  it('reads a body labelled JSON that is one bare token, or is cut in the middle of one', () => {
+    for (const body of [EMAIL, `+91${PHONE}`, '203.0.113.7', 'sk_live_abcdefghij1234']) {
+      expectClean(anonymise(record({ resHeaders: json, resBody: body })), [body]);
+    }
+    expectClean(anonymise(record({ resHeaders: json, resBody: `[${EMAIL}`, truncated: true })), [EMAIL]);
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"p":98765-43210', truncated: true })), [PHONE]);
+  });
+
+  it('finds negative numbers spelt as decimals or with exponents', () => {
+    const out = anonymise(record({ resHeaders: json, resBody: '{"p":-9.87654321E9,"q":-9876543210.0,"c":-4.111111111111111e15}' }));
+    expectClean(out, [PHONE, CARD]);
+    expect(() => JSON.parse(out.res!.body.bytes.toString())).not.toThrow();
+  });
+
+  it('keeps applying JSON rules to a body cut after an escaped backslash, or starting with a byte-order mark', () => {
+    const ruled = createRecordAnonymiser({ key: 'leak-test-key-0123456789', rules: { rules: [{ json: '$..name', action: 'redact' }, { json: '$..password', action: 'drop' }] } });
+    const cut = ruled(record({ resHeaders: json, resBody: '{"name":"Priya Sharma","password":"hunter2xyz","dir":"C:\\\\Users\\\\', truncated: true }));
+    expectClean(cut, ['Priya Sharma', 'hunter2xyz']);
+    const bom = ruled(record({ resHeaders: json, resBody: '\uFEFF{"name":"Priya Sharma"}' }));
+    expectClean(bom, ['Priya Sharma']);
+  });
+});

@@ -72,7 +72,7 @@ function isQuad(digits: string, groupLens: readonly number[]): boolean {
  * numbers). The decimal form needs eight digits or more before its zeros;
  * prices and ratings (`1977.87`, `4.2`) never match.
  */
-const INTEGRAL = /(?<![\w.+-])(?:([0-9]{8,19})\.0{1,19}|([0-9]{1,19})(?:\.([0-9]{1,19}))?[eE]([+-]?)([0-9]{1,3}))(?![\w.])/g;
+const INTEGRAL = /(?<![\w.+])(?<![\w.]-)(?:([0-9]{8,19})\.0{1,19}|([0-9]{1,19})(?:\.([0-9]{1,19}))?[eE]([+-]?)([0-9]{1,3}))(?![\w.])/g;
 
 /** The digits of an integral value `whole.frac` × 10^exp, or undefined when it is not integral. */
 function integralDigits(whole: string, frac: string, exp: number): string | undefined {

@@ -1,0 +1,48 @@
+/**
+ * Names that say their value is a credential: a header, query parameter,
+ * form field, cookie or JSON key named `password`, `client_secret`,
+ * `accessToken`, `x-api-key`, `jsessionid`... Such a value is pseudonymised
+ * whole by default, whatever it holds: a password or an opaque token looks
+ * like nothing a detector could recognise. Names are split into words
+ * (camelCase, snake_case, kebab-case) so that `pincode` or `tokenizer_mode`
+ * are not taken for `pin` or `token`.
+ */
+
+const WORDS = new Set([
+  'password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'auth',
+  'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
+]);
+const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey/;
+
+export function isCredentialName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.some((w) => WORDS.has(w)) || JOINED.test(words.join(''));
+}
+
+/**
+ * A test of a whole JSON text for a key that may name a credential (it may
+ * also match in a value): about 3.5 ns a character, so it is only run on
+ * small bodies that hold nothing a detector finds (a login request, a token
+ * answer); the JSON walk checks keys itself (mayNameCredential).
+ */
+export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf/i;
+
+/** Last three letters (lower-cased) of the words isCredentialName knows, as 15-bit codes. */
+const SUFFIXES = new Uint8Array(1 << 15);
+const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
+for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf']) {
+  SUFFIXES[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
+}
+
+/**
+ * A quick look at the end of a key, text[start, end): false unless it ends
+ * like a word isCredentialName knows (`…word`, `…ken`, `…key`), so the walk
+ * spends a few comparisons per key and calls isCredentialName on few.
+ */
+export function mayNameCredential(text: string, start: number, end: number): boolean {
+  return end - start >= 3 && SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))] === 1;
+}
