@@ -22,6 +22,8 @@ export interface Sent {
   bodySize: number;
   /** The run was cancelled while this request was in flight. */
   cancelled?: true;
+  /** The request failed before it went onto a socket (it waited for a connection, or could not get one). */
+  neverSent?: true;
   /** Short error text when `answer.error` is set. */
   errorText?: string;
 }
@@ -151,6 +153,7 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
   #kept = 0;
   #size = 0;
   #settled = false;
+  #started = false;
   #controller: Dispatcher.DispatchController | undefined;
   #untrack: (() => void) | undefined;
 
@@ -176,6 +179,7 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
   onRequestStart(c: Dispatcher.DispatchController): void {
     this.#controller = c;
     this.#sentAtUs = nowUs();
+    this.#started = true;
     if (this.#settled) c.abort(new Error('already settled'));
   }
 
@@ -221,6 +225,7 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
         errorText: errorText(error),
       };
       if (error instanceof CancelledError) sent.cancelled = true;
+      if (!this.#started) sent.neverSent = true;
       this.#resolve(sent);
       return;
     }

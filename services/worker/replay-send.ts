@@ -78,7 +78,9 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     ? await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)])
     : [await send(ctx, ctx.target, p, record), undefined, undefined];
   if (t.cancelled) return; // the run was cancelled: not an outcome of the target
-  const lateUs = Math.max(0, t.sentAtUs - scheduledUs);
+  // a request that never got onto a socket (queued for a connection until it timed out or
+  // failed) did not start on time either: it is late by as long as it waited
+  const lateUs = Math.max(0, (t.neverSent ? t.sentAtUs + t.answer.latencyUs : t.sentAtUs) - scheduledUs);
   const late = lateUs > ctx.def.lateAfterUs;
   const input: ExchangeInput = {
     method: record.method,

@@ -66,6 +66,18 @@ describe('replay against troublesome targets', () => {
     expect(report.routes[0]).toMatchObject({ route: 'GET /items/:id', errors: 2, errorKinds: { reset: 1, timeout: 1 } });
   });
 
+  it('counts a request that timed out waiting for a connection as late, by how long it waited', async () => {
+    // one connection, held 2 s by the first request: the next ones wait for it until they time out
+    target = await startArrivalTarget((req) => (req.url === '/items/0' ? { delayMs: 2000 } : undefined));
+    // due 1 ms apart: all three time out in the same sweep of the chunk's timeouts
+    await writeSession(t.redis, 's1', evenSpecs(3, 1));
+    const r = await replay(target.url, '--timeout', '300', '--connections', '1');
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.totals).toMatchObject({ requests: 3, errors: 3 });
+    expect(report.totals.late).toBe(2); // the two that never got the connection; the first started on time
+  });
+
   it('keeps firing when the target goes down mid-run and counts the refusals', async () => {
     target = await startArrivalTarget();
     const t0 = target;
