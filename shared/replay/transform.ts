@@ -52,9 +52,13 @@ export function parseRewriteFlag(text: string): [string, string] {
 /** The path sent: prefix rewritten, then put under the target URL's own path. */
 export function targetPath(url: string, target: URL, rewrites: RequestTransform['rewritePaths']): string {
   let path = url === '*' ? '/' : url;
-  for (const [from, to] of rewrites) {
-    if (path === from || path.startsWith(from.endsWith('/') ? from : `${from}/`) || path.startsWith(`${from}?`)) {
-      path = to + path.slice(from.length);
+  for (const [rawFrom, rawTo] of rewrites) {
+    // a prefix is whole path segments: `/v1/` and `/v1` are the same prefix, `/` matches every path
+    const from = rawFrom.replace(/\/+$/, '');
+    const to = rawTo.replace(/\/+$/, '');
+    if (from === '' || path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}?`)) {
+      const rest = path.slice(from.length);
+      path = rest === '' || rest.startsWith('?') ? `${to || '/'}${rest}` : to + rest;
       if (!path.startsWith('/')) path = `/${path}`;
       break;
     }
@@ -68,19 +72,26 @@ export function targetPath(url: string, target: URL, rewrites: RequestTransform[
  * capture is sent decoded, without its Content-Encoding.
  */
 export function outgoingRequest(record: CaptureRecord, target: URL, t: RequestTransform): OutgoingRequest {
-  const removed = new Set(t.removeHeaders);
-  for (const [k] of t.setHeaders) removed.add(k);
+  const removed = new Set(t.removeHeaders.map((k) => k.toLowerCase()));
+  for (const [k] of t.setHeaders) removed.add(k.toLowerCase());
   const decoded = record.req.body.decodedFrom !== undefined;
   const headers: string[] = [];
   const connectionTokens = new Set<string>();
-  for (const [k, v] of record.req.headers) if (k === 'connection') for (const tok of v.split(',')) connectionTokens.add(tok.trim().toLowerCase());
-  for (const [k, v] of record.req.headers) {
+  // captured names are lower-case; imported ones may not be
+  for (const [k, v] of record.req.headers) if (k.toLowerCase() === 'connection') for (const tok of v.split(',')) connectionTokens.add(tok.trim().toLowerCase());
+  for (const [name, v] of record.req.headers) {
+    const k = name.toLowerCase();
     if (DROPPED.has(k) || removed.has(k) || connectionTokens.has(k)) continue;
     if (decoded && k === 'content-encoding') continue;
     headers.push(k, v);
   }
-  for (const [k, v] of t.setHeaders) headers.push(k, v);
-  headers.push('host', t.host ?? target.host);
+  // --set-header host=... is the Host sent (like --host), not a second Host header
+  let host = t.host ?? target.host;
+  for (const [k, v] of t.setHeaders) {
+    if (k.toLowerCase() === 'host') host = v;
+    else headers.push(k.toLowerCase(), v);
+  }
+  headers.push('host', host);
   const bytes = record.req.body.bytes;
   // an empty POST/PUT/PATCH still says Content-Length: 0, as clients do
   const body = bytes.length > 0 || BODY_METHODS.has(record.method) ? bytes : null;

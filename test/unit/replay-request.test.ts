@@ -39,6 +39,18 @@ describe('replay request transforms', () => {
     expect(targetPath('/v1/users?x=1', target, [['/v1', '/api/v1']])).toBe('/base/api/v1/users?x=1');
     expect(targetPath('/v10/users', new URL('http://s'), [['/v1', '/api/v1']])).toBe('/v10/users');
     expect(targetPath('/v1', new URL('http://s'), [['/v1', '']])).toBe('/');
+    // prefixes are whole segments however they are written
+    const s = new URL('http://s');
+    expect(targetPath('/users', s, [['/', '/api']])).toBe('/api/users');
+    expect(targetPath('/v1/x', s, [['/v1/', '/api/v1']])).toBe('/api/v1/x');
+    expect(targetPath('/v1/x', s, [['/v1', '/api/']])).toBe('/api/x');
+    expect(targetPath('/v1?q=1', s, [['/v1', '/api/']])).toBe('/api?q=1');
+  });
+
+  it('sends --set-header host as the Host, and matches header names whatever their case', () => {
+    const r = sampleRecord({ method: 'GET', url: '/x', req: { headers: [['Host', 'shop.example'], ['X-Custom', 'a'], ['X-Keep', 'b']], body: { bytes: Buffer.alloc(0), size: 0, truncated: false } } });
+    const out = outgoingRequest(r, target, { setHeaders: [['host', 'staging.shop'], ['x-custom', 'z']], removeHeaders: ['x-keep'], rewritePaths: [] });
+    expect(out.headers).toEqual(['x-custom', 'z', 'host', 'staging.shop']);
   });
 
   it('sets and removes headers, drops connection headers and sends the target’s host', () => {
@@ -74,6 +86,10 @@ describe('replay request transforms', () => {
 describe('replay safety and results', () => {
   it('sees a target as the production upstream whatever its loopback name or default port', () => {
     expect(sameOrigin('http://localhost:8080/x', 'http://127.0.0.1:8080')).toBe(true);
+    // the address a server says it listens on names this host too
+    expect(sameOrigin('http://0.0.0.0:8080', 'http://127.0.0.1:8080')).toBe(true);
+    expect(sameOrigin('http://[::]:8080', 'http://localhost:8080')).toBe(true);
+    expect(sameOrigin('http://127.0.0.2:8080', 'http://127.0.0.1:8080')).toBe(true);
     expect(sameOrigin('https://shop.example/', 'https://SHOP.example:443')).toBe(true);
     expect(sameOrigin('http://127.0.0.1:8081', 'http://127.0.0.1:8080')).toBe(false);
     expect(sameOrigin('http://shop.example', 'https://shop.example')).toBe(false);
