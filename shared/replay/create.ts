@@ -42,14 +42,16 @@ export interface RunRequest {
   leadMs?: number;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** Names of this host: loopback, and the "any address" a server says it listens on (0.0.0.0, ::). */
+const LOOPBACK = new Set(['localhost', '[::1]', '::1', '0.0.0.0', '[::]', '::']);
+const isLoopback = (hostname: string) => LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || /^\[::ffff:(?:7f|127\.)/i.test(hostname);
 
 /** Same scheme, host and port (loopback names count as one host). */
 export function sameOrigin(a: string, b: string): boolean {
   try {
     const x = new URL(a);
     const y = new URL(b);
-    const host = (u: URL) => (LOOPBACK.has(u.hostname) ? 'loopback' : u.hostname.toLowerCase());
+    const host = (u: URL) => (isLoopback(u.hostname) ? 'loopback' : u.hostname.toLowerCase());
     const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
     return x.protocol === y.protocol && host(x) === host(y) && port(x) === port(y);
   } catch {

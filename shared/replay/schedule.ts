@@ -1,3 +1,4 @@
+import { parityError } from '../errors.js';
 import type { OpenProfile, ReplayProfile } from './profile.js';
 
 /**
@@ -132,7 +133,12 @@ function asRecorded(times: RecordTimes, speed: number): ArrivalSchedule {
 export function soakLoop(times: RecordTimes, rate: number | undefined): { periodUs: number; speed: number } {
   const n = times.length;
   const span = n > 0 ? times.at(n - 1) - times.at(0) : 0;
-  const gap = n > 1 && span > 0 ? span / (n - 1) : rate ? US / rate : 1000;
+  // a selection that spans no time (one record, or all captured in the same µs) has no pace of its
+  // own to loop at: it needs --rate (before, it was looped at 1,000 requests a second)
+  if (!rate && !(n > 1 && span > 0)) {
+    throw parityError('PARITY_ERR_USAGE', `the selection's ${n} record${n === 1 ? '' : 's'} span${n === 1 ? 's' : ''} no time, so a soak has no recorded pace to loop at: give it one with --rate N (requests a second)`);
+  }
+  const gap = n > 1 && span > 0 ? span / (n - 1) : US / rate!;
   const periodUs = span + gap;
   const speed = rate ? (rate * periodUs) / (n * US) : 1;
   return { periodUs, speed };

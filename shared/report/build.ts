@@ -59,6 +59,8 @@ export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresho
   const allTarget = new LatencyHistogram();
   const allReference = new LatencyHistogram();
   const totals = { requests: 0, compared: 0, errors: 0, late: 0, diffs: 0, noiseSampled: 0, skipped: {} as Record<string, number> };
+  // the overall check counts the routes without a limit of their own: an override loosens its route
+  const gated = { diffs: 0, compared: 0, errors: 0, requests: 0 };
 
   for (const [route, r] of stats.routes) {
     const routeFields = routeFieldReports(route, r, noise);
@@ -82,11 +84,20 @@ export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresho
     totals.late += r.late;
     totals.diffs += diffs;
     totals.noiseSampled += r.noiseSampled;
+    const own = gate.routes[route] ?? {};
+    if (own.maxDiffRate === undefined) {
+      gated.diffs += diffs;
+      gated.compared += r.compared;
+    }
+    if (own.maxErrorRate === undefined) {
+      gated.errors += errors;
+      gated.requests += r.requests;
+    }
     for (const [k, v] of Object.entries(r.skipped)) totals.skipped[k] = (totals.skipped[k] ?? 0) + v;
   }
 
   const overall: Totals = { ...totals, errorRate: rate(totals.errors, totals.requests), diffRate: rate(totals.diffs, totals.compared), latency: latencyFigures(allTarget, allReference, gate) };
-  overallGate(overall, gate, reasons);
+  overallGate(overall, gated, gate, reasons);
 
   const badness = (r: RouteReport) => Math.max(r.diffRate, r.errorRate);
   routes.sort((a, b) => Number(b.verdict === 'fail') - Number(a.verdict === 'fail') || badness(b) - badness(a) || b.requests - a.requests || (a.route < b.route ? -1 : 1));
@@ -150,9 +161,17 @@ function routeGate(route: RouteReport, fields: FieldReport[], gate: GateThreshol
   }
 }
 
-function overallGate(t: Totals, gate: GateThresholds, reasons: GateReason[]): void {
-  if (t.diffRate > gate.maxDiffRate) reasons.push({ rule: 'max-diff-rate', value: t.diffRate, threshold: gate.maxDiffRate, message: `overall: ${t.diffs} of ${t.compared} requests differ (${pct(t.diffRate)} > ${pct(gate.maxDiffRate)})` });
-  if (t.errorRate > gate.maxErrorRate) reasons.push({ rule: 'max-error-rate', value: t.errorRate, threshold: gate.maxErrorRate, message: `overall: ${t.errors} of ${t.requests} requests failed (${pct(t.errorRate)} > ${pct(gate.maxErrorRate)})` });
+/**
+ * The overall check. Routes with a limit of their own (`gate.routes`) are
+ * judged by it alone and left out of the overall rate of the same rule;
+ * otherwise an override could never loosen anything.
+ */
+function overallGate(t: Totals, g: { diffs: number; compared: number; errors: number; requests: number }, gate: GateThresholds, reasons: GateReason[]): void {
+  const some = Object.keys(gate.routes).length > 0 ? ' (routes without a limit of their own)' : '';
+  const diffRate = rate(g.diffs, g.compared);
+  const errorRate = rate(g.errors, g.requests);
+  if (diffRate > gate.maxDiffRate) reasons.push({ rule: 'max-diff-rate', value: diffRate, threshold: gate.maxDiffRate, message: `overall${some}: ${g.diffs} of ${g.compared} requests differ (${pct(diffRate)} > ${pct(gate.maxDiffRate)})` });
+  if (errorRate > gate.maxErrorRate) reasons.push({ rule: 'max-error-rate', value: errorRate, threshold: gate.maxErrorRate, message: `overall${some}: ${g.errors} of ${g.requests} requests failed (${pct(errorRate)} > ${pct(gate.maxErrorRate)})` });
   const l = t.latency;
   if (latencyFails(l, gate.maxP99Regression, gate)) {
     reasons.push({ rule: 'max-p99-regression', value: l.regression!.value, threshold: gate.maxP99Regression, message: `overall: ${latencyMessage(l, gate.maxP99Regression)}` });

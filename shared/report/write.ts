@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorText, parityError } from '../errors.js';
 import type { Report } from './types.js';
@@ -32,6 +32,21 @@ export function renderReport(report: Report, format: ReportFormat): string {
 export const REPORT_FILES: Record<ReportFormat, string> = { text: 'report.txt', json: 'report.json', junit: 'junit.xml', html: 'report.html' };
 
 /** Writes every format into `dir` (created if missing); returns the paths written. Throws PARITY_ERR_FILE. */
+/**
+ * Makes sure reports can be written into `dir` (created when missing), so
+ * that a run is not replayed only to fail on its last step: PARITY_ERR_FILE
+ * naming the problem otherwise.
+ */
+export function prepareReportDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw parityError('PARITY_ERR_FILE', `cannot write reports into ${dir}: ${errorText(err)}; name a directory you can write to with --report`);
+  }
+}
+
 export function writeReportDir(dir: string, report: Report): Record<ReportFormat, string> {
   try {
     mkdirSync(dir, { recursive: true });

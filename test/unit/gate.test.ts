@@ -53,6 +53,17 @@ describe('the release gate', () => {
     expect(run(pairs, { maxDiffRate: 0.05, routes: { 'GET /users/:id': { maxDiffRate: 0 } } }).verdict).toBe('fail');
   });
 
+  it('a route limit loosens its route: the overall rate counts only routes without one', () => {
+    const pairs = [...same(10, '/search'), [answer({ id: 1 }), answer({ id: '1' }), '/search'] as [Answer, Answer, string], ...same(10, '/users/1')];
+    expect(run(pairs).verdict).toBe('fail');
+    const loose = run(pairs, { routes: { 'GET /search': { maxDiffRate: 0.2 } } });
+    expect(loose.verdict).toBe('pass');
+    // a change on a route without its own limit still fails overall and on its route
+    const strict = run([...pairs, [answer({ id: 1 }), answer({ id: '1' }), '/users/2']], { routes: { 'GET /search': { maxDiffRate: 0.2 } } });
+    expect(strict.verdict).toBe('fail');
+    expect(strict.gate.reasons.map((r) => r.message).join('\n')).toMatch(/overall \(routes without a limit of their own\): 1 of 11 requests differ/);
+  });
+
   it('a new 5xx fails whatever the diff rate allows', () => {
     const report = run([...same(99), [answer({}), answer({}, { status: 503 })]], { maxDiffRate: 1 });
     expect(report.verdict).toBe('fail');

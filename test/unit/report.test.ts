@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { compareExchange, diffRulesSchema, RunStats, type Answer, type ExchangeInput } from '../../shared/diff/index.js';
 import { buildReport, DEFAULT_GATE, renderHtml, renderJson, renderJunit, renderText, writeReportDir, type Report } from '../../shared/report/index.js';
 import { isParityError } from '../../shared/errors.js';
+import { prepareReportDir } from '../../shared/report/write.js';
 
 const rules = diffRulesSchema.parse({ expected: [{ path: '$.version', route: 'GET /version' }] });
 
@@ -111,5 +112,15 @@ describe('report', () => {
     expect(renderText(empty)).toContain('Verdict: PASS');
     expect(renderJunit(empty)).toContain('tests="1" failures="0"');
     expect(renderHtml(empty)).toContain('No routes.');
+  });
+});
+
+describe('report directory', () => {
+  it('is checked before a run: a file in its place is PARITY_ERR_FILE, a missing directory is made', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-report-'));
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'x');
+    expect(() => prepareReportDir(file)).toThrow(/cannot write reports into .*afile/);
+    expect(() => prepareReportDir(join(dir, 'new', 'reports'))).not.toThrow();
   });
 });

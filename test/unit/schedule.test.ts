@@ -85,6 +85,12 @@ describe('arrival schedules', () => {
     expect(all(doubled).slice(0, 4)).toEqual([0, 250, 1000, 1500]);
   });
 
+  it('soak refuses a selection that spans no time unless given a rate', () => {
+    expect(() => soakLoop(times(0), undefined)).toThrow(/spans no time.*--rate/);
+    expect(() => soakLoop(times(7, 7, 7), undefined)).toThrow(/span no time.*--rate/);
+    expect(soakLoop(times(7), 10)).toEqual({ periodUs: 100_000, speed: 1 });
+  });
+
   it('offsets never decrease and stay within the profile duration (property)', () => {
     fc.assert(
       fc.property(

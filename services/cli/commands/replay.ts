@@ -8,6 +8,7 @@ import { openQueue } from '../../../shared/queue/queues.js';
 import { queues } from '../../../shared/redis/keys.js';
 import { gateThresholdsFrom } from '../../../shared/report/gate.js';
 import { renderText } from '../../../shared/report/text.js';
+import { prepareReportDir } from '../../../shared/report/write.js';
 import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
 import { createRun, type RunRequest } from '../../../shared/replay/create.js';
 import { describeProfile, profileFromFlags, type ProfileFlags } from '../../../shared/replay/profile.js';
@@ -153,6 +154,7 @@ export function registerReplay(program: Command): void {
 async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
   const { config } = ctx.loaded;
   if (f.report && !f.wait) throw parityError('PARITY_ERR_USAGE', '--report DIR needs --wait (or run `parity report RUN --report DIR` later)');
+  if (f.report) prepareReportDir(f.report);
   const req = runRequest(f, config);
   const redis = await ctx.redis();
   const queue = openQueue<ChunkJobData>(queues.replay, config.redisUrl);
@@ -182,9 +184,10 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
       process.off('SIGINT', onSigint);
     }
     const { report } = await runReport(redis, def.id);
-    if (f.report) writeReports(f.report, report);
+    // the verdict first: a report directory that fails now must not cost CI the outcome
     if (f.json) printJson(report);
     else process.stdout.write(`${renderText(report)}\n`);
+    if (f.report) writeReports(f.report, report);
     if (status.state === 'cancelled') throw parityError('PARITY_ERR_RUN_CANCELLED', `run ${def.id} was cancelled after ${status.progress.sent} requests`);
     if (status.state === 'failed') throw parityError('PARITY_ERR_RUN_FAILED', `run ${def.id} failed: ${status.error ?? 'a chunk failed every attempt'}`);
     if (targetNeverAnswered(report)) throw parityError('PARITY_ERR_TARGET_UNREACHABLE', `the target ${def.target} refused every one of ${report.totals.requests} requests`);

@@ -5,10 +5,11 @@ import { loadRulesFile } from '../../../shared/config/rules.js';
 import type { Config } from '../../../shared/config/schema.js';
 import { diffRulesFrom } from '../../../shared/diff/index.js';
 import { errorText, parityError } from '../../../shared/errors.js';
-import { gateThresholdsFrom } from '../../../shared/report/gate.js';
+import { gateThresholdsFrom, type GateThresholds } from '../../../shared/report/gate.js';
 import type { Report } from '../../../shared/report/types.js';
 import { renderReport, REPORT_FORMATS, writeReportDir, type ReportFormat } from '../../../shared/report/write.js';
 import { runReport } from '../../../shared/replay/report.js';
+import { loadRunDef } from '../../../shared/replay/store.js';
 import { readShadowWindow } from '../../../shared/shadow/stats.js';
 import { shadowReport } from '../../../shared/shadow/status.js';
 import { parseWindow } from '../../../shared/shadow/window.js';
@@ -71,9 +72,20 @@ export function registerReport(program: Command): void {
         emitReport(report, opts);
         return assertVerdict(report);
       }
-      // the run keeps the thresholds it was started with, unless new ones are given here
-      const regate = (['maxDiffRate', 'maxErrorRate', 'maxP99Regression', 'rulesFile'] as const).some((k) => sources[k] === 'flag');
-      const gate = regate ? gateThresholdsFrom(config, loadRulesFile(config.rulesFile)) : undefined;
+      // the run keeps the thresholds it was started with; a flag given here replaces only its own
+      // threshold (and --rules-file the rules file's gate section), never the others
+      const flagged = (k: 'maxDiffRate' | 'maxErrorRate' | 'maxP99Regression' | 'rulesFile') => sources[k] === 'flag';
+      let gate: GateThresholds | undefined;
+      if (flagged('maxDiffRate') || flagged('maxErrorRate') || flagged('maxP99Regression') || flagged('rulesFile')) {
+        const started = (await loadRunDef(await ctx.redis(), id!)).gate;
+        const base = flagged('rulesFile') ? gateThresholdsFrom(config, loadRulesFile(config.rulesFile)) : started;
+        gate = {
+          ...base,
+          maxDiffRate: flagged('maxDiffRate') ? config.maxDiffRate : started.maxDiffRate,
+          maxErrorRate: flagged('maxErrorRate') ? config.maxErrorRate : started.maxErrorRate,
+          maxP99Regression: flagged('maxP99Regression') ? config.maxP99Regression : started.maxP99Regression,
+        };
+      }
       const { report } = await runReport(await ctx.redis(), id!, gate);
       emitReport(report, opts);
       assertVerdict(report);
