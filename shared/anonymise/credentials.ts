@@ -14,7 +14,20 @@ const WORDS = new Set([
 ]);
 const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey/;
 
+/** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
+const known = new Map<string, boolean>();
+
 export function isCredentialName(name: string): boolean {
+  let yes = known.get(name);
+  if (yes === undefined) {
+    if (known.size >= 4096) known.clear();
+    // a key cut from a body is a slice that keeps the whole body alive: the cache keeps a copy
+    known.set(Buffer.from(name, 'utf8').toString('utf8'), (yes = credentialWords(name)));
+  }
+  return yes;
+}
+
+function credentialWords(name: string): boolean {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
