@@ -66,16 +66,20 @@ export function selectionPredicate(spec: SelectionSpec): (r: Pick<CaptureRecord,
 }
 
 /**
- * A point in time for --from/--to: ISO 8601, epoch milliseconds, or a
- * duration meaning "that long ago" (`24h`). Returns µs since the epoch.
+ * A point in time for --from/--to: ISO 8601, epoch seconds (10–11 digits),
+ * epoch milliseconds (12 or more), or a duration meaning "that long ago"
+ * (`24h`, or a bare number of seconds under 10 digits). Returns µs since
+ * the epoch. (Epoch seconds were read as that many seconds ago: 57 years,
+ * so every record.)
  */
 export function parseTimePoint(text: string, flag: string, nowMs = Date.now()): number {
   if (/^\d{12,}$/.test(text)) return Number(text) * 1000;
+  if (/^\d{10,11}$/.test(text)) return Number(text) * 1_000_000;
   const ago = parseDuration(text);
   if (ago !== undefined) return Math.round((nowMs - ago) * 1000);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) {
-    throw parityError('PARITY_ERR_USAGE', `${flag} "${text}" is not a time: give ISO 8601 (2026-11-20T09:00:00Z), epoch milliseconds, or a duration ago (24h)`);
+    throw parityError('PARITY_ERR_USAGE', `${flag} "${text}" is not a time: give ISO 8601 (2026-11-20T09:00:00Z), epoch seconds or milliseconds, or a duration ago (24h)`);
   }
   return ms * 1000;
 }

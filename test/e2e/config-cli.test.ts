@@ -32,4 +32,10 @@ describe('parity config', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command/);
   });
+
+  it('a malformed --limit exits 2 naming it, before any Redis is needed', async () => {
+    const r = await runCli(['runs', 'list', '--limit', 'abc'], { env: { PARITY_REDIS_URL: 'redis://127.0.0.1:1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--limit "abc" is not a whole number/);
+  });
 });

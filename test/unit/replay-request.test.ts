@@ -27,6 +27,9 @@ describe('replay selection', () => {
   it('reads --from/--to as ISO 8601, epoch ms or a duration ago', () => {
     expect(parseTimePoint('2026-11-20T09:00:00Z', '--from')).toBe(Date.parse('2026-11-20T09:00:00Z') * 1000);
     expect(parseTimePoint('1763629200000', '--from')).toBe(1763629200000 * 1000);
+    // epoch seconds, not 1.76 billion seconds ago
+    expect(parseTimePoint('1763629200', '--from')).toBe(1763629200 * 1_000_000);
+    expect(parseTimePoint('3600', '--from', 10_000_000)).toBe((10_000_000 - 3_600_000) * 1000);
     expect(parseTimePoint('2h', '--from', 10_000_000)).toBe((10_000_000 - 7_200_000) * 1000);
     expect(() => parseTimePoint('yesterday', '--to')).toThrow(/--to "yesterday" is not a time/);
   });

@@ -6,6 +6,7 @@ import { keys, queues } from '../../../shared/redis/keys.js';
 import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
 import type { ChunkJobData, RunStatus } from '../../../shared/replay/run.js';
 import { isFinal, listRuns, runStatus } from '../../../shared/replay/store.js';
+import { parityError } from '../../../shared/errors.js';
 import { printJson, withContext } from '../context.js';
 
 const iso = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
@@ -84,7 +85,9 @@ export function registerRuns(program: Command): Command {
     .option('--limit <n>', 'runs to list', '50')
     .action(async function (this: Command, opts: { json?: boolean; limit: string }) {
       await withContext(this, {}, async (ctx) => {
-        const list = await listRuns(await ctx.redis(), Math.max(1, Number(opts.limit) || 50));
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw parityError('PARITY_ERR_USAGE', `--limit "${opts.limit}" is not a whole number of runs of 1 or more (e.g. --limit 20)`);
+        const list = await listRuns(await ctx.redis(), limit);
         if (opts.json) return printJson({ runs: list });
         if (list.length === 0) return void process.stdout.write('no replay runs yet: start one with `parity replay --session S --target URL`\n');
         process.stdout.write(`${'RUN'.padEnd(22)} ${'STATE'.padEnd(9)} ${'SESSION'.padEnd(16)} ${'PROGRESS'.padEnd(40)} PROFILE\n`);
