@@ -53,6 +53,9 @@ class JsonRewrite {
   readonly #text: string;
   readonly #scrub: Scrub;
   readonly #rules: Scrub['rules']['json'];
+  /** The rule #treatment matched last, if any. */
+  #matched: Scrub['rules']['json'][number] | undefined;
+  readonly #prefix: string;
   readonly #stack: Frame[] = [];
   readonly #parts: string[] = [];
   #cursor = 0;
@@ -76,6 +79,7 @@ class JsonRewrite {
     this.#loc = () => this.#where.value();
     this.#keyLoc = () => this.#where.key();
     this.#rules = rulesApply ? scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side) : [];
+    this.#prefix = prefix;
   }
 
   run(): string {
@@ -218,9 +222,14 @@ class JsonRewrite {
 
   #treatment(f: Frame | undefined): Treatment | undefined {
     if (f?.forced) return f.forced;
+    this.#matched = undefined;
     if (this.#rules.length > 0) {
       const p = this.#where.path();
-      for (const r of this.#rules) if (matchJsonPath(r.path, p)) return r.treatment;
+      for (const r of this.#rules) {
+        if (!matchJsonPath(r.path, p)) continue;
+        this.#matched = r;
+        return r.treatment;
+      }
     }
     // a value under a key named like a credential (password, client_secret, accessToken) is pseudonymised whole
     if (!f?.obj || !this.#suspectKey(f)) return undefined;
@@ -246,7 +255,9 @@ class JsonRewrite {
         this.#replace(i, end, JSON.stringify(REDACTED));
       }
       this.#chargeSkipped();
-      this.#scrub.changed(this.#loc);
+      // a member a rule dropped or redacted is listed under the rule's own path (`$.byName.*`):
+      // its key, which nothing scanned, never reaches the change list
+      this.#scrub.changed(this.#matched !== undefined && t === this.#matched.treatment ? `${this.#prefix}${this.#matched.path.source}` : this.#loc);
       this.#i = end;
       return;
     }

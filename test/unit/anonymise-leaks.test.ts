@@ -296,3 +296,13 @@ describe('anonymiser: JSON the walker must not half-read (third review)', () => 
     expectClean(bom, ['Priya Sharma']);
   });
 });
+
+describe('anonymiser: locations of what rules dropped', () => {
+  it('lists a dropped or redacted member under the rule path, never under its unscanned key', () => {
+    const ruled = createRecordAnonymiser({ key: 'leak-test-key-0123456789', rules: { rules: [{ json: '$.byName.*', action: 'drop' }, { json: '$.who.*', action: 'redact' }] } });
+    const out = ruled(record({ resHeaders: [['content-type', 'application/json']], resBody: '{"byName":{"Priya Sharma":{"age":31}},"who":{"Ravi Kumar":"x"}}' }));
+    expect(out.anonymised).toEqual(expect.arrayContaining(['res.body$.byName.*', 'res.body$.who.*']));
+    expect(JSON.parse(out.res!.body.bytes.toString())).toEqual({ byName: {}, who: { 'Ravi Kumar': '[redacted]' } });
+    expect(out.anonymised.join('\n')).not.toMatch(/Priya|Ravi/);
+  });
+});
