@@ -12,6 +12,12 @@ import { codePoints, DIGITS, draw, fromCodePoints, makePool, MARKER_MOD, type Po
  */
 
 const AADHAAR_FIRST: Pool = makePool([50, 51, 52, 53, 54, 55, 56, 57]);
+/**
+ * A VID pseudonym's first digit: never 0 (a JSON number would become a
+ * string) and never a card's first digit (2-6, 8), so it is not read as a
+ * card when it happens to pass Luhn.
+ */
+const VID_FIRST = makePool([49, 55, 57]);
 
 /** Indices of the ASCII digits in `cps`. */
 function digitIndices(cps: readonly number[]): number[] {
@@ -32,7 +38,7 @@ function digitString(cps: readonly number[], at: readonly number[]): string {
  * `check` (a checksum over the others) when given.
  */
 function digitsWithMarker(cps: number[], at: number[], keep: number, rng: SeededStream, check?: (payload: string) => number, from = 0): boolean {
-  for (let k = keep; k < at.length; k++) cps[at[k]!] = draw(k === 0 && check === verhoeffCheckDigit && at.length === 12 ? AADHAAR_FIRST : DIGITS, rng);
+  for (let k = keep; k < at.length; k++) cps[at[k]!] = draw(k === 0 && check === verhoeffCheckDigit ? (at.length === 12 ? AADHAAR_FIRST : VID_FIRST) : DIGITS, rng);
   const n = at.length;
   if (n - 2 <= keep || n < 3) return false;
   if (!embedMarker(cps, from, cps.length, at[n - 3]!, at[n - 2]!, DIGITS, DIGITS, rng)) return false;
