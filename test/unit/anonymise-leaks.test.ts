@@ -306,3 +306,11 @@ describe('anonymiser: locations of what rules dropped', () => {
     expect(out.anonymised.join('\n')).not.toMatch(/Priya|Ravi/);
   });
 });
+
+describe('anonymiser: IPv6 forms of IPv4 addresses', () => {
+  it('reads ::ffff:a.b.c.d as the IPv4 address, and finds an IPv6 address ending in a dotted quad', () => {
+    const out = anonymise({ ...record({ reqHeaders: [['x-forwarded-for', '203.0.113.9'], ['x-real-ip', '2001:db8:1:2:3:4:192.0.2.33']] }), clientIp: '::ffff:203.0.113.9' });
+    expectClean(out, ['203.0.113.9', '2001:db8:1:2:3:4']);
+    expect(out.clientIp).toBe(`::ffff:${out.req.headers[0]![1]}`);
+  });
+});

@@ -143,6 +143,8 @@ const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
  * and validated by node:net. A run glued to a word (`std::map`) is not an
  * address.
  */
+const MAPPED_IPV4 = /^::(?:ffff:(?:0:)?)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i;
+
 function findIpv6(text: string, out: Finding[]): void {
   COLON_PAIR.lastIndex = 0;
   while (COLON_PAIR.test(text)) {
@@ -158,7 +160,10 @@ function findIpv6(text: string, out: Finding[]): void {
     if (!glued && e - s >= 3 && e - s <= 45) {
       const v = text.slice(s, e);
       // the unspecified address and loopback say nothing about anyone
-      if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1') push(out, 'ipv6', s, e);
+      // an IPv4-mapped or -compatible address (`::ffff:192.0.2.33`, how Node names an IPv4 client on a
+      // dual-stack server) is an IPv4 address: the IPv4 detector finds its dotted quad, whose pseudonym
+      // then links with the same address written plainly elsewhere
+      if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1' && !MAPPED_IPV4.test(v)) push(out, 'ipv6', s, e);
     }
   }
 }
@@ -176,5 +181,6 @@ export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigi
   if (kinds.has('jwt') && maybeJwt(text)) findAll(JWT, text, 'jwt', out);
   if (kinds.has('bearer') && maybeBearer(text)) findBearers(text, out);
   // colons() first: it stops at the seventh, which a JSON text reaches at once
-  if (kinds.has('ipv6') && (colons(text) >= 7 || text.includes('::'))) findIpv6(text, out);
+  // six colons and a dot: an IPv6 address ending in a dotted quad (`2001:db8:1:2:3:4:192.0.2.33`)
+  if (kinds.has('ipv6') && (colons(text) >= 6 || text.includes('::'))) findIpv6(text, out);
 }
