@@ -1,5 +1,5 @@
 import { REDACTED } from './pseudonym/index.js';
-import { namedRule, pathRuleTreatments } from './rules.js';
+import { namedRule, pathRuleTreatments, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { plusAsSpace } from './form.js';
 import { isCredentialName } from './credentials.js';
@@ -24,7 +24,7 @@ function decode(raw: string, plus: boolean): string {
   }
 }
 
-const LITERAL_OK = "@:,;$!*'()";
+const LITERAL_OK = "@:,;=$!*'()";
 
 /** Encodes `value` the way `raw` was written: characters `raw` carried literally stay literal. */
 function encodeLike(raw: string, value: string, plus: boolean): string {
@@ -35,18 +35,52 @@ function encodeLike(raw: string, value: string, plus: boolean): string {
   return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
 }
 
+/**
+ * Path rules are matched against the path's segments as a server routes
+ * them: empty segments (a doubled or trailing slash), the scheme and
+ * authority of an absolute-form URL and matrix parameters (`;v=2`) do not
+ * count, so `/users/:name` still selects `/users/Priya%20Sharma/` and
+ * `//users/Priya%20Sharma;v=2`. Returns, by raw segment index, the
+ * treatment a rule gives it.
+ */
+function ruledSegments(path: string, raw: readonly string[], decoded: readonly string[], scrub: Scrub): Map<number, Treatment> {
+  const out = new Map<number, Treatment>();
+  if (scrub.rules.paths.length === 0) return out;
+  const first = /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? 3 : 1;
+  const at: number[] = [];
+  for (let i = first; i < raw.length; i++) if (raw[i] !== '') at.push(i);
+  const ruled = pathRuleTreatments(scrub.rules.paths, at.map((i) => decoded[i]!.split(';', 1)[0]!));
+  for (const [k, t] of ruled) out.set(at[k]!, t);
+  return out;
+}
+
+/**
+ * A segment's matrix parameters (`cart;jsessionid=1A2B…`): a parameter
+ * named like a credential is pseudonymised whole, the others scanned.
+ */
+function scrubMatrix(value: string, scrub: Scrub, loc: string): string {
+  const [main, ...params] = value.split(';');
+  const out = [scrub.text(main!, loc)];
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0) out.push(scrub.text(p, loc));
+    else out.push(`${p.slice(0, eq + 1)}${isCredentialName(p.slice(0, eq)) ? (scrub.treat(p.slice(eq + 1), PSEUDONYM, loc) ?? REDACTED) : scrub.text(p.slice(eq + 1), loc)}`);
+  }
+  return out.join(';');
+}
+
 function scrubPath(path: string, scrub: Scrub): string {
   const raw = path.split('/');
   const decoded = raw.map((s) => decode(s, false));
-  const ruled = pathRuleTreatments(scrub.rules.paths, decoded.slice(1));
+  const ruled = ruledSegments(path, raw, decoded, scrub);
   let changed = false;
   const out = raw.map((segment, i) => {
     if (segment === '') return segment;
     // a URL not starting with '/' (absolute or malformed): its first segment is read too
     const loc = i === 0 ? 'req.url' : `req.url.path[${i - 1}]`;
-    const rule = i === 0 ? undefined : ruled.get(i - 1);
+    const rule = ruled.get(i);
     const value = decoded[i]!;
-    const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : scrub.text(value, loc);
+    const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value, loc);
     if (next === value) return segment;
     changed = true;
     return encodeLike(segment, next, false);

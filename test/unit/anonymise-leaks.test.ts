@@ -314,3 +314,18 @@ describe('anonymiser: IPv6 forms of IPv4 addresses', () => {
     expect(out.clientIp).toBe(`::ffff:${out.req.headers[0]![1]}`);
   });
 });
+
+describe('anonymiser: URL paths as servers route them', () => {
+  it('applies a path rule through trailing and doubled slashes, absolute-form URLs and matrix parameters', () => {
+    const ruled = createRecordAnonymiser({ key: 'leak-test-key-0123456789', rules: { rules: [{ path: '/users/:name', action: 'pseudonym' }] } });
+    for (const url of ['/users/Priya%20Sharma/', '//users/Priya%20Sharma', 'http://api.example.com/users/Priya%20Sharma', '/users/Priya%20Sharma;v=2']) {
+      expectClean(ruled(record({ url })), ['Priya%20Sharma', 'Priya Sharma']);
+    }
+  });
+
+  it('pseudonymises a matrix parameter named like a credential, keeping the segment readable', () => {
+    const out = anonymise(record({ url: '/shop/cart;jsessionid=1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D' }));
+    expectClean(out, ['1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D']);
+    expect(out.url).toMatch(/^\/shop\/cart;jsessionid=[0-9A-Z]{32}$/);
+  });
+});
