@@ -67,7 +67,7 @@ export class Anonymising implements Scrub {
     if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
         const nested = new Anonymising({ rules: this.rules, names: this.#names }, this.side, this.#changes, this.#budget, this.#depth + 1);
-        return rewriteJson(value, nested, locText(loc), false);
+        return rewriteJson(value, nested, locText(loc), 'deep');
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
       }

@@ -64,7 +64,7 @@ class Auditing implements Scrub {
     this.#budget.charge(value.length);
     if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
-        rewriteJson(value, new Auditing(this.side, this.#listed, this.#report, this.#budget, this.#depth + 1), locText(loc), false);
+        rewriteJson(value, new Auditing(this.side, this.#listed, this.#report, this.#budget, this.#depth + 1), locText(loc), 'deep');
         return value;
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;

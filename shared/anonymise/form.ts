@@ -189,7 +189,7 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {
     try {
-      next = rewriteJson(text, scrub, loc, false);
+      next = rewriteJson(text, scrub, loc, 'deep');
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
       next = scrub.text(text, loc);

@@ -6,7 +6,7 @@
 
 export type PathKey = string | number;
 
-type Segment = { t: 'key'; name: string } | { t: 'index'; n: number } | { t: 'any' } | { t: 'deep' };
+export type Segment = { t: 'key'; name: string } | { t: 'index'; n: number } | { t: 'any' } | { t: 'deep' };
 
 export interface JsonPath {
   readonly source: string;

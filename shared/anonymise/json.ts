@@ -40,7 +40,7 @@ export function looksLikeJson(s: string): boolean {
  * replaced. `found`: findings of a scan of the whole text (see body.ts),
  * handed to each string and number instead of scanning it again.
  */
-export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean, found?: readonly Finding[]): string {
+export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean | 'deep', found?: readonly Finding[]): string {
   try {
     return new JsonRewrite(text, scrub, locPrefix, rulesApply, found).run();
   } catch (err) {
@@ -70,7 +70,7 @@ class JsonRewrite {
   readonly #loc: () => string;
   readonly #keyLoc: () => string;
 
-  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean, found: readonly Finding[] | undefined) {
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined) {
     this.#text = text;
     this.#lex = new JsonText(text);
     this.#scrub = scrub;
@@ -78,7 +78,10 @@ class JsonRewrite {
     this.#where = new JsonLocations(text, this.#stack, prefix);
     this.#loc = () => this.#where.value();
     this.#keyLoc = () => this.#where.key();
-    this.#rules = rulesApply ? scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side) : [];
+    // JSON that is not the body itself (nested in a string, a multipart part) has a root of its own:
+    // only rules for a key at any depth (`$..name`) apply to it
+    const mine = scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side);
+    this.#rules = rulesApply === true ? mine : rulesApply === 'deep' ? mine.filter((r) => r.path.segments[0]?.t === 'deep') : [];
     this.#prefix = prefix;
   }
 

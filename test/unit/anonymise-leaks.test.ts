@@ -329,3 +329,14 @@ describe('anonymiser: URL paths as servers route them', () => {
     expect(out.url).toMatch(/^\/shop\/cart;jsessionid=[0-9A-Z]{32}$/);
   });
 });
+
+describe('anonymiser: rules for a key at any depth reach JSON that is not the body itself', () => {
+  it('applies $..name inside JSON nested in a string and in a multipart JSON part, not $.name', () => {
+    const ruled = createRecordAnonymiser({ key: 'leak-test-key-0123456789', rules: { rules: [{ json: '$..name', action: 'redact' }, { json: '$.id', action: 'redact' }] } });
+    const nested = ruled(record({ resHeaders: [['content-type', 'application/json']], resBody: '{"payload":"{\\"name\\":\\"Priya Sharma\\",\\"id\\":7}"}' }));
+    expectClean(nested, ['Priya Sharma']);
+    expect(JSON.parse(JSON.parse(nested.res!.body.bytes.toString()).payload)).toEqual({ name: '[redacted]', id: 7 });
+    const part = Buffer.from('--XyZ\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n{"name":"Priya Sharma"}\r\n--XyZ--\r\n');
+    expectClean(ruled(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=XyZ']], reqBody: part })), ['Priya Sharma']);
+  });
+});
