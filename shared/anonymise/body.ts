@@ -51,6 +51,13 @@ function codingOf(headers: readonly HeaderPair[], bytes: Buffer): Coding | undef
   throw new UndecodableBody(`cannot decode a ${codings.join(', ')} body`);
 }
 
+/** Bytes that still look compressed in `coding`: the gzip or zlib header, or (brotli has none) not UTF-8 text. */
+function stillEncoded(bytes: Buffer, coding: Coding): boolean {
+  if (coding === 'gzip') return bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (coding === 'deflate') return bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0;
+  return !isUtf8(bytes) && bytes.includes(0);
+}
+
 /** Decodes with a bound; a body past the bound fails closed (budget), a corrupt one as undecodable. */
 function decode(bytes: Buffer, coding: Coding, limit: number): Buffer {
   const opts = { maxOutputLength: limit, finishFlush: zlib.constants.Z_SYNC_FLUSH };
@@ -156,13 +163,19 @@ function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: bo
  * then drops the body.
  */
 export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], scrub: Scrub, where: string, decodedBytes: number): CapturedBody {
-  if (body.omitted || body.bytes.length === 0) return body;
+  if (body.bytes.length === 0) return body;
+  // an omitted body stores no bytes: an imported record that says otherwise does not get them stored unread
+  if (body.omitted) return { ...body, bytes: Buffer.alloc(0) };
   let bytes = body.bytes;
   let decodedFrom = body.decodedFrom;
   const coding = decodedFrom ? undefined : codingOf(headers, bytes);
   if (coding) {
     bytes = decode(bytes, coding, decodedBytes);
     decodedFrom = coding;
+  } else if (decodedFrom && stillEncoded(bytes, decodedFrom)) {
+    // flagged as decoded but still compressed (an imported record, or codings stacked on two header
+    // lines): decoded here once more, or dropped when it does not decode
+    bytes = decode(bytes, decodedFrom, decodedBytes);
   }
   scrub.charge(bytes.length);
   const type = headerValue(headers, 'content-type') ?? '';

@@ -2,6 +2,7 @@ import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.j
 import { Anonymising, type AnonymiserContext } from './anonymising.js';
 import { scrubBody } from './body.js';
 import { ALL_KINDS, findPii } from './detect/index.js';
+import { newRecordId } from '../record/convert.js';
 import { scrubHeaders } from './headers.js';
 import { Pseudonymiser, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, loadAnonymiseRules } from './rules.js';
@@ -9,6 +10,10 @@ import { BudgetExceeded, ScanBudget } from './scrub.js';
 import { scrubUrl } from './url.js';
 
 export { anonymiseRulesSchema, loadAnonymiseRules, type AnonymiseRules } from './rules.js';
+
+/** What a record id looks like (newRecordId, and ids other tools write: letters, digits, `-_.:`). */
+const RECORD_ID = /^[0-9A-Za-z][0-9A-Za-z._:-]{0,63}$/;
+const HTTP_VERSION = /^[0-9](?:\.[0-9])?$/;
 
 /**
  * The anonymiser hook: runs on every record inside the proxy (on its capture
@@ -50,6 +55,17 @@ function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): Capture
     if (record.clientIp !== undefined) {
       out.clientIp = req.text(record.clientIp, 'clientIp');
     }
+    // fields an imported record may carry anything in: an id (it also names Redis keys), the
+    // protocol version, the upgrade protocol
+    if (!RECORD_ID.test(record.id) || findPii(record.id, ALL_KINDS).length > 0) {
+      out.id = newRecordId(record.ts);
+      changes.add('id');
+    }
+    if (!HTTP_VERSION.test(record.httpVersion)) {
+      out.httpVersion = '1.1';
+      changes.add('httpVersion');
+    }
+    if (record.upgrade !== undefined) out.upgrade = req.text(record.upgrade, 'upgrade');
     if (record.res) {
       out.res = { ...record.res, headers: scrubHeaders(record.res.headers, res, 'res.headers') };
       if (record.res.trailers) out.res.trailers = scrubHeaders(record.res.trailers, res, 'res.trailers');
@@ -93,6 +109,9 @@ function lockedDown(record: CaptureRecord): CaptureRecord {
     anonymised: [...new Set([...record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0), 'req.url', 'req.headers', 'req.body', ...(record.res ? ['res.headers', 'res.body'] : [])])],
   };
   delete out.clientIp;
+  if (!RECORD_ID.test(record.id) || findPii(record.id, ALL_KINDS).length > 0) out.id = newRecordId(record.ts);
+  if (!HTTP_VERSION.test(record.httpVersion)) out.httpVersion = '1.1';
+  if (out.upgrade !== undefined) out.upgrade = REDACTED;
   if (out.res?.trailers) out.res.trailers = redactAll(out.res.trailers);
   return out;
 }

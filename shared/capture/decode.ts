@@ -10,18 +10,25 @@ import type { Transform } from 'node:stream';
 
 export type ContentCoding = 'gzip' | 'br' | 'deflate';
 
-/** The single content coding named in raw headers, or undefined (identity, unknown, or stacked codings). */
+/**
+ * The single content coding named in raw headers, or undefined (identity,
+ * unknown, or codings stacked — on one line or on several, which the
+ * anonymiser then drops rather than store compressed).
+ */
 export function contentCoding(rawHeaders: readonly string[] | undefined): ContentCoding | undefined {
   if (!rawHeaders) return undefined;
+  let found: ContentCoding | undefined;
+  let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.length !== 16 || rawHeaders[i]!.toLowerCase() !== 'content-encoding') continue;
-    const v = rawHeaders[i + 1]!.trim().toLowerCase();
-    if (v === 'gzip' || v === 'x-gzip') return 'gzip';
-    if (v === 'br') return 'br';
-    if (v === 'deflate') return 'deflate';
-    return undefined;
+    for (const part of rawHeaders[i + 1]!.split(',')) {
+      const v = part.trim().toLowerCase();
+      if (v === '' || v === 'identity') continue;
+      count++;
+      found = v === 'gzip' || v === 'x-gzip' ? 'gzip' : v === 'br' ? 'br' : v === 'deflate' ? 'deflate' : undefined;
+    }
   }
-  return undefined;
+  return count === 1 ? found : undefined;
 }
 
 export interface Decoded {

@@ -51,9 +51,10 @@ function header(msg: GorMessage): { type: string; id: string; ts: bigint; latenc
   return out;
 }
 
+/** The header's value; several lines of it joined with ', ' (stacked content codings are then seen as such). */
 function valueOf(headers: HeaderPair[], name: string): string | undefined {
-  for (const [k, v] of headers) if (k === name) return v;
-  return undefined;
+  const values = headers.filter(([k]) => k === name).map(([, v]) => v);
+  return values.length === 0 ? undefined : values.join(', ');
 }
 
 function syntax(msg: GorMessage, payloadAt: number, kind: string, id: string, err: unknown): never {

@@ -112,9 +112,10 @@ function errorOf(status: number, harError: string | null | undefined): CaptureRe
 export function recordFromHarEntry(e: HarEntry, opts: HarReadOptions): CaptureRecord {
   const p: HarParityExtension | undefined = e._parity;
   const ts = p?.ts ?? parseStartedDateTime(e.startedDateTime);
-  if (ts === undefined || ts < 0) throw new Error(`startedDateTime ${JSON.stringify(e.startedDateTime.slice(0, 40))} is not an ISO 8601 date`);
+  // messages never quote a value from the file: it may be personal data (they name the field)
+  if (ts === undefined || ts < 0) throw new Error(`startedDateTime (${e.startedDateTime.length} characters) is not an ISO 8601 date`);
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/i.exec(e.request.url);
-  if (!m && !e.request.url.startsWith('/')) throw new Error(`request.url ${JSON.stringify(e.request.url.slice(0, 60))} is neither absolute nor a path`);
+  if (!m && !e.request.url.startsWith('/')) throw new Error(`request.url (${e.request.url.length} characters) is neither an absolute URL nor a path`);
   const scheme = m?.[1]?.toLowerCase() === 'https' || m?.[1]?.toLowerCase() === 'wss' ? 'https' : 'http';
   const urlHost = m?.[2]?.replace(/^[^@]*@/, '');
   let url = m ? m[3] || '/' : e.request.url.replace(/#.*$/, '');

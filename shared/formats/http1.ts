@@ -64,7 +64,8 @@ function parseHeaderLines(lines: string[], offsetOfLine: (i: number) => number):
     }
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) throw new HttpSyntaxError(`header line ${JSON.stringify(line.slice(0, 60))} has no "name: value" form`, offsetOfLine(i));
+    // the line itself is not quoted: it may hold personal data
+    if (!TOKEN.test(name)) throw new HttpSyntaxError(`header line ${i + 1} has no "name: value" form`, offsetOfLine(i));
     // Header values are bytes; UTF-8 is by far the most common meaning of non-ASCII ones.
     const value = line.slice(colon + 1).trim();
     headers.push([name.toLowerCase(), /[^\x20-\x7e\t]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);

@@ -23,7 +23,9 @@ export async function* readNdjson(source: AsyncIterable<Buffer>): AsyncGenerator
     try {
       data = JSON.parse(trimmed);
     } catch (err) {
-      throw new MalformedInput({ line, offset }, `not valid JSON (${errorText(err)})`);
+      // V8's message quotes the line's start, which may be personal data: only the position is kept
+      const at = /position (\d+)/.exec(errorText(err))?.[1];
+      throw new MalformedInput({ line, offset }, `not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}`);
     }
     let record: CaptureRecord;
     try {

@@ -340,3 +340,26 @@ describe('anonymiser: rules for a key at any depth reach JSON that is not the bo
     expectClean(ruled(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=XyZ']], reqBody: part })), ['Priya Sharma']);
   });
 });
+
+describe('anonymiser: what imported records carry (fourth review)', () => {
+  it('gives a new id to a record whose id holds personal data or is no id, and scans the upgrade protocol', () => {
+    const r = { ...record({}), id: EMAIL, httpVersion: `1.1 ${PHONE}`, upgrade: `ws ${EMAIL}` };
+    const out = anonymise(r);
+    expectClean(out, [EMAIL, PHONE]);
+    for (const v of [out.id, out.httpVersion, out.upgrade ?? '']) expect(v).not.toMatch(/priya|9876543210/);
+    expect(out.id).toMatch(/^[0-9a-z]{11}-/);
+    expect(out.httpVersion).toBe('1.1');
+    expect(anonymise({ ...record({}), id: 'har-entry-17' }).id).toBe('har-entry-17');
+  });
+
+  it('stores no bytes for a body flagged omitted, and decodes a body flagged decoded that is still compressed', () => {
+    const omitted = record({ resBody: `{"email":"${EMAIL}"}` });
+    omitted.res!.body.omitted = 'not-captured';
+    expect(anonymise(omitted).res!.body.bytes.length).toBe(0);
+    const flagged = record({ resHeaders: [['content-type', 'application/json'], ['content-encoding', 'gzip']], resBody: gzipSync(`{"email":"${EMAIL}"}`) });
+    flagged.res!.body.decodedFrom = 'gzip';
+    const out = anonymise(flagged);
+    expectClean(out, [EMAIL]);
+    expect(JSON.parse(out.res!.body.bytes.toString()).email).toMatch(/@[a-z]+\.in$/);
+  });
+});

@@ -40,6 +40,9 @@ describe('capture body decoding', () => {
   it('names a single content coding and ignores identity, unknown and stacked codings', () => {
     expect(contentCoding(['Content-Type', 'a', 'Content-Encoding', 'GZIP'])).toBe('gzip');
     expect(contentCoding(['content-encoding', 'x-gzip'])).toBe('gzip');
+    // codings stacked over two header lines are not one coding (the anonymiser drops such a body)
+    expect(contentCoding(['content-encoding', 'gzip', 'Content-Encoding', 'gzip'])).toBeUndefined();
+    expect(contentCoding(['content-encoding', 'identity', 'content-encoding', 'br'])).toBe('br');
     expect(contentCoding(['content-encoding', 'br'])).toBe('br');
     expect(contentCoding(['content-encoding', 'identity'])).toBeUndefined();
     expect(contentCoding(['content-encoding', 'gzip, br'])).toBeUndefined();
