@@ -84,15 +84,20 @@ export function isParityError(err: unknown): err is ParityError {
   return err instanceof ParityError;
 }
 
-/** The URL with any password (and username) replaced, fit for logs and errors. */
+/** Query parameters that carry a secret in a URL (`redis://host/?password=…`, `?token=…`). */
+const SECRET_PARAM = /([?&](?:password|pass|pwd|token|secret|key|api_?key|access_?token)=)[^&#]*/gi;
+
+/** The URL with any password (and username) and secret query parameters replaced, fit for logs, errors and what is stored. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    // nothing to hide: the URL as given (new URL() would add a trailing slash)
+    if (!u.username && !u.password) return url.replace(SECRET_PARAM, '$1***');
     if (u.password) u.password = '***';
     if (u.username && u.password) u.username = '***';
-    return u.toString();
+    return u.toString().replace(SECRET_PARAM, '$1***');
   } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    return url.replace(/\/\/[^@/]*@/, '//***@').replace(SECRET_PARAM, '$1***');
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parityError } from '../errors.js';
+import { parityError, redactUrl } from '../errors.js';
 import { readObjectFile } from './file.js';
 import { SETTINGS, type Config, type SettingKey } from './schema.js';
 import type { Setting } from './setting.js';
@@ -61,7 +61,8 @@ function fromEnv(s: Setting, raw: string): unknown {
 /** Describes a value for an error message without leaking secrets. */
 function shown(s: Setting, value: unknown): string {
   if (s.secret) return '***';
-  const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+  // a URL is shown without its credentials (a target URL holding a password is itself the problem)
+  const text = typeof value === 'string' ? `"${/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? redactUrl(value) : value}"` : JSON.stringify(value);
   return text && text.length > 80 ? `${text.slice(0, 77)}...` : (text ?? String(value));
 }
 
@@ -137,5 +138,5 @@ export function printableConfig(config: Config): Record<string, unknown> {
 }
 
 function redactRedis(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_m, cred: string) => (cred.includes(':') ? '//***:***@' : '//***@'));
+  return url.replace(/\/\/([^@/]*)@/, (_m, cred: string) => (cred.includes(':') ? '//***:***@' : '//***@')).replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

@@ -52,5 +52,19 @@ export const httpUrl = z.string().refine((v) => {
   }
 }, 'expected an http:// or https:// URL');
 
+/**
+ * An http(s) URL without a user or password: replay and shadow targets are
+ * stored with the run or the job and printed in reports, so credentials go
+ * in a header (`--set-header authorization=...`) instead.
+ */
+export const targetUrl = httpUrl.refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.username === '' && u.password === '';
+  } catch {
+    return true;
+  }
+}, 'holds a user or password, which would be stored with the run and printed in reports: put credentials in a header instead (--set-header "authorization=Basic ...")');
+
 /** Numbers given as strings (env, flags) are coerced. */
 export const num = () => z.coerce.number();

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { parityError } from '../errors.js';
+import { parityError, redactUrl } from '../errors.js';
 import { decodeRecord, encodeRecordOnce, RECORD_FIELD } from '../record/codec.js';
 import type { CapturedBody, CaptureRecord } from '../record/schema.js';
 import { keys } from '../redis/keys.js';
@@ -203,7 +203,8 @@ export async function markSessionUpstream(redis: Redis, session: string, upstrea
   await redis
     .multi()
     .sadd(keys.sessions, session)
-    .hset(keys.sessionMeta(session), 'upstream', upstream)
+    // the upstream as sessions list shows it: never its credentials
+    .hset(keys.sessionMeta(session), 'upstream', redactUrl(upstream))
     .hsetnx(keys.sessionMeta(session), 'createdAt', Date.now())
     .hsetnx(keys.sessionMeta(session), 'captured', 0)
     .exec();

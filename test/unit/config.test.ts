@@ -67,4 +67,13 @@ describe('configuration', () => {
     const { config } = loadConfig({ env: {}, cwd: tmp() });
     expect(Object.isFrozen(config)).toBe(true);
   });
+
+  it('refuses a replay target or shadow URL that holds credentials, and redacts a Redis password given in the query', () => {
+    expect(() => loadConfig({ env: { PARITY_TARGET: 'http://user:s3cret@staging.example' }, cwd: tmp() })).toThrow(/target.*holds a user or password/s);
+    try {
+      loadConfig({ env: { PARITY_TARGET: 'http://user:s3cret@staging.example' }, cwd: tmp() });
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain('s3cret');
+    }
+  });
 });

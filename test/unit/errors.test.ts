@@ -28,5 +28,7 @@ describe('error catalogue', () => {
   it('redacts passwords from URLs', () => {
     expect(redactUrl('redis://:hunter22@127.0.0.1:6379/0')).not.toContain('hunter22');
     expect(redactUrl('redis://user:hunter22@127.0.0.1:6379/0')).not.toContain('hunter22');
+    // ioredis also reads a password from the query
+    expect(redactUrl('redis://127.0.0.1:6379/?password=hunter22&db=1')).toBe('redis://127.0.0.1:6379/?password=***&db=1');
   });
 });

@@ -1,4 +1,4 @@
-import { httpUrl, num, setting } from '../setting.js';
+import { num, setting, targetUrl } from '../setting.js';
 
 /** Settings of replay runs and `parity worker`. */
 export const replaySettings = {
@@ -20,13 +20,13 @@ export const replaySettings = {
     doc: 'How often workers look for chunks whose worker died (BullMQ stalled-job check).',
   }),
   target: setting({
-    schema: httpUrl.optional(),
+    schema: targetUrl.optional(),
     env: 'PARITY_TARGET',
     flag: '--target <url>',
     doc: 'URL of the system a replay is fired at (staging).',
   }),
   baseline: setting({
-    schema: httpUrl.optional(),
+    schema: targetUrl.optional(),
     env: 'PARITY_BASELINE',
     flag: '--baseline <url>',
     doc: 'URL of the current release: each replayed request also goes there twice, as the reference and to measure noise.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolish, httpUrl, num, setting } from '../setting.js';
+import { boolish, num, setting, targetUrl } from '../setting.js';
 
 /** `name: value` or `name=value`; shared/shadow/options.ts splits it. */
 export const MARKER_PATTERN = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*[:=]\s*(.*?)\s*$/;
@@ -11,13 +11,13 @@ const aesKey = z.string().refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.fr
 /** Settings of shadow mode: the proxy side (what is mirrored, where) and the worker side. */
 export const shadowSettings = {
   shadowTarget: setting({
-    schema: httpUrl.optional(),
+    schema: targetUrl.optional(),
     env: 'PARITY_SHADOW_TARGET',
     flag: '--shadow <url>',
     doc: 'URL of the shadow deployment sampled live requests are mirrored to (turns shadow mode on in `parity proxy`).',
   }),
   shadowBaseline: setting({
-    schema: httpUrl.optional(),
+    schema: targetUrl.optional(),
     env: 'PARITY_SHADOW_BASELINE',
     flag: '--shadow-baseline <url>',
     doc: 'URL of a second shadow running the current release; each mirrored request goes to it twice so that noisy fields are told from real differences.',
