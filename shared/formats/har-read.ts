@@ -124,6 +124,9 @@ export function recordFromHarEntry(e: HarEntry, opts: HarReadOptions): CaptureRe
 
   const reqHeaders = pairs(e.request.headers);
   const post = e.request.postData;
+  // the body's type as the HAR gives it, when the headers do not: the anonymiser reads a form by it
+  // (password=... in postData.params was scanned as plain text, and its name-based rule never applied)
+  if (post?.mimeType && (post.text !== undefined || post.params) && !reqHeaders.some(([k]) => k.toLowerCase() === 'content-type')) reqHeaders.push(['content-type', post.mimeType]);
   let reqText = post?.text;
   if (reqText === undefined && post?.params) reqText = new URLSearchParams(post.params.map((x): [string, string] => [x.name, x.value ?? ''])).toString();
   const reqBytes = Buffer.from(reqText ?? '', p?.req.base64 ? 'base64' : 'utf8');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { harChunks, harEntry, isoMicros } from '../../shared/formats/har-write.js';
 import { parseStartedDateTime, readHar } from '../../shared/formats/har-read.js';
 import { importIds } from '../../shared/formats/import.js';
@@ -138,5 +139,22 @@ describe('HAR export and import', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('HAR import: the request body type', () => {
+  it('takes postData.mimeType as the Content-Type when the headers have none, so a form is read as a form', async () => {
+    const entry = {
+      startedDateTime: '2026-11-20T09:00:00.000Z', time: 1,
+      request: { method: 'POST', url: 'http://shop.example/login', httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: -1,
+        postData: { mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'username', value: 'priya' }, { name: 'password', value: 'HarPassw0rd-Secret02' }] } },
+      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+      cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+    };
+    const har = Buffer.from(JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [entry] } }));
+    const [record] = await collect(readHar(chunked(har), opts()));
+    expect(record!.req.headers).toContainEqual(['content-type', 'application/x-www-form-urlencoded']);
+    const out = createRecordAnonymiser({ key: 'har-test-key-0123456789' })(record!);
+    expect(out.req.body.bytes.toString()).not.toContain('HarPassw0rd-Secret02');
   });
 });
