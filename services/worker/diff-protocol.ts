@@ -11,7 +11,7 @@ export type ToDiffThread =
   /** A chunk attempt starts: its rules are compiled once, its stats kept apart. */
   | { type: 'open'; chunk: string; mode: DiffMode; rules: DiffRules }
   /** One exchange to compare and count. `input.rules` is omitted: the chunk's are used. */
-  | { type: 'diff'; id: number; chunk: string; input: Omit<ExchangeInput, 'rules' | 'mode'>; lateUs?: number }
+  | { type: 'diff'; id: number; chunk: string; input: Omit<ExchangeInput, 'rules' | 'mode'>; lateUs?: number; referenceIsAnswer?: boolean }
   /** The chunk attempt ended: send back its stats and forget it. */
   | { type: 'collect'; id: number; chunk: string };
 

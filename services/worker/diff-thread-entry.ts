@@ -1,4 +1,6 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRecordAnonymiser, type AnonymiseRules } from '../../shared/anonymise/index.js';
+import { anonymiseAnswer } from './answers.js';
 import { compareExchange } from '../../shared/diff/compare.js';
 import { RunStats } from '../../shared/diff/stats.js';
 import type { DiffRules } from '../../shared/diff/rules.js';
@@ -15,6 +17,10 @@ interface OpenChunk {
 
 const chunks = new Map<string, OpenChunk>();
 const port = parentPort!;
+// the answers' anonymiser, when the worker gave its key and rules
+const anon = workerData as { key: string | undefined; rules: AnonymiseRules | undefined } | null;
+const anonymise = anon ? createRecordAnonymiser({ ...(anon.key === undefined ? {} : { key: anon.key }), ...(anon.rules === undefined ? {} : { rules: anon.rules }) }) : undefined;
+const clean = (a: Answer, recordedBody?: Buffer) => (anonymise ? anonymiseAnswer(a, anonymise, recordedBody) : a);
 
 // Structured clone turns Buffers into plain Uint8Arrays.
 function asBuffer(a: Answer): Answer {
@@ -39,11 +45,13 @@ port.on('message', (m: ToDiffThread) => {
   }
   if (!chunk) return reply({ type: 'failed', id: m.id, error: `chunk ${m.chunk} is not open in the diff thread` });
   try {
+    const recorded = asBuffer(m.input.reference);
     const input = {
       ...m.input,
-      reference: asBuffer(m.input.reference),
-      target: asBuffer(m.input.target),
-      baselines: (m.input.baselines ?? []).map(asBuffer),
+      // the recorded answer was anonymised at capture; a baseline's answer, like the target's, not yet
+      reference: m.referenceIsAnswer ? clean(asBuffer(m.input.reference)) : recorded,
+      target: clean(asBuffer(m.input.target), m.referenceIsAnswer ? undefined : recorded.body),
+      baselines: (m.input.baselines ?? []).map((b) => clean(asBuffer(b), m.referenceIsAnswer ? undefined : recorded.body)),
       mode: chunk.mode,
       rules: chunk.rules,
     };

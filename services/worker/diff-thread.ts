@@ -20,8 +20,12 @@ export class DiffThread {
   #nextId = 1;
   #dead: Error | undefined;
 
-  constructor() {
-    this.#thread = startModuleThread(import.meta.url, './diff-thread-entry', null);
+  /**
+   * `anonymise`: the key and rules the thread anonymises answers with before
+   * comparing them (as the firing thread does small ones; see answers.ts).
+   */
+  constructor(anonymise?: { key: string | undefined; rules: unknown }) {
+    this.#thread = startModuleThread(import.meta.url, './diff-thread-entry', anonymise ?? null);
     this.#thread.on('message', (m: FromDiffThread) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
@@ -49,14 +53,14 @@ export class DiffThread {
   }
 
   /** Compares and counts one exchange in `chunk`; resolves with its count of real differences. */
-  async diff(chunk: string, input: ExchangeInput, lateUs?: number): Promise<number> {
+  async diff(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false): Promise<number> {
     const unsent = this.#unsent.get(chunk);
     if (unsent) {
       this.#unsent.delete(chunk);
       this.#post({ type: 'open', chunk, ...unsent });
     }
     const { rules: _rules, mode: _mode, ...rest } = input;
-    const m = await this.#request((id) => ({ type: 'diff', id, chunk, input: rest, ...(lateUs === undefined ? {} : { lateUs }) }));
+    const m = await this.#request((id) => ({ type: 'diff', id, chunk, input: rest, ...(lateUs === undefined ? {} : { lateUs }), ...(referenceIsAnswer ? { referenceIsAnswer } : {}) }));
     return m.type === 'diffed' ? m.differences : 0;
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
+import type { RecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { Logger } from '../../shared/log.js';
 import { nowUs } from '../../shared/record/convert.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
@@ -33,6 +34,8 @@ export interface ReplayWorkerContext {
   runs: RunCache;
   /** Compares answers off the firing loop. */
   diffs: DiffThread;
+  /** Anonymises the target's answers as capture did production's (see answers.ts). */
+  anonymise: RecordAnonymiser;
   /** ms between checks of the run's cancel flag. */
   cancelPollMs: number;
 }
@@ -169,7 +172,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, def.connections) : undefined;
   const inFlight = new InFlight(abort.signal);
   ctx.diffs.open(attempt, def.mode, def.rules);
-  const send: SendContext = { def, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };
+  const send: SendContext = { def, anonymise: ctx.anonymise, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };
   if (baseline && def.baseline) send.baseline = { url: new URL(def.baseline), dispatcher: baseline.pool };
   try {
     if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);

@@ -1,4 +1,6 @@
 import type { Dispatcher } from 'undici';
+import type { RecordAnonymiser } from '../../shared/anonymise/index.js';
+import { anonymiseAnswer } from './answers.js';
 import { compareExchange, compareStatusOnly } from '../../shared/diff/compare.js';
 import { routeTemplate } from '../../shared/diff/route.js';
 import type { Answer, ExchangeInput, ExchangeResult } from '../../shared/diff/types.js';
@@ -18,6 +20,8 @@ import { exchange, type InFlight, type Sent } from './exchange.js';
  */
 export interface SendContext {
   def: ReplayRunDef;
+  /** Answers go through it before they are compared, counted or stored (see answers.ts). */
+  anonymise: RecordAnonymiser;
   target: { url: URL; dispatcher: Dispatcher };
   baseline?: { url: URL; dispatcher: Dispatcher };
   recorder: ChunkRecorder;
@@ -78,6 +82,14 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     ? await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)])
     : [await send(ctx, ctx.target, p, record), undefined, undefined];
   if (t.cancelled) return; // the run was cancelled: not an outcome of the target
+  // Answers are anonymised before they are compared, so examples see pseudonyms too: here when the
+  // exchange is compared here, on the diff thread when it goes there (which then anonymises what
+  // it compares); what the results stream keeps of an offloaded answer is anonymised here (below).
+  const offload = (b1 ? b1.answer : p.recorded).body.length + t.answer.body.length + (b2?.answer.body.length ?? 0) >= OFFLOAD_BYTES;
+  const clean = (a: Answer) => (offload ? a : anonymiseAnswer(a, ctx.anonymise, p.recorded.body));
+  const target = clean(t.answer);
+  const base1 = b1 && clean(b1.answer);
+  const base2 = b2 && clean(b2.answer);
   // a request that never got onto a socket (queued for a connection until it timed out or
   // failed) did not start on time either: it is late by as long as it waited
   const lateUs = Math.max(0, (t.neverSent ? t.sentAtUs + t.answer.latencyUs : t.sentAtUs) - scheduledUs);
@@ -85,17 +97,17 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
   const input: ExchangeInput = {
     method: record.method,
     url: record.url,
-    reference: b1 ? b1.answer : p.recorded,
-    target: t.answer,
-    baselines: b2 ? [b2.answer] : [],
+    reference: base1 ?? p.recorded,
+    target,
+    baselines: base2 ? [base2] : [],
     mode: ctx.def.mode,
     rules: ctx.def.rules,
     recordId: record.id,
     route: p.route,
   };
-  const compared = compare(ctx, input, late ? lateUs : undefined);
+  const compared = compare(ctx, input, offload, late ? lateUs : undefined);
   const differences = typeof compared === 'number' ? compared : await compared;
-  const a = t.answer;
+  const a = target;
   const result: ReplayResult = {
     chunk: ctx.chunk,
     attempt: ctx.attempt,
@@ -115,9 +127,10 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     result.error = a.error;
     if (t.errorText) result.errorText = t.errorText.slice(0, 200);
   } else {
+    const kept = offload ? keptPart(a, ctx) : a;
     result.status = a.status;
-    result.headers = a.headers;
-    result.body = boundedBody(a.body, t.bodySize, ctx.def.resultBodyBytes, a.truncated);
+    result.headers = kept.headers;
+    result.body = boundedBody(kept.body, t.bodySize, ctx.def.resultBodyBytes, kept.truncated);
   }
   if (b1) {
     result.baseline = { status: b1.answer.status, totalUs: b1.answer.latencyUs };
@@ -134,12 +147,11 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
  */
 const OFFLOAD_BYTES = 32 * 1024;
 
-function compare(ctx: SendContext, input: ExchangeInput, lateUs: number | undefined): number | Promise<number> {
-  const bytes = input.reference.body.length + input.target.body.length + (input.baselines?.[0]?.body.length ?? 0);
+function compare(ctx: SendContext, input: ExchangeInput, offload: boolean, lateUs: number | undefined): number | Promise<number> {
   // A request the thread could not count is counted here by its status (cheap
   // on the loop, unlike its bodies): it was sent, so it must be in the stats.
   // Should the thread have died, collecting its stats fails the attempt anyway.
-  if (bytes >= OFFLOAD_BYTES) return ctx.diffs.diff(ctx.attempt, input, lateUs).catch(() => count(ctx, input, compareStatusOnly(input), lateUs));
+  if (offload) return ctx.diffs.diff(ctx.attempt, input, lateUs, ctx.baseline !== undefined).catch(() => count(ctx, input, compareStatusOnly(input), lateUs));
   return count(ctx, input, compareExchange(input), lateUs);
 }
 
@@ -149,6 +161,14 @@ function count(ctx: SendContext, input: ExchangeInput, compared: ExchangeResult,
   let real = 0;
   for (const d of compared.differences) if (!d.expected) real++;
   return real;
+}
+
+/** What the results stream keeps of a large answer (its first resultBodyBytes), anonymised as a body cut short. */
+function keptPart(a: Answer, ctx: SendContext): Answer {
+  const cut = a.body.length > ctx.def.resultBodyBytes;
+  const part: Answer = { ...a, body: cut ? a.body.subarray(0, ctx.def.resultBodyBytes) : a.body };
+  if (cut) part.truncated = true;
+  return anonymiseAnswer(part, ctx.anonymise);
 }
 
 /** False for a record trimmed from the session after the run was created, or whose request body was not captured whole. */

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { loadRulesFile } from '../../shared/config/rules.js';
 import type { Config } from '../../shared/config/schema.js';
 import { errorText } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -29,10 +31,16 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
   const id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const redis = await connectRedis(config.redisUrl, { name: 'parity-replay-worker', logger: log });
   const pools = new TargetPools();
-  const diffs = new DiffThread();
   const runs = new RunCache();
   runs.startSweeping(redis);
-  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs, diffs, cancelPollMs: 200 };
+  // the target's answers are anonymised as capture anonymised production's (same key and rules),
+  // here and on the diff thread
+  const anonRules = loadRulesFile(config.rulesFile).anonymise;
+  // without PARITY_ANON_KEY, one random key for both threads (pseudonyms then match nothing outside this process)
+  const anonKey = config.anonKey ?? randomBytes(32).toString('hex');
+  const anonymise = createRecordAnonymiser({ key: anonKey, rules: anonRules });
+  const diffs = new DiffThread({ key: anonKey, rules: anonRules });
+  const ctx: ReplayWorkerContext = { redis, pools, log, workerId: id, runs, diffs, anonymise, cancelPollMs: 200 };
   const worker = openWorker<ChunkJobData, ChunkOutcome['state']>(
     queues.replay,
     config.redisUrl,

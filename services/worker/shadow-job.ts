@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RecordAnonymiser } from '../../shared/anonymise/index.js';
+import { anonymiseAnswer } from './answers.js';
 import { compareExchange, type Answer, type DiffMode, type DiffRules, type ExchangeInput } from '../../shared/diff/index.js';
 import { isParityError } from '../../shared/errors.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
@@ -46,14 +47,6 @@ function productionAnswer(r: CaptureRecord): Answer {
   const a: Answer = { status: r.res.status, headers: r.res.headers, body: r.res.body.bytes, latencyUs: r.timing.totalUs };
   if (r.res.body.truncated || r.res.body.omitted) a.truncated = true;
   return a;
-}
-
-/** The shadow's answer through the same anonymiser, so examples and exact diffs see pseudonyms on both sides. */
-function anonymised(answer: Answer, record: CaptureRecord, anonymise: RecordAnonymiser): Answer {
-  if (answer.error) return answer;
-  const res = { status: answer.status, headers: answer.headers, body: { bytes: answer.body, size: answer.body.length, truncated: answer.truncated === true } };
-  const out = anonymise({ ...record, res, anonymised: [] }).res!;
-  return { ...answer, headers: out.headers, body: out.body.bytes };
 }
 
 /**
@@ -111,7 +104,7 @@ async function ask(url: string, request: CaptureRecord, data: ShadowJobData, dep
 /** Mirrors one exchange (to the target, and twice to the baseline), diffs and counts it. */
 async function mirror(record: CaptureRecord, request: CaptureRecord, data: ShadowJobData, deps: ShadowJobDeps): Promise<void> {
   const [target, ...baselines] = await Promise.all([ask(data.target, request, data, deps), ...(data.baseline ? [ask(data.baseline, request, data, deps), ask(data.baseline, request, data, deps)] : [])]);
-  const clean = (a: Answer) => anonymised(a, record, deps.anonymise);
+  const clean = (a: Answer) => anonymiseAnswer(a, deps.anonymise);
   const input: ExchangeInput = {
     method: record.method,
     url: record.url,

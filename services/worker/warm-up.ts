@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import type { RecordAnonymiser } from '../../shared/anonymise/index.js';
 import { Pool } from 'undici';
 import type { Logger } from '../../shared/log.js';
 import { nowUs } from '../../shared/record/convert.js';
@@ -41,6 +42,7 @@ export interface WarmUpContext {
   redis: Redis;
   log: Logger;
   diffs: DiffThread;
+  anonymise: RecordAnonymiser;
 }
 
 let warming: Promise<void> | undefined;
@@ -80,6 +82,7 @@ export async function warmUp(ctx: WarmUpContext, def: ReplayRunDef, records: rea
   const recorder = new ChunkRecorder(ctx.redis, def, -1, ctx.log);
   const send: SendContext = {
     def,
+    anonymise: ctx.anonymise,
     target: { url, dispatcher: pool },
     recorder,
     inFlight,

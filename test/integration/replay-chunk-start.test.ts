@@ -1,3 +1,4 @@
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
@@ -56,7 +57,7 @@ describe("a fresh worker's warm-up", () => {
       const streamLengths = async () => Promise.all(keysBefore.map(async (k) => ((await t.redis.type(k)) === 'stream' ? t.redis.xlen(k) : -1)));
       const lengthsBefore = await streamLengths();
 
-      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs }, def, records, nowUs() + 20_000_000);
+      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs, anonymise: createRecordAnonymiser({ key: 'warm-test-key-0123456789' }) }, def, records, nowUs() + 20_000_000);
 
       expect(r).toEqual({ sent: 1500, errors: 0 });
       expect(target.arrivals).toHaveLength(0);
@@ -73,7 +74,7 @@ describe("a fresh worker's warm-up", () => {
     try {
       const def = await newRun(t, target, queue, 'warm');
       // a deadline already past: each of the 16 users checks it before sending
-      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs }, def, records, nowUs() - 1);
+      const r = await warmUp({ redis: t.redis, log: createLogger({ level: 'silent' }), diffs, anonymise: createRecordAnonymiser({ key: 'warm-test-key-0123456789' }) }, def, records, nowUs() - 1);
       expect(r.sent).toBe(0);
     } finally {
       await queue.close();

@@ -1,3 +1,4 @@
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { Job, Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DIFF_RULES } from '../../shared/diff/rules.js';
@@ -48,7 +49,7 @@ describe('a replay chunk', () => {
       return 'handled';
     });
     queue = openQueue<ChunkJobData>(queues.replay, t.url);
-    diffs = new DiffThread();
+    diffs = new DiffThread({ key: 'chunk-test-key-0123456789', rules: undefined });
     pools = new TargetPools();
   });
   afterEach(async () => {
@@ -59,7 +60,7 @@ describe('a replay chunk', () => {
     await t.cleanup();
   });
 
-  const worker = (): ReplayWorkerContext => ({ redis: t.redis, pools, log: createLogger({ level: 'silent' }), workerId: 'w-test', runs: new RunCache(), diffs, cancelPollMs: 100 });
+  const worker = (): ReplayWorkerContext => ({ redis: t.redis, pools, log: createLogger({ level: 'silent' }), workerId: 'w-test', runs: new RunCache(), diffs, anonymise: createRecordAnonymiser({ key: 'chunk-test-key-0123456789' }), cancelPollMs: 100 });
 
   /** A run of a session of `specs`, due shortly; one window, one lane unless `over` says otherwise. */
   async function newRun(specs: RecordSpec[], over: Partial<RunRequest> = {}): Promise<{ def: ReplayRunDef; chunks: ChunkSpec[] }> {
@@ -102,6 +103,22 @@ describe('a replay chunk', () => {
     const route = (await mergedStats(t.redis, def.id)).routes.get('GET /items/:id');
     expect(route).toMatchObject({ requests: 2, compared: 2, skipped: { 'compare-failed': 2 } });
     expect((await counted(def.id)).map((r) => [r.url, r.status]).sort()).toEqual([['/items/1', 200], ['/items/2', 200]]);
+  });
+
+  it("anonymises the target's answers before they are compared, counted or stored", async () => {
+    // staging seeded from production: its answers hold the real values the recorded answers had
+    const email = 'priya.sharma@acmecorp.in';
+    const { def, chunks } = await newRun([
+      { atMs: 0, url: '/items/1', body: { contact: 'someone@example.org' } },
+      { atMs: 1, url: '/items/2', body: { pad: 'p'.repeat(40_000) } },
+    ], { mode: 'exact' });
+    answers.set('/items/1', JSON.stringify({ contact: email, phone: '9876543210' }));
+    answers.set('/items/2', JSON.stringify({ contact: email, pad: 'p'.repeat(40_000) }));
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+    const stored = [JSON.stringify((await mergedStats(t.redis, def.id)).toJSON()), ...(await counted(def.id)).map((r) => `${JSON.stringify(r.headers)} ${r.body?.bytes.toString() ?? ''}`)].join('\n');
+    expect(stored).toContain('acmecorp'.length > 0 ? '@' : '');
+    expect(stored).not.toContain(email);
+    expect(stored).not.toContain('9876543210');
   });
 
   it('stops every virtual user of a failed closed-model attempt before the failure is reported', async () => {
