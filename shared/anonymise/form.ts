@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { rewriteJson, JsonSyntaxError } from './json.js';
-import { namedRule } from './rules.js';
+import { namedRule, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
@@ -44,37 +44,51 @@ function decodeForm(raw: string): string {
 /** A scanned field written back: spaces as '+', and every '+' (one read as '+' included) as %2B. */
 const encodeForm = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
 
+/** How one kind of `name=value&...` list is read and written back (a urlencoded body, a query string). */
+export interface PairList {
+  decode(raw: string): string;
+  /** `raw`: the piece as it was written, so its encoding style can be kept. */
+  encode(raw: string, value: string): string;
+  /** Where a name or a piece without '=' sits; the name itself is not shown. */
+  namesLoc: string;
+  /** Where the value of (scanned) `name` sits. */
+  valueLoc(name: string): string;
+  /** The rule for `name`, if any. */
+  rule(name: string): Treatment | undefined;
+}
+
 /**
- * URL-encoded fields. Names are scanned too (a field named by an email
- * address) and the field's location uses the scanned name; a pair without
+ * A `name=value&...` list. Names are scanned too (a field named by an email
+ * address) and a value's location uses the scanned name; a piece without
  * '=' is scanned whole, so text that only claims to be a form (a JSON body
- * sent as urlencoded) is never stored unread.
+ * sent as urlencoded) is never stored unread; a value named like a
+ * credential is pseudonymised whole. Only what changed is encoded again.
  */
-export function scrubUrlencoded(text: string, scrub: Scrub, where: string): string {
+export function scrubPairs(text: string, scrub: Scrub, list: PairList): string {
   let changed = false;
   const out: string[] = [];
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
-      const bare = decodeForm(pair);
-      const next = scrub.text(bare, `${where}.form`);
+      const bare = list.decode(pair);
+      const next = scrub.text(bare, list.namesLoc);
       if (next === bare) out.push(pair);
       else {
         changed = true;
-        out.push(encodeForm(next));
+        out.push(list.encode(pair, next));
       }
       continue;
     }
     const rawName = pair.slice(0, eq);
     const rawValue = pair.slice(eq + 1);
-    const name = decodeForm(rawName);
-    const scannedName = scrub.text(name, `${where}.form`);
-    const nameOut = scannedName === name ? rawName : encodeForm(scannedName);
-    const value = decodeForm(rawValue);
-    const loc = `${where}.form.${scannedName}`;
-    const rule = namedRule(scrub.rules.form, name, scrub.side) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
+    const name = list.decode(rawName);
+    const scannedName = scrub.text(name, list.namesLoc);
+    const nameOut = scannedName === name ? rawName : list.encode(rawName, scannedName);
+    const value = list.decode(rawValue);
+    const loc = list.valueLoc(scannedName);
+    const rule = list.rule(name) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
-    const valueOut = next === null ? null : next === value ? rawValue : encodeForm(next);
+    const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
       changed = true;
@@ -82,6 +96,17 @@ export function scrubUrlencoded(text: string, scrub: Scrub, where: string): stri
     }
   }
   return changed ? out.join('&') : text;
+}
+
+/** A urlencoded body's fields: `req.body.form.<field>`. */
+export function scrubUrlencoded(text: string, scrub: Scrub, where: string): string {
+  return scrubPairs(text, scrub, {
+    decode: decodeForm,
+    encode: (_raw, value) => encodeForm(value),
+    namesLoc: `${where}.form`,
+    valueLoc: (name) => `${where}.form.${name}`,
+    rule: (name) => namedRule(scrub.rules.form, name, scrub.side),
+  });
 }
 
 /** The boundary named in a multipart Content-Type. */

@@ -1,7 +1,7 @@
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { plusAsSpace } from './form.js';
+import { plusAsSpace, scrubPairs } from './form.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 
@@ -88,39 +88,15 @@ function scrubPath(path: string, scrub: Scrub): string {
   return changed ? out.join('/') : path;
 }
 
-/** Query parameters: names and bare keys are scanned as well as values (see scrubUrlencoded). */
+/** Query parameters, read like a urlencoded body (scrubPairs): `req.url.query.<name>`. */
 function scrubQuery(query: string, scrub: Scrub): string {
-  let changed = false;
-  const out: string[] = [];
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0) {
-      const bare = decode(pair, true);
-      const next = scrub.text(bare, 'req.url.query');
-      if (next === bare) out.push(pair);
-      else {
-        changed = true;
-        out.push(encodeLike(pair, next, true));
-      }
-      continue;
-    }
-    const rawName = pair.slice(0, eq);
-    const rawValue = pair.slice(eq + 1);
-    const name = decode(rawName, true);
-    const scannedName = scrub.text(name, 'req.url.query');
-    const nameOut = scannedName === name ? rawName : encodeLike(rawName, scannedName, true);
-    const value = decode(rawValue, true);
-    const loc = `req.url.query.${scannedName}`;
-    const rule = namedRule(scrub.rules.query, name, 'req') ?? (isCredentialName(name) ? PSEUDONYM : undefined);
-    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
-    const valueOut = next === null ? null : next === value ? rawValue : encodeLike(rawValue, next, true);
-    if (valueOut === rawValue && nameOut === rawName) out.push(pair);
-    else {
-      changed = true;
-      if (valueOut !== null) out.push(`${nameOut}=${valueOut}`);
-    }
-  }
-  return changed ? out.join('&') : query;
+  return scrubPairs(query, scrub, {
+    decode: (raw) => decode(raw, true),
+    encode: (raw, value) => encodeLike(raw, value, true),
+    namesLoc: 'req.url.query',
+    valueLoc: (name) => `req.url.query.${name}`,
+    rule: (name) => namedRule(scrub.rules.query, name, 'req'),
+  });
 }
 
 /** The URL (path and query) with personal data replaced; the same string when nothing changed. */
