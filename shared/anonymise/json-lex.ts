@@ -132,3 +132,18 @@ function withoutDanglingEscape(raw: string): string {
   if (u) return (n % 2 === 0) ? raw.slice(0, at) : raw;
   return n % 2 === 1 ? raw.slice(0, -1) : raw;
 }
+
+/**
+ * A number or literal must follow '[', ',' or ':' (or open the text): values
+ * without commas between them (`4111 1111 1111 1111`) would each be scanned
+ * alone and read as nothing, so they are not JSON.
+ */
+export function afterSeparator(text: string, at: number): boolean {
+  let before = at - 1;
+  while (before >= 0 && isWs(text.charCodeAt(before))) before--;
+  const prev = before < 0 ? -1 : text.charCodeAt(before);
+  return prev === -1 || prev === 91 || prev === 44 || prev === 58;
+}
+
+/** The start of a number or of true, false or null: what a body cut short may end with. */
+export const isPartialScalar = (token: string) => /^(?:-?[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]*)?|t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?)$/.test(token);

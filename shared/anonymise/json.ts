@@ -1,13 +1,11 @@
 import type { Finding } from './detect/index.js';
-import { isDelim, isNumber, isWs, JsonSyntaxError, JsonText, maybeJson, NUMBER } from './json-lex.js';
+import { afterSeparator, isDelim, isNumber, isPartialScalar, isWs, JsonSyntaxError, JsonText, maybeJson, NUMBER } from './json-lex.js';
 import { FindingCursor, Straddle } from './json-findings.js';
 import { newFrame, JsonLocations, type Frame } from './json-frame.js';
-import { matchJsonPath } from './json-path.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { isCredentialName, mayNameCredential } from './credentials.js';
-import { PSEUDONYM } from './headers.js';
+import { JsonTreatments } from './json-treatment.js';
 
 export { JsonSyntaxError } from './json-lex.js';
 
@@ -23,9 +21,6 @@ export { JsonSyntaxError } from './json-lex.js';
  * Keys are scanned too (maps keyed by email address); a renamed key is used
  * in the locations below it, so locations never carry raw data.
  */
-
-/** The start of a number or of true, false or null: what a body cut short may end with. */
-const PARTIAL_SCALAR = /^(?:-?[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]*)?|t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?)$/;
 
 /** JSON nested in strings is rewritten as JSON this many levels deep. */
 export const MAX_NESTED_JSON = 3;
@@ -52,10 +47,7 @@ export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rules
 class JsonRewrite {
   readonly #text: string;
   readonly #scrub: Scrub;
-  readonly #rules: Scrub['rules']['json'];
-  /** The rule #treatment matched last, if any. */
-  #matched: Scrub['rules']['json'][number] | undefined;
-  readonly #prefix: string;
+  readonly #treatments: JsonTreatments;
   readonly #stack: Frame[] = [];
   readonly #parts: string[] = [];
   #cursor = 0;
@@ -78,11 +70,7 @@ class JsonRewrite {
     this.#where = new JsonLocations(text, this.#stack, prefix);
     this.#loc = () => this.#where.value();
     this.#keyLoc = () => this.#where.key();
-    // JSON that is not the body itself (nested in a string, a multipart part) has a root of its own:
-    // only rules for a key at any depth (`$..name`) apply to it
-    const mine = scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side);
-    this.#rules = rulesApply === true ? mine : rulesApply === 'deep' ? mine.filter((r) => r.path.segments[0]?.t === 'deep') : [];
-    this.#prefix = prefix;
+    this.#treatments = new JsonTreatments(text, scrub, prefix, rulesApply, this.#where);
   }
 
   run(): string {
@@ -97,7 +85,7 @@ class JsonRewrite {
   #walk(): string {
     const text = this.#text;
     const n = text.length;
-    const skim = this.#found !== undefined && this.#rules.length === 0 && !text.includes('\\');
+    const skim = this.#found !== undefined && this.#treatments.none && !text.includes('\\');
     let rootSeen = false;
     while (this.#i < n) {
       if (skim) {
@@ -223,33 +211,11 @@ class JsonRewrite {
     }
   }
 
-  #treatment(f: Frame | undefined): Treatment | undefined {
-    if (f?.forced) return f.forced;
-    this.#matched = undefined;
-    if (this.#rules.length > 0) {
-      const p = this.#where.path();
-      for (const r of this.#rules) {
-        if (!matchJsonPath(r.path, p)) continue;
-        this.#matched = r;
-        return r.treatment;
-      }
-    }
-    // a value under a key named like a credential (password, client_secret, accessToken) is pseudonymised whole
-    if (!f?.obj || !this.#suspectKey(f)) return undefined;
-    return isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? PSEUDONYM : undefined;
-  }
-
-  /** The current member's key may name a credential (a quick look at its last letters). */
-  #suspectKey(f: Frame): boolean {
-    if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd);
-    return typeof f.key === 'string' && mayNameCredential(f.key, 0, f.key.length);
-  }
-
   #value(f: Frame | undefined): void {
     const text = this.#text;
     const i = this.#i;
     const c = text.charCodeAt(i);
-    const t = this.#treatment(f);
+    const t = this.#treatments.of(f);
     if (t && (t.action === 'drop' || t.action === 'redact')) {
       const end = this.#lex.skipValue(i);
       if (t.action === 'drop') this.#drop(f, i, end);
@@ -258,9 +224,7 @@ class JsonRewrite {
         this.#replace(i, end, JSON.stringify(REDACTED));
       }
       this.#chargeSkipped();
-      // a member a rule dropped or redacted is listed under the rule's own path (`$.byName.*`):
-      // its key, which nothing scanned, never reaches the change list
-      this.#scrub.changed(this.#matched !== undefined && t === this.#matched.treatment ? `${this.#prefix}${this.#matched.path.source}` : this.#loc);
+      this.#scrub.changed(this.#treatments.changedAt(t, this.#loc));
       this.#i = end;
       return;
     }
@@ -290,12 +254,7 @@ class JsonRewrite {
     let end = i;
     while (end < text.length && !isDelim(text.charCodeAt(end))) end++;
     if (end === i) throw new JsonSyntaxError(`unexpected character at ${i}`);
-    // A number or literal must follow '[', ',' or ':' (or open the text): values without commas
-    // between them (`4111 1111 1111 1111`) would each be scanned alone and read as nothing.
-    let before = i - 1;
-    while (before >= 0 && isWs(text.charCodeAt(before))) before--;
-    const prev = before < 0 ? -1 : text.charCodeAt(before);
-    if (prev !== -1 && prev !== 91 && prev !== 44 && prev !== 58) throw new JsonSyntaxError(`a value without a comma before it at ${i}`);
+    if (!afterSeparator(text, i)) throw new JsonSyntaxError(`a value without a comma before it at ${i}`);
     if (isNumber(text, i, end)) {
       // numbers under four characters hold nothing a detector finds
       if (!t && (end - i < 4 || this.#clean(i, end))) {
@@ -307,7 +266,7 @@ class JsonRewrite {
         const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
-    } else if (!this.#lex.literal(i, end) && (end < text.length || !PARTIAL_SCALAR.test(text.slice(i, end)))) {
+    } else if (!this.#lex.literal(i, end) && (end < text.length || !isPartialScalar(text.slice(i, end)))) {
       // at the end of a body cut short only the start of a number or literal is JSON; anything
       // else (`priya@acmecorp.in` sent as JSON) is not, and the body is read as text
       throw new JsonSyntaxError(`unexpected token at ${i}`);
@@ -360,7 +319,7 @@ class JsonRewrite {
           i = j + 1;
         } else {
           // the value of a key that may name a credential is left to the walk (see #treatment)
-          if (f.obj && this.#suspectKey(f)) break;
+          if (f.obj && this.#treatments.suspectKey(f)) break;
           i = q + 1;
         }
         skipped += length;
@@ -377,7 +336,7 @@ class JsonRewrite {
         i++;
       } else if (f.obj && f.expectKey) {
         break;
-      } else if (f.obj && this.#suspectKey(f)) {
+      } else if (f.obj && this.#treatments.suspectKey(f)) {
         break;
       } else if (c === 123 || c === 91) {
         this.#i = i;

@@ -1,0 +1,67 @@
+import { isCredentialName, mayNameCredential } from './credentials.js';
+import type { Frame, JsonLocations } from './json-frame.js';
+import { matchJsonPath } from './json-path.js';
+import { PSEUDONYM } from './headers.js';
+import type { Treatment } from './rules.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * Which treatment a JSON value gets, apart from what the detectors find in
+ * it: its container's forced one (a rule selected the container), a JSON
+ * rule's, or a pseudonym when its key names a credential (`password`,
+ * `client_secret`, `accessToken`). JSON that is not the body itself (nested
+ * in a string, a multipart part) has a root of its own: only rules for a
+ * key at any depth (`$..name`) apply to it (`rulesApply: 'deep'`).
+ */
+export class JsonTreatments {
+  readonly #text: string;
+  readonly #where: JsonLocations;
+  readonly #prefix: string;
+  readonly #rules: Scrub['rules']['json'];
+  /** The rule the last call of treatment() matched, if any. */
+  #matched: Scrub['rules']['json'][number] | undefined;
+
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', where: JsonLocations) {
+    this.#text = text;
+    this.#where = where;
+    this.#prefix = prefix;
+    const mine = scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side);
+    this.#rules = rulesApply === true ? mine : rulesApply === 'deep' ? mine.filter((r) => r.path.segments[0]?.t === 'deep') : [];
+  }
+
+  /** No rule applies to the document: values without findings can be skipped unread. */
+  get none(): boolean {
+    return this.#rules.length === 0;
+  }
+
+  /** The treatment of the value about to be read in frame `f` (undefined for the root). */
+  of(f: Frame | undefined): Treatment | undefined {
+    if (f?.forced) return f.forced;
+    this.#matched = undefined;
+    if (this.#rules.length > 0) {
+      const p = this.#where.path();
+      for (const r of this.#rules) {
+        if (!matchJsonPath(r.path, p)) continue;
+        this.#matched = r;
+        return r.treatment;
+      }
+    }
+    if (!f?.obj || !this.suspectKey(f)) return undefined;
+    return isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? PSEUDONYM : undefined;
+  }
+
+  /**
+   * Where a value dropped or redacted with treatment `t` is listed: under the
+   * rule's own path (`$.byName.*`) when a rule did it, so its key, which
+   * nothing scanned, never reaches the change list; else at `loc`.
+   */
+  changedAt(t: Treatment, loc: () => string): string {
+    return this.#matched !== undefined && t === this.#matched.treatment ? `${this.#prefix}${this.#matched.path.source}` : loc();
+  }
+
+  /** The current member's key may name a credential (a quick look at its last letters). */
+  suspectKey(f: Frame): boolean {
+    if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd);
+    return typeof f.key === 'string' && mayNameCredential(f.key, 0, f.key.length);
+  }
+}
