@@ -34,22 +34,25 @@ function firing<T>(failing: T) {
   };
 }
 
+/** How a loop settled, and how many requests were still in flight when it did. */
+function settled(loop: Promise<void>, f: { inFlight: number }): Promise<{ inFlight: number; err: unknown }> {
+  return loop.then(
+    () => ({ inFlight: f.inFlight, err: undefined }),
+    (err: unknown) => ({ inFlight: f.inFlight, err }),
+  );
+}
+
 describe('the open loop', () => {
   it('fails once its requests in flight settle when one is lost, and fires nothing after', async () => {
     const due = nowUs();
     // three arrivals due now, two a little later
     const arrivals = [0, 1, 2, 3, 4].map((i) => ({ i, dueUs: i < 3 ? due : due + 200_000 }));
     const f = firing(1);
-    let settledWith: { inFlight: number; err: unknown } | undefined;
-    const loop = openLoop(arrivals, new AbortController().signal, (a) => f.fire(a.i)).then(
-      () => (settledWith = { inFlight: f.inFlight, err: undefined }),
-      (err: unknown) => (settledWith = { inFlight: f.inFlight, err }),
-    );
+    const loop = settled(openLoop(arrivals, new AbortController().signal, (a) => f.fire(a.i)), f);
     await tick();
     expect(f.fired).toEqual([0, 1, 2]);
     f.answerAll();
-    await loop;
-    expect(settledWith).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
+    expect(await loop).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
     expect(f.fired).toEqual([0, 1, 2]);
   });
 });
@@ -59,17 +62,12 @@ describe('the closed loop', () => {
     let next = 0;
     const claim = () => Promise.resolve(next++);
     const f = firing(1);
-    let settledWith: { inFlight: number; err: unknown } | undefined;
     // the window is long enough for users left running to go on firing
-    const loop = closedLoop(3, nowUs() + 300_000, new AbortController().signal, claim, (item) => f.fire(item)).then(
-      () => (settledWith = { inFlight: f.inFlight, err: undefined }),
-      (err: unknown) => (settledWith = { inFlight: f.inFlight, err }),
-    );
+    const loop = settled(closedLoop(3, nowUs() + 300_000, new AbortController().signal, claim, (item) => f.fire(item)), f);
     await tick();
     expect(f.fired).toEqual([0, 1, 2]);
     f.answerAll();
-    await loop;
-    expect(settledWith).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
+    expect(await loop).toMatchObject({ inFlight: 0, err: { message: 'request 1 lost' } });
     await new Promise((r) => setTimeout(r, 20));
     expect(f.fired).toEqual([0, 1, 2]);
   });
