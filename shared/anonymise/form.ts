@@ -44,17 +44,18 @@ function decodeForm(raw: string): string {
 /** A scanned field written back: spaces as '+', and every '+' (one read as '+' included) as %2B. */
 const encodeForm = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
 
-/** How one kind of `name=value&...` list is read and written back (a urlencoded body, a query string). */
+/**
+ * How one kind of `name=value&...` list is read and written back (a
+ * urlencoded body, a query string). Module constants, not closures made
+ * per call: under tsx every function created at run time is also renamed,
+ * which cost more than the scan of a short query string.
+ */
 export interface PairList {
   decode(raw: string): string;
   /** `raw`: the piece as it was written, so its encoding style can be kept. */
   encode(raw: string, value: string): string;
-  /** Where a name or a piece without '=' sits; the name itself is not shown. */
-  namesLoc: string;
-  /** Where the value of (scanned) `name` sits. */
-  valueLoc(name: string): string;
   /** The rule for `name`, if any. */
-  rule(name: string): Treatment | undefined;
+  rule(name: string, scrub: Scrub): Treatment | undefined;
 }
 
 /**
@@ -63,15 +64,17 @@ export interface PairList {
  * '=' is scanned whole, so text that only claims to be a form (a JSON body
  * sent as urlencoded) is never stored unread; a value named like a
  * credential is pseudonymised whole. Only what changed is encoded again.
+ * Locations: a name or a piece without '=' at `where` (the name itself is
+ * not shown), the value of (scanned) `name` at `where.name`.
  */
-export function scrubPairs(text: string, scrub: Scrub, list: PairList): string {
+export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: string): string {
   let changed = false;
   const out: string[] = [];
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
       const bare = list.decode(pair);
-      const next = scrub.text(bare, list.namesLoc);
+      const next = scrub.text(bare, where);
       if (next === bare) out.push(pair);
       else {
         changed = true;
@@ -82,11 +85,11 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList): string {
     const rawName = pair.slice(0, eq);
     const rawValue = pair.slice(eq + 1);
     const name = list.decode(rawName);
-    const scannedName = scrub.text(name, list.namesLoc);
+    const scannedName = scrub.text(name, where);
     const nameOut = scannedName === name ? rawName : list.encode(rawName, scannedName);
     const value = list.decode(rawValue);
-    const loc = list.valueLoc(scannedName);
-    const rule = list.rule(name) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
+    const loc = `${where}.${scannedName}`;
+    const rule = list.rule(name, scrub) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
@@ -98,15 +101,15 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList): string {
   return changed ? out.join('&') : text;
 }
 
+const FORM: PairList = {
+  decode: decodeForm,
+  encode: (_raw, value) => encodeForm(value),
+  rule: (name, scrub) => namedRule(scrub.rules.form, name, scrub.side),
+};
+
 /** A urlencoded body's fields: `req.body.form.<field>`. */
 export function scrubUrlencoded(text: string, scrub: Scrub, where: string): string {
-  return scrubPairs(text, scrub, {
-    decode: decodeForm,
-    encode: (_raw, value) => encodeForm(value),
-    namesLoc: `${where}.form`,
-    valueLoc: (name) => `${where}.form.${name}`,
-    rule: (name) => namedRule(scrub.rules.form, name, scrub.side),
-  });
+  return scrubPairs(text, scrub, FORM, `${where}.form`);
 }
 
 /** The boundary named in a multipart Content-Type. */

@@ -1,7 +1,7 @@
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { plusAsSpace, scrubPairs } from './form.js';
+import { plusAsSpace, scrubPairs, type PairList } from './form.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 
@@ -71,33 +71,30 @@ function scrubMatrix(value: string, scrub: Scrub, loc: string): string {
 
 function scrubPath(path: string, scrub: Scrub): string {
   const raw = path.split('/');
-  const decoded = raw.map((s) => decode(s, false));
+  const decoded: string[] = [];
+  for (const segment of raw) decoded.push(decode(segment, false));
   const ruled = ruledSegments(path, raw, decoded, scrub);
-  let changed = false;
-  const out = raw.map((segment, i) => {
-    if (segment === '') return segment;
+  let out: string[] | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const segment = raw[i]!;
+    if (segment === '') continue;
     // a URL not starting with '/' (absolute or malformed): its first segment is read too
     const loc = i === 0 ? 'req.url' : `req.url.path[${i - 1}]`;
     const rule = ruled.get(i);
     const value = decoded[i]!;
     const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value, loc);
-    if (next === value) return segment;
-    changed = true;
-    return encodeLike(segment, next, false);
-  });
-  return changed ? out.join('/') : path;
+    if (next === value) continue;
+    out ??= raw.slice();
+    out[i] = encodeLike(segment, next, false);
+  }
+  return out ? out.join('/') : path;
 }
 
-/** Query parameters, read like a urlencoded body (scrubPairs): `req.url.query.<name>`. */
-function scrubQuery(query: string, scrub: Scrub): string {
-  return scrubPairs(query, scrub, {
-    decode: (raw) => decode(raw, true),
-    encode: (raw, value) => encodeLike(raw, value, true),
-    namesLoc: 'req.url.query',
-    valueLoc: (name) => `req.url.query.${name}`,
-    rule: (name) => namedRule(scrub.rules.query, name, 'req'),
-  });
-}
+const QUERY: PairList = {
+  decode: (raw) => decode(raw, true),
+  encode: (raw, value) => encodeLike(raw, value, true),
+  rule: (name, scrub) => namedRule(scrub.rules.query, name, 'req'),
+};
 
 /** The URL (path and query) with personal data replaced; the same string when nothing changed. */
 export function scrubUrl(url: string, scrub: Scrub): string {
@@ -106,7 +103,8 @@ export function scrubUrl(url: string, scrub: Scrub): string {
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
   const p = scrubPath(path, scrub);
-  const qs = q < 0 ? undefined : scrubQuery(query, scrub);
+  // query parameters are read like a urlencoded body: `req.url.query.<name>`
+  const qs = q < 0 ? undefined : scrubPairs(query, scrub, QUERY, 'req.url.query');
   if (p === path && qs === query) return url;
   if (p === path && qs === undefined) return url;
   return qs === undefined ? p : `${p}?${qs}`;
