@@ -186,7 +186,7 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
     const wide = utf16Of(type, bytes);
     const { text, encoding, tail } = wide ? wide.decode() : asText(bytes, body.truncated);
     const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
-    next = out === text ? bytes : wide ? wide.encode(out) : Buffer.concat([Buffer.from(out, encoding), tail]);
+    next = out === text ? bytes : wide ? wide.encode(out) : tail.length === 0 ? Buffer.from(out, encoding) : Buffer.concat([Buffer.from(out, encoding), tail]);
   }
   if (next === body.bytes) return body;
   const out: CapturedBody = { ...body, bytes: next };

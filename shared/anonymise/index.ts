@@ -45,7 +45,7 @@ export function createRecordAnonymiser(opts: AnonymiserOptions = {}): RecordAnon
 
 function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): CaptureRecord {
   // an imported record's own list is kept, but never an entry that itself holds a value a detector finds
-  const changes = new Set<string>(record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
+  const changes = new Set<string>(record.anonymised.length === 0 ? undefined : record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
   const budget = new ScanBudget(ctx.rules.scanBytes);
   const req = new Anonymising(ctx, 'req', changes, budget);
   const res = new Anonymising(ctx, 'res', changes, budget);

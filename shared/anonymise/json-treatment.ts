@@ -25,7 +25,8 @@ export class JsonTreatments {
     this.#text = text;
     this.#where = where;
     this.#prefix = prefix;
-    const mine = scrub.rules.json.filter((r) => r.side === 'both' || r.side === scrub.side);
+    const all = scrub.rules.json;
+    const mine = all.length === 0 ? all : all.filter((r) => r.side === 'both' || r.side === scrub.side);
     this.#rules = rulesApply === true ? mine : rulesApply === 'deep' ? mine.filter((r) => r.path.segments[0]?.t === 'deep') : [];
   }
 
