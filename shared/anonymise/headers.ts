@@ -28,7 +28,7 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
     // captured names are lower-case; imported ones may not be
     const next = scrubHeader(name.toLowerCase(), value, scrub, `${where}.${name}`);
     if (next === value) {
-      out?.push([name, value]);
+      out?.push(headers[h]!);
       continue;
     }
     out ??= headers.slice(0, h);
@@ -40,11 +40,11 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
 function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): string | null {
   const rule = namedRule(scrub.rules.headers, name, scrub.side);
   if (rule) return scrub.treat(value, rule, loc);
+  if (UNTOUCHED.has(name)) return value;
   // Authorization, Proxy-Authorization, X-Forwarded-Authorization, Authentication...
   if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
-  if (UNTOUCHED.has(name)) return value;
   if (CREDENTIAL.test(name) || isCredentialName(name)) return scrub.treat(value, PSEUDONYM, loc);
   return scrub.text(value, loc);
 }

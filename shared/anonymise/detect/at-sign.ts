@@ -59,13 +59,17 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
   }
 }
 
+/** Labels of 1-63 characters not starting or ending with '-', and a TLD of two letters or more; read in place. */
 function validDomain(domain: string, lastDot: number): boolean {
-  for (const label of domain.split('.')) {
-    if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  let start = 0;
+  for (let i = 0; i <= domain.length; i++) {
+    if (i < domain.length && domain.charCodeAt(i) !== 46) continue;
+    const length = i - start;
+    if (length === 0 || length > 63 || domain.charCodeAt(start) === 45 || domain.charCodeAt(i - 1) === 45) return false;
+    start = i + 1;
   }
-  const tld = domain.slice(lastDot + 1);
-  if (tld.length < 2) return false;
-  for (let i = 0; i < tld.length; i++) if (!isLetter(tld.charCodeAt(i))) return false;
+  if (domain.length - lastDot - 1 < 2) return false;
+  for (let i = lastDot + 1; i < domain.length; i++) if (!isLetter(domain.charCodeAt(i))) return false;
   return true;
 }
 
