@@ -16,8 +16,8 @@ export interface Frame {
   lazyKey: boolean;
   keyStart: number;
   keyEnd: number;
-  /** Location text of this container itself, built when first needed. */
-  loc: string | undefined;
+  /** Location of this container itself, found when first needed. */
+  loc: LocNode | undefined;
   expectKey: boolean;
   /** Position of the comma before the current member, -1 when none. */
   comma: number;
@@ -45,12 +45,56 @@ export function newFrame(obj: boolean, forced: Treatment | undefined, memberStar
   };
 }
 
+/**
+ * A location in the tree of every location seen in this process: one string
+ * per distinct location, built once (so the change set hashes each once,
+ * however many values and documents share it). Keys are copied before they
+ * are kept: a key cut out of a body would keep the whole body alive. The
+ * tree is bounded; past LOC_NODES it starts again.
+ */
+interface LocNode {
+  readonly loc: string;
+  kids: Map<string | -1, LocNode> | undefined;
+}
+
+const LOC_NODES = 20_000;
+const roots = new Map<string, LocNode>();
+let nodes = 0;
+
+/** A copy of `s` that shares no memory with the text it was cut from. */
+const detached = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
+
+function rootOf(prefix: string): LocNode {
+  let node = roots.get(prefix);
+  if (node === undefined) {
+    if (++nodes > LOC_NODES) {
+      roots.clear();
+      nodes = 1;
+    }
+    roots.set(detached(prefix), (node = { loc: detached(`${prefix}$`), kids: undefined }));
+  }
+  return node;
+}
+
+function childOf(parent: LocNode, key: PathKey): LocNode {
+  const k = typeof key === 'number' ? -1 : key;
+  let node = parent.kids?.get(k);
+  if (node === undefined) {
+    if (++nodes > LOC_NODES) {
+      roots.clear();
+      nodes = 1;
+    }
+    node = { loc: detached(parent.loc + segmentText(key)), kids: undefined };
+    (parent.kids ??= new Map()).set(typeof k === 'string' ? detached(k) : k, node);
+  }
+  return node;
+}
+
 /** Locations in a document, over the rewrite's stack of open containers (shared, not copied). */
 export class JsonLocations {
   readonly #text: string;
   readonly #stack: readonly Frame[];
   readonly #prefix: string;
-  readonly #byParent = new Map<string, Map<string | -1, string>>();
 
   constructor(text: string, stack: readonly Frame[], prefix: string) {
     this.#text = text;
@@ -74,31 +118,18 @@ export class JsonLocations {
   /** Where the current value sits. */
   value(): string {
     const top = this.#stack.length - 1;
-    return top < 0 ? `${this.#prefix}$` : this.#child(this.#container(top), this.keyOf(this.#stack[top]!));
+    return top < 0 ? rootOf(this.#prefix).loc : childOf(this.#container(top), this.keyOf(this.#stack[top]!)).loc;
   }
 
   /** Where a key sits: its object's path and `.(key)`. */
   key(): string {
-    return `${this.#container(this.#stack.length - 1)}.(key)`;
+    return `${this.#container(this.#stack.length - 1).loc}.(key)`;
   }
 
   /** The location of the container at stack depth `k` (its keys above it do not change while it is open). */
-  #container(k: number): string {
+  #container(k: number): LocNode {
     const f = this.#stack[k]!;
-    f.loc ??= k === 0 ? `${this.#prefix}$` : this.#child(this.#container(k - 1), this.keyOf(this.#stack[k - 1]!));
+    f.loc ??= k === 0 ? rootOf(this.#prefix) : childOf(this.#container(k - 1), this.keyOf(this.#stack[k - 1]!));
     return f.loc;
-  }
-
-  /**
-   * `parent`'s location extended by `key`, one string per distinct location
-   * (so the change set hashes each once, however many elements share it).
-   */
-  #child(parent: string, key: PathKey): string {
-    let byKey = this.#byParent.get(parent);
-    if (!byKey) this.#byParent.set(parent, (byKey = new Map<string | -1, string>()));
-    const k = typeof key === 'number' ? -1 : key;
-    let loc = byKey.get(k);
-    if (loc === undefined) byKey.set(k, (loc = parent + segmentText(key)));
-    return loc;
   }
 }
