@@ -1,3 +1,4 @@
+import { detached } from './detach.js';
 /**
  * Names that say their value is a credential: a header, query parameter,
  * form field, cookie or JSON key named `password`, `client_secret`,
@@ -22,7 +23,7 @@ export function isCredentialName(name: string): boolean {
   if (yes === undefined) {
     if (known.size >= 4096) known.clear();
     // a key cut from a body is a slice that keeps the whole body alive: the cache keeps a copy
-    known.set(Buffer.from(name, 'utf8').toString('utf8'), (yes = credentialWords(name)));
+    known.set(detached(name), (yes = credentialWords(name)));
   }
   return yes;
 }

@@ -1,3 +1,4 @@
+import { detached } from './detach.js';
 import { segmentText, type PathKey } from './json-path.js';
 import type { Treatment } from './rules.js';
 
@@ -61,8 +62,6 @@ const LOC_NODES = 20_000;
 const roots = new Map<string, LocNode>();
 let nodes = 0;
 
-/** A copy of `s` that shares no memory with the text it was cut from. */
-const detached = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
 
 function rootOf(prefix: string): LocNode {
   let node = roots.get(prefix);

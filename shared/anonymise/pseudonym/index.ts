@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kind } from '../detect/kinds.js';
+import { detached } from '../detach.js';
 import { HmacSha256 } from './hmac.js';
 import { phoneKey } from './phone.js';
 import { renderCard, renderIpv4, renderPhone, renderVerhoeff } from './render-numbers.js';
@@ -132,14 +133,14 @@ export class Pseudonymiser {
   /**
    * Caches are bounded: past CACHE_LIMIT values one is simply cleared. A
    * value found in a body is a slice of the body's string, and V8 keeps the
-   * whole parent alive for a slice: the key is stored as a copy, so the
-   * cache holds values, not the bodies they came from. Long values (which
+   * whole parent alive for a slice: the key is stored as a copy (detached),
+   * so the cache holds values, not the bodies they came from. Long values (which
    * rarely repeat) are not cached at all.
    */
   #remember(cache: Map<string, string>, text: string, value: string): string {
     if (text.length > CACHE_KEY_MAX) return value;
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(Buffer.from(text, 'utf8').toString('utf8'), value);
+    cache.set(detached(text), value);
     return value;
   }
 }
