@@ -57,7 +57,13 @@ port.on('message', (m: ToDiffThread) => {
     };
     const compared = compareExchange(input);
     chunk.stats.add(input, compared, m.lateUs === undefined ? undefined : { lateUs: m.lateUs });
-    reply({ type: 'diffed', id: m.id, differences: compared.differences.filter((d) => !d.expected).length });
+    const differences = compared.differences.filter((d) => !d.expected).length;
+    if (m.keep === undefined || input.target.error) return reply({ type: 'diffed', id: m.id, differences });
+    // cut after anonymising, never before (diff-protocol.ts); a copy, not a view of the whole body
+    const body = input.target.body;
+    const cut = body.length > m.keep;
+    const kept = { headers: input.target.headers, body: cut ? Buffer.from(body.subarray(0, m.keep)) : body, truncated: cut || input.target.truncated === true };
+    reply({ type: 'diffed', id: m.id, differences, kept });
   } catch (err) {
     reply({ type: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err) });
   }

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { RunStats } from '../../shared/diff/stats.js';
 import type { DiffRules } from '../../shared/diff/rules.js';
-import type { DiffMode, ExchangeInput } from '../../shared/diff/types.js';
+import type { Answer, DiffMode, ExchangeInput } from '../../shared/diff/types.js';
 import { startModuleThread } from '../../shared/thread.js';
 import type { FromDiffThread, ToDiffThread } from './diff-protocol.js';
 
@@ -54,14 +54,28 @@ export class DiffThread {
 
   /** Compares and counts one exchange in `chunk`; resolves with its count of real differences. */
   async diff(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false): Promise<number> {
+    return (await this.diffKeeping(chunk, input, lateUs, referenceIsAnswer)).differences;
+  }
+
+  /**
+   * As `diff`; with `keep`, also the target's answer as the thread anonymised it, its body cut to
+   * `keep` bytes (undefined when the target gave no answer): what the results stream may store.
+   */
+  async diffKeeping(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false, keep?: number): Promise<{ differences: number; kept?: Answer }> {
     const unsent = this.#unsent.get(chunk);
     if (unsent) {
       this.#unsent.delete(chunk);
       this.#post({ type: 'open', chunk, ...unsent });
     }
     const { rules: _rules, mode: _mode, ...rest } = input;
-    const m = await this.#request((id) => ({ type: 'diff', id, chunk, input: rest, ...(lateUs === undefined ? {} : { lateUs }), ...(referenceIsAnswer ? { referenceIsAnswer } : {}) }));
-    return m.type === 'diffed' ? m.differences : 0;
+    const m = await this.#request((id) => ({ type: 'diff', id, chunk, input: rest, ...(lateUs === undefined ? {} : { lateUs }), ...(referenceIsAnswer ? { referenceIsAnswer } : {}), ...(keep === undefined ? {} : { keep }) }));
+    if (m.type !== 'diffed') return { differences: 0 };
+    if (!m.kept) return { differences: m.differences };
+    // structured clone turns Buffers into plain Uint8Arrays
+    const b = m.kept.body;
+    const kept: Answer = { ...input.target, headers: m.kept.headers, body: Buffer.from(b.buffer, b.byteOffset, b.byteLength) };
+    if (m.kept.truncated) kept.truncated = true;
+    return { differences: m.differences, kept };
   }
 
   /** The chunk's stats (empty when nothing was diffed); the thread forgets the chunk. */

@@ -106,7 +106,7 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     route: p.route,
   };
   const compared = compare(ctx, input, offload, late ? lateUs : undefined);
-  const differences = typeof compared === 'number' ? compared : await compared;
+  const { differences, kept } = 'differences' in compared ? compared : await compared;
   const a = target;
   const result: ReplayResult = {
     chunk: ctx.chunk,
@@ -127,10 +127,10 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     result.error = a.error;
     if (t.errorText) result.errorText = t.errorText.slice(0, 200);
   } else {
-    const kept = offload ? keptPart(a, ctx) : a;
+    const stored = offload ? (kept ?? keptPart(a, ctx, p.recorded.body)) : a;
     result.status = a.status;
-    result.headers = kept.headers;
-    result.body = boundedBody(kept.body, t.bodySize, ctx.def.resultBodyBytes, kept.truncated);
+    result.headers = stored.headers;
+    result.body = boundedBody(stored.body, t.bodySize, ctx.def.resultBodyBytes, stored.truncated);
   }
   if (b1) {
     result.baseline = { status: b1.answer.status, totalUs: b1.answer.latencyUs };
@@ -147,12 +147,22 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
  */
 const OFFLOAD_BYTES = 32 * 1024;
 
-function compare(ctx: SendContext, input: ExchangeInput, offload: boolean, lateUs: number | undefined): number | Promise<number> {
+/** Real differences found; for an offloaded exchange, also what the results stream keeps of the target's answer (see keptPart). */
+interface Compared {
+  differences: number;
+  kept?: Answer;
+}
+
+function compare(ctx: SendContext, input: ExchangeInput, offload: boolean, lateUs: number | undefined): Compared | Promise<Compared> {
   // A request the thread could not count is counted here by its status (cheap
   // on the loop, unlike its bodies): it was sent, so it must be in the stats.
   // Should the thread have died, collecting its stats fails the attempt anyway.
-  if (offload) return ctx.diffs.diff(ctx.attempt, input, lateUs, ctx.baseline !== undefined).catch(() => count(ctx, input, compareStatusOnly(input), lateUs));
-  return count(ctx, input, compareExchange(input), lateUs);
+  if (offload) {
+    return ctx.diffs
+      .diffKeeping(ctx.attempt, input, lateUs, ctx.baseline !== undefined, ctx.def.resultBodyBytes)
+      .catch(() => ({ differences: count(ctx, input, compareStatusOnly(input), lateUs) }));
+  }
+  return { differences: count(ctx, input, compareExchange(input), lateUs) };
 }
 
 /** Counts a compared exchange in the chunk's stats; returns its number of real differences. */
@@ -163,12 +173,16 @@ function count(ctx: SendContext, input: ExchangeInput, compared: ExchangeResult,
   return real;
 }
 
-/** What the results stream keeps of a large answer (its first resultBodyBytes), anonymised as a body cut short. */
-function keptPart(a: Answer, ctx: SendContext): Answer {
-  const cut = a.body.length > ctx.def.resultBodyBytes;
-  const part: Answer = { ...a, body: cut ? a.body.subarray(0, ctx.def.resultBodyBytes) : a.body };
-  if (cut) part.truncated = true;
-  return anonymiseAnswer(part, ctx.anonymise);
+/**
+ * What the results stream keeps of a large answer the diff thread did not hand back (it failed):
+ * the whole answer anonymised here, then cut to its first resultBodyBytes. Never cut first: a value
+ * the cut goes through (`…@acmecorp.i`) is too short for the detectors and would stay raw. Costly
+ * on the loop, but only when the thread failed.
+ */
+function keptPart(a: Answer, ctx: SendContext, recordedBody: Buffer): Answer {
+  const clean = anonymiseAnswer(a, ctx.anonymise, recordedBody);
+  if (clean.body.length <= ctx.def.resultBodyBytes) return clean;
+  return { ...clean, body: Buffer.from(clean.body.subarray(0, ctx.def.resultBodyBytes)), truncated: true };
 }
 
 /** False for a record trimmed from the session after the run was created, or whose request body was not captured whole. */

@@ -121,6 +121,22 @@ describe('a replay chunk', () => {
     expect(stored).not.toContain('9876543210');
   });
 
+  it('stores no part of a value that the kept prefix of a large answer cuts through', async () => {
+    // a large answer goes to the diff thread; the results stream keeps its first resultBodyBytes (256
+    // here). An address straddling byte 256, cut before it is anonymised, is too short to be found
+    // (`…@acmecorp.i`) and would stay raw.
+    const email = 'priya.sharma@acmecorp.in';
+    const head = `{"pad":"${'p'.repeat(256 - 23 - '{"pad":"'.length - '","contact":"'.length)}","contact":"`;
+    const body = `${head}${email}","more":"${'m'.repeat(40_000)}"}`;
+    expect(body.slice(0, 256).endsWith('priya.sharma@acmecorp.i')).toBe(true);
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/1', body: { pad: 'q'.repeat(40_000) } }]);
+    answers.set('/items/1', body);
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+    const [result] = await counted(def.id);
+    expect(result!.body!.bytes.length).toBeGreaterThan(0);
+    expect(result!.body!.bytes.toString()).not.toContain('priya.sharma');
+  });
+
   it('stops every virtual user of a failed closed-model attempt before the failure is reported', async () => {
     delayMs = 30;
     const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }, { atMs: 2, url: '/items/2' }], {
