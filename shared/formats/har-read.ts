@@ -244,7 +244,9 @@ export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptio
     return line;
   };
   const raise = (f: { offset: number; message: string }): never => {
-    throw new MalformedInput({ line: lineAt(f.offset), offset: f.offset }, `not valid JSON: ${f.message.replace(/ at chunk position.*$/, '')}`);
+    // the parser's message quotes the token it did not expect (`Unexpected STRING ("priya@…")`): not kept
+    const message = f.message.replace(/ at chunk position.*$/, '').replace(/ \(.*\) in state /s, ' in state ');
+    throw new MalformedInput({ line: lineAt(f.offset), offset: f.offset }, `not valid JSON: ${message}`);
   };
 
   const convert = function* (): Generator<CaptureRecord> {

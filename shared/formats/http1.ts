@@ -108,7 +108,8 @@ function dechunk(rest: Buffer, base: number): Body {
     if (eol < 0) return { body: Buffer.concat(parts), bodySize: size, cut: true };
     const line = rest.subarray(pos, eol).toString('latin1').replace(/\r$/, '');
     const hex = line.split(';')[0]!.trim();
-    if (!/^[0-9a-fA-F]{1,15}$/.test(hex)) throw new HttpSyntaxError(`chunk size ${JSON.stringify(line.slice(0, 20))} is not hexadecimal`, base + pos);
+    // the line is not quoted: with the framing broken it is body data
+    if (!/^[0-9a-fA-F]{1,15}$/.test(hex)) throw new HttpSyntaxError(`chunk size line (${line.length} characters) is not hexadecimal`, base + pos);
     const n = parseInt(hex, 16);
     pos = eol + 1;
     if (n === 0) {
@@ -136,7 +137,7 @@ function readBody(headers: HeaderPair[], rest: Buffer, base: number, bodyless: b
   if (te && /\bchunked\b/i.test(te)) return dechunk(rest, base);
   const cl = headerOf(headers, 'content-length');
   if (cl !== undefined) {
-    if (!/^\d{1,15}$/.test(cl.trim())) throw new HttpSyntaxError(`Content-Length ${JSON.stringify(cl.slice(0, 20))} is not a number`, 0);
+    if (!/^\d{1,15}$/.test(cl.trim())) throw new HttpSyntaxError(`Content-Length (${cl.length} characters) is not a number`, 0);
     const n = Number(cl.trim());
     const body = rest.subarray(0, n);
     return { body, bodySize: n, cut: body.length < n };
@@ -148,7 +149,8 @@ function readBody(headers: HeaderPair[], rest: Buffer, base: number, bodyless: b
 export function parseRequest(buf: Buffer): RawRequest {
   const { start, headers, rest } = splitHead(buf);
   const m = REQUEST_LINE.exec(start);
-  if (!m) throw new HttpSyntaxError(`request line ${JSON.stringify(start.slice(0, 60))} is not "METHOD /path HTTP/1.x"`, 0);
+  // the line is not quoted: its path and query may hold personal data
+  if (!m) throw new HttpSyntaxError(`request line (${start.length} characters) is not "METHOD /path HTTP/1.x"`, 0);
   const base = buf.length - rest.length;
   const body = readBody(headers, rest, base, false);
   const url = /[^\x20-\x7e]/.test(m[2]!) ? Buffer.from(m[2]!, 'latin1').toString('utf8') : m[2]!;
@@ -159,7 +161,7 @@ export function parseRequest(buf: Buffer): RawRequest {
 export function parseResponse(buf: Buffer, method?: string): RawResponse {
   const { start, headers, rest } = splitHead(buf);
   const m = STATUS_LINE.exec(start);
-  if (!m) throw new HttpSyntaxError(`status line ${JSON.stringify(start.slice(0, 60))} is not "HTTP/1.x NNN reason"`, 0);
+  if (!m) throw new HttpSyntaxError(`status line (${start.length} characters) is not "HTTP/1.x NNN reason"`, 0);
   const status = Number(m[2]);
   const bodyless = method === 'HEAD' || status < 200 || status === 204 || status === 304;
   const base = buf.length - rest.length;

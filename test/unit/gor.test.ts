@@ -128,6 +128,25 @@ describe('GoReplay .gor import', () => {
     expect(err.message).toMatch(/has no "name: value" form/);
   });
 
+  it('never quotes what a bad request line, status line, chunk size or Content-Length holds', async () => {
+    // an unencoded space in a path, HTTP/2 in a request line, chunked framing broken by a body line: the
+    // text is whatever the client sent or the body held, and the message ends up on terminals and in CI logs
+    const planted = ['9876543210', 'priya.sharma@acmecorp.in', '98765 43210'];
+    const messages = [
+      '1 ab 1\nGET /search?q=priya sharma 9876543210 HTTP/1.1\r\nHost: a\r\n\r\n',
+      '1 ab 1\nGET /u/priya.sharma@acmecorp.in HTTP/2\r\nHost: a\r\n\r\n',
+      '1 ab 1\nPOST / HTTP/1.1\r\nContent-Length: 98765 43210\r\n\r\n',
+      '1 ab 1\nPOST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n+91 9876543210\r\n',
+      '1 ab 1\nGET / HTTP/1.1\r\n\r\n\n🐵🙈🙉\n2 ab 2 1\nHTTP/2 200 priya.sharma@acmecorp.in\r\n\r\n',
+    ];
+    for (const m of messages) {
+      const err = await failure(readGor(chunked(Buffer.concat([Buffer.from(m), GOR_SEPARATOR])), opts(), stats()));
+      expect(err).toBeInstanceOf(MalformedInput);
+      for (const p of planted) expect(err.message, m).not.toContain(p);
+      expect(err.message.replace(/[^0-9]/g, ''), m).not.toContain('9876543210');
+    }
+  });
+
   it('rejects a file cut inside a message, and one that is not .gor at all', async () => {
     const cut = fixture.subarray(0, fixture.length - 40);
     expect((await failure(gorMessages(chunked(cut)))).message).toMatch(/ends inside a message/);

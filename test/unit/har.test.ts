@@ -112,6 +112,15 @@ describe('HAR export and import', () => {
     expect(err.message).toMatch(new RegExp(`^line ${line}, byte offset \\d+: not valid JSON`));
   });
 
+  it('never quotes the JSON value where the document breaks', async () => {
+    // a comma missing before a string: the parser's own message quotes the string
+    const text = fixture.toString().replace('"status": 201', '"status": 201 "priya.sharma@acmecorp.in"');
+    const err = await failure(readHar(chunked(Buffer.from(text), [512]), opts()));
+    expect(err).toBeInstanceOf(MalformedInput);
+    expect(err.message).toMatch(/not valid JSON/);
+    expect(err.message).not.toContain('priya');
+  });
+
   it('rejects an entry without a usable field, naming the entry and the field', async () => {
     const doc = JSON.parse(fixture.toString());
     delete doc.log.entries[2].request.url;
