@@ -46,7 +46,44 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (CREDENTIAL.test(name) || isCredentialName(name)) return scrub.treat(value, PSEUDONYM, loc);
+  if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
   return scrub.text(value, loc);
+}
+
+/** Headers whose value is a URL or holds some: Location, Content-Location, Referer, Link, Refresh, X-Original-URL, X-Forwarded-Uri... */
+const URL_HEADER = /(?:^|-)(?:ur[il]|location|referr?er|link|refresh)$/;
+/** `name=value` after `?`, `&`, `#` or `;` (query, fragment, matrix parameters), up to where a URL in a header ends. */
+const PARAM = /[?&#;]([^=&?#;\s<>"']+)=([^&#;\s<>"']+)/g;
+
+function decodeParam(raw: string): string {
+  const s = raw.replace(/\+/g, ' ');
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * A header holding URLs: a query, fragment or matrix parameter named like a
+ * credential (`#access_token=…` in a redirect, `?token=…` in a Referer) is
+ * pseudonymised whole, as it is in the request URL; the rest is scanned as
+ * free text.
+ */
+function urlParams(value: string, scrub: Scrub, loc: string): string {
+  if (!value.includes('=')) return scrub.text(value, loc);
+  let out = '';
+  let at = 0;
+  for (const m of value.matchAll(PARAM)) {
+    if (!isCredentialName(decodeParam(m[1]!))) continue;
+    const start = m.index + m[0].length - m[2]!.length;
+    const next = scrub.treat(decodeParam(m[2]!), PSEUDONYM, loc) ?? REDACTED;
+    out += scrub.text(value.slice(at, start), loc) + encodeURIComponent(next);
+    at = m.index + m[0].length;
+  }
+  if (at === 0) return scrub.text(value, loc);
+  return out + scrub.text(value.slice(at), loc);
 }
 
 /** `Bearer abc.def` → `Bearer`: the credentials never stay. */

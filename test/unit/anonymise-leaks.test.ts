@@ -363,3 +363,30 @@ describe('anonymiser: what imported records carry (fourth review)', () => {
     expect(JSON.parse(out.res!.body.bytes.toString()).email).toMatch(/@[a-z]+\.in$/);
   });
 });
+
+describe('anonymiser: URLs that headers carry (fifth review)', () => {
+  const SECRET = 'Zq8rT2mVxL9pK4wN7sB1cD6f';
+  it('pseudonymises query and fragment parameters named like credentials in Location, Referer, Link, Refresh and the like', () => {
+    const res: HeaderPair[] = [
+      ['location', `https://app.example/cb#access_token=${SECRET}&token_type=bearer&state=xyz`],
+      ['content-location', `/reset?password=hunter2xyz&lang=en`],
+      ['link', `<https://api.example/items?page=2&api_key=${SECRET}>; rel="next"`],
+      ['refresh', `0; url=/login?session_token=${SECRET}`],
+    ];
+    const req: HeaderPair[] = [
+      ['referer', `https://app.example/reset?token=${SECRET}&email=${encodeURIComponent(EMAIL)}`],
+      ['x-original-url', `/sso?client_secret=${SECRET}x&next=/home`],
+    ];
+    const out = anonymise(record({ reqHeaders: req, resHeaders: res }));
+    expectClean(out, [SECRET, 'hunter2xyz', EMAIL]);
+    const h = Object.fromEntries([...out.req.headers, ...out.res!.headers]);
+    // everything else stays as it was
+    // token_type is named like a credential too, as it is in a request URL
+    expect(h.location).toMatch(/^https:\/\/app\.example\/cb#access_token=[^&]{24}&token_type=[a-z]{6}&state=xyz$/);
+    expect(h['content-location']).toMatch(/^\/reset\?password=[^&]{10}&lang=en$/);
+    expect(h.link).toMatch(/^<https:\/\/api\.example\/items\?page=2&api_key=[^>]{24}>; rel="next"$/);
+    expect(h.refresh).toMatch(/^0; url=\/login\?session_token=\S{24}$/);
+    expect(h['x-original-url']).toMatch(/^\/sso\?client_secret=[^&]{25}&next=\/home$/);
+    expect(out.anonymised).toEqual(expect.arrayContaining(['res.headers.location', 'res.headers.link', 'req.headers.referer']));
+  });
+});
