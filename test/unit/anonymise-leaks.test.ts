@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { auditRecord } from '../../shared/anonymise/audit.js';
@@ -388,5 +389,17 @@ describe('anonymiser: URLs that headers carry (fifth review)', () => {
     expect(h.refresh).toMatch(/^0; url=\/login\?session_token=\S{24}$/);
     expect(h['x-original-url']).toMatch(/^\/sso\?client_secret=[^&]{25}&next=\/home$/);
     expect(out.anonymised).toEqual(expect.arrayContaining(['res.headers.location', 'res.headers.link', 'req.headers.referer']));
+  });
+});
+
+describe('anonymiser: hashes imported records carry (fifth review)', () => {
+  it('keeps no SHA-256 on a body kept whole: it would be the hash of the raw body, and a short one is guessed back', () => {
+    const body = `{"phone":"${PHONE}"}`;
+    const hash = createHash('sha256').update(body).digest('hex');
+    for (const resBody of [body, '{"status":"ok"}']) {
+      const r = record({ resHeaders: [['content-type', 'application/json']], resBody });
+      r.res!.body.sha256 = hash;
+      expect(anonymise(r).res!.body.sha256).toBeUndefined();
+    }
   });
 });
