@@ -73,18 +73,19 @@ function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): Capture
   } catch {
     return lockedDown(record);
   }
-  out.req = { ...out.req, ...bodyAndLength(noWholeHash(out.req.body), out.req.headers, req, 'req.body', ctx, changes) };
-  if (out.res) out.res = { ...out.res, ...bodyAndLength(noWholeHash(out.res.body), out.res.headers, res, 'res.body', ctx, changes) };
+  out.req = { ...out.req, ...bodyAndLength(noHash(out.req.body), out.req.headers, req, 'req.body', ctx, changes) };
+  if (out.res) out.res = { ...out.res, ...bodyAndLength(noHash(out.res.body), out.res.headers, res, 'res.body', ctx, changes) };
   out.anonymised = [...changes];
   return out;
 }
 
 /**
- * A body kept whole carries no SHA-256 (capture only hashes bodies it cuts): one an imported record
- * brings is the hash of the raw body, and a short body (`{"phone":"…"}`) is found again by trying values.
+ * A stored body carries no SHA-256. One an imported record brings (or an
+ * older capture kept for a truncated body) is the hash of the raw body: a
+ * short or templated body (`{"phone":"…"}`) is found again by trying values.
  */
-function noWholeHash(body: CapturedBody): CapturedBody {
-  if (body.truncated || body.sha256 === undefined) return body;
+function noHash(body: CapturedBody): CapturedBody {
+  if (body.sha256 === undefined) return body;
   const { sha256: _raw, ...rest } = body;
   return rest;
 }
@@ -110,11 +111,11 @@ function lockedDown(record: CaptureRecord): CaptureRecord {
   const out: CaptureRecord = {
     ...record,
     url: record.url === '*' ? '*' : path.join('/'),
-    req: { headers: redactAll(record.req.headers), body: { ...noWholeHash(record.req.body), bytes: Buffer.alloc(0), omitted: 'anonymiser-error' } },
+    req: { headers: redactAll(record.req.headers), body: { ...noHash(record.req.body), bytes: Buffer.alloc(0), omitted: 'anonymiser-error' } },
     res: record.res && {
       ...record.res,
       headers: redactAll(record.res.headers),
-      body: { ...noWholeHash(record.res.body), bytes: Buffer.alloc(0), omitted: 'anonymiser-error' },
+      body: { ...noHash(record.res.body), bytes: Buffer.alloc(0), omitted: 'anonymiser-error' },
     },
     anonymised: [...new Set([...record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0), 'req.url', 'req.headers', 'req.body', ...(record.res ? ['res.headers', 'res.body'] : [])])],
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { CapturedBody } from '../record/schema.js';
 
@@ -6,7 +5,7 @@ import type { CapturedBody } from '../record/schema.js';
  * Turning a body read from an imported file into a CapturedBody with the
  * same rules as capture: decoded from gzip/br/deflate for the record only
  * (bounded against decompression bombs), cut at the body limit, and, when
- * cut, the full size and the SHA-256 of the full body kept.
+ * cut, the full size kept (no hash of the raw body: see capture/body-tap.ts).
  */
 
 export type ContentCoding = 'gzip' | 'br' | 'deflate';
@@ -66,7 +65,6 @@ export function capturedBody(wire: WireBody, limit: number): CapturedBody {
       out.bytes = Buffer.alloc(0);
       out.truncated = true;
       out.decodedFrom = wire.coding;
-      out.sha256 = sha256(wire.bytes);
       return out;
     }
     if (decoded) {
@@ -76,7 +74,6 @@ export function capturedBody(wire: WireBody, limit: number): CapturedBody {
   }
   if (bytes.length > limit) {
     truncated = true;
-    if (!wire.cut && size === wire.bytes.length) out.sha256 = sha256(wire.bytes);
     bytes = bytes.subarray(0, limit);
   }
   out.bytes = bytes;
@@ -84,6 +81,3 @@ export function capturedBody(wire: WireBody, limit: number): CapturedBody {
   return out;
 }
 
-function sha256(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
-}

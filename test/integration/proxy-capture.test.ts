@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -82,9 +81,12 @@ describe('proxy capture', () => {
     expect(Buffer.from(await res.body.arrayBuffer()).equals(big)).toBe(true);
     await waitForRecords(t.redis, 'big', 1);
     const [r] = await records(t, 'big');
-    expect(r!.req.body).toMatchObject({ size: 10_000, truncated: true, sha256: createHash('sha256').update(upload).digest('hex') });
+    // no hash of a raw body is kept: a short or templated one is found again by trying values
+    expect(r!.req.body).toMatchObject({ size: 10_000, truncated: true });
+    expect(r!.req.body.sha256).toBeUndefined();
     expect(r!.req.body.bytes.length).toBe(1024);
-    expect(r!.res!.body).toMatchObject({ size: 20_000, truncated: true, sha256: createHash('sha256').update(big).digest('hex') });
+    expect(r!.res!.body).toMatchObject({ size: 20_000, truncated: true });
+    expect(r!.res!.body.sha256).toBeUndefined();
     expect(r!.res!.body.bytes.equals(big.subarray(0, 1024))).toBe(true);
   });
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { contentCoding, decodeBody } from '../../shared/capture/decode.js';
 import { headerPairs } from '../../shared/capture/finish.js';
 
 describe('capture body tap', () => {
-  it('keeps a body within the limit whole, without hashing it', () => {
+  it('keeps a body within the limit whole', () => {
     const tap = new BodyTap(10);
     tap.push(Buffer.from('hello'));
     tap.push(Buffer.from('world'));
@@ -17,7 +16,7 @@ describe('capture body tap', () => {
     expect(b.sha256).toBeUndefined();
   });
 
-  it('keeps a prefix of a longer body with its full size and the SHA-256 of all of it (property)', () => {
+  it('keeps a prefix of a longer body with its full size, and no hash of the raw body (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 64 }), { maxLength: 20 }), fc.nat(200), (chunks, limit) => {
         const tap = new BodyTap(limit);
@@ -28,7 +27,7 @@ describe('capture body tap', () => {
         expect(b.kept).toBe(Math.min(limit, whole.length));
         expect(Buffer.concat(b.chunks).equals(whole.subarray(0, b.kept))).toBe(true);
         expect(b.truncated).toBe(whole.length > limit);
-        if (b.truncated) expect(b.sha256).toBe(createHash('sha256').update(whole).digest('hex'));
+        expect(b.sha256).toBeUndefined();
       }),
     );
   });

@@ -53,7 +53,7 @@ export const captureSettings = {
     schema: num().int().min(0).default(1_048_576),
     env: 'PARITY_MAX_BODY_BYTES',
     flag: '--max-body-bytes <n>',
-    doc: 'Bytes of each body kept in a record; past it the record keeps size, SHA-256 and truncated: true.',
+    doc: 'Bytes of each body kept in a record; past it the record keeps the full size and truncated: true.',
   }),
   upstreamTimeoutMs: setting({
     schema: num().int().min(1).default(30_000),
