@@ -6,6 +6,7 @@ import { findPii, type Finding } from './detect/index.js';
 import { multipartBoundary, scrubMultipart, scrubUrlencoded } from './form.js';
 import { JsonSyntaxError, rewriteJson } from './json.js';
 import { MAYBE_CREDENTIAL_KEY } from './credentials.js';
+import { scrubNamedCredentials } from './credential-text.js';
 import { BudgetExceeded, type Scrub } from './scrub.js';
 
 /**
@@ -154,7 +155,7 @@ function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: bo
       if (!(err instanceof JsonSyntaxError)) throw err;
     }
   }
-  return scrub.text(text, where);
+  return scrub.text(scrubNamedCredentials(text, scrub, where), where);
 }
 
 /**

@@ -3,6 +3,7 @@ import { rewriteJson, JsonSyntaxError } from './json.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { isCredentialName } from './credentials.js';
+import { scrubNamedCredentials } from './credential-text.js';
 import { PSEUDONYM } from './headers.js';
 
 /**
@@ -125,7 +126,7 @@ function scanBytes(bytes: Buffer, scrub: Scrub, loc: string): Buffer {
   if (bytes.length === 0) return bytes;
   const encoding: BufferEncoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   const text = bytes.toString(encoding);
-  const next = scrub.text(text, loc);
+  const next = scrub.text(scrubNamedCredentials(text, scrub, loc), loc);
   return next === text ? bytes : Buffer.from(next, encoding);
 }
 
@@ -220,9 +221,9 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
       next = rewriteJson(text, scrub, loc, 'deep');
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
-      next = scrub.text(text, loc);
+      next = scrub.text(scrubNamedCredentials(text, scrub, loc), loc);
     }
-  } else next = scrub.text(text, loc);
+  } else next = scrub.text(scrubNamedCredentials(text, scrub, loc), loc);
   if (next === text && newHead === head) return part;
   if (next === null) return Buffer.alloc(0);
   return Buffer.concat([lead, Buffer.from(newHead, headEncoding), Buffer.from(next, encoding), rest.subarray(rest.length - tail)]);

@@ -406,3 +406,63 @@ describe('anonymiser: hashes imported records carry (fifth review)', () => {
     }
   });
 });
+
+describe('anonymiser: credentials named in text bodies (fifth review)', () => {
+  const SECRET = 'Tr0ub4dor&3xyz';
+  const TOKEN = 'q8ZkWm3RvB2xLp9T';
+  const xml: HeaderPair[] = [['content-type', 'application/soap+xml']];
+  const text: HeaderPair[] = [['content-type', 'text/plain']];
+  const html: HeaderPair[] = [['content-type', 'text/html']];
+
+  it('pseudonymises XML and SOAP elements named like credentials', () => {
+    const body = `<soap:Envelope><soap:Body><Login><UserName>rohan</UserName><Password>${SECRET}</Password><wsse:BinarySecurityToken EncodingType="b64">${TOKEN}</wsse:BinarySecurityToken></Login></soap:Body></soap:Envelope>`;
+    const out = anonymise(record({ reqHeaders: xml, reqBody: body }));
+    expectClean(out, [SECRET, TOKEN]);
+    expect(out.req.body.bytes.toString()).toContain('<UserName>rohan</UserName>');
+    expect(out.anonymised).toContain('req.body');
+  });
+
+  it('pseudonymises key-value text, NDJSON, server-sent events and GraphQL arguments', () => {
+    for (const body of [
+      `user=rohan password=${SECRET} token: ${TOKEN}`,
+      `{"user":"rohan","password":"${SECRET}"}\n{"access_token":"${TOKEN}"}\n`,
+      `event: login\ndata: {"password":"${SECRET}","refreshToken":"${TOKEN}"}\n\n`,
+      `mutation { login(user: "rohan", password: "${SECRET}") { token } } # apiKey='${TOKEN}'`,
+    ]) {
+      expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), [SECRET, TOKEN]);
+    }
+  });
+
+  it("pseudonymises an HTML form field's value when its name or id names a credential", () => {
+    const body = `<form><input type="text" name="user" value="rohan"><input type="hidden" value="${TOKEN}" name="csrf_token"><input id='password' type='password' value='${SECRET}'></form>`;
+    const out = anonymise(record({ resHeaders: html, resBody: body }));
+    expectClean(out, [SECRET, TOKEN]);
+    expect(out.res!.body.bytes.toString()).toContain('name="user" value="rohan"');
+  });
+
+  it('pseudonymises them in multipart parts read as text', () => {
+    const body = `--XyZ\r\nContent-Disposition: form-data; name="payload"\r\nContent-Type: application/xml\r\n\r\n<auth><secret>${SECRET}</secret></auth>\r\n--XyZ--\r\n`;
+    expectClean(anonymise(record({ reqHeaders: multipart, reqBody: body })), [SECRET]);
+  });
+
+  it('gives a value the detectors know the pseudonym it gets anywhere else', () => {
+    const key = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const out = anonymise(record({ reqHeaders: [...text, ['x-api-key', key]], reqBody: `apiKey: ${key}` }));
+    expectClean(out, [key]);
+    const header = out.req.headers.find(([k]) => k === 'x-api-key')![1];
+    expect(out.req.body.bytes.toString()).toBe(`apiKey: ${header}`);
+  });
+
+  it('leaves names that only contain a credential word, and prose, alone', () => {
+    const body = 'tokenizer_mode=fast pincode: 560001 See: the docs at https://example.in/a?b=c';
+    const out = anonymise(record({ reqHeaders: text, reqBody: body }));
+    expect(out.req.body.bytes.toString()).toBe(body);
+  });
+
+  it('finishes long runs of would-be names and values (bounded patterns)', { timeout: 30_000 }, () => {
+    for (const body of ['password'.repeat(100_000), `${'a:'.repeat(200_000)}`, `<password>${'x'.repeat(300_000)}`, `${'<a '.repeat(100_000)}`, `${'password='.repeat(50_000)}`]) {
+      const out = anonymise(record({ reqHeaders: text, reqBody: body }));
+      expect(out.req.body.omitted).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { isCredentialName, MAYBE_CREDENTIAL_KEY } from './credentials.js';
+import { findPii } from './detect/index.js';
+import { PSEUDONYM } from './headers.js';
+import { REDACTED } from './pseudonym/index.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * Credentials named in text that is read as free text — a body that is
+ * neither JSON nor a form (XML and SOAP, HTML, text/plain, NDJSON,
+ * server-sent events, JSONP, a GraphQL document) and multipart parts. A
+ * password or an opaque token looks like nothing a detector recognises, so,
+ * as in headers, forms and JSON keys, a value is pseudonymised whole when
+ * its name says it is a credential (isCredentialName):
+ *
+ * - `name=value`, `name: value`, `"name": "value"`, `name='value'`
+ *   (key-value text, logs, JSON that is not one JSON value, GraphQL
+ *   arguments, XML attributes);
+ * - `<name>value</name>` and `<ns:name …>value</ns:name>` (XML, SOAP);
+ * - an HTML tag whose `name` or `id` attribute names a credential: its
+ *   `value` attribute (`<input name="password" value="…">`).
+ *
+ * Every pattern is bounded (names of 64 characters, values of 4,096), so the
+ * scan stays linear; a value longer than that is cut where the pattern
+ * stops, and the rest is left to the detectors. Not read: a credential
+ * column of CSV, and JSON string values holding such text (a GraphQL query
+ * sent as JSON) — see docs/anonymisation.md.
+ */
+
+const ASSIGNMENT = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,4}[=:][ \t]{0,4}(?:"((?:[^"\\\r\n]|\\.){1,4096})"|'([^'\\\r\n]{1,4096})'|([^\s"'&;,<>{}()[\]\\]{1,4096}))/g;
+const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1024})?>([^<]{1,4096})<\//g;
+const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
+const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
+const VALUE_ATTR = /[ \t\r\n]value[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
+export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): string {
+  if (!MAYBE_CREDENTIAL_KEY.test(text)) return text;
+  const spans: Span[] = [];
+  for (const m of text.matchAll(ASSIGNMENT)) {
+    if (!isCredentialName(m[1]!)) continue;
+    const value = m[2] ?? m[3] ?? m[4]!;
+    const end = m.index + m[0].length - (m[4] === undefined ? 1 : 0);
+    spans.push({ start: end - value.length, end });
+  }
+  if (text.includes('<')) {
+    for (const m of text.matchAll(ELEMENT)) {
+      if (!isCredentialName(m[1]!) || m[2]!.trim() === '') continue;
+      const end = m.index + m[0].length - 2;
+      spans.push({ start: end - m[2]!.length, end });
+    }
+    for (const m of text.matchAll(TAG)) {
+      const name = NAME_ATTR.exec(m[0]);
+      if (!name || !isCredentialName(name[1]!)) continue;
+      const v = VALUE_ATTR.exec(m[0]);
+      if (!v) continue;
+      const value = v[1] ?? v[2] ?? v[3]!;
+      const end = m.index + v.index + v[0].length - (v[3] === undefined ? 1 : 0);
+      spans.push({ start: end - value.length, end });
+    }
+  }
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (const s of spans) {
+    if (s.start < at) continue; // inside a span already replaced
+    const value = text.slice(s.start, s.end);
+    // a value the detectors find whole (an API key, an email) is left to them: the text is
+    // scanned next, and it then gets the pseudonym it gets anywhere else
+    if (detectedWhole(value, scrub)) continue;
+    out += text.slice(at, s.start) + (scrub.treat(value, PSEUDONYM, loc) ?? REDACTED);
+    at = s.end;
+  }
+  return at === 0 ? text : out + text.slice(at);
+}
+
+function detectedWhole(value: string, scrub: Scrub): boolean {
+  const found = findPii(value, scrub.rules.kinds);
+  return found.length === 1 && found[0]!.start === 0 && found[0]!.end === value.length && found[0]!.decoded === undefined;
+}
