@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { isReadableGlob } from '../glob.js';
 import type { Redis } from 'ioredis';
 import { parityError } from '../errors.js';
 import { decodeRecord, RECORD_FIELD } from '../record/codec.js';
@@ -42,6 +43,9 @@ export function compileFilter(expr: string): Filter {
   const m = /^\s*(?:([A-Za-z]+)\s+)?(\S+)\s*$/.exec(expr);
   if (!m || !m[2]!.startsWith('/')) {
     throw parityError('PARITY_ERR_USAGE', `filter "${expr}" is not [METHOD ]GLOB, e.g. "GET /api/**" or "/users/*"`);
+  }
+  if (!isReadableGlob(m[2]!)) {
+    throw parityError('PARITY_ERR_USAGE', `filter "${expr}": the glob cannot be read (an unclosed {…} or [...], or a range like [z-a]), so it would match nothing; e.g. "GET /api/{orders,carts}/**"`);
   }
   const method = m[1]?.toUpperCase();
   const isMatch = picomatch(m[2]!, { dot: true });

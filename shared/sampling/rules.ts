@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pathGlobSchema } from '../glob.js';
 import { rulesSection, type RulesDocument } from '../config/rules.js';
 
 /**
@@ -20,7 +21,7 @@ const method = z.string().regex(/^(\*|[A-Za-z][A-Za-z0-9_-]{0,31})$/, 'expected 
 
 export const samplingRouteSchema = z.object({
   method: z.union([method, z.array(method).min(1)]).optional(),
-  path: z.string().startsWith('/', 'expected a path glob starting with /'),
+  path: pathGlobSchema,
   rate: z.union([z.number().min(0).max(1), z.literal('never')]),
 });
 

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { pathGlobSchema } from '../glob.js';
 import { z } from 'zod';
 import { rulesSection, type RulesDocument } from '../config/rules.js';
 
@@ -25,7 +26,7 @@ const methods = z
   .min(1)
   .transform((list) => list.map((m) => m.toUpperCase()));
 
-const pathGlob = z.string().startsWith('/', 'expected a path glob starting with /, e.g. /api/orders/**');
+const pathGlob = pathGlobSchema;
 
 export const shadowRulesSchema = z
   .object({

@@ -13,6 +13,7 @@ describe('replay selection', () => {
     expect(compileFilter('/users/*')('DELETE', '/users/7')).toBe(true);
     expect(compileFilter('/users/*')('GET', '/users/7/orders')).toBe(false);
     expect(() => compileFilter('users')).toThrow(/not \[METHOD \]GLOB/);
+    expect(() => compileFilter('GET /api/{orders,carts')).toThrow(/cannot be read.*match nothing/);
   });
 
   it('keeps records by time range, methods, includes and excludes', () => {

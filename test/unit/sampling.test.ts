@@ -91,6 +91,7 @@ describe('sampling', () => {
   it('rejects an invalid sampling section naming the path inside the rules file', () => {
     expect(() => samplingRules({ sampling: { routes: [{ path: '/x', rate: 2 }] } }, 'rules.yaml')).toThrow(/rules\.sampling\.routes\.0\.rate.*rules\.yaml/s);
     expect(() => samplingRules({ sampling: { routes: [{ path: 'no-slash', rate: 1 }] } })).toThrow(/rules\.sampling\.routes\.0\.path/);
+    expect(() => samplingRules({ sampling: { routes: [{ path: '/a/[z-a]', rate: 1 }] } })).toThrow(/rules\.sampling\.routes\.0\.path.*not a readable glob/s);
     expect(() => samplingRules({ sampling: { sticky: { header: 'a', cookie: 'b' } } })).toThrow(/rules\.sampling\.sticky/);
     expect(() => samplingRules({ sampling: { rate: 0.5 } })).toThrow(/rules\.sampling/);
     expect(samplingRules({})).toEqual({ routes: [] });

@@ -44,6 +44,10 @@ describe('shadow rules', () => {
       expect(isParityError(err) && err.code).toBe('PARITY_ERR_CONFIG_INVALID');
       expect((err as Error).message).toMatch(/rules\.shadow\.allow\.0\.path.*starting with \//);
     }
+    // a deny glob picomatch cannot read would deny nothing, silently: refused
+    const unread = join(dir, 'unread.yaml');
+    writeFileSync(unread, 'shadow:\n  deny:\n    - { path: "/admin/{users,roles/**" }\n');
+    expect(() => loadShadowPolicy(loadRulesFile(unread), unread)).toThrow(/rules\.shadow\.deny\.0\.path.*not a readable glob/s);
   });
 });
 
