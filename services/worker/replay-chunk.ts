@@ -9,7 +9,7 @@ import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
-import { chunkOutcome, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
+import { chunkOutcome, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
@@ -144,8 +144,13 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   // BullMQ delivers a chunk again when the job of an attempt that finished
   // was not completed (its lock lost meanwhile): that attempt is counted,
   // and firing again would only send its requests twice.
+  // That attempt may also have died between recording the run's last chunk and ending the run:
+  // ending it is idempotent, so the redelivery finishes the job.
   const recorded = await chunkOutcome(ctx.redis, run, spec.index);
-  if (recorded) return recorded.state;
+  if (recorded) {
+    if ((await ctx.redis.hlen(keys.runChunks(run))) >= def.chunks) await endRun(ctx.redis, run);
+    return recorded.state;
+  }
   if (await isCancelled(ctx.redis, run)) return (await finishChunk(ctx.redis, def, spec.index, outcome('cancelled'))).counted.state;
   await markRunning(ctx.redis, run);
 

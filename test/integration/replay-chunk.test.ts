@@ -11,7 +11,7 @@ import type { ChunkSpec } from '../../shared/replay/chunk.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
-import { cancelRun, finishChunk, mergedStats } from '../../shared/replay/store.js';
+import { cancelRun, finishChunk, markRunning, mergedStats, runStatus } from '../../shared/replay/store.js';
 import { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
@@ -209,6 +209,19 @@ describe('a replay chunk', () => {
     const stats = totals(await mergedStats(t.redis, def.id));
     expect(stats.requests).toBe(2);
     expect(await counted(def.id)).toHaveLength(stats.requests);
+  });
+
+  it('ends the run when redelivered after its last chunk was recorded but the run not ended', async () => {
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }]);
+    expect(chunks).toHaveLength(1);
+    // the attempt died right after the chunk's outcome was recorded, before the run was ended
+    await markRunning(t.redis, def.id);
+    const outcome = { state: 'done' as const, attempt: 'w-dead.1.abcdef', worker: 'w-dead', at: Date.now() };
+    await t.redis.hset(keys.runChunks(def.id), '0', JSON.stringify(outcome));
+    expect((await runStatus(t.redis, def.id)).state).toBe('running');
+    expect(await runChunk(def, chunks[0]!, 2)).toBe('done');
+    expect((await runStatus(t.redis, def.id)).state).toBe('done');
+    expect(target.arrivals).toHaveLength(0);
   });
 });
 
