@@ -78,18 +78,19 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     return;
   }
   const p = prepare(record);
-  const [t, b1, b2] = ctx.baseline
-    ? await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)])
-    : [await send(ctx, ctx.target, p, record), undefined, undefined];
+  let t: Sent;
+  let b1: Sent | undefined;
+  let b2: Sent | undefined;
+  if (ctx.baseline) [t, b1, b2] = await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)]);
+  else t = await send(ctx, ctx.target, p, record);
   if (t.cancelled) return; // the run was cancelled: not an outcome of the target
   // Answers are anonymised before they are compared, so examples see pseudonyms too: here when the
   // exchange is compared here, on the diff thread when it goes there (which then anonymises what
   // it compares); what the results stream keeps of an offloaded answer is anonymised here (below).
   const offload = (b1 ? b1.answer : p.recorded).body.length + t.answer.body.length + (b2?.answer.body.length ?? 0) >= OFFLOAD_BYTES;
-  const clean = (a: Answer) => (offload ? a : anonymiseAnswer(a, ctx.anonymise, p.recorded.body));
-  const target = clean(t.answer);
-  const base1 = b1 && clean(b1.answer);
-  const base2 = b2 && clean(b2.answer);
+  const target = clean(t.answer, offload, ctx, p);
+  const base1 = b1 && clean(b1.answer, offload, ctx, p);
+  const base2 = b2 && clean(b2.answer, offload, ctx, p);
   // a request that never got onto a socket (queued for a connection until it timed out or
   // failed) did not start on time either: it is late by as long as it waited
   const lateUs = Math.max(0, (t.neverSent ? t.sentAtUs + t.answer.latencyUs : t.sentAtUs) - scheduledUs);
@@ -99,12 +100,12 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     url: record.url,
     reference: base1 ?? p.recorded,
     target,
-    baselines: base2 ? [base2] : [],
     mode: ctx.def.mode,
     rules: ctx.def.rules,
     recordId: record.id,
     route: p.route,
   };
+  if (base2) input.baselines = [base2];
   const compared = compare(ctx, input, offload, late ? lateUs : undefined);
   const { differences, kept } = 'differences' in compared ? compared : await compared;
   const a = target;
@@ -137,6 +138,16 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     if (b1.answer.error) result.baseline.error = b1.answer.error;
   }
   ctx.recorder.push(result, late);
+}
+
+/**
+ * An answer as it is compared here: anonymised, unless it goes to the diff
+ * thread (which anonymises it there). A function of the module rather than a
+ * closure made per request: under tsx each closure made at run time is also
+ * renamed through Object.defineProperty (~2 % of the worker's CPU).
+ */
+function clean(a: Answer, offload: boolean, ctx: SendContext, p: Prepared): Answer {
+  return offload ? a : anonymiseAnswer(a, ctx.anonymise, p.recorded.body);
 }
 
 /**
