@@ -109,14 +109,8 @@ function headerPairs(raw: Record<string, string | string[] | undefined>): Header
   return out;
 }
 
-/** Starts the timeout and cancellation of one request; undefined when it is cancelled already. */
+/** Without an InFlight: starts the timer and abort listener of one request; undefined when it is cancelled already. */
 function track(p: Pending, opts: ExchangeOptions): (() => void) | undefined {
-  const inFlight = opts.inFlight;
-  if (inFlight) {
-    if (inFlight.signal.aborted) return undefined;
-    inFlight.add(p);
-    return () => inFlight.delete(p);
-  }
   const signal = opts.signal;
   if (signal?.aborted) return undefined;
   const timer = setTimeout(() => p.fail(new TimeoutError(`no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
@@ -128,9 +122,23 @@ function track(p: Pending, opts: ExchangeOptions): (() => void) | undefined {
   };
 }
 
+/** What undici is given to send `req` to `origin`; the same for every send of one request (see exchangeWith). */
+export function dispatchOptions(origin: string, req: OutgoingRequest, timeoutMs: number): Dispatcher.DispatchOptions {
+  return { origin, method: req.method, path: req.path, headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+}
+
 /** Sends one request and collects its answer; never rejects. */
 export function exchange(dispatcher: Dispatcher, origin: string, req: OutgoingRequest, opts: ExchangeOptions): Promise<Sent> {
-  return new Promise((resolve) => new Exchange(dispatcher, origin, req, opts, resolve));
+  return exchangeWith(dispatcher, dispatchOptions(origin, req, opts.timeoutMs), opts);
+}
+
+/**
+ * Sends a request built once by dispatchOptions (undici does not change it)
+ * and collects its answer; never rejects. A replay sends each record many
+ * times: building the options once per record spares an object per request.
+ */
+export function exchangeWith(dispatcher: Dispatcher, request: Dispatcher.DispatchOptions, opts: ExchangeOptions): Promise<Sent> {
+  return new Promise((resolve) => new Exchange(dispatcher, request, opts, resolve));
 }
 
 /**
@@ -155,20 +163,29 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
   #settled = false;
   #started = false;
   #controller: Dispatcher.DispatchController | undefined;
+  /** With an InFlight the exchange is in it until it finishes (no closure per request to take it out). */
+  #inFlight: InFlight | undefined;
+  /** Without one: clears its own timer and abort listener. */
   #untrack: (() => void) | undefined;
 
-  constructor(dispatcher: Dispatcher, origin: string, req: OutgoingRequest, opts: ExchangeOptions, resolve: (s: Sent) => void) {
+  constructor(dispatcher: Dispatcher, request: Dispatcher.DispatchOptions, opts: ExchangeOptions, resolve: (s: Sent) => void) {
     const queuedAt = nowUs();
     this.#sentAtUs = queuedAt;
     this.deadlineUs = queuedAt + opts.timeoutMs * 1000;
     this.#opts = opts;
     this.#resolve = resolve;
-    this.#untrack = track(this, opts);
-    if (!this.#untrack) {
+    const inFlight = opts.inFlight;
+    if (inFlight) {
+      if (!inFlight.signal.aborted) {
+        inFlight.add(this);
+        this.#inFlight = inFlight;
+      }
+    } else this.#untrack = track(this, opts);
+    if (!this.#inFlight && !this.#untrack) {
       this.#finish(new CancelledError('cancelled before it was sent'));
       return;
     }
-    dispatcher.dispatch({ origin, method: req.method, path: req.path, headers: req.headers, body: req.body, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs }, this);
+    dispatcher.dispatch(request, this);
   }
 
   fail(err: Error): void {
@@ -213,7 +230,8 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
   #finish(error?: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#untrack?.();
+    if (this.#inFlight) this.#inFlight.delete(this);
+    else this.#untrack?.();
     const end = nowUs();
     const sentAtUs = this.#sentAtUs;
     if (error !== undefined) {

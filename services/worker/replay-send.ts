@@ -7,10 +7,10 @@ import type { Answer, ExchangeInput, ExchangeResult } from '../../shared/diff/ty
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { boundedBody, type ReplayResult } from '../../shared/replay/result.js';
 import type { ReplayRunDef } from '../../shared/replay/run.js';
-import { outgoingRequest, type OutgoingRequest } from '../../shared/replay/transform.js';
+import { outgoingRequest } from '../../shared/replay/transform.js';
 import type { ChunkRecorder } from './chunk-recorder.js';
 import type { DiffThread } from './diff-thread.js';
-import { exchange, type InFlight, type Sent } from './exchange.js';
+import { dispatchOptions, exchangeWith, type InFlight, type Sent } from './exchange.js';
 
 /**
  * Replays one record at the target (and, with a baseline, twice at the
@@ -43,11 +43,11 @@ export function recordedAnswer(r: CaptureRecord): Answer {
   return answer;
 }
 
-/** What a record always needs the same way: its route template, its recorded answer and its request per target. */
+/** What a record always needs the same way: its route template, its recorded answer and its request per target (as undici takes it). */
 interface Prepared {
   route: string;
   recorded: Answer;
-  requests: Map<string, OutgoingRequest>;
+  requests: Map<string, Dispatcher.DispatchOptions>;
 }
 
 // A run replays the same records many times (rate profiles cycle through
@@ -60,15 +60,15 @@ function prepare(record: CaptureRecord): Prepared {
   return p;
 }
 
-function requestFor(p: Prepared, record: CaptureRecord, url: URL, def: ReplayRunDef): OutgoingRequest {
+function requestFor(p: Prepared, record: CaptureRecord, url: URL, def: ReplayRunDef): Dispatcher.DispatchOptions {
   let req = p.requests.get(url.href);
-  if (!req) p.requests.set(url.href, (req = outgoingRequest(record, url, def.transform)));
+  if (!req) p.requests.set(url.href, (req = dispatchOptions(url.origin, outgoingRequest(record, url, def.transform), def.timeoutMs)));
   return req;
 }
 
 function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, p: Prepared, record: CaptureRecord): Promise<Sent> {
   const req = requestFor(p, record, side.url, ctx.def);
-  return exchange(side.dispatcher, side.url.origin, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
+  return exchangeWith(side.dispatcher, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
 }
 
 /** Fires one request due at `scheduledUs` (µs since the epoch) and records its outcome. */
