@@ -259,14 +259,27 @@ async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Ch
  * whole pass without a sendable record leaves nothing to send: the chunk's
  * users stop.
  */
-function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => Promise<CaptureRecord | undefined> {
+function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => CaptureRecord | undefined | Promise<CaptureRecord | undefined> {
   const n = def.selection.count;
   const block = 128;
   let queue: (CaptureRecord | undefined)[] = [];
   let refill: Promise<void> | undefined;
   /** Positions taken in a row without a sendable record. */
   let dry = 0;
-  return async () => {
+  // the same walk as `walk` below, as long as the queue holds records: answered without a promise
+  const fromQueue = (): CaptureRecord | undefined | Promise<CaptureRecord | undefined> => {
+    while (dry < n && queue.length > 0) {
+      const record = queue.shift();
+      if (sendable(record)) {
+        dry = 0;
+        return record;
+      }
+      dry++;
+      skipped(record);
+    }
+    return dry < n ? walk() : undefined;
+  };
+  const walk = async (): Promise<CaptureRecord | undefined> => {
     while (dry < n) {
       if (queue.length === 0) {
         refill ??= (async () => {
@@ -290,4 +303,5 @@ function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, s
     }
     return undefined;
   };
+  return fromQueue;
 }
