@@ -18,7 +18,7 @@ export function anonymiseAnswer(answer: Answer, anonymise: RecordAnonymiser, rec
   // the headers are read (most replayed answers of endpoints without personal data; bench:replay's)
   const same = recordedBody !== undefined && answer.body.length > 0 && answer.body.equals(recordedBody);
   // ...and when its headers were all seen before and came out unchanged, nothing is left to read
-  if (same && answer.headers.every(([k, v]) => UNTOUCHED.has(k) || cleanHeaders.has(`${k}\u0000${v}`))) return answer;
+  if (same && allClean(answer.headers)) return answer;
   const body: CapturedBody = { bytes: same ? EMPTY : answer.body, size: same ? 0 : answer.body.length, truncated: answer.truncated === true };
   const coding = decodedCoding(answer.headers);
   if (coding) body.decodedFrom = coding;
@@ -31,14 +31,32 @@ export function anonymiseAnswer(answer: Answer, anonymise: RecordAnonymiser, rec
 
 const EMPTY = Buffer.alloc(0);
 
-/** Header lines an anonymiser left as they were (`keep-alive: timeout=5`), by name and value; bounded. */
-const cleanHeaders = new Set<string>();
+/**
+ * Header lines an anonymiser left as they were (`keep-alive: timeout=5`):
+ * values by name, 10,000 at most. Looked up by name then value, no string is
+ * made per header and answer to ask.
+ */
+const cleanHeaders = new Map<string, Set<string>>();
+let cleanCount = 0;
+
+function allClean(headers: readonly [string, string][]): boolean {
+  for (const [k, v] of headers) if (!UNTOUCHED.has(k) && cleanHeaders.get(k)?.has(v) !== true) return false;
+  return true;
+}
 
 function rememberClean(headers: readonly [string, string][]): void {
   for (const [k, v] of headers) {
     if (UNTOUCHED.has(k) || v.length > 200) continue;
-    if (cleanHeaders.size >= 10_000) cleanHeaders.clear();
-    cleanHeaders.add(`${k}\u0000${v}`);
+    let values = cleanHeaders.get(k);
+    if (values?.has(v)) continue;
+    if (cleanCount >= 10_000) {
+      cleanHeaders.clear();
+      cleanCount = 0;
+      values = undefined;
+    }
+    if (!values) cleanHeaders.set(k, (values = new Set()));
+    values.add(v);
+    cleanCount++;
   }
 }
 

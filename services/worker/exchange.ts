@@ -154,10 +154,12 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
   #sentAtUs: number;
   #ttfbUs = 0;
   #status = 0;
-  #headers: HeaderPair[] = [];
+  #headers: HeaderPair[] | undefined;
   /** The answer's Content-Encoding as [name, value], when it has one. */
   #coding: string[] | undefined;
-  #chunks: Buffer[] = [];
+  /** The body's first chunk; the further ones in #more (made only for them: most small answers come in one). */
+  #first: Buffer | undefined;
+  #more: Buffer[] | undefined;
   #kept = 0;
   #size = 0;
   #settled = false;
@@ -214,7 +216,8 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
     const max = this.#opts.maxBodyBytes;
     if (this.#kept < max) {
       const part = this.#kept + chunk.length > max ? chunk.subarray(0, max - this.#kept) : chunk;
-      this.#chunks.push(part);
+      if (!this.#first) this.#first = part;
+      else (this.#more ??= []).push(part);
       this.#kept += part.length;
     }
   }
@@ -247,9 +250,9 @@ class Exchange implements Dispatcher.DispatchHandler, Pending {
       this.#resolve(sent);
       return;
     }
-    const chunks = this.#chunks;
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#kept);
-    const headers = this.#headers;
+    const first = this.#first;
+    const body = !first ? Buffer.alloc(0) : !this.#more ? first : Buffer.concat([first, ...this.#more], this.#kept);
+    const headers = this.#headers ?? [];
     const answer: Answer = { status: this.#status, headers, body, latencyUs: end - sentAtUs };
     if (this.#size > this.#kept) answer.truncated = true;
     const sent: Sent = { answer, sentAtUs, ttfbUs: this.#ttfbUs, bodySize: this.#size };

@@ -11,11 +11,16 @@ import type { RouteRules } from './rules.js';
  * only in `exact`.
  */
 
-function collect(headers: HeaderPair[], rules: RouteRules): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** What collect returns when no header is left to compare: read only, shared. */
+const NONE: ReadonlyMap<string, string[]> = new Map();
+
+function collect(headers: HeaderPair[], rules: RouteRules): ReadonlyMap<string, string[]> {
+  // made only once a header is kept: most recorded answers keep none in `shape` mode (see headerDiff)
+  let out: Map<string, string[]> | undefined;
   for (const [rawName, value] of headers) {
     const name = rawName.toLowerCase();
     if (name === 'content-type' || rules.ignoreHeader(name)) continue;
+    out ??= new Map();
     if (name === 'set-cookie') {
       const cookie = value.split(';', 1)[0]!.split('=', 1)[0]!.trim();
       const key = `set-cookie:${cookie}`;
@@ -26,7 +31,7 @@ function collect(headers: HeaderPair[], rules: RouteRules): Map<string, string[]
     if (list) list.push(value);
     else out.set(name, [value]);
   }
-  return out;
+  return out ?? NONE;
 }
 
 export function headerDiff(reference: HeaderPair[], target: HeaderPair[], mode: DiffMode, c: DiffCollector): void {
@@ -51,7 +56,11 @@ function preview(values: string[]): string {
 
 /** The media type of Content-Type, lower-cased, without parameters; '' when absent. */
 export function mediaType(headers: HeaderPair[]): string {
-  for (const [name, value] of headers) if (name.toLowerCase() === 'content-type') return value.split(';', 1)[0]!.trim().toLowerCase();
+  for (const [name, value] of headers) {
+    if (name !== 'content-type' && name.toLowerCase() !== 'content-type') continue;
+    const semi = value.indexOf(';');
+    return (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+  }
   return '';
 }
 

@@ -49,6 +49,8 @@ export class RunStats {
       const f = r.field(d.field, d.kind);
       if (f) f.noise++;
     }
+    // most exchanges do not differ: no set of keys to make for them
+    if (result.differences.length === 0 && !result.clipped) return;
     const keys = new Set<string>();
     for (const d of result.differences) {
       const key = fieldKey(d.field, d.kind);
