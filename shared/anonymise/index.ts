@@ -1,13 +1,13 @@
 import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.js';
 import { Anonymising, type AnonymiserContext } from './anonymising.js';
 import { scrubBody } from './body.js';
+import { CleanCache } from './clean-cache.js';
 import { ALL_KINDS, findPii } from './detect/index.js';
 import { newRecordId } from '../record/convert.js';
 import { scrubHeaders } from './headers.js';
 import { Pseudonymiser, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, loadAnonymiseRules } from './rules.js';
 import { BudgetExceeded, ScanBudget } from './scrub.js';
-import { scrubUrl } from './url.js';
 
 export { anonymiseRulesSchema, loadAnonymiseRules, type AnonymiseRules } from './rules.js';
 
@@ -39,11 +39,16 @@ export interface AnonymiserOptions {
 export function createRecordAnonymiser(opts: AnonymiserOptions = {}): RecordAnonymiser {
   // an empty `anonymise:` in YAML is null: the defaults
   const rules = opts.rules === undefined || opts.rules === null ? anonymiseRulesSchema.parse(undefined) : loadAnonymiseRules({ anonymise: opts.rules });
-  const ctx: AnonymiserContext = { rules: compileRules(rules), names: new Pseudonymiser(opts.key) };
+  const ctx: RecordContext = { rules: compileRules(rules), names: new Pseudonymiser(opts.key), clean: new CleanCache() };
   return (record) => anonymiseRecord(record, ctx);
 }
 
-function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): CaptureRecord {
+interface RecordContext extends AnonymiserContext {
+  /** URLs and header lines seen clean before, not read again. */
+  readonly clean: CleanCache;
+}
+
+function anonymiseRecord(record: CaptureRecord, ctx: RecordContext): CaptureRecord {
   // an imported record's own list is kept, but never an entry that itself holds a value a detector finds
   const changes = new Set<string>(record.anonymised.length === 0 ? undefined : record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
   const budget = new ScanBudget(ctx.rules.scanBytes);
@@ -51,7 +56,7 @@ function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): Capture
   const res = new Anonymising(ctx, 'res', changes, budget);
   let out: CaptureRecord;
   try {
-    out = { ...record, url: scrubUrl(record.url, req), req: { ...record.req, headers: scrubHeaders(record.req.headers, req, 'req.headers') } };
+    out = { ...record, url: ctx.clean.url(record.url, req, changes), req: { ...record.req, headers: ctx.clean.headers(record.req.headers, req, 'req.headers', changes) } };
     if (record.clientIp !== undefined) {
       out.clientIp = req.text(record.clientIp, 'clientIp');
     }
@@ -67,7 +72,7 @@ function anonymiseRecord(record: CaptureRecord, ctx: AnonymiserContext): Capture
     }
     if (record.upgrade !== undefined) out.upgrade = req.text(record.upgrade, 'upgrade');
     if (record.res) {
-      out.res = { ...record.res, headers: scrubHeaders(record.res.headers, res, 'res.headers') };
+      out.res = { ...record.res, headers: ctx.clean.headers(record.res.headers, res, 'res.headers', changes) };
       if (record.res.trailers) out.res.trailers = scrubHeaders(record.res.trailers, res, 'res.trailers');
     }
   } catch {

@@ -188,6 +188,32 @@ describe('record anonymiser: defaults', () => {
   });
 });
 
+describe('record anonymiser: URLs and header lines seen clean are not read again', () => {
+  it('gives the same output with the cache warm, and never skips a line that holds something', () => {
+    const a = createRecordAnonymiser({ key: KEY, rules: { rules: [{ header: 'x-tag', in: 'res', action: 'redact' }] } });
+    const fresh = () => createRecordAnonymiser({ key: KEY, rules: { rules: [{ header: 'x-tag', in: 'res', action: 'redact' }] } });
+    const records = [
+      record({ url: '/api/items?page=2', reqHeaders: [['accept', 'application/json'], ['x-tag', 'blue']], resHeaders: [['x-tag', 'blue']] }),
+      record({ url: '/api/items?page=2', reqHeaders: [['accept', 'application/json'], ['x-tag', 'priya.sharma@acmecorp.in']], resHeaders: [['x-tag', 'blue']] }),
+      record({ url: '/api/items?page=2&email=priya.sharma@acmecorp.in', reqHeaders: [['accept', 'application/json'], ['x-tag', 'blue']] }),
+      record({ url: '/api/items?page=2', reqHeaders: [['x-tag', 'blue'], ['accept', 'application/json']], resHeaders: [['x-tag', 'blue'], ['x-tag', 'green']] }),
+    ];
+    for (const r of [...records, ...records]) {
+      const warm = a(r);
+      const cold = fresh()(r);
+      expect(warm.url).toBe(cold.url);
+      expect(warm.req.headers).toEqual(cold.req.headers);
+      expect(warm.res!.headers).toEqual(cold.res!.headers);
+      expect(warm.anonymised).toEqual(cold.anonymised);
+    }
+    // the request's clean x-tag line does not let the response's rule be skipped
+    const out = a(records[0]!);
+    expect(out.req.headers).toContainEqual(['x-tag', 'blue']);
+    expect(out.res!.headers).toEqual([['x-tag', '[redacted]']]);
+    expect(a(records[1]!).req.headers[1]![1]).not.toContain('priya');
+  });
+});
+
 describe('record anonymiser: rules', () => {
   it('applies each selector and action', () => {
     const a = createRecordAnonymiser({
