@@ -131,29 +131,40 @@ function findBearers(text: string, out: Finding[]): void {
   }
 }
 
-const COLON_PAIR = /:[0-9A-Fa-f.]*:/g;
 const isIpv6Char = (c: number) => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /**
  * IPv6 addresses: every address has two colons with only hex digits and
- * dots between them, so a regex finds the runs of hex digits, colons and
- * dots that hold such a pair (not the lone colons of JSON members); each
- * run is taken once (the search then continues after it, so it is linear)
- * and validated by node:net. A run glued to a word (`std::map`) is not an
+ * dots between them, so a scan finds the runs of hex digits, colons and
+ * dots that hold such a pair (not the lone colons of JSON members, which
+ * it passes after one look at the next character); each run is taken once
+ * (the search then continues after it, so it is linear) and validated by
+ * node:net. A run glued to a word (`std::map`) is not an
  * address.
  */
 const MAPPED_IPV4 = /^::(?:ffff:(?:0:)?)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i;
 
+/** The first colon at or after `from` that closes a pair (`:` hex digits and dots `:`), or -1. */
+function colonPair(text: string, from: number): number {
+  for (let i = text.indexOf(':', from); i >= 0; ) {
+    // most colons in a body are JSON's, followed by a quote or a bracket: no hex digit, dot or colon
+    let j = i + 1;
+    while (j < text.length && isIpv6Char(text.charCodeAt(j)) && text.charCodeAt(j) !== 58) j++;
+    if (text.charCodeAt(j) === 58) return j;
+    i = text.indexOf(':', j);
+  }
+  return -1;
+}
+
 function findIpv6(text: string, out: Finding[]): void {
-  COLON_PAIR.lastIndex = 0;
-  while (COLON_PAIR.test(text)) {
-    const i = text.lastIndexOf(':', COLON_PAIR.lastIndex - 2);
+  for (let next = colonPair(text, 0); next >= 0; ) {
+    const i = text.lastIndexOf(':', next - 1);
     let s = i;
     while (s > 0 && isIpv6Char(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
     while (e < text.length && isIpv6Char(text.charCodeAt(e))) e++;
-    COLON_PAIR.lastIndex = e;
+    next = colonPair(text, e);
     while (s < e && text.charCodeAt(s) === 46) s++;
     while (e > s && text.charCodeAt(e - 1) === 46) e--;
     const glued = (s > 0 && isWordChar(text.charCodeAt(s - 1))) || (e < text.length && isWordChar(text.charCodeAt(e)));
