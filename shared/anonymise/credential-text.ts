@@ -26,7 +26,14 @@ import type { Scrub } from './scrub.js';
  * sent as JSON) — see docs/anonymisation.md.
  */
 
-const ASSIGNMENT = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,4}[=:][ \t]{0,4}(?:"((?:[^"\\\r\n]|\\.){1,4096})"|'([^'\\\r\n]{1,4096})'|([^\s"'&;,<>{}()[\]\\]{1,4096}))/g;
+/**
+ * A name and its separator. Only the name is consumed: a value is read (VALUE) after a credential
+ * name alone, so a name inside another name's value (`data: password=…`, `url=…?token=…`) is
+ * still seen.
+ */
+const NAME = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,4}[=:][ \t]{0,4}/g;
+/** The value at a name's end (sticky). */
+const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"|'([^'\\\r\n]{1,4096})'|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
 const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1024})?>([^<]{1,4096})<\//g;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
@@ -41,11 +48,17 @@ interface Span {
 export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): string {
   if (!MAYBE_CREDENTIAL_KEY.test(text)) return text;
   const spans: Span[] = [];
-  for (const m of text.matchAll(ASSIGNMENT)) {
+  NAME.lastIndex = 0;
+  for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
     if (!isCredentialName(m[1]!)) continue;
-    const value = m[2] ?? m[3] ?? m[4]!;
-    const end = m.index + m[0].length - (m[4] === undefined ? 1 : 0);
-    spans.push({ start: end - value.length, end });
+    VALUE.lastIndex = NAME.lastIndex;
+    const v = VALUE.exec(text);
+    if (!v) continue;
+    const value = v[1] ?? v[2] ?? v[3]!;
+    const start = v.index + (v[3] === undefined ? 1 : 0);
+    spans.push({ start, end: start + value.length });
+    // the value is replaced whole: no name inside it needs reading
+    NAME.lastIndex = v.index + v[0].length;
   }
   if (text.includes('<')) {
     for (const m of text.matchAll(ELEMENT)) {

@@ -52,8 +52,14 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
 
 /** Headers whose value is a URL or holds some: Location, Content-Location, Referer, Link, Refresh, X-Original-URL, X-Forwarded-Uri... */
 const URL_HEADER = /(?:^|-)(?:ur[il]|location|referr?er|link|refresh)$/;
-/** `name=value` after `?`, `&`, `#` or `;` (query, fragment, matrix parameters), up to where a URL in a header ends. */
-const PARAM = /[?&#;]([^=&?#;\s<>"']+)=([^&#;\s<>"']+)/g;
+/**
+ * `name=` after `?`, `&`, `#` or `;` (query, fragment, matrix parameters). Only the name is
+ * consumed: a value is read (PARAM_VALUE) after a credential name alone, so a parameter of a URL
+ * nested unencoded in another's value (`?next=https://app/cb?token=…`) is still seen.
+ */
+const PARAM = /[?&#;]([^=&?#;\s<>"']+)=/g;
+/** A parameter's value, up to where a URL in a header ends (sticky). */
+const PARAM_VALUE = /[^&#;\s<>"']+/y;
 
 function decodeParam(raw: string): string {
   const s = raw.replace(/\+/g, ' ');
@@ -75,12 +81,15 @@ function urlParams(value: string, scrub: Scrub, loc: string): string {
   if (!value.includes('=')) return scrub.text(value, loc);
   let out = '';
   let at = 0;
-  for (const m of value.matchAll(PARAM)) {
+  PARAM.lastIndex = 0;
+  for (let m = PARAM.exec(value); m; m = PARAM.exec(value)) {
     if (!isCredentialName(decodeParam(m[1]!))) continue;
-    const start = m.index + m[0].length - m[2]!.length;
-    const next = scrub.treat(decodeParam(m[2]!), PSEUDONYM, loc) ?? REDACTED;
-    out += scrub.text(value.slice(at, start), loc) + encodeURIComponent(next);
-    at = m.index + m[0].length;
+    PARAM_VALUE.lastIndex = PARAM.lastIndex;
+    const v = PARAM_VALUE.exec(value);
+    if (!v) continue;
+    const next = scrub.treat(decodeParam(v[0]), PSEUDONYM, loc) ?? REDACTED;
+    out += scrub.text(value.slice(at, v.index), loc) + encodeURIComponent(next);
+    at = PARAM.lastIndex = v.index + v[0].length;
   }
   if (at === 0) return scrub.text(value, loc);
   return out + scrub.text(value.slice(at), loc);

@@ -466,3 +466,24 @@ describe('anonymiser: credentials named in text bodies (fifth review)', () => {
     }
   });
 });
+
+describe('anonymiser: credentials named in text after another name (sixth review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  const text: HeaderPair[] = [['content-type', 'text/plain']];
+  it('reads a credential name that sits inside the value of a name it does not know', () => {
+    for (const body of [
+      `event: login\ndata: password=${SECRET}\n\n`,
+      `msg=redirect url=https://app.example/cb?token=${SECRET}`,
+      `note: access_token=${SECRET}`,
+      `Cookie: sid=${SECRET}; theme=dark`,
+    ]) {
+      expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), [SECRET]);
+    }
+  });
+
+  it('reads a credential parameter of a URL nested in another parameter of a header URL', () => {
+    for (const location of [`https://idp.example/login?next=https://app.example/cb?token=${SECRET}`, `/a?x=1?access_token=${SECRET}`]) {
+      expectClean(anonymise(record({ resHeaders: [['location', location]] })), [SECRET]);
+    }
+  });
+});
