@@ -15,7 +15,8 @@ import type { Scrub } from './scrub.js';
  * - `name=value`, `name: value`, `"name": "value"`, `name='value'`
  *   (key-value text, logs, JSON that is not one JSON value, GraphQL
  *   arguments, XML attributes);
- * - `<name>value</name>` and `<ns:name …>value</ns:name>` (XML, SOAP);
+ * - `<name>value</name>`, `<ns:name …>value</ns:name>` and `<name><![CDATA[value]]></name>`
+ *   (XML, SOAP);
  * - an HTML tag whose `name` or `id` attribute names a credential: its
  *   `value` attribute (`<input name="password" value="…">`).
  *
@@ -32,9 +33,16 @@ import type { Scrub } from './scrub.js';
  * still seen.
  */
 const NAME = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,4}[=:][ \t]{0,4}/g;
-/** The value at a name's end (sticky). */
-const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"|'([^'\\\r\n]{1,4096})'|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
-const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1024})?>([^<]{1,4096})<\//g;
+/**
+ * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
+ * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
+ */
+const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
+/**
+ * An element's text or CDATA section. No closing tag is needed: a body cut by the capture limit
+ * has none, and a value longer than 4,096 characters has its first 4,096 replaced.
+ */
+const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1024})?(?<!\/)>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>)){1,4096})|([^<]{1,4096}))/g;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n]value[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
@@ -62,9 +70,10 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): 
   }
   if (text.includes('<')) {
     for (const m of text.matchAll(ELEMENT)) {
-      if (!isCredentialName(m[1]!) || m[2]!.trim() === '') continue;
-      const end = m.index + m[0].length - 2;
-      spans.push({ start: end - m[2]!.length, end });
+      const value = m[2] ?? m[3]!;
+      if (!isCredentialName(m[1]!) || value.trim() === '') continue;
+      const end = m.index + m[0].length;
+      spans.push({ start: end - value.length, end });
     }
     for (const m of text.matchAll(TAG)) {
       const name = NAME_ATTR.exec(m[0]);

@@ -487,3 +487,21 @@ describe('anonymiser: credentials named in text after another name (sixth review
     }
   });
 });
+
+describe('anonymiser: credential values in text the patterns did not reach (sixth review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  const xml: HeaderPair[] = [['content-type', 'application/soap+xml']];
+  const text: HeaderPair[] = [['content-type', 'text/plain']];
+  it('pseudonymises an element value in CDATA, cut off by the capture limit, or longer than 4,096 characters', () => {
+    expectClean(anonymise(record({ reqHeaders: xml, reqBody: `<Login><Password><![CDATA[${SECRET}]]></Password></Login>` })), [SECRET]);
+    expectClean(anonymise(record({ reqHeaders: xml, reqBody: `<Login><Password>${SECRET}`, truncated: true })), [SECRET]);
+    // past 4,096 characters the rest is left (a documented limit), but not the first 4,096
+    const long = anonymise(record({ reqHeaders: xml, reqBody: `<Password>${SECRET}${'x'.repeat(5000)}</Password>` }));
+    expectClean(long, [SECRET]);
+  });
+
+  it('pseudonymises a quoted value cut off by the capture limit, or longer than 4,096 characters', () => {
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: `{"password":"${SECRET}`, truncated: true })), [SECRET]);
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: `token: "${SECRET}${'x'.repeat(5000)}"` })), [SECRET]);
+  });
+});
