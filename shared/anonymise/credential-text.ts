@@ -15,6 +15,7 @@ import type { Scrub } from './scrub.js';
  * - `name=value`, `name: value`, `"name": "value"`, `name='value'`
  *   (key-value text, logs, JSON that is not one JSON value, GraphQL
  *   arguments, XML attributes);
+ * - `Authorization: …`, `Cookie: …` and `Set-Cookie: …` lines, to their end;
  * - `<name>value</name>`, `<ns:name …>value</ns:name>` and `<name><![CDATA[value]]></name>`
  *   (XML, SOAP);
  * - an HTML tag whose `name` or `id` attribute names a credential: its
@@ -43,6 +44,11 @@ const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;
  * has none, and a value longer than 4,096 characters has its first 4,096 replaced.
  */
 const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1024})?(?<!\/)>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>)){1,4096})|([^<]{1,4096}))/g;
+/**
+ * An Authorization or Cookie header line in text (a raw HTTP message, a log line): its value runs
+ * to the end of the line (`Basic dXNlcjpwYXNz`, `theme=dark; prefs=…`), as a header's would.
+ */
+const HEADER_LINE = /(?<![\w-])((?:[A-Za-z][\w-]{0,31}-)?(?:authori[sz]ation|authentication)|(?:set-)?cookie)[ \t]{0,4}:[ \t]{0,4}([^\r\n]{1,4096})/gi;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n]value[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
@@ -67,6 +73,12 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): 
     spans.push({ start, end: start + value.length });
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;
+  }
+  for (const m of text.matchAll(HEADER_LINE)) {
+    const value = m[2]!.trimEnd();
+    if (value === '') continue;
+    const start = m.index + m[0].length - m[2]!.length;
+    spans.push({ start, end: start + value.length });
   }
   if (text.includes('<')) {
     for (const m of text.matchAll(ELEMENT)) {

@@ -12,6 +12,8 @@ import { detached } from './detach.js';
 const WORDS = new Set([
   'password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'auth',
   'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
+  // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
+  'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
 const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey/;
 
@@ -43,12 +45,12 @@ function credentialWords(name: string): boolean {
  * small bodies that hold nothing a detector finds (a login request, a token
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
-export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf/i;
+export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie/i;
 
 /** Last three letters (lower-cased) of the words isCredentialName knows, as 15-bit codes. */
 const SUFFIXES = new Uint8Array(1 << 15);
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
-for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf']) {
+for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf', 'authorization', 'authorisation', 'authentication', 'cookie', 'cookies']) {
   SUFFIXES[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 

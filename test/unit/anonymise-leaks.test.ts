@@ -505,3 +505,23 @@ describe('anonymiser: credential values in text the patterns did not reach (sixt
     expectClean(anonymise(record({ reqHeaders: text, reqBody: `token: "${SECRET}${'x'.repeat(5000)}"` })), [SECRET]);
   });
 });
+
+describe('anonymiser: Authorization and Cookie named outside headers (sixth review)', () => {
+  const basic = Buffer.from('rohan:Tr0ub4dorXyz9').toString('base64');
+  const SECRET = 'Zq8rT2mVxL9pK4wN7sB1cD6f';
+  it('pseudonymises them in raw HTTP messages and logs read as text', () => {
+    const text: HeaderPair[] = [['content-type', 'text/plain']];
+    for (const body of [
+      `POST /login HTTP/1.1\r\nHost: a\r\nAuthorization: Basic ${basic}\r\nCookie: theme=dark; prefs=${SECRET}\r\n\r\n`,
+      `2026-12-07 INFO upstream said Set-Cookie: state=${SECRET}; Path=/; HttpOnly\n`,
+      `{"headers":{"authorization":"Basic ${basic}","cookie":"prefs=${SECRET}"}}\n{}\n`,
+    ]) {
+      expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), [basic, SECRET]);
+    }
+  });
+
+  it('pseudonymises them in JSON, forms and query strings', () => {
+    expectClean(anonymise(record({ reqHeaders: [['content-type', 'application/json']], reqBody: `{"headers":{"Authorization":"Basic ${basic}","cookie":"prefs=${SECRET}"}}` })), [basic, SECRET]);
+    expectClean(anonymise(record({ url: `/proxy?authorization=Basic%20${encodeURIComponent(basic)}`, reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: `cookie=prefs%3D${SECRET}` })), [basic, SECRET]);
+  });
+});
