@@ -171,7 +171,12 @@ function compare(ctx: SendContext, input: ExchangeInput, offload: boolean, lateU
   if (offload) {
     return ctx.diffs
       .diffKeeping(ctx.attempt, input, lateUs, ctx.baseline !== undefined, ctx.def.resultBodyBytes)
-      .catch(() => ({ differences: count(ctx, input, compareStatusOnly(input), lateUs) }));
+      .catch(() => {
+        // the thread anonymises what it compares; it failed, so the answers are anonymised here
+        // before they are counted: a status that differs keeps an example with their bodies' first KiB
+        const safe = anonymisedInput(ctx, input);
+        return { differences: count(ctx, safe, compareStatusOnly(safe), lateUs), kept: cut(safe.target, ctx) };
+      });
   }
   return { differences: count(ctx, input, compareExchange(input), lateUs) };
 }
@@ -191,9 +196,22 @@ function count(ctx: SendContext, input: ExchangeInput, compared: ExchangeResult,
  * on the loop, but only when the thread failed.
  */
 function keptPart(a: Answer, ctx: SendContext, recordedBody: Buffer): Answer {
-  const clean = anonymiseAnswer(a, ctx.anonymise, recordedBody);
-  if (clean.body.length <= ctx.def.resultBodyBytes) return clean;
+  return cut(anonymiseAnswer(a, ctx.anonymise, recordedBody), ctx);
+}
+
+/** An anonymised answer cut to its first resultBodyBytes. */
+function cut(clean: Answer, ctx: SendContext): Answer {
+  if (clean.error || clean.body.length <= ctx.def.resultBodyBytes) return clean;
   return { ...clean, body: Buffer.from(clean.body.subarray(0, ctx.def.resultBodyBytes)), truncated: true };
+}
+
+/** An offloaded exchange's answers anonymised here, as the diff thread would have (the recorded answer was at capture). */
+function anonymisedInput(ctx: SendContext, input: ExchangeInput): ExchangeInput {
+  const recordedBody = ctx.baseline ? undefined : input.reference.body;
+  const out: ExchangeInput = { ...input, target: anonymiseAnswer(input.target, ctx.anonymise, recordedBody) };
+  if (ctx.baseline) out.reference = anonymiseAnswer(input.reference, ctx.anonymise);
+  if (input.baselines) out.baselines = input.baselines.map((b) => anonymiseAnswer(b, ctx.anonymise, recordedBody));
+  return out;
 }
 
 /** False for a record trimmed from the session after the run was created, or whose request body was not captured whole. */

@@ -137,6 +137,30 @@ describe('a replay chunk', () => {
     expect(result!.body!.bytes.toString()).not.toContain('priya.sharma');
   });
 
+  it("anonymises a large answer before it is counted when the diff thread fails", async () => {
+    // the thread anonymises what it compares; when it fails the loop counts the exchange by status,
+    // and a status that differs keeps an example with the first KiB of both answers' bodies
+    const email = 'priya.sharma@acmecorp.in';
+    class FailingDiffs extends DiffThread {
+      override diffKeeping(): Promise<never> {
+        return Promise.reject(new Error('thread gone'));
+      }
+    }
+    const failing = new FailingDiffs({ key: 'chunk-test-key-0123456789', rules: undefined });
+    try {
+      const { def, chunks } = await newRun([{ atMs: 0, url: '/items/1', status: 201, body: { pad: 'q'.repeat(40_000) } }]);
+      answers.set('/items/1', JSON.stringify({ contact: email, phone: '9876543210', pad: 'p'.repeat(40_000) }));
+      expect(await runChunk(def, chunks[0]!, 1, { ...worker(), diffs: failing })).toBe('done');
+      const stats = JSON.stringify((await mergedStats(t.redis, def.id)).toJSON());
+      expect(stats).toContain('"status":200');
+      const stored = [stats, ...(await counted(def.id)).map((r) => `${JSON.stringify(r.headers)} ${r.body?.bytes.toString() ?? ''}`)].join('\n');
+      expect(stored).not.toContain(email);
+      expect(stored).not.toContain('9876543210');
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('stops every virtual user of a failed closed-model attempt before the failure is reported', async () => {
     delayMs = 30;
     const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }, { atMs: 2, url: '/items/2' }], {
