@@ -12,14 +12,16 @@ import type { Scrub } from './scrub.js';
  * as in headers, forms and JSON keys, a value is pseudonymised whole when
  * its name says it is a credential (isCredentialName):
  *
- * - `name=value`, `name: value`, `"name": "value"`, `name='value'`
- *   (key-value text, logs, JSON that is not one JSON value, GraphQL
- *   arguments, XML attributes);
+ * - `name=value`, `name: value`, `"name": "value"`, `name='value'`,
+ *   `"name" => "value"`, `--name=value` (key-value text, logs, JSON that is
+ *   not one JSON value, GraphQL arguments, XML attributes, hashes as Ruby
+ *   and PHP print them, command lines);
  * - `Authorization: …`, `Cookie: …` and `Set-Cookie: …` lines, to their end;
  * - `<name>value</name>`, `<ns:name …>value</ns:name>` and `<name><![CDATA[value]]></name>`
  *   (XML, SOAP);
- * - an HTML tag whose `name` or `id` attribute names a credential: its
- *   `value` attribute (`<input name="password" value="…">`).
+ * - an HTML tag whose `name` or `id` attribute names a credential, or of
+ *   `type="password"`: its `value` or `content` attribute
+ *   (`<input name="password" value="…">`, `<meta name="csrf-token" content="…">`).
  *
  * Every pattern is bounded (names of 64 characters, values of 4,096), so the
  * scan stays linear; a value longer than that is cut where the pattern
@@ -33,7 +35,7 @@ import type { Scrub } from './scrub.js';
  * name alone, so a name inside another name's value (`data: password=…`, `url=…?token=…`) is
  * still seen.
  */
-const NAME = /(?<![\w.-])([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,4}[=:][ \t]{0,4}/g;
+const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
 /**
  * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
  * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
@@ -50,8 +52,9 @@ const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1
  */
 const HEADER_LINE = /(?<![\w-])((?:[A-Za-z][\w-]{0,31}-)?(?:authori[sz]ation|authentication)|(?:set-)?cookie)[ \t]{0,4}:[ \t]{0,4}([^\r\n]{1,4096})/gi;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
+const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
 const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
-const VALUE_ATTR = /[ \t\r\n]value[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
+const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
 
 interface Span {
   start: number;
@@ -89,7 +92,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): 
     }
     for (const m of text.matchAll(TAG)) {
       const name = NAME_ATTR.exec(m[0]);
-      if (!name || !isCredentialName(name[1]!)) continue;
+      if (!(name && isCredentialName(name[1]!)) && !PASSWORD_TYPE.test(m[0])) continue;
       const v = VALUE_ATTR.exec(m[0]);
       if (!v) continue;
       const value = v[1] ?? v[2] ?? v[3]!;

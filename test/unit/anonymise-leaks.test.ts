@@ -525,3 +525,20 @@ describe('anonymiser: Authorization and Cookie named outside headers (sixth revi
     expectClean(anonymise(record({ url: `/proxy?authorization=Basic%20${encodeURIComponent(basic)}`, reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: `cookie=prefs%3D${SECRET}` })), [basic, SECRET]);
   });
 });
+
+describe('anonymiser: more ways text names a credential (sixth review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  const text: HeaderPair[] = [['content-type', 'text/plain']];
+  it('reads command-line options, hash arrows and aligned separators', () => {
+    for (const body of [`mysql -u app --password=${SECRET} -h db`, `{"password"=>"${SECRET}"}`, `'api_key' => '${SECRET}'`, `password          = ${SECRET}`, `{ "token"       :       "${SECRET}" }`]) {
+      expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), [SECRET]);
+    }
+  });
+
+  it("reads a meta tag's content and a password field known by its type", () => {
+    const html: HeaderPair[] = [['content-type', 'text/html']];
+    for (const body of [`<head><meta name="csrf-token" content="${SECRET}"></head>`, `<input type="password" value="${SECRET}">`]) {
+      expectClean(anonymise(record({ resHeaders: html, resBody: body })), [SECRET]);
+    }
+  });
+});
