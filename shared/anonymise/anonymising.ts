@@ -142,8 +142,10 @@ export class Anonymising implements Scrub {
     // Pseudonyms keep every character class, kept part and check character, so
     // the detectors see the same values again — except where new digits next to
     // other digits could make a longer number pass a checksum: a number's, or an
-    // address's (`4111 1111 1111 11119.alice@example.com`).
-    return found.some((f) => f.decoded || ((f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end))))) ? this.#settle(out) : out;
+    // address's (`4111 1111 1111 11119.alice@example.com`) — and where a finding
+    // won over a longer one it overlapped (`A-@sk_live_…alice@example.com`: the
+    // UPI id `A-@sk` wins, and the rest of the address is still to be replaced).
+    return found.some((f) => f.decoded || f.spills || ((f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end))))) ? this.#settle(out) : out;
   }
 
   /** Rescans replaced text until nothing unmarked is left (see the module comment). */

@@ -542,3 +542,16 @@ describe('anonymiser: more ways text names a credential (sixth review)', () => {
     }
   });
 });
+
+describe('anonymiser: overlapping findings (sixth review)', () => {
+  it('reads the text again when a finding won over a longer one it overlapped', () => {
+    // the UPI id `A-@sk` starts first and wins over the API key and the address that overlap it
+    const value = `A-@sk_live_4eC39HqLyjWDarjtT1zdp7dc${EMAIL}`;
+    for (const [reqHeaders, reqBody] of [
+      [[['content-type', 'application/json']], JSON.stringify({ a: value })],
+      [[['content-type', 'text/plain']], `note ${value} end`],
+    ] as [HeaderPair[], string][]) {
+      expectClean(anonymise(record({ reqHeaders, reqBody })), [EMAIL, 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', '4eC39HqLyjWDarjtT1zdp7dc']);
+    }
+  });
+});

@@ -175,14 +175,20 @@ function findPlain(text: string, kinds: KindSet): Finding[] {
   return disjoint(out);
 }
 
-/** Sorted by position, never overlapping: where two findings claim the same characters, the one that starts first wins, then the longer. */
+/**
+ * Sorted by position, never overlapping: where two findings claim the same
+ * characters, the one that starts first wins, then the longer; a winner that
+ * leaves part of a loser in the text is marked `spills`.
+ */
 function disjoint(out: Finding[]): Finding[] {
   if (out.length < 2) return out;
   out.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Finding[] = [out[0]!];
   for (let i = 1; i < out.length; i++) {
     const f = out[i]!;
-    if (f.start >= kept[kept.length - 1]!.end) kept.push(f);
+    const last = kept[kept.length - 1]!;
+    if (f.start >= last.end) kept.push(f);
+    else if (f.end > last.end) last.spills = true;
   }
   return kept;
 }

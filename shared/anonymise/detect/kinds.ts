@@ -34,6 +34,12 @@ export interface Finding {
    * (its digits), and how a replacement is to be written ('literal': as is).
    */
   decoded?: { value: string; escape: 'percent' | 'json' | 'literal' };
+  /**
+   * Set when a finding that overlapped this one and reached further was
+   * dropped (see disjoint): replacing this one leaves the rest of that one
+   * in the text, so the text must be read again after replacing.
+   */
+  spills?: true;
 }
 
 /** The characters of `text` a finding covers, escapes decoded. */
