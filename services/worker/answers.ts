@@ -18,13 +18,14 @@ export function anonymiseAnswer(answer: Answer, anonymise: RecordAnonymiser, rec
   // the headers are read (most replayed answers of endpoints without personal data; bench:replay's)
   const same = recordedBody !== undefined && answer.body.length > 0 && answer.body.equals(recordedBody);
   // ...and when its headers were all seen before and came out unchanged, nothing is left to read
-  if (same && allClean(answer.headers)) return answer;
+  const clean = cleanLinesOf(anonymise);
+  if (same && allClean(answer.headers, clean)) return answer;
   const body: CapturedBody = { bytes: same ? EMPTY : answer.body, size: same ? 0 : answer.body.length, truncated: answer.truncated === true };
   const coding = decodedCoding(answer.headers);
   if (coding) body.decodedFrom = coding;
   const out = anonymise({ ...ANSWER_ONLY, res: { status: answer.status, headers: answer.headers, body }, anonymised: [] }).res!;
   const a: Answer = { ...answer, headers: out.headers, body: same ? answer.body : out.body.bytes };
-  if (out.headers === answer.headers) rememberClean(answer.headers);
+  if (out.headers === answer.headers) rememberClean(answer.headers, clean);
   if (out.body.truncated || out.body.omitted) a.truncated = true;
   return a;
 }
@@ -33,30 +34,42 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Header lines an anonymiser left as they were (`keep-alive: timeout=5`):
- * values by name, 10,000 at most. Looked up by name then value, no string is
+ * values by name, 10,000 at most per anonymiser (a worker's replay and
+ * shadow anonymisers each have their own: a line clean under one's rules
+ * need not be under the other's). Looked up by name then value, no string is
  * made per header and answer to ask.
  */
-const cleanHeaders = new Map<string, Set<string>>();
-let cleanCount = 0;
+interface CleanLines {
+  values: Map<string, Set<string>>;
+  count: number;
+}
 
-function allClean(headers: readonly [string, string][]): boolean {
-  for (const [k, v] of headers) if (!UNTOUCHED.has(k) && cleanHeaders.get(k)?.has(v) !== true) return false;
+const cleanByAnonymiser = new WeakMap<RecordAnonymiser, CleanLines>();
+
+function cleanLinesOf(anonymise: RecordAnonymiser): CleanLines {
+  let c = cleanByAnonymiser.get(anonymise);
+  if (!c) cleanByAnonymiser.set(anonymise, (c = { values: new Map(), count: 0 }));
+  return c;
+}
+
+function allClean(headers: readonly [string, string][], clean: CleanLines): boolean {
+  for (const [k, v] of headers) if (!UNTOUCHED.has(k) && clean.values.get(k)?.has(v) !== true) return false;
   return true;
 }
 
-function rememberClean(headers: readonly [string, string][]): void {
+function rememberClean(headers: readonly [string, string][], clean: CleanLines): void {
   for (const [k, v] of headers) {
     if (UNTOUCHED.has(k) || v.length > 200) continue;
-    let values = cleanHeaders.get(k);
+    let values = clean.values.get(k);
     if (values?.has(v)) continue;
-    if (cleanCount >= 10_000) {
-      cleanHeaders.clear();
-      cleanCount = 0;
+    if (clean.count >= 10_000) {
+      clean.values.clear();
+      clean.count = 0;
       values = undefined;
     }
-    if (!values) cleanHeaders.set(k, (values = new Set()));
+    if (!values) clean.values.set(k, (values = new Set()));
     values.add(v);
-    cleanCount++;
+    clean.count++;
   }
 }
 
