@@ -266,37 +266,9 @@ function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, s
   let refill: Promise<void> | undefined;
   /** Positions taken in a row without a sendable record. */
   let dry = 0;
-  // the same walk as `walk` below, as long as the queue holds records: answered without a promise
-  const fromQueue = (): CaptureRecord | undefined | Promise<CaptureRecord | undefined> => {
+  /** The next sendable record in the queue, counting those skipped on the way; undefined when the queue ran out or the walk went dry. */
+  const takeQueued = (): CaptureRecord | undefined => {
     while (dry < n && queue.length > 0) {
-      const record = queue.shift();
-      if (sendable(record)) {
-        dry = 0;
-        return record;
-      }
-      dry++;
-      skipped(record);
-    }
-    return dry < n ? walk() : undefined;
-  };
-  const walk = async (): Promise<CaptureRecord | undefined> => {
-    while (dry < n) {
-      if (queue.length === 0) {
-        refill ??= (async () => {
-          const cursor = keys.runCursor(def.id);
-          // the cursor expires with the run; both commands go out in one write (a syscall per command
-          // showed in the worker's CPU profile: on loopback the write also pays Redis's receive) and one round trip
-          const replies = (await redis.pipeline().incrby(cursor, block).expireat(cursor, runExpiresAt(def)).exec()) ?? [];
-          const failed = replies.find(([err]) => err)?.[0];
-          if (failed || replies.length < 2) throw failed ?? new Error('the run cursor did not advance');
-          const end = replies[0]![1] as number;
-          const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
-          const got = await records.get(indices);
-          queue = queue.concat(indices.map((index) => got.get(index)));
-        })().finally(() => (refill = undefined));
-        await refill;
-        continue;
-      }
       const record = queue.shift();
       if (sendable(record)) {
         dry = 0;
@@ -307,5 +279,28 @@ function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, s
     }
     return undefined;
   };
+  const walk = async (): Promise<CaptureRecord | undefined> => {
+    while (dry < n) {
+      const record = takeQueued();
+      if (record) return record;
+      if (dry >= n) break;
+      refill ??= (async () => {
+        const cursor = keys.runCursor(def.id);
+        // the cursor expires with the run; both commands go out in one write (a syscall per command
+        // showed in the worker's CPU profile: on loopback the write also pays Redis's receive) and one round trip
+        const replies = (await redis.pipeline().incrby(cursor, block).expireat(cursor, runExpiresAt(def)).exec()) ?? [];
+        const failed = replies.find(([err]) => err)?.[0];
+        if (failed || replies.length < 2) throw failed ?? new Error('the run cursor did not advance');
+        const end = replies[0]![1] as number;
+        const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
+        const got = await records.get(indices);
+        queue = queue.concat(indices.map((index) => got.get(index)));
+      })().finally(() => (refill = undefined));
+      await refill;
+    }
+    return undefined;
+  };
+  // as long as the queue holds records, answered without a promise
+  const fromQueue = (): CaptureRecord | undefined | Promise<CaptureRecord | undefined> => takeQueued() ?? (dry < n ? walk() : undefined);
   return fromQueue;
 }
