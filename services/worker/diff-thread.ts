@@ -52,16 +52,12 @@ export class DiffThread {
     this.#unsent.set(chunk, { mode, rules });
   }
 
-  /** Compares and counts one exchange in `chunk`; resolves with its count of real differences. */
-  async diff(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false): Promise<number> {
-    return (await this.diffKeeping(chunk, input, lateUs, referenceIsAnswer)).differences;
-  }
-
   /**
-   * As `diff`; with `keep`, also the target's answer as the thread anonymised it, its body cut to
+   * Compares and counts one exchange in `chunk`: resolves with its count of real differences and,
+   * with `keep`, also the target's answer as the thread anonymised it, its body cut to
    * `keep` bytes (undefined when the target gave no answer): what the results stream may store.
    */
-  async diffKeeping(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false, keep?: number): Promise<{ differences: number; kept?: Answer }> {
+  async diff(chunk: string, input: ExchangeInput, lateUs?: number, referenceIsAnswer = false, keep?: number): Promise<{ differences: number; kept?: Answer }> {
     const unsent = this.#unsent.get(chunk);
     if (unsent) {
       this.#unsent.delete(chunk);

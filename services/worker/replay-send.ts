@@ -188,7 +188,7 @@ function compare(ctx: SendContext, input: ExchangeInput, offload: boolean, lateU
   // Should the thread have died, collecting its stats fails the attempt anyway.
   if (offload) {
     return ctx.diffs
-      .diffKeeping(ctx.attempt, input, lateUs, ctx.baseline !== undefined, ctx.def.resultBodyBytes)
+      .diff(ctx.attempt, input, lateUs, ctx.baseline !== undefined, ctx.def.resultBodyBytes)
       .catch(() => {
         // the thread anonymises what it compares; it failed, so the answers are anonymised here
         // before they are counted: a status that differs keeps an example with their bodies' first KiB

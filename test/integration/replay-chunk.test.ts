@@ -142,7 +142,7 @@ describe('a replay chunk', () => {
     // and a status that differs keeps an example with the first KiB of both answers' bodies
     const email = 'priya.sharma@acmecorp.in';
     class FailingDiffs extends DiffThread {
-      override diffKeeping(): Promise<never> {
+      override diff(): Promise<never> {
         return Promise.reject(new Error('thread gone'));
       }
     }
