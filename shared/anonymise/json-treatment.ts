@@ -47,8 +47,12 @@ export class JsonTreatments {
         return r.treatment;
       }
     }
-    if (!f?.obj || !this.suspectKey(f)) return undefined;
-    return isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? PSEUDONYM : undefined;
+    return f?.obj && this.credentialKey(f) ? PSEUDONYM : undefined;
+  }
+
+  /** The current member's key names a credential: its value is pseudonymised whole. */
+  credentialKey(f: Frame): boolean {
+    return this.suspectKey(f) && isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key));
   }
 
   /**

@@ -318,8 +318,8 @@ class JsonRewrite {
           f.expectKey = false;
           i = j + 1;
         } else {
-          // the value of a key that may name a credential is left to the walk (see #treatment)
-          if (f.obj && this.#treatments.suspectKey(f)) break;
+          // the value of a key that names a credential is left to the walk (see JsonTreatments.of)
+          if (f.obj && this.#treatments.credentialKey(f)) break;
           i = q + 1;
         }
         skipped += length;
@@ -336,7 +336,7 @@ class JsonRewrite {
         i++;
       } else if (f.obj && f.expectKey) {
         break;
-      } else if (f.obj && this.#treatments.suspectKey(f)) {
+      } else if (f.obj && this.#treatments.credentialKey(f)) {
         break;
       } else if (c === 123 || c === 91) {
         this.#i = i;
