@@ -21,7 +21,27 @@ export async function runReport(redis: Redis, id: string, gate?: GateThresholds)
     ...(status.startedAt !== undefined ? { startedAt: status.startedAt } : {}),
     ...(status.finishedAt !== undefined ? { endedAt: status.finishedAt } : {}),
   };
-  return { def, status, report: buildReport(meta, stats, gate ?? def.gate, { noise: def.rules.noise }) };
+  const report = buildReport(meta, stats, gate ?? def.gate, { noise: def.rules.noise });
+  failIfNothingSent(report);
+  return { def, status, report };
+}
+
+/** Skips of requests that were never sent: the record was gone, or its request body not captured whole. */
+const UNSENT_SKIPS = ['record-missing', 'request-body-not-captured'];
+
+/**
+ * A run none of whose requests reached the target tested nothing: its gate
+ * fails rather than pass on zero comparisons (a session trimmed under a
+ * running replay, or uploads captured only in part, passed CI with exit 0).
+ */
+function failIfNothingSent(report: Report): void {
+  const t = report.totals;
+  const unsent = UNSENT_SKIPS.reduce((n, k) => n + (t.skipped[k] ?? 0), 0);
+  if (t.requests - unsent > 0) return;
+  const why = UNSENT_SKIPS.filter((k) => t.skipped[k]).map((k) => `${k} ×${t.skipped[k]}`).join(', ');
+  const message = t.requests === 0 ? 'no request reached the target: the run sent none' : `no request reached the target: all ${t.requests} were skipped (${why})`;
+  report.gate.reasons.push({ rule: 'nothing-sent', value: 0, threshold: 1, message });
+  report.verdict = 'fail';
 }
 
 /** True when the target answered nothing at all because every connection was refused. */

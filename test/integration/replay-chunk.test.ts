@@ -9,6 +9,7 @@ import { DEFAULT_GATE } from '../../shared/report/gate.js';
 import { createRun, type RunRequest } from '../../shared/replay/create.js';
 import type { ChunkSpec } from '../../shared/replay/chunk.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
+import { runReport } from '../../shared/replay/report.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
 import { cancelRun, finishChunk, markRunning, mergedStats, runStatus } from '../../shared/replay/store.js';
@@ -197,6 +198,19 @@ describe('a replay chunk', () => {
     expect(target.arrivals).toHaveLength(0);
     expect(totals(await mergedStats(t.redis, def.id))).toEqual({ requests: 4, skipped: { 'record-missing': 4 } });
     expect((await counted(def.id)).map((r) => r.error)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+  });
+
+  it('fails the gate of a run that sent no request because every record was skipped', async () => {
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }, { atMs: 1, url: '/items/1' }]);
+    await t.redis.xtrim(keys.sessionStream('s'), 'MAXLEN', 0);
+    for (const spec of chunks) expect(await runChunk(def, spec)).toBe('done');
+
+    expect(target.arrivals).toHaveLength(0);
+    const { report } = await runReport(t.redis, def.id);
+    expect(report.totals).toMatchObject({ requests: 2, compared: 0, errors: 0 });
+    expect(report.verdict).toBe('fail');
+    expect(report.gate.reasons).toEqual([expect.objectContaining({ rule: 'nothing-sent', value: 0 })]);
+    expect(report.gate.reasons[0]!.message).toMatch(/no request reached the target: all 2 were skipped \(record-missing ×2\)/);
   });
 
   it('keeps every key of a run as long as the run itself', async () => {
