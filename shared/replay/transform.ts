@@ -31,10 +31,17 @@ export interface OutgoingRequest {
 /** Headers that belong to one connection, or that undici sets itself. */
 const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings']);
 
-/** `K=V` (or `K: V`) → [k, V]; throws PARITY_ERR_USAGE naming the flag. */
-export function parseHeaderFlag(text: string, flag = '--set-header'): HeaderPair {
+/**
+ * `K=V` (or `K: V`) → [k, V]; throws PARITY_ERR_USAGE naming the flag and its
+ * `position` among the flags given (1-based), never its text: a malformed one
+ * is often a token typed with a space for the `=` (`authorization Bearer …`).
+ */
+export function parseHeaderFlag(text: string, flag = '--set-header', position?: number): HeaderPair {
   const m = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*[=:]\s?(.*)$/.exec(text);
-  if (!m) throw parityError('PARITY_ERR_USAGE', `${flag} "${text.slice(0, 60)}" is not NAME=VALUE (e.g. ${flag} "authorization=Bearer staging-token")`);
+  if (!m) {
+    const which = position === undefined ? `a ${flag}` : `the ${flag} number ${position}`;
+    throw parityError('PARITY_ERR_USAGE', `${which} is not NAME=VALUE (its text is not shown: it may hold a credential); e.g. ${flag} "authorization=Bearer staging-token"`);
+  }
   return [m[1]!.toLowerCase(), m[2]!];
 }
 

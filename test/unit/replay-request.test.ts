@@ -81,13 +81,28 @@ describe('replay request transforms', () => {
   it('parses --set-header and --rewrite-path, naming the flag when malformed', () => {
     expect(parseHeaderFlag('Authorization=Bearer a=b')).toEqual(['authorization', 'Bearer a=b']);
     expect(parseHeaderFlag('x-env: staging')).toEqual(['x-env', 'staging']);
-    expect(() => parseHeaderFlag('no value')).toThrow(/--set-header "no value" is not NAME=VALUE/);
+    expect(() => parseHeaderFlag('no value')).toThrow(/a --set-header is not NAME=VALUE/);
     expect(parseRewriteFlag('/v1=/api/v1')).toEqual(['/v1', '/api/v1']);
     expect(() => parseRewriteFlag('v1=/api')).toThrow(/--rewrite-path "v1=\/api" is not \/FROM=\/TO/);
   });
 });
 
 describe('replay safety and results', () => {
+  it('never repeats a malformed --set-header in its error: the text may be the token', () => {
+    const malformed = ['Authorization Bearer s3cr3t-staging-token', 's3cr3t-staging-token', 'x-api-key s3cr3t-staging-token'];
+    malformed.forEach((text, k) => {
+      let message = '';
+      try {
+        parseHeaderFlag(text, '--set-header', k + 1);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`the --set-header number ${k + 1} is not NAME=VALUE`));
+      expect(message).not.toMatch(/s3cr3t/);
+    });
+  });
+
+
   it('sees a target as the production upstream whatever its loopback name or default port', () => {
     expect(sameOrigin('http://localhost:8080/x', 'http://127.0.0.1:8080')).toBe(true);
     // the address a server says it listens on names this host too

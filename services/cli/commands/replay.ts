@@ -58,7 +58,7 @@ function selectionFrom(f: ReplayFlags): SelectionSpec {
 
 function transformFrom(f: ReplayFlags): RequestTransform {
   const t: RequestTransform = {
-    setHeaders: f.setHeader.map((h) => parseHeaderFlag(h)),
+    setHeaders: f.setHeader.map((h, k) => parseHeaderFlag(h, '--set-header', k + 1)),
     removeHeaders: f.removeHeader.map((h) => h.trim().toLowerCase()),
     rewritePaths: f.rewritePath.map(parseRewriteFlag),
   };
