@@ -9,7 +9,7 @@ import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
-import { chunkOutcome, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
+import { chunkOutcome, countRetriedChunk, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
@@ -161,7 +161,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   let anchorUs = def.startAtUs;
   if (job.attemptsStarted > 1 && nowUs() > def.startAtUs + spec.startUs + 1_000_000) {
     anchorUs = nowUs() - spec.startUs;
-    await ctx.redis.hincrby(keys.runMeta(run), 'retriedChunks', 1);
+    await countRetriedChunk(ctx.redis, run);
   }
 
   const abort = new AbortController();

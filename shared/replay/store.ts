@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RunStats, type RunStatsJson } from '../diff/stats.js';
-import { parityError } from '../errors.js';
+import { isParityError, parityError } from '../errors.js';
 import { keys } from '../redis/keys.js';
 import { describeProfile } from './profile.js';
 import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunProgress, type RunState, type RunStatus } from './run.js';
@@ -19,9 +19,14 @@ import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunPro
 /** Retention of runs whose definition does not say (created before it did). */
 const UNRECORDED_RETENTION_SECONDS = 7 * 24 * 3600;
 
-/** When every key of the run expires, in seconds since the epoch: its retention, counted from its creation. */
+/**
+ * When every key of the run expires, in seconds since the epoch: its
+ * retention, counted from its planned end (counted from its creation, a soak
+ * longer than the retention lost its keys while it ran).
+ */
 export function runExpiresAt(def: ReplayRunDef): number {
-  return Math.ceil(def.createdAt / 1000) + (def.retentionSeconds ?? UNRECORDED_RETENTION_SECONDS);
+  const plannedEndMs = Math.max(def.createdAt, (def.startAtUs + def.durationUs) / 1000);
+  return Math.ceil(plannedEndMs / 1000) + (def.retentionSeconds ?? UNRECORDED_RETENTION_SECONDS);
 }
 
 function runKeys(id: string): string[] {
@@ -67,10 +72,26 @@ export async function transition(redis: Redis, id: string, to: RunState, from: r
   return ((await redis.eval(TRANSITION, 1, keys.runMeta(id), to, ...from)) as RunState | null) ?? undefined;
 }
 
+// Writes to the meta hash of a run that is still there: a worker holding an
+// expired run's definition must not make a hash without `def` or expiry.
+const MARK_RUNNING = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
+if redis.call('HGET', KEYS[1], 'state') == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
+return 1`;
+
+const COUNT_RETRIED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'retriedChunks', 1)`;
+
 /** Called by a worker when one of the run's chunks starts. */
 export async function markRunning(redis: Redis, id: string): Promise<void> {
-  await redis.hsetnx(keys.runMeta(id), 'startedAt', Date.now());
-  await transition(redis, id, 'running', ['queued']);
+  await redis.eval(MARK_RUNNING, 1, keys.runMeta(id), Date.now());
+}
+
+/** Counts a chunk taken over after its window (the run's `retriedChunks`). */
+export async function countRetriedChunk(redis: Redis, id: string): Promise<void> {
+  await redis.eval(COUNT_RETRIED, 1, keys.runMeta(id));
 }
 
 /** Live counters of one chunk's current attempt (replaced, never added). */
@@ -177,11 +198,13 @@ export async function listRuns(redis: Redis, limit = 50): Promise<RunStatus[]> {
   const ids = await redis.zrevrange(keys.runs, 0, limit - 1);
   const out: RunStatus[] = [];
   for (const id of ids) {
-    if ((await redis.exists(keys.runMeta(id))) === 0) {
-      await redis.zrem(keys.runs, id);
-      continue;
-    }
-    out.push(await runStatus(redis, id));
+    const status = await runStatus(redis, id).catch((err: unknown) => {
+      if (isParityError(err) && err.code === 'PARITY_ERR_RUN_NOT_FOUND') return undefined;
+      throw err;
+    });
+    // expired, or left without its definition: one such run must not fail the whole list
+    if (status) out.push(status);
+    else await redis.zrem(keys.runs, id);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { readRunResults } from '../../shared/replay/result-stream.js';
 import { runReport } from '../../shared/replay/report.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { chunkJobId, type ChunkJobData, type ReplayRunDef } from '../../shared/replay/run.js';
-import { cancelRun, finishChunk, markRunning, mergedStats, runStatus } from '../../shared/replay/store.js';
+import { cancelRun, finishChunk, listRuns, markRunning, mergedStats, runStatus } from '../../shared/replay/store.js';
 import { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
@@ -224,6 +224,27 @@ describe('a replay chunk', () => {
     const metaExpiry = await t.redis.expiretime(keys.runMeta(def.id));
     expect(metaExpiry - Date.now() / 1000).toBeGreaterThan(29 * days);
     for (const k of runKeys) expect([k, await t.redis.expiretime(k)]).toEqual([k, metaExpiry]);
+  });
+
+  it('keeps a run longer than its retention until the retention has passed after its planned end', async () => {
+    const { def } = await newRun([{ atMs: 0, url: '/items/0' }], { profile: { kind: 'constant-rate', rate: 1, durationMs: 600_000 }, retentionSeconds: 60 });
+    const left = (await t.redis.expiretime(keys.runMeta(def.id))) - Date.now() / 1000;
+    // ten minutes of schedule, then the minute of retention
+    expect(left).toBeGreaterThan(600 + 55);
+    expect(left).toBeLessThan(600 + 60 + 30);
+  });
+
+  it('is not brought back by a chunk that runs after its run expired, and `runs list` still lists the others', async () => {
+    const { def: gone, chunks } = await newRun([{ atMs: 0, url: '/items/0' }]);
+    const { def: kept } = await newRun([{ atMs: 0, url: '/items/1' }]);
+    const ctx = worker();
+    await ctx.runs.get(t.redis, gone.id); // the worker holds the definition from an earlier chunk
+    await t.redis.del(keys.runMeta(gone.id), keys.runSelection(gone.id)); // then the run expires
+
+    await runChunk(gone, chunks[0]!, 1, ctx);
+
+    expect(await t.redis.exists(keys.runMeta(gone.id))).toBe(0);
+    expect((await listRuns(t.redis)).map((r) => r.id)).toEqual([kept.id]);
   });
 
   it('is not fired again once an attempt finished, and a later attempt never replaces the counted one', async () => {

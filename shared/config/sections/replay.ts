@@ -78,6 +78,6 @@ export const replaySettings = {
   runRetentionSeconds: setting({
     schema: num().int().min(60).default(7 * 24 * 3600),
     env: 'PARITY_RUN_RETENTION_SECONDS',
-    doc: 'How long a run\'s definition, statistics and results are kept in Redis.',
+    doc: 'How long a run\'s definition, statistics and results are kept in Redis after its planned end.',
   }),
 };
