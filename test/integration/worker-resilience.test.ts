@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keys } from '../../shared/redis/keys.js';
+import { openQueue } from '../../shared/queue/queues.js';
+import { keys, queues } from '../../shared/redis/keys.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { ChunkOutcome } from '../../shared/replay/run.js';
 import { runStatus } from '../../shared/replay/store.js';
@@ -105,6 +106,22 @@ describe('replay workers', () => {
     expect(JSON.parse(show.stdout).run).toMatchObject({ id: run, state: 'cancelled', session: 's1' });
     const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: env() })).stdout);
     expect(list.runs.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([[run, 'cancelled']]);
+  });
+
+  it('Ctrl-C on `replay --wait` takes every chunk of the run off the queue before it exits', async () => {
+    // no worker: the run stays queued, 1,800 windows × 4 lanes of chunks waiting in BullMQ
+    const child = spawnCli(['replay', '--session', 's1', '--target', target.url, '--wait', '--rate', '20', '--duration', '1h'], { env: { PARITY_REDIS_URL: t.url } });
+    await waitForOutput(child, /run r-[0-9a-z]+-[0-9a-f]{6}/);
+    const queue = openQueue(queues.replay, t.url);
+    try {
+      await until('the chunks to be queued', async () => ((await queue.getJobCounts('delayed')).delayed ?? 0) >= 7000 || undefined);
+      const code = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      expect(await code).toBe(3);
+      expect(await queue.getJobCounts('delayed', 'wait')).toEqual({ delayed: 0, wait: 0 });
+    } finally {
+      await queue.close();
+    }
   });
 
   it('Ctrl-C on `replay --wait` cancels the run and exits 3', async () => {

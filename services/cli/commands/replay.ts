@@ -169,17 +169,19 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     }
     if (!f.json) process.stdout.write(`run ${def.id}\n`);
     if ((await queue.getWorkersCount()) === 0) ctx.log.warn('no `parity worker` is running: the run waits until one starts');
-    let cancelling = false;
+    let cancelling: Promise<unknown> | undefined;
     const onSigint = () => {
       if (cancelling) process.exit(3);
-      cancelling = true;
       process.stderr.write(`\ncancelling run ${def.id} (Ctrl-C again to quit at once)\n`);
-      cancelRunEverywhere(redis, queue, def.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
+      cancelling = cancelRunEverywhere(redis, queue, def.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
     };
     process.on('SIGINT', onSigint);
     let status;
     try {
       status = await waitForRun(redis, def.id, { progress: !f.json });
+      // the run reads as cancelled as soon as its flag is set, while its waiting chunks are still
+      // being taken off the queue: closing the queue then left thousands of them behind
+      await cancelling;
     } finally {
       process.off('SIGINT', onSigint);
     }
