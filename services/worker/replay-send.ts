@@ -101,7 +101,8 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
   let b2: Sent | undefined;
   if (ctx.baseline) [t, b1, b2] = await Promise.all([send(ctx, ctx.target, p, record), send(ctx, ctx.baseline, p, record), send(ctx, ctx.baseline, p, record)]);
   else t = await send(ctx, ctx.target, p, record);
-  if (t.cancelled) return; // the run was cancelled: not an outcome of the target
+  // the run was cancelled: not an outcome of the target, nor (a baseline's answer cut off) a reference error
+  if (t.cancelled || b1?.cancelled || b2?.cancelled) return;
   // Answers are anonymised before they are compared, so examples see pseudonyms too: here when the
   // exchange is compared here, on the diff thread when it goes there (which then anonymises what
   // it compares); what the results stream keeps of an offloaded answer is anonymised here (below).

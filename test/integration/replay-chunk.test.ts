@@ -213,6 +213,24 @@ describe('a replay chunk', () => {
     expect(report.gate.reasons[0]!.message).toMatch(/no request reached the target: all 2 were skipped \(record-missing ×2\)/);
   });
 
+  it('counts nothing of a request whose baseline answers the cancel cut off, though the target answered', async () => {
+    const baseline = await startArrivalTarget(() => ({ delayMs: 5000 }));
+    try {
+      const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }], { baseline: baseline.url, mode: 'exact' });
+      const done = runChunk(def, chunks[0]!);
+      const deadline = Date.now() + 10_000;
+      while ((target.arrivals.length < 1 || baseline.arrivals.length < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100)); // the target has answered; the baseline holds its two
+      await cancelRun(t.redis, def.id);
+
+      expect(await done).toBe('cancelled');
+      expect(totals(await mergedStats(t.redis, def.id)).requests).toBe(0);
+      expect(await counted(def.id)).toHaveLength(0);
+    } finally {
+      await baseline.close();
+    }
+  });
+
   it('keeps every key of a run as long as the run itself', async () => {
     const days = 24 * 3600;
     const { def, chunks } = await newRun([{ atMs: 0, url: '/items/0' }], { profile: { kind: 'constant-concurrency', vus: 1, durationMs: 300 }, retentionSeconds: 30 * days });
