@@ -1,3 +1,4 @@
+import { parityError } from '../errors.js';
 import type { ArrivalSchedule } from './schedule.js';
 
 /**
@@ -30,6 +31,19 @@ export interface ChunkPlanOptions {
   lanes: number;
   /** Most arrivals in one chunk; a busy window is cut short past lanes × this. */
   maxPerChunk: number;
+  /** Most chunks (BullMQ jobs) a run may have. Default MAX_RUN_CHUNKS. */
+  maxChunks?: number;
+}
+
+/**
+ * Most chunks of one run: a 24 h soak at 10,000 req/s is ~430,000. Past it,
+ * a typo (`--duration 10000h`) planned chunks until the CLI ran out of heap
+ * and died with V8's stack, or queued millions of jobs into Redis.
+ */
+export const MAX_RUN_CHUNKS = 500_000;
+
+function tooManyChunks(max: number): Error {
+  return parityError('PARITY_ERR_USAGE', `the run would be cut into more than ${max} chunks (BullMQ jobs, one per window and lane): shorten --duration, or lower --rate or --lanes`);
 }
 
 /** Chunks of an open-model schedule; chunks with no arrival are left out. */
@@ -37,8 +51,12 @@ export function planOpenChunks(schedule: ArrivalSchedule, opts: ChunkPlanOptions
   const chunks: ChunkSpec[] = [];
   const lanes = Math.max(1, Math.floor(opts.lanes));
   const cap = Math.max(1, opts.maxPerChunk) * lanes;
+  const maxChunks = opts.maxChunks ?? MAX_RUN_CHUNKS;
+  // each chunk holds at most maxPerChunk arrivals: refused before a single window is planned
+  if (schedule.count > maxChunks * Math.max(1, opts.maxPerChunk)) throw tooManyChunks(maxChunks);
   let from = 0;
   while (from < schedule.count) {
+    if (chunks.length > maxChunks) throw tooManyChunks(maxChunks);
     const windowStart = schedule.offsetUs(from);
     let to = from + 1;
     while (to < schedule.count && to - from < cap && schedule.offsetUs(to) < windowStart + opts.windowUs) to++;
@@ -50,6 +68,7 @@ export function planOpenChunks(schedule: ArrivalSchedule, opts: ChunkPlanOptions
     }
     from = to;
   }
+  if (chunks.length > maxChunks) throw tooManyChunks(maxChunks);
   return chunks;
 }
 
@@ -76,6 +95,8 @@ export function chunkSize(chunk: ChunkSpec, lanes: number): number {
 export function planClosedChunks(vus: number, durationUs: number, opts: Omit<ChunkPlanOptions, 'maxPerChunk'>): ChunkSpec[] {
   const chunks: ChunkSpec[] = [];
   const lanes = Math.max(1, Math.min(Math.floor(opts.lanes), vus));
+  const maxChunks = opts.maxChunks ?? MAX_RUN_CHUNKS;
+  if (Math.ceil(durationUs / opts.windowUs) * lanes > maxChunks) throw tooManyChunks(maxChunks);
   for (let start = 0; start < durationUs; start += opts.windowUs) {
     const end = Math.min(durationUs, start + opts.windowUs);
     for (let lane = 0; lane < lanes; lane++) {

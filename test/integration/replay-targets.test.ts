@@ -36,6 +36,16 @@ describe('replay against troublesome targets', () => {
     expect(await t.redis.zcard('parity:runs')).toBe(0);
   });
 
+  it('refuses a run too long to plan with exit 2, before queueing anything', async () => {
+    target = await startArrivalTarget();
+    await writeSession(t.redis, 's1', evenSpecs(3, 10));
+    // a typo for 10000s: 18 million windows
+    const r = await replay(target.url, '--concurrency', '2', '--duration', '10000h');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_USAGE: the run would be cut into more than 500000 chunks/);
+    expect(await t.redis.zcard('parity:runs')).toBe(0);
+  });
+
   it('refuses the upstream the session was captured from unless told otherwise', async () => {
     target = await startArrivalTarget();
     await writeSession(t.redis, 's1', evenSpecs(3, 10), target.url.replace('127.0.0.1', 'localhost'));

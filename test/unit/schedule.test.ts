@@ -152,6 +152,24 @@ describe('chunk plans', () => {
     );
   });
 
+  it('refuse a run of more chunks than the limit with a usage error, before building them', () => {
+    const usage = /more than 10 chunks/;
+    // 30 windows × 2 lanes
+    expect(() => planClosedChunks(2, 60_000_000, { windowUs: 2_000_000, lanes: 4, maxChunks: 10 })).toThrow(usage);
+    const busy = arrivalSchedule({ kind: 'constant-rate', rate: 1000, durationMs: 60_000 }, recordTimes([0]));
+    expect(() => planOpenChunks(busy, { windowUs: 2_000_000, lanes: 2, maxPerChunk: 2000, maxChunks: 10 })).toThrow(usage);
+    expect(planClosedChunks(2, 10_000_000, { windowUs: 2_000_000, lanes: 4, maxChunks: 10 })).toHaveLength(10);
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    expect(thrown(() => planClosedChunks(2, 60_000_000, { windowUs: 2_000_000, lanes: 4, maxChunks: 10 }))).toMatchObject({ code: 'PARITY_ERR_USAGE', exitCode: 2 });
+  });
+
   it('spread a closed model’s users over lanes in every window', () => {
     const chunks = planClosedChunks(5, 5_000_000, { windowUs: 2_000_000, lanes: 2 });
     expect(chunks.map((c) => [c.startUs, c.endUs, c.vus])).toEqual([
