@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { DiffRules } from '../diff/rules.js';
 import type { DiffMode } from '../diff/types.js';
 import { parityError, redactUrl } from '../errors.js';
+import { sameOrigin } from '../origin.js';
 import type { GateThresholds } from '../report/gate.js';
 import { nowUs } from '../record/convert.js';
 import { sessionInfo } from '../session/store.js';
@@ -40,23 +41,6 @@ export interface RunRequest {
   startDelayMs?: number;
   /** ms before its window that a chunk becomes available to workers. Default 3000. */
   leadMs?: number;
-}
-
-/** Names of this host: loopback, and the "any address" a server says it listens on (0.0.0.0, ::). */
-const LOOPBACK = new Set(['localhost', '[::1]', '::1', '0.0.0.0', '[::]', '::']);
-const isLoopback = (hostname: string) => LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || /^\[::ffff:(?:7f|127\.)/i.test(hostname);
-
-/** Same scheme, host and port (loopback names count as one host). */
-export function sameOrigin(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    const host = (u: URL) => (isLoopback(u.hostname) ? 'loopback' : u.hostname.toLowerCase());
-    const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
-    return x.protocol === y.protocol && host(x) === host(y) && port(x) === port(y);
-  } catch {
-    return false;
-  }
 }
 
 /** Resolves when a TCP connection to the URL's host opens; PARITY_ERR_TARGET_UNREACHABLE otherwise. */

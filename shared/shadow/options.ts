@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { MARKER_PATTERN } from '../config/sections/shadow.js';
 import type { RulesDocument } from '../config/rules.js';
 import { parityError } from '../errors.js';
+import { sameOrigin } from '../origin.js';
 import type { ShadowDestination } from './job.js';
 import { loadShadowPolicy, type ShadowPolicy } from './rules.js';
 import { parseShadowKey } from './seal.js';
@@ -22,8 +23,6 @@ export function markerHeader(text: string): [string, string] {
   if (!m) throw parityError('PARITY_ERR_CONFIG_INVALID', `shadowMarker "${text.slice(0, 60)}" is not "header-name: value"`);
   return [m[1]!.toLowerCase(), m[2]!];
 }
-
-const sameOrigin = (a: string, b: string) => new URL(a).origin === new URL(b).origin;
 
 /**
  * The proxy's shadow options, or undefined when no shadow target is set.

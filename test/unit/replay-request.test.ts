@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter, parseTimePoint, selectionPredicate } from '../../shared/replay/selection.js';
 import { outgoingRequest, parseHeaderFlag, parseRewriteFlag, targetPath } from '../../shared/replay/transform.js';
-import { sameOrigin } from '../../shared/replay/create.js';
+import { sameOrigin } from '../../shared/origin.js';
 import { Packr } from 'msgpackr';
 import { boundedBody, decodeResults, encodeResults, type ReplayResult } from '../../shared/replay/result.js';
 import { sampleRecord } from './record.test.js';
@@ -112,6 +112,9 @@ describe('replay safety and results', () => {
     expect(sameOrigin('https://shop.example/', 'https://SHOP.example:443')).toBe(true);
     expect(sameOrigin('http://127.0.0.1:8081', 'http://127.0.0.1:8080')).toBe(false);
     expect(sameOrigin('http://shop.example', 'https://shop.example')).toBe(false);
+    // the same listener through another scheme, or the host's fully qualified name
+    expect(sameOrigin('http://shop.example:443', 'https://shop.example')).toBe(true);
+    expect(sameOrigin('https://shop.example./', 'https://shop.example')).toBe(true);
   });
 
   it('keeps result bodies bounded like capture: a prefix, the full size and a SHA-256 when cut', () => {

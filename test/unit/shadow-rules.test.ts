@@ -70,6 +70,11 @@ describe('shadow settings', () => {
     const key = 'ab'.repeat(32);
     expect(shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_RAW: 'true', PARITY_SHADOW_KEY: key }, cwd }).config, {})?.raw?.key).toHaveLength(32);
     expect(() => shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_TARGET: 'http://127.0.0.1:3000/v2' }, cwd }).config, {})).toThrow(/production upstream itself/);
+    // production by another of its names: every mirrored request would reach it twice
+    for (const other of ['http://localhost:3000', 'http://0.0.0.0:3000']) {
+      expect(() => shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_TARGET: other }, cwd }).config, {})).toThrow(/production upstream itself/);
+      expect(() => shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_BASELINE: other }, cwd }).config, {})).toThrow(/production upstream itself/);
+    }
   });
 
   it('rejects a sealing key that is not 32 bytes without printing it', () => {
