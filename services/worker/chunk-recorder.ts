@@ -19,7 +19,10 @@ import { runExpiresAt, writeProgress } from '../../shared/replay/store.js';
  */
 export class ChunkRecorder {
   readonly stats = new RunStats();
+  /** Requests fired at the target. */
   sent = 0;
+  /** Requests not sent: their record was gone or its request body not captured whole. */
+  skipped = 0;
   errors = 0;
   late = 0;
   /** Results not written because Redis fell behind (the stats still count them). */
@@ -52,8 +55,11 @@ export class ChunkRecorder {
 
   /** Counts one result and queues it for the stream. */
   push(result: ReplayResult, late: boolean): void {
-    this.sent++;
-    if (result.error && result.error !== 'skipped') this.errors++;
+    if (result.error === 'skipped') this.skipped++;
+    else {
+      this.sent++;
+      if (result.error) this.errors++;
+    }
     if (late) this.late++;
     if (this.#packed.length * ChunkRecorder.BATCH + this.#pending.length >= ChunkRecorder.MAX_PENDING) {
       this.dropped++;
@@ -88,7 +94,7 @@ export class ChunkRecorder {
         pipe.expireat(stream, runExpiresAt(this.#def));
         await pipe.exec();
       }
-      await writeProgress(this.#redis, this.#def, this.#chunk, { sent: this.sent, errors: this.errors, late: this.late });
+      await writeProgress(this.#redis, this.#def, this.#chunk, { sent: this.sent, skipped: this.skipped, errors: this.errors, late: this.late });
     } catch (err) {
       for (const packed of batches) this.dropped += packed.results;
       this.#log.warn({ err: (err as Error).message, run: this.#def.id, chunk: this.#chunk }, 'writing replay results failed');

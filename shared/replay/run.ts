@@ -84,7 +84,10 @@ export interface RunStatus {
 export interface RunProgress {
   /** Requests planned (open model), 0 when unknown (closed model). */
   planned: number;
+  /** Requests fired at the target. */
   sent: number;
+  /** Requests not sent: the record was gone from the session, or its request body not captured whole. */
+  skipped: number;
   errors: number;
   late: number;
 }

@@ -96,7 +96,7 @@ export async function countRetriedChunk(redis: Redis, id: string): Promise<void>
 
 /** Live counters of one chunk's current attempt (replaced, never added). */
 export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: number, p: Omit<RunProgress, 'planned'>): Promise<void> {
-  await redis.multi().hset(keys.runProgress(def.id), String(chunk), `${p.sent} ${p.errors} ${p.late}`).expireat(keys.runProgress(def.id), runExpiresAt(def)).exec();
+  await redis.multi().hset(keys.runProgress(def.id), String(chunk), `${p.sent} ${p.errors} ${p.late} ${p.skipped}`).expireat(keys.runProgress(def.id), runExpiresAt(def)).exec();
 }
 
 /** The outcome recorded for a chunk: its counted attempt's, if one finished. */
@@ -168,12 +168,14 @@ export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
   const [meta, chunks, progress] = await Promise.all([redis.hgetall(keys.runMeta(id)), redis.hgetall(keys.runChunks(id)), redis.hgetall(keys.runProgress(id))]);
   const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0 };
   for (const t of Object.values(chunks)) counts[(JSON.parse(t) as ChunkOutcome).state]++;
-  const p: RunProgress = { planned: def.arrivals, sent: 0, errors: 0, late: 0 };
+  const p: RunProgress = { planned: def.arrivals, sent: 0, skipped: 0, errors: 0, late: 0 };
   for (const line of Object.values(progress)) {
-    const [s, e, l] = line.split(' ').map(Number);
+    // lines of workers from before the skipped count have three numbers
+    const [s, e, l, k] = line.split(' ').map(Number);
     p.sent += s ?? 0;
     p.errors += e ?? 0;
     p.late += l ?? 0;
+    p.skipped += k ?? 0;
   }
   const status: RunStatus = {
     id,

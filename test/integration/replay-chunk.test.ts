@@ -211,6 +211,8 @@ describe('a replay chunk', () => {
     expect(report.verdict).toBe('fail');
     expect(report.gate.reasons).toEqual([expect.objectContaining({ rule: 'nothing-sent', value: 0 })]);
     expect(report.gate.reasons[0]!.message).toMatch(/no request reached the target: all 2 were skipped \(record-missing ×2\)/);
+    // the live progress says so too, rather than "2/2 sent"
+    expect((await runStatus(t.redis, def.id)).progress).toMatchObject({ planned: 2, sent: 0, skipped: 2, errors: 0 });
   });
 
   it('counts nothing of a request whose baseline answers the cancel cut off, though the target answered', async () => {

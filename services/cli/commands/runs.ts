@@ -13,7 +13,7 @@ const iso = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString(
 
 function progressText(s: RunStatus): string {
   const p = s.progress;
-  return `${p.sent}${p.planned ? `/${p.planned}` : ''} sent, ${p.errors} errors, ${p.late} late`;
+  return `${p.sent}${p.planned ? `/${p.planned}` : ''} sent, ${p.skipped ? `${p.skipped} skipped, ` : ''}${p.errors} errors, ${p.late} late`;
 }
 
 function describe(s: RunStatus): string {
@@ -37,15 +37,17 @@ export async function waitForRun(redis: Redis, id: string, opts: { progress: boo
     while (samples.length > 2 && now - samples[0]!.at > 3000) samples.shift();
     const first = samples[0]!;
     const rate = now > first.at ? Math.round(((status.progress.sent - first.sent) * 1000) / (now - first.at)) : 0;
-    const payload = { state: status.state, rate, errors: status.progress.errors, late: status.progress.late };
+    const { sent, skipped, errors, late } = status.progress;
+    const payload = { state: status.state, rate, sent, skipped, errors, late };
     if (tty) {
-      const total = Math.max(status.progress.planned, status.progress.sent, 1);
+      // the bar moves over every planned request, sent or skipped; the label says which
+      const total = Math.max(status.progress.planned, sent + skipped, 1);
       if (!bar) {
-        bar = new SingleBar({ stream: process.stderr, format: `run ${id} [{bar}] {value}/{total} sent | {rate} req/s | {errors} errors | {late} late | {state}`, hideCursor: true, clearOnComplete: false });
-        bar.start(total, status.progress.sent, payload);
+        bar = new SingleBar({ stream: process.stderr, format: `run ${id} [{bar}] {value}/{total} | {sent} sent, {skipped} skipped | {rate} req/s | {errors} errors | {late} late | {state}`, hideCursor: true, clearOnComplete: false });
+        bar.start(total, sent + skipped, payload);
       }
       bar.setTotal(total);
-      bar.update(status.progress.sent, payload);
+      bar.update(sent + skipped, payload);
     } else if (opts.progress && now - lastLine >= 5000) {
       lastLine = now;
       process.stderr.write(`run ${id}: ${status.state}, ${progressText(status)}, ${rate} req/s\n`);
