@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
 import type { RecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { Logger } from '../../shared/log.js';
-import { nowUs } from '../../shared/record/convert.js';
+import { nowUs, resyncClock } from '../../shared/record/convert.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
@@ -147,6 +147,8 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   // That attempt may also have died between recording the run's last chunk and ending the run:
   // ending it is idempotent, so the redelivery finishes the job.
   const recorded = await chunkOutcome(ctx.redis, run, spec.index);
+  const step = resyncClock();
+  if (step !== 0) ctx.log.warn({ stepMs: step / 1000 }, 'the wall clock moved since this worker started: its replay clock follows it');
   if (recorded) {
     if ((await ctx.redis.hlen(keys.runChunks(run))) >= def.chunks) await endRun(ctx.redis, run);
     return recorded.state;

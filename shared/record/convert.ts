@@ -74,10 +74,30 @@ export function newRecordId(tsUs: number): string {
   return `${Math.floor(tsUs).toString(36).padStart(11, '0')}-${node}${seq.toString(36)}`;
 }
 
-/** µs since the Unix epoch, from a monotonic clock anchored once. */
-const anchorUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
+/** µs since the Unix epoch, from a monotonic clock anchored to the wall clock (see resyncClock). */
+let anchorUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
 export function nowUs(): number {
   return anchorUs + Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Drift of nowUs() from the wall clock past which resyncClock moves it (Date.now() has 1 ms steps). */
+const RESYNC_AFTER_US = 2000;
+
+/**
+ * Moves nowUs() back onto the wall clock when they have drifted more than
+ * 2 ms apart; returns the step taken in µs (0 when none). Workers on several
+ * machines share a run's start time by their wall clocks, which NTP keeps
+ * together: a worker up since before its clock was stepped (NTP's first
+ * sync after boot, a VM resumed) would otherwise fire every request early or
+ * late by the step. Called when a chunk starts (chunks already running in
+ * the process then follow the corrected clock too: one jump of the step,
+ * instead of every request off by it). `wallMs` is for tests.
+ */
+export function resyncClock(wallMs = Date.now()): number {
+  const drift = Math.round(wallMs * 1000 - nowUs());
+  if (Math.abs(drift) <= RESYNC_AFTER_US) return 0;
+  anchorUs += drift;
+  return drift;
 }
 
 /** First value of a header in a pair list (names are lower-case). */

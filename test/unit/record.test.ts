@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeRecord, encodeRecord, encodeRecordOnce } from '../../shared/record/codec.js';
-import { emptyBody, fromJson, newRecordId, toJson } from '../../shared/record/convert.js';
+import { emptyBody, fromJson, newRecordId, nowUs, resyncClock, toJson } from '../../shared/record/convert.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 
 export function sampleRecord(over: Partial<CaptureRecord> = {}): CaptureRecord {
@@ -72,5 +72,20 @@ describe('capture record', () => {
   it('represents a missing response and an empty body', () => {
     const r = sampleRecord({ res: null, error: 'upstream-refused', req: { headers: [], body: emptyBody() } });
     expect(decodeRecord(encodeRecord(r))).toEqual(r);
+  });
+});
+
+describe('the replay clock', () => {
+  it('follows the wall clock when it is stepped, and ignores a drift within a millisecond step', () => {
+    const wall = Date.now();
+    expect(resyncClock(wall + 1)).toBe(0);
+    // NTP stepped the wall clock 10 s ahead after the process started
+    const step = resyncClock(wall + 10_000);
+    expect(step).toBeGreaterThan(9_990_000);
+    expect(step).toBeLessThan(10_010_000);
+    expect(Math.abs(nowUs() - (Date.now() + 10_000) * 1000)).toBeLessThan(50_000);
+    // and back
+    expect(resyncClock(Date.now())).toBeLessThan(-9_990_000);
+    expect(Math.abs(nowUs() - Date.now() * 1000)).toBeLessThan(50_000);
   });
 });
