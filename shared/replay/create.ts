@@ -43,6 +43,13 @@ export interface RunRequest {
   leadMs?: number;
 }
 
+/**
+ * Longest run, from its start to its last planned request: a year. Past it
+ * (`--speed 1e-9`, `--rate 0.0000001`) the chunks' delays and the keys'
+ * expiry overflow what BullMQ and Redis take, and no replay needs it.
+ */
+const MAX_RUN_US = 366 * 86_400e6;
+
 /** Resolves when a TCP connection to the URL's host opens; PARITY_ERR_TARGET_UNREACHABLE otherwise. */
 export function checkReachable(url: string, what: string, timeoutMs = 3000): Promise<void> {
   const u = new URL(url);
@@ -98,6 +105,12 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
     chunks = planOpenChunks(schedule, { windowUs, lanes: req.lanes, maxPerChunk: 2000 });
   }
   if (chunks.length === 0) throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans no request for this selection`, { hint: 'Raise --rate or --duration.' });
+  if (!(durationUs <= MAX_RUN_US)) {
+    const days = Number.isFinite(durationUs) ? `${Math.round(durationUs / 86_400e6)} days` : 'for ever';
+    throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans a run that lasts ${days}, past the limit of ${MAX_RUN_US / 86_400e6} days`, {
+      hint: 'Raise --speed or --rate, or shorten --duration or the selection (--from/--to).',
+    });
+  }
 
   const createdAt = Date.now();
   const def: ReplayRunDef = {

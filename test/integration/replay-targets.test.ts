@@ -44,6 +44,13 @@ describe('replay against troublesome targets', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/PARITY_ERR_USAGE: the run would be cut into more than 500000 chunks/);
     expect(await t.redis.zcard('parity:runs')).toBe(0);
+    // a rate or speed so small the last request would come in centuries
+    for (const flags of [['--speed', '1e-12'], ['--rate', '1e-9']]) {
+      const slow = await replay(target.url, ...flags);
+      expect(slow.code, slow.stderr).toBe(2);
+      expect(slow.stderr).toMatch(/PARITY_ERR_USAGE: the (as-recorded|constant-rate) profile plans a run that lasts \d+ days, past the limit of 366 days/);
+    }
+    expect(await t.redis.zcard('parity:runs')).toBe(0);
   });
 
   it('refuses the upstream the session was captured from unless told otherwise', async () => {
