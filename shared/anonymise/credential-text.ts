@@ -72,6 +72,8 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): 
     const v = VALUE.exec(text);
     if (!v) continue;
     const value = v[1] ?? v[2] ?? v[3]!;
+    // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
+    if (v[3] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
     const start = v.index + (v[3] === undefined ? 1 : 0);
     spans.push({ start, end: start + value.length });
     // the value is replaced whole: no name inside it needs reading

@@ -453,6 +453,11 @@ describe('anonymiser: credentials named in text bodies (fifth review)', () => {
     expect(out.req.body.bytes.toString()).toBe(`apiKey: ${header}`);
   });
 
+  it("keeps a GraphQL variable's name where a credential argument takes it (seventh review)", () => {
+    const query = 'mutation Login($pw: String!) { login(password: $pw) { token } }';
+    expect(anonymise(record({ reqHeaders: [['content-type', 'application/graphql']], reqBody: query })).req.body.bytes.toString()).toBe(query);
+  });
+
   it('leaves names that only contain a credential word, and prose, alone', () => {
     const body = 'tokenizer_mode=fast pincode: 560001 See: the docs at https://example.in/a?b=c';
     const out = anonymise(record({ reqHeaders: text, reqBody: body }));
