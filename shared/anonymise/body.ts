@@ -5,7 +5,7 @@ import type { CapturedBody, HeaderPair } from '../record/schema.js';
 import { findPii, type Finding } from './detect/index.js';
 import { multipartBoundary, scrubMultipart, scrubUrlencoded } from './form.js';
 import { JsonSyntaxError, rewriteJson } from './json.js';
-import { MAYBE_CREDENTIAL_KEY } from './credentials.js';
+import { credentialNamesIn, mayBeJoinedJson } from './json-credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { BudgetExceeded, type Scrub } from './scrub.js';
 
@@ -125,9 +125,6 @@ function utf16Of(type: string, bytes: Buffer): { decode(): { text: string; encod
   };
 }
 
-/** JSON bodies up to this size that hold nothing a detector finds are still walked when a key may name a credential. */
-const CREDENTIAL_CHECK_CHARS = 16 * 1024;
-
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b|^text\/json\b/i;
 
 /**
@@ -147,10 +144,13 @@ function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: bo
   const first = text.trimStart().charCodeAt(0);
   if (declared || first === 123 || first === 91) {
     const found = wholeTextFindings(text, scrub);
-    // a small body may be a login request or a token answer: its keys are looked at even when no detector found anything
-    if (found?.length === 0 && scrub.rules.json.length === 0 && !(text.length <= CREDENTIAL_CHECK_CHARS && MAYBE_CREDENTIAL_KEY.test(text))) return text;
+    const clean = found?.length === 0 && scrub.rules.json.length === 0;
+    // a login request, a token answer, a list of API keys: names are looked at even when no detector found anything
+    const names = credentialNamesIn(text, found === undefined || clean);
+    if (clean && names === 'none' && !mayBeJoinedJson(text)) return text;
     try {
-      return rewriteJson(text, scrub, where, true, found);
+      // strings that name credentials inside them are each read (no findings handed down: none is skipped)
+      return rewriteJson(text, scrub, where, true, names === 'text' ? undefined : found, names === 'text');
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
     }

@@ -2,7 +2,9 @@ import { isCredentialName, MAYBE_CREDENTIAL_KEY } from './credentials.js';
 import { findPii } from './detect/index.js';
 import { PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
-import type { Scrub } from './scrub.js';
+import type { Finding } from './detect/index.js';
+import type { Treatment } from './rules.js';
+import type { Loc, Scrub } from './scrub.js';
 
 /**
  * Credentials named in text that is read as free text — a body that is
@@ -62,7 +64,7 @@ interface Span {
 }
 
 /** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
-export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): string {
+export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): string {
   if (!MAYBE_CREDENTIAL_KEY.test(text)) return text;
   const spans: Span[] = [];
   NAME.lastIndex = 0;
@@ -121,4 +123,24 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: string): 
 function detectedWhole(value: string, scrub: Scrub): boolean {
   const found = findPii(value, scrub.rules.kinds);
   return found.length === 1 && found[0]!.start === 0 && found[0]!.end === value.length && found[0]!.decoded === undefined;
+}
+
+/**
+ * `scrub`, reading each text it is handed for credentials named inside it
+ * first: the JSON walk of a text whose strings name credentials
+ * (json-credentials.ts) is given this one, so the walk itself stays the
+ * code every other body runs.
+ */
+export function namedCredentialsFirst(scrub: Scrub): Scrub {
+  return {
+    rules: scrub.rules,
+    side: scrub.side,
+    text(value: string, loc: Loc, found?: readonly Finding[]): string {
+      const named = scrubNamedCredentials(value, scrub, loc);
+      return scrub.text(named, loc, named === value ? found : undefined);
+    },
+    changed: (loc: Loc) => scrub.changed(loc),
+    treat: (value: string, t: Treatment, loc: Loc) => scrub.treat(value, t, loc),
+    charge: (chars: number) => scrub.charge(chars),
+  };
 }

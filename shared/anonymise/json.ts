@@ -6,6 +6,8 @@ import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
+import { namedCredentialsFirst } from './credential-text.js';
+import { credentialNamesIn } from './json-credentials.js';
 
 export { JsonSyntaxError } from './json-lex.js';
 
@@ -33,13 +35,16 @@ export function looksLikeJson(s: string): boolean {
 /**
  * Rewrites `text`; returns it unchanged (the same string) when nothing was
  * replaced. `found`: findings of a scan of the whole text (see body.ts),
- * handed to each string and number instead of scanning it again.
+ * handed to each string and number instead of scanning it again. `named`:
+ * whether strings name credentials inside them (found here when not given).
  */
-export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean | 'deep', found?: readonly Finding[]): string {
+export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean | 'deep', found?: readonly Finding[], named?: boolean): string {
+  // strings that name credentials inside them (credentialNamesIn) are read with credential-text.ts first
+  const s = (named ?? credentialNamesIn(text, true) === 'text') ? namedCredentialsFirst(scrub) : scrub;
   try {
-    return new JsonRewrite(text, scrub, locPrefix, rulesApply, found).run();
+    return new JsonRewrite(text, s, locPrefix, rulesApply, found).run();
   } catch (err) {
-    if (err instanceof Straddle) return new JsonRewrite(text, scrub, locPrefix, rulesApply, undefined).run();
+    if (err instanceof Straddle) return new JsonRewrite(text, s, locPrefix, rulesApply, undefined).run();
     throw err;
   }
 }

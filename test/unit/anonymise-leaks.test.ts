@@ -560,3 +560,92 @@ describe('anonymiser: overlapping findings (sixth review)', () => {
     }
   });
 });
+
+describe('anonymiser: credentials in large JSON bodies (seventh review)', () => {
+  const SECRET = 'correct horse battery staple';
+  const json: HeaderPair[] = [['content-type', 'application/json']];
+  it('pseudonymises a key named like a credential in a JSON body over 16 KiB in which no detector finds anything', () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({ id: 100000 + i, sku: `SKU-${i}`, title: 'Steel kettle', updatedAt: '2026-12-07T10:00:00Z' }));
+    for (const body of [{ items, password: SECRET }, { items, auth: { clientSecret: SECRET } }, [...items, { access_token: SECRET }]]) {
+      const text = JSON.stringify(body);
+      expect(text.length).toBeGreaterThan(16 * 1024);
+      const out = anonymise(record({ resHeaders: json, resBody: text }));
+      expectClean(out, [SECRET]);
+      // everything else is kept byte for byte
+      const stored = out.res!.body.bytes.toString();
+      const at = text.indexOf(SECRET);
+      expect(stored.slice(0, at)).toBe(text.slice(0, at));
+      expect(stored.slice(at + SECRET.length)).toBe(text.slice(at + SECRET.length));
+    }
+  });
+
+  it('reads a large NDJSON body that starts like JSON as text', () => {
+    const body = `${JSON.stringify({ pad: 'x'.repeat(20_000) })}\n${JSON.stringify({ password: SECRET })}\n`;
+    expectClean(anonymise(record({ resHeaders: [['content-type', 'application/x-ndjson']], resBody: body })), [SECRET]);
+  });
+
+  it('stores a large JSON body without credentials as it came', () => {
+    const text = JSON.stringify({ data: Array.from({ length: 300 }, (_, i) => ({ id: 100000 + i, orderId: `ORD-${20260000 + i}`, createdAt: '2026-12-07T10:00:00Z', url: `https://cdn.example.in/p/${i}.jpg`, description: 'A kettle', keyboard: 'qwerty', monkey: 'yes' })) });
+    const out = anonymise(record({ resHeaders: json, resBody: text }));
+    expect(out.res!.body.bytes.toString()).toBe(text);
+    expect(out.anonymised).toEqual([]);
+  });
+});
+
+describe('anonymiser: credentials named inside JSON strings (seventh review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  const json: HeaderPair[] = [['content-type', 'application/json']];
+  it('pseudonymises a GraphQL argument named like a credential in a query sent as JSON', () => {
+    for (const query of [`mutation { login(email: "${EMAIL}", password: "${SECRET}") { token } }`, `mutation { login(username: "rohan", password: "${SECRET}") { token } }`]) {
+      const out = anonymise(record({ reqHeaders: json, reqBody: JSON.stringify({ query, variables: {} }) }));
+      expectClean(out, [SECRET, EMAIL]);
+      expect(JSON.parse(out.req.body.bytes.toString()).query).toMatch(/^mutation \{ login\((?:email: "[^"]+"|username: "rohan"), password: "[^"]{13}"\) \{ token \} \}$/);
+    }
+    // a large one, in a body with nothing else to find
+    const big = JSON.stringify({ query: `mutation { login(password: "${SECRET}") { token } }`, extensions: { pad: 'x'.repeat(20_000) } });
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: big })), [SECRET]);
+  });
+
+  it("keeps a GraphQL variable's name where a credential argument takes it in a query sent as JSON", () => {
+    const query = 'mutation Login($pw: String!) { login(password: $pw) { token } }';
+    const out = anonymise(record({ reqHeaders: json, reqBody: JSON.stringify({ query, variables: { pw: 'x' }, password: SECRET }) }));
+    expectClean(out, [SECRET]);
+    expect(JSON.parse(out.req.body.bytes.toString()).query).toBe(query);
+  });
+
+  it('pseudonymises URL, form and cookie parameters named like credentials in a JSON string', () => {
+    for (const value of [
+      `https://bucket.s3.amazonaws.com/a.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${SECRET}&X-Amz-Expires=300`,
+      `https://app.example/cb#access_token=${SECRET}&state=xyz`,
+      `username=rohan&password=${SECRET}`,
+      `sid=${SECRET}; theme=dark`,
+    ]) {
+      for (const extra of [{}, { email: EMAIL }]) {
+        const out = anonymise(record({ resHeaders: json, resBody: JSON.stringify({ ...extra, id: 4217, value }) }));
+        expectClean(out, [SECRET, EMAIL]);
+        expect(JSON.parse(out.res!.body.bytes.toString()).id).toBe(4217);
+      }
+    }
+  });
+
+  it('pseudonymises a header line or JSON text inside a JSON string', () => {
+    for (const value of [`Authorization: Basic ${SECRET}`, `client sent {"password":"${SECRET}"} twice`, `password: ${SECRET}`]) {
+      expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ log: value }) })), [SECRET]);
+    }
+  });
+
+  it('reads long runs of separators, names and tags in JSON in linear time', { timeout: 30_000 }, () => {
+    for (const body of [`{"a":"${'password='.repeat(50_000)}"}`, `{"a":"${'x: '.repeat(150_000)}"}`, `{${'"password":'.repeat(40_000)}1}`, `["${'<password'.repeat(45_000)}"]`, `["${' '.repeat(200_000)}${':'.repeat(200_000)}"]`, `["name=${'\\\\'.repeat(100_000)}"]`]) {
+      const t0 = performance.now();
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expect(performance.now() - t0, body.slice(0, 20)).toBeLessThan(1000);
+      expect(out.res!.body.omitted).toBeUndefined();
+    }
+  });
+
+  it('leaves strings that only mention credentials, and URLs without credential parameters, alone', () => {
+    const body = JSON.stringify({ help: 'Forgot your password? Reset it: /reset', next: 'https://shop.example/search?q=kettle&page=2', note: 'tokenizer=fast' });
+    const out = anonymise(record({ resHeaders: json, resBody: body }));
+    expect(out.res!.body.bytes.toString()).toBe(body);
+  });
+});

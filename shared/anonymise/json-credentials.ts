@@ -1,0 +1,120 @@
+import { isCredentialName, mayNameCredential } from './credentials.js';
+
+/**
+ * Where a JSON text names a credential, found without walking it: the body
+ * decides from this whether a text in which no detector found anything must
+ * be walked at all, and whether its strings must be read for credentials
+ * named inside them (a GraphQL query sent as JSON, a URL with
+ * `?access_token=…`, a form or a cookie string kept in a string).
+ *
+ * - `key`: a key the walk pseudonymises by its name (mayNameCredential,
+ *   then isCredentialName);
+ * - `text`: a name that credential-text.ts reads inside a string — before
+ *   `=` (`password=…`, `"password"=>…`, `type="password"`), before `:` when
+ *   it is not a key (`password: \"…\"`, `Authorization: …`, `\"token\":`),
+ *   or an element (`<Password>`);
+ * - `none`: neither.
+ *
+ * Each ':', '=' and '<' is found with indexOf (memchr) and the few
+ * characters around it are read: about 1.2-1.5 ns a character of a
+ * catalogue page, against 3-4.5 for one case-insensitive regex of the
+ * credential words (docs/decisions.md, 2026-12-07). Colons are the costly
+ * part (one per key): `colons` false skips them, and then only `=` and `<`
+ * are read, for a body whose walk is certain anyway.
+ */
+export type CredentialNames = 'none' | 'key' | 'text';
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
+const isQuote = (c: number) => c === 34 || c === 39;
+/** Names are at most this long, as in credential-text.ts. */
+const NAME_CHARS = 64;
+
+export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
+  let found: CredentialNames = 'none';
+  if (colons) {
+    for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+      const before = text.charCodeAt(i - 1);
+      // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
+      if (before === 34 && text.charCodeAt(i - 2) !== 92) {
+        if (found === 'none' && credentialKey(text, i - 1)) found = 'key';
+        continue;
+      }
+      if ((isDigit(before) && isDigit(text.charCodeAt(i - 2))) || text.charCodeAt(i + 1) === 47) continue;
+      let end = i;
+      while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+      if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
+        // a key with spaces before its colon
+        if (found === 'none' && credentialKey(text, end - 1)) found = 'key';
+      } else if (namedBefore(text, end)) return 'text';
+    }
+  }
+  for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
+    let end = i;
+    while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+    if (namedBefore(text, end) || attributeNames(text, end, i + 1)) return 'text';
+  }
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
+    if (elementNamed(text, i + 1)) return 'text';
+  }
+  return found;
+}
+
+/** The key whose closing quote is at `quote` is one the walk pseudonymises by its name. */
+function credentialKey(text: string, quote: number): boolean {
+  return mayNameCredential(text, quote - 3, quote) && isCredentialName(text.slice(text.lastIndexOf('"', quote - 1) + 1, quote));
+}
+
+/** The start of the name that ends at `end` (name characters, at most NAME_CHARS). */
+function nameStart(text: string, end: number): number {
+  let start = end;
+  while (start > 0 && end - start < NAME_CHARS && isNameChar(text.charCodeAt(start - 1))) start--;
+  // `--password=` (a command line) is the name `password`
+  while (start < end && text.charCodeAt(start) === 45) start++;
+  return start;
+}
+
+/** A name that names a credential ends at `end`, maybe quoted (`password`, `"password"`, `\"password\"`). */
+function namedBefore(text: string, end: number): boolean {
+  if (isQuote(text.charCodeAt(end - 1))) end -= text.charCodeAt(end - 2) === 92 ? 2 : 1;
+  const start = nameStart(text, end);
+  const first = text.charCodeAt(start);
+  // a name starts with a letter or '_' (not `10:30`, not `==`)
+  if (end - start < 2 || !((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95)) return false;
+  return isCredentialName(text.slice(start, end));
+}
+
+/** `name="password"`, `id='csrf_token'`, `type=password`: an HTML field named like a credential. */
+function attributeNames(text: string, nameEnd: number, valueAt: number): boolean {
+  const start = nameStart(text, nameEnd);
+  const attr = nameEnd - start === 2 || nameEnd - start === 4 ? text.slice(start, nameEnd).toLowerCase() : '';
+  if (attr !== 'id' && attr !== 'name' && attr !== 'type') return false;
+  let i = valueAt;
+  while (i < text.length && (isSpace(text.charCodeAt(i)) || isQuote(text.charCodeAt(i)) || text.charCodeAt(i) === 92)) i++;
+  let end = i;
+  while (end < text.length && end - i < NAME_CHARS && (isNameChar(text.charCodeAt(end)) || text.charCodeAt(end) === 58)) end++;
+  return end > i && isCredentialName(text.slice(i, end));
+}
+
+/** `<Password>`, `<wsse:Password …>`: an element named like a credential starts at `at`. */
+function elementNamed(text: string, at: number): boolean {
+  let end = at;
+  while (end < text.length && end - at < NAME_CHARS && isNameChar(text.charCodeAt(end))) end++;
+  if (text.charCodeAt(end) === 58) {
+    at = end + 1;
+    end = at;
+    while (end < text.length && end - at < NAME_CHARS && isNameChar(text.charCodeAt(end))) end++;
+  }
+  return end > at && isCredentialName(text.slice(at, end));
+}
+
+/**
+ * JSON texts joined (NDJSON, `}{`): not one JSON value, so the body is read
+ * as text, where credential-text.ts reads names a key check does not
+ * (`"password_hash":` in a log line). A body in which nothing was found is
+ * walked when it may be such text: the walk stops at the second value.
+ */
+export function mayBeJoinedJson(text: string): boolean {
+  return text.includes('}\n{') || text.includes('}{') || text.includes('}\r\n{') || text.includes(']\n[');
+}
