@@ -91,7 +91,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const value = list.decode(rawValue);
     const loc = `${where}.${scannedName}`;
     const rule = list.rule(name, scrub) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
-    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(value, loc);
+    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
@@ -100,6 +100,15 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     }
   }
   return changed ? out.join('&') : text;
+}
+
+/**
+ * A value that may itself name credentials (a URL or form in a parameter,
+ * `next=/invite?token=…`; a GraphQL query sent by GET, `query={login(password: "…")}`)
+ * is read for them like text; most values hold no '=' or ':' and are passed over.
+ */
+function namedInside(value: string, scrub: Scrub, loc: string): string {
+  return value.includes('=') || value.includes(':') ? scrubNamedCredentials(value, scrub, loc) : value;
 }
 
 const FORM: PairList = {

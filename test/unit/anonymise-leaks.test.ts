@@ -649,3 +649,21 @@ describe('anonymiser: credentials named inside JSON strings (seventh review)', (
     expect(out.res!.body.bytes.toString()).toBe(body);
   });
 });
+
+describe('anonymiser: credentials named inside query and form values (seventh review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  it('pseudonymises a credential parameter of a URL or form carried in a query or form value', () => {
+    for (const url of [`/login?next=/invite/accept?token=${SECRET}`, `/login?next=${encodeURIComponent(`/invite/accept?token=${SECRET}&x=1`)}`, `/graphql?query=${encodeURIComponent(`mutation { login(user: "rohan", password: "${SECRET}") { token } }`)}`]) {
+      const out = anonymise(record({ url }));
+      expectClean(out, [SECRET]);
+      expect(out.url.startsWith(url.slice(0, url.indexOf('=') + 1))).toBe(true);
+    }
+    const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `state=1&redirect=${encodeURIComponent(`https://app.example/cb#access_token=${SECRET}`)}` })), [SECRET]);
+  });
+
+  it('leaves query values that name no credential as they were', () => {
+    const url = '/search?q=a:b&next=/search?page=2&sort=price:asc';
+    expect(anonymise(record({ url })).url).toBe(url);
+  });
+});
