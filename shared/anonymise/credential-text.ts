@@ -70,6 +70,8 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   NAME.lastIndex = 0;
   for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
     if (!isCredentialName(m[1]!)) continue;
+    // a GraphQL variable's definition (`($password: String!)`): the value is a type
+    if (text.charCodeAt(m.index - 1) === 36 && m[0].includes(':')) continue;
     VALUE.lastIndex = NAME.lastIndex;
     const v = VALUE.exec(text);
     if (!v) continue;

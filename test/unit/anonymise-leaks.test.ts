@@ -453,9 +453,10 @@ describe('anonymiser: credentials named in text bodies (fifth review)', () => {
     expect(out.req.body.bytes.toString()).toBe(`apiKey: ${header}`);
   });
 
-  it("keeps a GraphQL variable's name where a credential argument takes it (seventh review)", () => {
-    const query = 'mutation Login($pw: String!) { login(password: $pw) { token } }';
-    expect(anonymise(record({ reqHeaders: [['content-type', 'application/graphql']], reqBody: query })).req.body.bytes.toString()).toBe(query);
+  it("keeps a GraphQL variable's name where a credential argument takes it, and its type (seventh review)", () => {
+    for (const query of ['mutation Login($pw: String!) { login(password: $pw) { token } }', 'mutation Login($password: String!) { login(password: $password) { token } }']) {
+      expect(anonymise(record({ reqHeaders: [['content-type', 'application/graphql']], reqBody: query })).req.body.bytes.toString()).toBe(query);
+    }
   });
 
   it('leaves names that only contain a credential word, and prose, alone', () => {
