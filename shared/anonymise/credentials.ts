@@ -11,11 +11,15 @@ import { detached } from './detach.js';
 
 const WORDS = new Set([
   'password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'auth',
+  // short forms and lists (`user=…&pass=…`, a banking app's passcode, push-notification `tokens`)
+  'pass', 'pw', 'passcode', 'passwords', 'secrets', 'tokens',
+  // a mobile-banking or UPI PIN; a bare `pin` is left alone, since in India it is as often the postal PIN code
+  'mpin', 'tpin', 'upipin',
   'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
-const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey/;
+const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|csrf|xsrf/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -50,7 +54,8 @@ export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api
 /** Last three letters (lower-cased) of the words isCredentialName knows, as 15-bit codes. */
 const SUFFIXES = new Uint8Array(1 << 15);
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
-for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf', 'authorization', 'authorisation', 'authentication', 'cookie', 'cookies']) {
+// not `passcode`: every `…code` key (pincode, countryCode) would leave the walk's fast lane
+for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf', 'authorization', 'authorisation', 'authentication', 'cookie', 'cookies', 'pass', 'passwords', 'secrets', 'tokens', 'mpin']) {
   SUFFIXES[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 

@@ -668,3 +668,19 @@ describe('anonymiser: credentials named inside query and form values (seventh re
     expect(anonymise(record({ url })).url).toBe(url);
   });
 });
+
+describe('anonymiser: more credential names (seventh review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  it('pseudonymises pass, pw, passcode, MPIN and UPI PIN, token lists and CSRF tokens by their names', () => {
+    const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+    expectClean(anonymise(record({ url: `/login?user=rohan&pass=${SECRET}a&pw=${SECRET}b&passcode=${SECRET}c`, reqHeaders: form, reqBody: `csrfmiddlewaretoken=${SECRET}d&mpin=482193` })), [SECRET, '482193']);
+    expectClean(anonymise(record({ reqHeaders: [['x-csrftoken', SECRET]] })), [SECRET]);
+    const body = JSON.stringify({ user: 'rohan', pass: `${SECRET}e`, mpin: '482193', upiPin: '482193', upi_pin: '482193', tokens: [`${SECRET}f`], fcmTokens: [`${SECRET}g`], csrfmiddlewaretoken: `${SECRET}h` });
+    expectClean(anonymise(record({ reqHeaders: [['content-type', 'application/json']], reqBody: body })), [SECRET, '482193']);
+  });
+
+  it('keeps a PIN code, classes and other keys that only end like those names', () => {
+    const body = JSON.stringify({ pin: '560001', pincode: '560001', class: 'btn', cssClass: 'primary', bypass: 'cache', spin: 'left', assets: ['a.png'] });
+    expect(anonymise(record({ reqHeaders: [['content-type', 'application/json']], reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
