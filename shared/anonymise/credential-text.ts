@@ -37,12 +37,14 @@ import type { Loc, Scrub } from './scrub.js';
  * name alone, so a name inside another name's value (`data: password=…`, `url=…?token=…`) is
  * still seen.
  */
-const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})["']?[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
+const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})\\?["']?[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
 /**
  * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
  * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
+ * `\"…\"` is a value in JSON kept as a string (NDJSON logging a request, `JSON.parse("…")` in a
+ * page): `{\"password\":\"…\"}`.
  */
-const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
+const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|\\"((?:[^"\\\r\n]|\\[^"\r\n]){1,4096})(?:\\")?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
 /**
  * An element's text or CDATA section. No closing tag is needed: a body cut by the capture limit
  * has none, and a value longer than 4,096 characters has its first 4,096 replaced.
@@ -75,10 +77,10 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     VALUE.lastIndex = NAME.lastIndex;
     const v = VALUE.exec(text);
     if (!v) continue;
-    const value = v[1] ?? v[2] ?? v[3]!;
+    const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
-    if (v[3] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
-    const start = v.index + (v[3] === undefined ? 1 : 0);
+    if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
+    const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
     spans.push({ start, end: start + value.length });
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;

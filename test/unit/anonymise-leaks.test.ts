@@ -466,7 +466,7 @@ describe('anonymiser: credentials named in text bodies (fifth review)', () => {
   });
 
   it('finishes long runs of would-be names and values (bounded patterns)', { timeout: 30_000 }, () => {
-    for (const body of ['password'.repeat(100_000), `${'a:'.repeat(200_000)}`, `<password>${'x'.repeat(300_000)}`, `${'<a '.repeat(100_000)}`, `${'password='.repeat(50_000)}`]) {
+    for (const body of ['password'.repeat(100_000), `${'a:'.repeat(200_000)}`, `<password>${'x'.repeat(300_000)}`, `${'<a '.repeat(100_000)}`, `${'password='.repeat(50_000)}`, '\\"password\\":'.repeat(30_000), `password:\\"${'\\a'.repeat(200_000)}`]) {
       const out = anonymise(record({ reqHeaders: text, reqBody: body }));
       expect(out.req.body.omitted).toBeUndefined();
     }
@@ -682,5 +682,20 @@ describe('anonymiser: more credential names (seventh review)', () => {
   it('keeps a PIN code, classes and other keys that only end like those names', () => {
     const body = JSON.stringify({ pin: '560001', pincode: '560001', class: 'btn', cssClass: 'primary', bypass: 'cache', spin: 'left', assets: ['a.png'] });
     expect(anonymise(record({ reqHeaders: [['content-type', 'application/json']], reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
+
+describe('anonymiser: credentials named in escaped JSON inside text (seventh review)', () => {
+  const SECRET = 'Tr0ub4dorXyz9';
+  it('pseudonymises a credential in JSON kept as a string in NDJSON, in a log line or in a script', () => {
+    for (const [type, body] of [
+      ['application/x-ndjson', `${JSON.stringify({ msg: JSON.stringify({ user: 'rohan', password: SECRET }) })}\n{"level":"info"}\n`],
+      ['text/plain', `2026-12-07 INFO request body: ${JSON.stringify(JSON.stringify({ refresh_token: SECRET }))}`],
+      ['text/html', `<script>window.__STATE__ = JSON.parse(${JSON.stringify(JSON.stringify({ user: { authToken: SECRET } }))});</script>`],
+    ]) {
+      const out = anonymise(record({ resHeaders: [['content-type', type!]], resBody: body! }));
+      expectClean(out, [SECRET]);
+      expect(out.res!.body.bytes.toString().length).toBe(body!.length);
+    }
   });
 });
