@@ -21,9 +21,10 @@ import type { Loc, Scrub } from './scrub.js';
  * - `Authorization: …`, `Cookie: …` and `Set-Cookie: …` lines, to their end;
  * - `<name>value</name>`, `<ns:name …>value</ns:name>` and `<name><![CDATA[value]]></name>`
  *   (XML, SOAP);
- * - an HTML tag whose `name` or `id` attribute names a credential, or of
+ * - a tag whose `name`, `id` or `key` attribute names a credential, or of
  *   `type="password"`: its `value` or `content` attribute
- *   (`<input name="password" value="…">`, `<meta name="csrf-token" content="…">`).
+ *   (`<input name="password" value="…">`, `<meta name="csrf-token" content="…">`,
+ *   .NET's `<add key="ApiSecret" value="…"/>`).
  *
  * Every pattern is bounded (names of 64 characters, values of 4,096), so the
  * scan stays linear; a value longer than that is cut where the pattern
@@ -57,7 +58,7 @@ const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1
 const HEADER_LINE = /(?<![\w-])((?:[A-Za-z][\w-]{0,31}-)?(?:authori[sz]ation|authentication)|(?:set-)?cookie)[ \t]{0,4}:[ \t]{0,4}([^\r\n]{1,4096})/gi;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
-const NAME_ATTR = /[ \t\r\n](?:name|id)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
+const NAME_ATTR = /[ \t\r\n](?:name|id|key)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
 
 interface Span {

@@ -85,11 +85,11 @@ function namedBefore(text: string, end: number): boolean {
   return isCredentialName(text.slice(start, end));
 }
 
-/** `name="password"`, `id='csrf_token'`, `type=password`: an HTML field named like a credential. */
+/** `name="password"`, `id='csrf_token'`, `key="ApiSecret"`, `type=password`: a field named like a credential. */
 function attributeNames(text: string, nameEnd: number, valueAt: number): boolean {
   const start = nameStart(text, nameEnd);
-  const attr = nameEnd - start === 2 || nameEnd - start === 4 ? text.slice(start, nameEnd).toLowerCase() : '';
-  if (attr !== 'id' && attr !== 'name' && attr !== 'type') return false;
+  const attr = nameEnd - start >= 2 && nameEnd - start <= 4 ? text.slice(start, nameEnd).toLowerCase() : '';
+  if (attr !== 'id' && attr !== 'name' && attr !== 'key' && attr !== 'type') return false;
   let i = valueAt;
   while (i < text.length && (isSpace(text.charCodeAt(i)) || isQuote(text.charCodeAt(i)) || text.charCodeAt(i) === 92)) i++;
   let end = i;

@@ -543,7 +543,7 @@ describe('anonymiser: more ways text names a credential (sixth review)', () => {
 
   it("reads a meta tag's content and a password field known by its type", () => {
     const html: HeaderPair[] = [['content-type', 'text/html']];
-    for (const body of [`<head><meta name="csrf-token" content="${SECRET}"></head>`, `<input type="password" value="${SECRET}">`]) {
+    for (const body of [`<head><meta name="csrf-token" content="${SECRET}"></head>`, `<input type="password" value="${SECRET}">`, `<appSettings><add key="ApiSecret" value="${SECRET}"/></appSettings>`]) {
       expectClean(anonymise(record({ resHeaders: html, resBody: body })), [SECRET]);
     }
   });
@@ -616,6 +616,7 @@ describe('anonymiser: credentials named inside JSON strings (seventh review)', (
 
   it('pseudonymises URL, form and cookie parameters named like credentials in a JSON string', () => {
     for (const value of [
+      `<appSettings><add key="ApiSecret" value="${SECRET}"/></appSettings>`,
       `https://bucket.s3.amazonaws.com/a.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${SECRET}&X-Amz-Expires=300`,
       `https://app.example/cb#access_token=${SECRET}&state=xyz`,
       `username=rohan&password=${SECRET}`,
