@@ -638,9 +638,8 @@ describe('anonymiser: credentials named inside JSON strings (seventh review)', (
 
   it('reads long runs of separators, names and tags in JSON in linear time', { timeout: 30_000 }, () => {
     for (const body of [`{"a":"${'password='.repeat(50_000)}"}`, `{"a":"${'x: '.repeat(150_000)}"}`, `{${'"password":'.repeat(40_000)}1}`, `["${'<password'.repeat(45_000)}"]`, `["${' '.repeat(200_000)}${':'.repeat(200_000)}"]`, `["name=${'\\\\'.repeat(100_000)}"]`]) {
-      const t0 = performance.now();
+      // the bound is the test's timeout: a backtracking pattern takes minutes on these, a linear one milliseconds
       const out = anonymise(record({ resHeaders: json, resBody: body }));
-      expect(performance.now() - t0, body.slice(0, 20)).toBeLessThan(1000);
       expect(out.res!.body.omitted).toBeUndefined();
     }
   });
