@@ -89,7 +89,8 @@ describe('replay against troublesome targets', () => {
     target = await startArrivalTarget(() => ({ delayMs: 2000 }));
     // due 1 ms apart: all three time out in the same sweep of the chunk's timeouts
     await writeSession(t.redis, 's1', evenSpecs(3, 1));
-    const r = await replay(target.url, '--timeout', '300', '--connections', '1');
+    // late past 150 ms: the two that wait ~300 ms for the connection, never the first however loaded the box
+    const r = await replay(target.url, '--timeout', '300', '--connections', '1', '--late-after', '150');
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.totals).toMatchObject({ requests: 3, errors: 3 });
