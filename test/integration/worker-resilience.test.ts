@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openQueue } from '../../shared/queue/queues.js';
 import { keys, queues } from '../../shared/redis/keys.js';
@@ -85,6 +87,27 @@ describe('replay workers', () => {
     let all = 0;
     for await (const _ of readRunResults(t.redis, run, { allAttempts: true })) all++;
     expect(all).toBeGreaterThanOrEqual(60);
+  });
+
+  it('a chunk failed for good by a worker that died before telling its run is recorded by the next worker', async () => {
+    const run = await start('--rate', '20', '--duration', '200ms');
+    // a worker that fails every attempt and dies before its 'failed' handler runs: a bare BullMQ
+    // worker on the queue, with no handler at all
+    const connection = new Redis(t.url, { maxRetriesPerRequest: null });
+    const crashing = new Worker(queues.replay, () => Promise.reject(new Error('out of memory')), { connection, prefix: keys.bullPrefix });
+    const queue = openQueue(queues.replay, t.url);
+    try {
+      await until('the chunk failed for good', async () => (await queue.getFailedCount()) > 0 || undefined);
+    } finally {
+      await crashing.close();
+      await queue.close();
+      connection.disconnect();
+    }
+    expect((await status(run)).state).not.toBe('failed');
+
+    workers.push(await startWorker(t.url));
+    const ended = await until('the run failed', async () => ((await status(run)).state === 'failed' ? await status(run) : undefined), 10_000);
+    expect(ended.error).toMatch(/chunk 0: out of memory/);
   });
 
   it('`runs cancel` stops every worker’s chunk promptly', async () => {
