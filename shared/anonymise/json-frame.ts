@@ -28,6 +28,14 @@ export interface Frame {
   memberStart: number;
 }
 
+/** The member's key is text[start, end), clean: read from the text only when a location needs it. */
+export function lazyKey(f: Frame, start: number, end: number): void {
+  f.lazyKey = true;
+  f.keyStart = start;
+  f.keyEnd = end;
+  f.pendingKey = undefined;
+}
+
 /** A container opened at the current position; its first member starts at `memberStart`. */
 export function newFrame(obj: boolean, forced: Treatment | undefined, memberStart: number): Frame {
   return {

@@ -1,7 +1,7 @@
 import type { Finding } from './detect/index.js';
 import { afterSeparator, isDelim, isNumber, isPartialScalar, isWs, JsonSyntaxError, JsonText, maybeJson, NUMBER } from './json-lex.js';
 import { FindingCursor } from './json-findings.js';
-import { newFrame, JsonLocations, type Frame } from './json-frame.js';
+import { lazyKey, newFrame, JsonLocations, type Frame } from './json-frame.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -153,10 +153,7 @@ export class JsonRewrite {
     f.memberStart = start;
     if (close >= 0 && this.#clean(start + 1, close)) {
       this.#skip(close - start - 1);
-      f.lazyKey = true;
-      f.keyStart = start + 1;
-      f.keyEnd = close;
-      f.pendingKey = undefined;
+      lazyKey(f, start + 1, close);
       i = close + 1;
     } else {
       const s = this.#lex.readString(start);
@@ -281,9 +278,7 @@ export class JsonRewrite {
           while (j < n && isWs(text.charCodeAt(j))) j++;
           if (j < n && text.charCodeAt(j) !== 58) break;
           f.memberStart = i;
-          f.lazyKey = true;
-          f.keyStart = i + 1;
-          f.keyEnd = q;
+          lazyKey(f, i + 1, q);
           f.expectKey = false;
           i = j + 1;
         } else {
