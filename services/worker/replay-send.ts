@@ -244,10 +244,17 @@ export function skipUnsendable(ctx: SendContext, i: number, record: CaptureRecor
   else skip(ctx, i, undefined, scheduledUs, 'record no longer in the session', method);
 }
 
+/**
+ * The route under which records trimmed from the session are counted: their
+ * method and URL went with them, and counting them under `GET /` told the
+ * report's reader that the site's root was skipped.
+ */
+export const MISSING_RECORDS_ROUTE = '(records no longer in the session)';
+
 function skip(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, why: string, method = 'GET'): void {
   const m = record?.method ?? method;
-  const url = record?.url ?? '/';
-  const route = ctx.recorder.stats.route(routeTemplate(m, url));
+  const url = record?.url ?? '';
+  const route = ctx.recorder.stats.route(record ? routeOf(m, url) : MISSING_RECORDS_ROUTE);
   route.requests++;
   route.countSkipped(record ? 'request-body-not-captured' : 'record-missing');
   ctx.recorder.push(

@@ -17,6 +17,7 @@ import { RunStats } from '../../shared/diff/stats.js';
 import { DiffThread } from '../../services/worker/diff-thread.js';
 import { TargetPools } from '../../services/worker/pools.js';
 import { runReplayChunk, RunCache, type ReplayWorkerContext } from '../../services/worker/replay-chunk.js';
+import { MISSING_RECORDS_ROUTE } from '../../services/worker/replay-send.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { startArrivalTarget, writeSession, type ArrivalTarget, type RecordSpec } from './replay-fixtures.js';
 
@@ -196,7 +197,10 @@ describe('a replay chunk', () => {
     expect(await runChunk(def, chunks[0]!)).toBe('done');
 
     expect(target.arrivals).toHaveLength(0);
-    expect(totals(await mergedStats(t.redis, def.id))).toEqual({ requests: 4, skipped: { 'record-missing': 4 } });
+    const stats = await mergedStats(t.redis, def.id);
+    expect(totals(stats)).toEqual({ requests: 4, skipped: { 'record-missing': 4 } });
+    // their method and URL went with them: not reported as the site's root
+    expect([...stats.routes.keys()]).toEqual([MISSING_RECORDS_ROUTE]);
     expect((await counted(def.id)).map((r) => r.error)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
   });
 

@@ -132,7 +132,7 @@ describe('replay safety and results', () => {
       { ...base, i: 0, recordId: 'r0', url: '/a?x=1', differences: 2, status: 200, headers: [['content-type', 'application/json'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-empty', '']], body: { bytes: Buffer.from('{"a":1}'), size: 7, truncated: false } },
       { ...base, i: 1, recordId: 'r1', url: '/b', differences: 0, status: 200, headers: [], body: { bytes: Buffer.alloc(4096, 1), size: 5000, truncated: true, sha256: 'f'.repeat(64) }, baseline: { status: 500, totalUs: 90, error: 'reset' } },
       { ...base, i: 2, recordId: 'r2', url: '/c', differences: 0, error: 'timeout', errorText: 'no complete answer within the timeout', baseline: { status: 200, totalUs: 80 } },
-      { ...base, i: 3, recordId: '', url: '/', differences: 0, error: 'skipped', errorText: 'record no longer in the session', ttfbUs: 0, totalUs: 0 },
+      { ...base, i: 3, recordId: '', url: '', differences: 0, error: 'skipped', errorText: 'record no longer in the session', ttfbUs: 0, totalUs: 0 },
     ];
     expect(decodeResults(encodeResults(batch))).toEqual(batch);
   });
