@@ -9,6 +9,7 @@ import { keys } from '../../shared/redis/keys.js';
 import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
+import { openSetHeaders } from '../../shared/replay/sealed-headers.js';
 import { chunkOutcome, countRetriedChunk, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
@@ -50,10 +51,17 @@ export class RunCache {
   readonly #entries = new Map<string, { def: ReplayRunDef; records: RecordSource; usedAt: number; active: number }>();
   #sweeper: NodeJS.Timeout | undefined;
 
+  readonly #sealKey: Buffer | undefined;
+
+  /** `sealKey`: PARITY_SHADOW_KEY, which opens the runs' sealed `--set-header` values. */
+  constructor(sealKey?: Buffer) {
+    this.#sealKey = sealKey;
+  }
+
   async get(redis: Redis, id: string): Promise<{ def: ReplayRunDef; records: RecordSource }> {
     let e = this.#entries.get(id);
     if (!e) {
-      const def = await loadRunDef(redis, id);
+      const def = openSetHeaders(await loadRunDef(redis, id), this.#sealKey);
       e = { def, records: new RecordSource(redis, id, def.session), usedAt: Date.now(), active: 0 };
       this.#entries.set(id, e);
       this.#evict();

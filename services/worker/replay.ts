@@ -11,6 +11,7 @@ import { connectRedis } from '../../shared/redis/connect.js';
 import { keys, queues } from '../../shared/redis/keys.js';
 import type { ChunkJobData, ChunkOutcome } from '../../shared/replay/run.js';
 import { chunkOutcome, finishChunk, loadRunDef } from '../../shared/replay/store.js';
+import { parseShadowKey } from '../../shared/shadow/seal.js';
 import { TargetPools } from './pools.js';
 import { DiffThread } from './diff-thread.js';
 import { runReplayChunk, RunCache, type ReplayWorkerContext } from './replay-chunk.js';
@@ -31,7 +32,7 @@ export async function startReplayWorker(config: Config, log: Logger): Promise<Re
   const id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const redis = await connectRedis(config.redisUrl, { name: 'parity-replay-worker', logger: log });
   const pools = new TargetPools();
-  const runs = new RunCache();
+  const runs = new RunCache(config.shadowKey ? parseShadowKey(config.shadowKey) : undefined);
   runs.startSweeping(redis);
   // the target's answers are anonymised as capture anonymised production's (same key and rules),
   // here and on the diff thread

@@ -14,6 +14,7 @@ import { chunkJobId, newRunId, type ChunkJobData, type ReplayRunDef } from './ru
 import { arrivalSchedule, recordTimes } from './schedule.js';
 import { resolveSelection, type SelectionSpec } from './selection.js';
 import { saveRun } from './store.js';
+import { sealSetHeaders } from './sealed-headers.js';
 import type { RequestTransform } from './transform.js';
 
 /** What `parity replay` asks for. */
@@ -25,6 +26,8 @@ export interface RunRequest {
   profile: ReplayProfile;
   selection: SelectionSpec;
   transform: RequestTransform;
+  /** PARITY_SHADOW_KEY: when given, `transform.setHeaders` values are stored sealed under it (sealed-headers.ts). */
+  sealKey?: Buffer;
   mode: DiffMode;
   rules: DiffRules;
   gate: GateThresholds;
@@ -113,16 +116,17 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
   }
 
   const createdAt = Date.now();
+  const id = newRunId(createdAt);
   const def: ReplayRunDef = {
     v: 1,
-    id: newRunId(createdAt),
+    id,
     session: req.session,
     createdAt,
     startAtUs: nowUs() + (req.startDelayMs ?? 2000) * 1000,
     target: req.target,
     profile: req.profile,
     selection: { ...req.selection, count: selection.ids.length, firstTs: selection.ts[0]!, lastTs: selection.ts[selection.ts.length - 1]! },
-    transform: req.transform,
+    transform: req.sealKey ? sealSetHeaders(req.transform, req.sealKey, id) : req.transform,
     mode: req.mode,
     rules: req.rules,
     gate: req.gate,

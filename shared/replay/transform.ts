@@ -9,6 +9,8 @@ import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 export interface RequestTransform {
   /** Headers set on every request, replacing captured ones of the same name. */
   setHeaders: HeaderPair[];
+  /** Headers set like `setHeaders`, their values sealed at rest (sealed-headers.ts); workers open them into `setHeaders`. */
+  sealedHeaders?: [name: string, box: string][];
   /** Header names removed (lower-case). */
   removeHeaders: string[];
   /** Host header sent; default: the target's host. */

@@ -15,6 +15,7 @@ import { describeProfile, profileFromFlags, type ProfileFlags } from '../../../s
 import { runReport, targetNeverAnswered } from '../../../shared/replay/report.js';
 import type { ChunkJobData } from '../../../shared/replay/run.js';
 import { parseTimePoint, type SelectionSpec } from '../../../shared/replay/selection.js';
+import { parseShadowKey } from '../../../shared/shadow/seal.js';
 import { parseHeaderFlag, parseRewriteFlag, type RequestTransform } from '../../../shared/replay/transform.js';
 import { printJson, settingOptions, withContext, type CommandContext } from '../context.js';
 import { assertVerdict, writeReports } from './report.js';
@@ -96,6 +97,7 @@ function runRequest(f: ReplayFlags, config: Config): RunRequest {
     retentionSeconds: config.runRetentionSeconds,
     startDelayMs: config.replayStartDelayMs,
   };
+  if (config.shadowKey) req.sealKey = parseShadowKey(config.shadowKey);
   if (config.baseline) req.baseline = config.baseline;
   if (f.allowProductionTarget) req.allowProductionTarget = true;
   return req;
@@ -156,6 +158,9 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
   if (f.report && !f.wait) throw parityError('PARITY_ERR_USAGE', '--report DIR needs --wait (or run `parity report RUN --report DIR` later)');
   if (f.report) prepareReportDir(f.report);
   const req = runRequest(f, config);
+  if (req.transform.setHeaders.length > 0 && !req.sealKey) {
+    ctx.log.warn('--set-header values are stored in Redis as given until the run expires; set PARITY_SHADOW_KEY here and on the workers to store them sealed');
+  }
   const redis = await ctx.redis();
   const queue = openQueue<ChunkJobData>(queues.replay, config.redisUrl);
   try {

@@ -37,7 +37,7 @@ export const shadowSettings = {
   shadowKey: setting({
     schema: aesKey.optional(),
     env: 'PARITY_SHADOW_KEY',
-    doc: 'AES-256-GCM key (64 hex digits or base64 of 32 bytes) sealing raw shadow requests; only proxies and workers hold it. No flag, so it never shows in a process list; never logged.',
+    doc: 'AES-256-GCM key (64 hex digits or base64 of 32 bytes) sealing raw shadow requests, and replay runs\' --set-header values at rest; only proxies, workers and `parity replay` hold it. No flag, so it never shows in a process list; never logged.',
     secret: true,
   }),
   shadowRawTtlSeconds: setting({
