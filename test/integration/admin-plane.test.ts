@@ -44,9 +44,13 @@ describe('admin plane', () => {
   it('answers /healthz and /readyz (Redis reachable)', async () => {
     proxy = await startTestProxy(t.url, upstream.url);
     expect(await call(`${proxy.adminUrl}/healthz`)).toMatchObject({ status: 200, json: { ok: true } });
-    const deadline = Date.now() + 5000;
+    // the capture thread connects on its own: on a loaded box that took over 9 s once
+    const deadline = Date.now() + 30_000;
     let ready = await call(`${proxy.adminUrl}/readyz`);
-    while (ready.status !== 200 && Date.now() < deadline) ready = await call(`${proxy.adminUrl}/readyz`);
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      ready = await call(`${proxy.adminUrl}/readyz`);
+    }
     expect(ready).toMatchObject({ status: 200, json: { ready: true, redis: 'up', captureRedis: 'up' } });
   });
 

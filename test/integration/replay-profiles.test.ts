@@ -91,8 +91,9 @@ describe('replay profiles against a target that records arrivals', () => {
     const r = await replay('cc', '--concurrency', '3', '--duration', '1500ms', '--lanes', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(target.maxInFlight).toBe(3);
-    // 3 users × 1.5 s / 50 ms ≈ 90 at best; a loaded box gets fewer, never more
-    expect(target.arrivals.length).toBeGreaterThan(15);
+    // 3 users × 1.5 s / 50 ms ≈ 90 at best, never more; how many fewer is the box's business (a
+    // full suite beside two benchmark runs got 6), so the floor is only that users went on after an answer
+    expect(target.arrivals.length).toBeGreaterThan(3);
     expect(target.arrivals.length).toBeLessThanOrEqual(3 * Math.ceil(1500 / 50) + 3);
     expect(JSON.parse(r.stdout).totals.requests).toBe(target.arrivals.length);
   });
