@@ -6,6 +6,7 @@ import { findPii, type Finding } from './detect/index.js';
 import { multipartBoundary, scrubMultipart, scrubUrlencoded } from './form.js';
 import { JsonSyntaxError, rewriteJson } from './json.js';
 import { credentialNamesIn, mayBeJoinedJson } from './json-credentials.js';
+import { withCredentialVariables } from './graphql-vars.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { BudgetExceeded, type Scrub } from './scrub.js';
 
@@ -140,9 +141,10 @@ function wholeTextFindings(text: string, scrub: Scrub): Finding[] | undefined {
   return findPii(text, scrub.rules.kinds);
 }
 
-function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: boolean): string {
+function scrubJsonOrText(text: string, given: Scrub, where: string, declared: boolean): string {
   const first = text.trimStart().charCodeAt(0);
   if (declared || first === 123 || first === 91) {
+    const scrub = withCredentialVariables(text, given);
     const found = wholeTextFindings(text, scrub);
     const clean = found?.length === 0 && scrub.rules.json.length === 0;
     // a login request, a token answer, a list of API keys: names are looked at even when no detector found anything
@@ -155,7 +157,7 @@ function scrubJsonOrText(text: string, scrub: Scrub, where: string, declared: bo
       if (!(err instanceof JsonSyntaxError)) throw err;
     }
   }
-  return scrub.text(scrubNamedCredentials(text, scrub, where), where);
+  return given.text(scrubNamedCredentials(text, given, where), where);
 }
 
 /**
