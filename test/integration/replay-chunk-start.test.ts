@@ -130,6 +130,21 @@ describe('a run’s records in a worker', () => {
     }
   });
 
+  it('gives the chunks of a run that start together one definition and one record cache', async () => {
+    await writeSession(t.redis, 'together', [{ atMs: 0, url: '/items/1' }]);
+    const queue = openQueue<ChunkJobData>(queues.replay, t.url);
+    try {
+      const def = await newRun(t, target, queue, 'together');
+      const runs = new RunCache();
+      // one chunk per lane, as a worker takes them at the start of a window
+      const [first, ...others] = await Promise.all(Array.from({ length: 4 }, () => runs.get(t.redis, def.id)));
+      for (const other of others) expect(other).toBe(first);
+      expect(runs.size).toBe(1);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('are forgotten by a sweep once the run ended elsewhere or expired, but not while a chunk here holds them', async () => {
     await writeSession(t.redis, 'swept', [{ atMs: 0, url: '/items/1' }]);
     const queue = openQueue<ChunkJobData>(queues.replay, t.url);
