@@ -119,7 +119,7 @@ children.push(targetChild);
 await waitForLine(targetChild, /target ready/);
 const targetUrl = `http://127.0.0.1:${targetPort}`;
 
-// BENCH_PROFILE=DIR writes a CPU profile of the worker there (read it with Chrome DevTools);
+// BENCH_PROFILE=DIR writes CPU profiles of the worker and of each undici floor there (read them with Chrome DevTools);
 // BENCH_WORKER_ARGS adds Node flags (e.g. --trace-gc, printed as the worker's stdout).
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 const nodeArgs = [...profile, ...(process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? [])];
@@ -202,7 +202,8 @@ setTimeout(() => { stop = true; const u = process.cpuUsage(u0); console.log(JSON
 
 async function undiciFloorSide(seconds: number): Promise<Side> {
   const rest = others();
-  const child = spawn(process.execPath, ['-e', FLOOR, `${ROOT}node_modules/undici`, targetUrl, String(seconds * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // profiled beside the worker, the floor shows what the worker adds to undici
+  const child = spawn(process.execPath, [...profile, '-e', FLOOR, `${ROOT}node_modules/undici`, targetUrl, String(seconds * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
