@@ -1,4 +1,5 @@
 import { isCredentialName, mayNameCredential } from './credentials.js';
+import { namesSiblingAt } from './json-siblings.js';
 
 /**
  * Where a JSON text names a credential, found without walking it: the body
@@ -8,7 +9,8 @@ import { isCredentialName, mayNameCredential } from './credentials.js';
  * `?access_token=…`, a form or a cookie string kept in a string).
  *
  * - `key`: a key the walk pseudonymises by its name (mayNameCredential,
- *   then isCredentialName);
+ *   then isCredentialName), or a member that names a secret its sibling
+ *   holds (`{"name":"DB_PASSWORD","value":…}`, json-siblings.ts);
  * - `text`: a name that credential-text.ts reads inside a string — before
  *   `=` (`password=…`, `"password"=>…`, `type="password"`), before `:` when
  *   it is not a key (`password: \"…\"`, `Authorization: …`, `\"token\":`),
@@ -34,19 +36,23 @@ const NAME_CHARS = 64;
 export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
   let found: CredentialNames = 'none';
   if (colons) {
+    // a member that names a secret its sibling holds (json-siblings.ts) needs a holder: `value`, `Value`, `ParameterValue`
+    const holders = text.includes('value"') || text.includes('Value"');
     for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
       const before = text.charCodeAt(i - 1);
+      const last = text.charCodeAt(i - 2);
       // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
-      if (before === 34 && text.charCodeAt(i - 2) !== 92) {
-        if (found === 'none' && credentialKey(text, i - 1)) found = 'key';
+      if (before === 34 && last !== 92) {
+        // a key that may name a secret its sibling holds ends in 'e' or 'y' (`name`, `key`)
+        if (found === 'none' && (credentialKey(text, i - 1) || (holders && (last === 101 || last === 121) && namesSiblingAt(text, i - 1, i + 1)))) found = 'key';
         continue;
       }
-      if ((isDigit(before) && isDigit(text.charCodeAt(i - 2))) || text.charCodeAt(i + 1) === 47) continue;
+      if ((isDigit(before) && isDigit(last)) || text.charCodeAt(i + 1) === 47) continue;
       let end = i;
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
       if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
         // a key with spaces before its colon
-        if (found === 'none' && credentialKey(text, end - 1)) found = 'key';
+        if (found === 'none' && (credentialKey(text, end - 1) || (holders && namesSiblingAt(text, end - 1, i + 1)))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
   }

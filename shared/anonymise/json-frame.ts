@@ -26,6 +26,10 @@ export interface Frame {
   forced: Treatment | undefined;
   pendingKey: { start: number; end: number; json: string } | undefined;
   memberStart: number;
+  /** Where the container opens (its `{` or `[`). */
+  open: number;
+  /** Members a sibling said hold a secret (json-siblings.ts: HOLDS_VALUE, HOLDS_CODE), 0 for none. */
+  sibling: number;
 }
 
 /** The member's key is text[start, end), clean: read from the text only when a location needs it. */
@@ -51,6 +55,8 @@ export function newFrame(obj: boolean, forced: Treatment | undefined, memberStar
     forced,
     pendingKey: undefined,
     memberStart,
+    open: memberStart - 1,
+    sibling: 0,
   };
 }
 

@@ -1,5 +1,6 @@
 import { isCredentialName, mayNameCredential } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
+import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
 import type { Treatment } from './rules.js';
@@ -18,11 +19,13 @@ export class JsonTreatments {
   readonly #where: JsonLocations;
   readonly #prefix: string;
   readonly #rules: Scrub['rules']['json'];
+  readonly #siblings: JsonSiblings;
   /** The rule the last call of treatment() matched, if any. */
   #matched: Scrub['rules']['json'][number] | undefined;
 
-  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', where: JsonLocations) {
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', where: JsonLocations, siblings: JsonSiblings) {
     this.#text = text;
+    this.#siblings = siblings;
     this.#where = where;
     this.#prefix = prefix;
     const all = scrub.rules.json;
@@ -50,8 +53,9 @@ export class JsonTreatments {
     return f?.obj && this.credentialKey(f) ? PSEUDONYM : undefined;
   }
 
-  /** The current member's key names a credential: its value is pseudonymised whole. */
+  /** The current member's key, or a sibling (`{"name":"DB_PASSWORD","value":…}`), names a credential: its value is pseudonymised whole. */
   credentialKey(f: Frame): boolean {
+    if (f.sibling !== 0 && this.#siblings.holds(f)) return true;
     return this.suspectKey(f) && isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key));
   }
 

@@ -6,6 +6,7 @@ import { REDACTED } from './pseudonym/index.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
+import { JsonSiblings } from './json-siblings.js';
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -17,6 +18,7 @@ export class JsonRewrite {
   readonly #text: string;
   readonly #scrub: Scrub;
   readonly #treatments: JsonTreatments;
+  readonly #siblings: JsonSiblings;
   readonly #stack: Frame[] = [];
   readonly #parts: string[] = [];
   #cursor = 0;
@@ -31,7 +33,8 @@ export class JsonRewrite {
   readonly #loc: () => string;
   readonly #keyLoc: () => string;
 
-  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined) {
+  /** `holderFirst`: objects a first walk found holding a secret before the member that names it (JsonSiblings). */
+  constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined, holderFirst?: ReadonlyMap<number, number>) {
     this.#text = text;
     this.#lex = new JsonText(text);
     this.#scrub = scrub;
@@ -39,7 +42,13 @@ export class JsonRewrite {
     this.#where = new JsonLocations(text, this.#stack, prefix);
     this.#loc = () => this.#where.value();
     this.#keyLoc = () => this.#where.key();
-    this.#treatments = new JsonTreatments(text, scrub, prefix, rulesApply, this.#where);
+    this.#siblings = new JsonSiblings(text, scrub, holderFirst);
+    this.#treatments = new JsonTreatments(text, scrub, prefix, rulesApply, this.#where, this.#siblings);
+  }
+
+  /** Objects whose secret came before the member naming it: walk again with them (see rewriteJson). */
+  get holderFirst(): ReadonlyMap<number, number> | undefined {
+    return this.#siblings.holderFirst;
   }
 
   run(): string {
@@ -202,11 +211,13 @@ export class JsonRewrite {
     if (c === 34) {
       const close = this.#lex.closingQuote(i);
       if (!t && close >= 0 && this.#clean(i + 1, close)) {
+        if (f?.obj) this.#siblings.note(f, text, i + 1, close);
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
+      if (f?.obj) this.#siblings.note(f, s.content, 0, s.content.length);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
@@ -243,6 +254,7 @@ export class JsonRewrite {
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
     const f = newFrame(obj, forced, this.#i + 1);
+    f.sibling = this.#siblings.at(this.#i);
     this.#stack.push(f);
     this.#i++;
     return f;
@@ -282,8 +294,8 @@ export class JsonRewrite {
           f.expectKey = false;
           i = j + 1;
         } else {
-          // the value of a key that names a credential is left to the walk (see JsonTreatments.of)
-          if (f.obj && this.#treatments.credentialKey(f)) break;
+          // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of)
+          if (f.obj && (this.#treatments.credentialKey(f) || this.#siblings.mayName(f, i + 1, q))) break;
           i = q + 1;
         }
         skipped += length;

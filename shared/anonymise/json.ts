@@ -39,9 +39,21 @@ export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rules
   // strings that name credentials inside them (credentialNamesIn) are read with credential-text.ts first
   const s = (named ?? credentialNamesIn(text, true) === 'text') ? namedCredentialsFirst(scrub) : scrub;
   try {
-    return new JsonRewrite(text, s, locPrefix, rulesApply, found).run();
+    return walk(text, s, locPrefix, rulesApply, found);
   } catch (err) {
-    if (err instanceof Straddle) return new JsonRewrite(text, s, locPrefix, rulesApply, undefined).run();
+    if (err instanceof Straddle) return walk(text, s, locPrefix, rulesApply, undefined);
     throw err;
   }
+}
+
+/**
+ * One walk, or two when an object held a secret before the member that
+ * names it (`{"value":"…","name":"DB_PASSWORD"}`): the second knows those
+ * objects from their start (json-siblings.ts).
+ */
+function walk(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined): string {
+  const first = new JsonRewrite(text, scrub, locPrefix, rulesApply, found);
+  const out = first.run();
+  const again = first.holderFirst;
+  return again === undefined ? out : new JsonRewrite(text, scrub, locPrefix, rulesApply, found, again).run();
 }

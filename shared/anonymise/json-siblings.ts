@@ -1,0 +1,151 @@
+import { isCredentialName, mayNameCredential } from './credentials.js';
+import type { Frame } from './json-frame.js';
+import { isWs, JsonText } from './json-lex.js';
+import type { Scrub } from './scrub.js';
+
+/**
+ * Objects that name a secret in one member and hold it in another: a
+ * Kubernetes env entry `{"name":"DB_PASSWORD","value":"…"}`,
+ * `{"key":"api_key","value":"…"}`, Keycloak's `{"type":"password","value":"…"}`,
+ * AWS SSM's `{"Name":"/prod/db/password","Value":"…"}`, CloudFormation's
+ * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`.
+ *
+ * The walk asks only about a member whose key is one of those few names (a
+ * look at the key's length), and for a name only when its string names a
+ * credential the way a key would (mayNameCredential, then
+ * isCredentialName: `password_hint` does not). The holder that follows is
+ * then pseudonymised like a credential key's value; one that came before
+ * is found by reading the object back, and the document is walked again
+ * (rewriteJson) with that object known from its start.
+ */
+
+/** A frame's `sibling` mark: its members `value`, `Value`, `ParameterValue` hold a secret. */
+export const HOLDS_VALUE = 1;
+
+const is = (text: string, at: number, word: string) => text.startsWith(word, at);
+
+/** What the key text[start, end) says its siblings hold: HOLDS_VALUE (when its string names a credential), or 0. */
+function namerKind(text: string, start: number, end: number): number {
+  switch (end - start) {
+    case 3:
+      return is(text, start, 'key') || is(text, start, 'Key') ? HOLDS_VALUE : 0;
+    case 4:
+      return is(text, start, 'name') || is(text, start, 'type') || is(text, start, 'Name') || is(text, start, 'Type') ? HOLDS_VALUE : 0;
+    case 12:
+      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : 0;
+    default:
+      return 0;
+  }
+}
+
+/** What the key text[start, end) holds when a sibling names it: HOLDS_VALUE, or 0. */
+function holderKind(text: string, start: number, end: number): number {
+  switch (end - start) {
+    case 5:
+      return is(text, start, 'value') || is(text, start, 'Value') ? HOLDS_VALUE : 0;
+    case 14:
+      return is(text, start, 'ParameterValue') ? HOLDS_VALUE : 0;
+    default:
+      return 0;
+  }
+}
+
+/** The string text[start, end) names a credential, as a key would. */
+const namesCredential = (text: string, start: number, end: number) => mayNameCredential(text, start, end) && isCredentialName(text.slice(start, end));
+
+/** Per document: which members hold a secret a sibling names, and which objects must be walked again. */
+export class JsonSiblings {
+  readonly #text: string;
+  readonly #scrub: Scrub;
+  /** Objects, by where they open, whose holder came before its namer: known from a first walk. */
+  readonly #known: ReadonlyMap<number, number> | undefined;
+  #holderFirst: Map<number, number> | undefined;
+
+  constructor(text: string, scrub: Scrub, known: ReadonlyMap<number, number> | undefined) {
+    this.#text = text;
+    this.#scrub = scrub;
+    this.#known = known;
+  }
+
+  /** The marks of the object opening at `open`: none, unless a first walk found its holder before its namer. */
+  at(open: number): number {
+    return this.#known === undefined ? 0 : (this.#known.get(open) ?? 0);
+  }
+
+  /** Objects (where they open → marks) whose holder came before its namer; undefined when none did. */
+  get holderFirst(): ReadonlyMap<number, number> | undefined {
+    return this.#holderFirst;
+  }
+
+  /** The current member of `f` holds a secret a sibling named. */
+  holds(f: Frame): boolean {
+    return f.sibling !== 0 && (this.#kind(f, holderKind) & f.sibling) !== 0;
+  }
+
+  /** The current member of `f`, whose value is the string text[start, end), may name a secret a sibling holds (a quick look). */
+  mayName(f: Frame, start: number, end: number): boolean {
+    const k = this.#kind(f, namerKind);
+    return k !== 0 && (f.sibling & k) === 0 && mayNameCredential(this.#text, start, end);
+  }
+
+  /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
+  note(f: Frame, value: string, start: number, end: number): void {
+    const k = this.#kind(f, namerKind);
+    if (k === 0 || (f.sibling & k) !== 0 || !namesCredential(value, start, end)) return;
+    f.sibling |= k;
+    // the members before this one are read again (charged), once per object and kind
+    this.#scrub.charge(f.memberStart - f.open);
+    if (holderBefore(this.#text, f.open + 1, f.memberStart, k)) (this.#holderFirst ??= new Map()).set(f.open, f.sibling);
+  }
+
+  #kind(f: Frame, kind: (text: string, start: number, end: number) => number): number {
+    if (f.lazyKey) return kind(this.#text, f.keyStart, f.keyEnd);
+    return typeof f.key === 'string' ? kind(f.key, 0, f.key.length) : 0;
+  }
+}
+
+/** A member in text[from, to) (an object's members, read from the start of the first) holds what `kind` marks. */
+function holderBefore(text: string, from: number, to: number, kind: number): boolean {
+  // a lexer of its own: the walk's remembers where the next backslash is from its own position on
+  const lex = new JsonText(text);
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (isWs(c) || c === 44) {
+      i++;
+      continue;
+    }
+    if (c !== 34) return false;
+    const key = lex.readString(i);
+    const raw = key.end - i - 2 === key.content.length;
+    if ((raw ? holderKind(text, i + 1, key.end - 1) : holderKind(key.content, 0, key.content.length)) & kind) return true;
+    i = key.end;
+    while (i < to && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58)) i++;
+    if (i >= to) return false;
+    i = lex.skipValue(i);
+  }
+  return false;
+}
+
+/**
+ * Whether the key closing at `quote` (its colon follows) names a secret a
+ * sibling holds, its value read from `after` on: for a JSON text in which
+ * no detector found anything, which is walked only when something in it
+ * names a credential (json-credentials.ts).
+ */
+export function namesSiblingAt(text: string, quote: number, after: number): boolean {
+  // a namer is `name` or `type` (ending in 'e'), `key` or `ParameterKey` ('y'): its opening quote is where its length says
+  const last = text.charCodeAt(quote - 1);
+  const start = last === 101 ? quote - 4 : last !== 121 ? -1 : text.charCodeAt(quote - 4) === 34 ? quote - 3 : quote - 12;
+  return start > 0 && text.charCodeAt(start - 1) === 34 && namerValueAt(text, start, quote, after);
+}
+
+/** The namer text[start, end) is followed (from `after`) by a string that names a credential. */
+function namerValueAt(text: string, start: number, end: number, after: number): boolean {
+  if (namerKind(text, start, end) !== HOLDS_VALUE) return false;
+  let v = after;
+  while (isWs(text.charCodeAt(v))) v++;
+  if (text.charCodeAt(v) !== 34) return false;
+  const q = text.indexOf('"', v + 1);
+  return q > 0 && namesCredential(text, v + 1, q);
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { auditRecord } from '../../shared/anonymise/audit.js';
+import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
+import { testRecord as record } from '../helpers/record.js';
+
+/**
+ * Credentials the eighth review found stored raw (2026-12-07): a secret
+ * named in one JSON member and held in another. Nothing of a planted
+ * value may remain anywhere in the stored record, and the audit must agree.
+ */
+
+const anonymise = createRecordAnonymiser({ key: 'leak-test-key-0123456789' });
+const json: HeaderPair[] = [['content-type', 'application/json']];
+const EMAIL = 'priya.sharma@acmecorp.in';
+const SECRET = 's3cr3t-Xy9Qw';
+
+function stored(r: CaptureRecord): string {
+  return [r.url, JSON.stringify(r.req.headers), JSON.stringify(r.res?.headers ?? []), r.anonymised.join('\n'), r.req.body.bytes.toString(), r.res?.body.bytes.toString() ?? ''].join('\n');
+}
+
+function expectClean(r: CaptureRecord, planted: readonly string[]): void {
+  const text = stored(r);
+  for (const p of planted) expect(text, `raw ${p}`).not.toContain(p);
+  expect(auditRecord(r).length, 'the audit finds nothing raw').toBe(0);
+}
+
+/** The response body `body` as the anonymiser stores it. */
+const resBody = (body: string) => anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString();
+
+describe('anonymiser: a credential named in one JSON member and held in another (eighth review)', () => {
+  const bodies = [
+    `{"env":[{"name":"LOG_LEVEL","value":"debug"},{"name":"DB_PASSWORD","value":"${SECRET}"}]}`,
+    `{"key":"api_key","value":"${SECRET}"}`,
+    `{"credentials":[{"type":"password","value":"${SECRET}","temporary":false}]}`,
+    `{"Parameter":{"Name":"/prod/db/password","Type":"SecureString","Value":"${SECRET}","Version":3}}`,
+    `{"Parameters":[{"ParameterKey":"DbPassword","ParameterValue":"${SECRET}"}]}`,
+    `{"value":"${SECRET}","name":"DB_PASSWORD"}`,
+    `[{"id":7,"value":"${SECRET}","Key":"STRIPE_SECRET_KEY"}]`,
+  ];
+
+  it('pseudonymises the value member, in either order, keeping its length', () => {
+    for (const body of bodies) {
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [SECRET]);
+      const text = out.res!.body.bytes.toString();
+      expect(text.length, body).toBe(body.length);
+      expect(text.replace(/"[^"]*"/g, '""'), body).toBe(body.replace(/"[^"]*"/g, '""'));
+    }
+  });
+
+  it('does so in a body where a detector found something, with escapes, and in JSON kept in a string', () => {
+    for (const body of bodies) {
+      const inner = JSON.parse(body) as unknown;
+      for (const variant of [JSON.stringify({ owner: EMAIL, config: inner }), JSON.stringify({ note: 'a\tb', config: inner }), JSON.stringify({ config: JSON.stringify(inner) })]) {
+        expectClean(anonymise(record({ resHeaders: json, resBody: variant })), [SECRET, EMAIL]);
+      }
+    }
+  });
+
+  it('does so when the value came first and something between them changed', () => {
+    for (const body of [
+      `{"value":"${SECRET}","owner":"${EMAIL}","name":"DB_PASSWORD"}`,
+      `{"value":"${SECRET} 9876543210","name":"DB_PASSWORD"}`,
+      `{"value":{"user":"app","pass":"x","hint":"${SECRET}"},"name":"db_secret"}`,
+      `{"a":[{"value":"${SECRET}1","name":"password"},{"value":"${SECRET}2","${EMAIL}":1,"name":"password"}]}`,
+    ]) {
+      expectClean(anonymise(record({ resHeaders: json, resBody: body })), [SECRET, EMAIL, '9876543210']);
+    }
+  });
+
+  it('pseudonymises a value that is a number or an object, as under a credential key', () => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"name":"upi_pin","value":482193}' })), ['482193']);
+    expectClean(anonymise(record({ resHeaders: json, resBody: `{"name":"auth","value":{"user":"svc","secret":"${SECRET}","note":"${SECRET}n"}}` })), [SECRET]);
+  });
+
+  it('leaves objects whose name member names no credential, or only mentions one, as they were', () => {
+    for (const body of [
+      '{"env":[{"name":"LOG_LEVEL","value":"debug"},{"name":"password_hint","value":"first pet"}]}',
+      '{"fields":[{"type":"text","name":"user","value":"rohan"},{"type":"checkbox","value":"on"}]}',
+      '{"attributes":[{"key":"color","value":"red"},{"Name":"size","Value":"L"}]}',
+      '{"name":"Tokenizer Pro 2","value":"fast"}',
+    ]) {
+      expect(resBody(body)).toBe(body);
+    }
+  });
+});
