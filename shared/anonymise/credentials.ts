@@ -19,7 +19,8 @@ const WORDS = new Set([
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
-const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|csrf|xsrf/;
+// OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
+const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|csrf|xsrf/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -49,7 +50,7 @@ function credentialWords(name: string): boolean {
  * small bodies that hold nothing a detector finds (a login request, a token
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
-export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie/i;
+export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion/i;
 
 /** Last three letters (lower-cased) of the words isCredentialName knows, as 15-bit codes. */
 const SUFFIXES = new Uint8Array(1 << 15);
@@ -59,11 +60,40 @@ for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', '
   SUFFIXES[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 
+// `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`
+for (const w of ['ier', 'ode']) SUFFIXES[code3(w.charCodeAt(0), w.charCodeAt(1), w.charCodeAt(2))] = 2;
+
 /**
  * A quick look at the end of a key, text[start, end): false unless it ends
  * like a word isCredentialName knows (`…word`, `…ken`, `…key`), so the walk
  * spends a few comparisons per key and calls isCredentialName on few.
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
-  return end - start >= 3 && SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))] === 1;
+  if (end - start < 3) return false;
+  const s = SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))];
+  return s === 1 || (s === 2 && (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode')));
+}
+
+/** text[start, end) ends with `word` (lower case), whatever the case and with '_' or '-' anywhere (`code_verifier`, `deviceCode`). */
+function endsWithWord(text: string, start: number, end: number, word: string): boolean {
+  let i = end;
+  for (let k = word.length - 1; k >= 0; k--) {
+    while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45)) i--;
+    if (i <= start || (text.charCodeAt(i - 1) | 0x20) !== word.charCodeAt(k)) return false;
+    i--;
+  }
+  return true;
+}
+
+const OAUTH_CODE = /(?:^|[?&#;])code=/;
+const OAUTH_CONTEXT = /(?:^|[?&#;])(?:grant_type|code_verifier|redirect_uri|state)=/;
+
+/**
+ * A query, form or URL whose `code` parameter is an OAuth authorization
+ * code: one that also has `grant_type`, `code_verifier`, `redirect_uri` or
+ * `state` (a token request, a callback `?code=…&state=…`). A `code` alone
+ * is as often a country's, a promotion's or an error's.
+ */
+export function oauthCodeIn(params: string): boolean {
+  return params.includes('code=') && OAUTH_CODE.test(params) && OAUTH_CONTEXT.test(params);
 }

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { rewriteJson, JsonSyntaxError } from './json.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { isCredentialName } from './credentials.js';
+import { isCredentialName, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { PSEUDONYM } from './headers.js';
 
@@ -64,13 +64,14 @@ export interface PairList {
  * address) and a value's location uses the scanned name; a piece without
  * '=' is scanned whole, so text that only claims to be a form (a JSON body
  * sent as urlencoded) is never stored unread; a value named like a
- * credential is pseudonymised whole. Only what changed is encoded again.
+ * credential is pseudonymised whole, and so is an OAuth `code` (oauthCodeIn). Only what changed is encoded again.
  * Locations: a name or a piece without '=' at `where` (the name itself is
  * not shown), the value of (scanned) `name` at `where.name`.
  */
 export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: string): string {
   let changed = false;
   const out: string[] = [];
+  const oauth = oauthCodeIn(text);
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
@@ -90,7 +91,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const nameOut = scannedName === name ? rawName : list.encode(rawName, scannedName);
     const value = list.decode(rawValue);
     const loc = `${where}.${scannedName}`;
-    const rule = list.rule(name, scrub) ?? (isCredentialName(name) ? PSEUDONYM : undefined);
+    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);

@@ -2,7 +2,7 @@ import type { HeaderPair } from '../record/schema.js';
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
-import { isCredentialName } from './credentials.js';
+import { isCredentialName, oauthCodeIn } from './credentials.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -73,17 +73,19 @@ function decodeParam(raw: string): string {
 
 /**
  * A header holding URLs: a query, fragment or matrix parameter named like a
- * credential (`#access_token=…` in a redirect, `?token=…` in a Referer) is
- * pseudonymised whole, as it is in the request URL; the rest is scanned as
- * free text.
+ * credential (`#access_token=…` in a redirect, `?token=…` in a Referer), or
+ * an OAuth `code` (oauthCodeIn: `?code=…&state=…`), is pseudonymised
+ * whole, as it is in the request URL; the rest is scanned as free text.
  */
 function urlParams(value: string, scrub: Scrub, loc: string): string {
   if (!value.includes('=')) return scrub.text(value, loc);
   let out = '';
   let at = 0;
+  const oauth = oauthCodeIn(value);
   PARAM.lastIndex = 0;
   for (let m = PARAM.exec(value); m; m = PARAM.exec(value)) {
-    if (!isCredentialName(decodeParam(m[1]!))) continue;
+    const name = decodeParam(m[1]!);
+    if (!isCredentialName(name) && !(oauth && name === 'code')) continue;
     PARAM_VALUE.lastIndex = PARAM.lastIndex;
     const v = PARAM_VALUE.exec(value);
     if (!v) continue;

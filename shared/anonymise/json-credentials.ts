@@ -1,5 +1,5 @@
 import { isCredentialName, mayNameCredential } from './credentials.js';
-import { namesSiblingAt } from './json-siblings.js';
+import { mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 
 /**
  * Where a JSON text names a credential, found without walking it: the body
@@ -34,7 +34,7 @@ const isQuote = (c: number) => c === 34 || c === 39;
 const NAME_CHARS = 64;
 
 export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
-  let found: CredentialNames = 'none';
+  let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder: `value`, `Value`, `ParameterValue`
     const holders = text.includes('value"') || text.includes('Value"');
@@ -69,7 +69,8 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
 
 /** The key whose closing quote is at `quote` is one the walk pseudonymises by its name. */
 function credentialKey(text: string, quote: number): boolean {
-  return mayNameCredential(text, quote - 3, quote) && isCredentialName(text.slice(text.lastIndexOf('"', quote - 1) + 1, quote));
+  // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
+  return mayNameCredential(text, 0, quote) && isCredentialName(text.slice(text.lastIndexOf('"', quote - 1) + 1, quote));
 }
 
 /** The start of the name that ends at `end` (name characters, at most NAME_CHARS). */

@@ -8,7 +8,10 @@ import type { Scrub } from './scrub.js';
  * Kubernetes env entry `{"name":"DB_PASSWORD","value":"…"}`,
  * `{"key":"api_key","value":"…"}`, Keycloak's `{"type":"password","value":"…"}`,
  * AWS SSM's `{"Name":"/prod/db/password","Value":"…"}`, CloudFormation's
- * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`.
+ * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`; and an OAuth token
+ * request sent as JSON, whose `code` is the authorization code when
+ * `grant_type`, `redirect_uri` or `code_verifier` sits beside it (a bare
+ * `code` is as often a country's or an error's).
  *
  * The walk asks only about a member whose key is one of those few names (a
  * look at the key's length), and for a name only when its string names a
@@ -19,28 +22,40 @@ import type { Scrub } from './scrub.js';
  * (rewriteJson) with that object known from its start.
  */
 
-/** A frame's `sibling` mark: its members `value`, `Value`, `ParameterValue` hold a secret. */
+/** A frame's `sibling` marks: its members `value`, `Value`, `ParameterValue` hold a secret… */
 export const HOLDS_VALUE = 1;
+/** …its member `code` does. */
+export const HOLDS_CODE = 2;
 
 const is = (text: string, at: number, word: string) => text.startsWith(word, at);
 
-/** What the key text[start, end) says its siblings hold: HOLDS_VALUE (when its string names a credential), or 0. */
+/** What the key text[start, end) says its siblings hold: HOLDS_VALUE (when its string names a credential), HOLDS_CODE, or 0. */
 function namerKind(text: string, start: number, end: number): number {
   switch (end - start) {
     case 3:
       return is(text, start, 'key') || is(text, start, 'Key') ? HOLDS_VALUE : 0;
     case 4:
       return is(text, start, 'name') || is(text, start, 'type') || is(text, start, 'Name') || is(text, start, 'Type') ? HOLDS_VALUE : 0;
+    case 9:
+      return is(text, start, 'grantType') ? HOLDS_CODE : 0;
+    case 10:
+      return is(text, start, 'grant_type') ? HOLDS_CODE : 0;
+    case 11:
+      return is(text, start, 'redirectUri') ? HOLDS_CODE : 0;
     case 12:
-      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : 0;
+      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : is(text, start, 'redirect_uri') || is(text, start, 'codeVerifier') ? HOLDS_CODE : 0;
+    case 13:
+      return is(text, start, 'code_verifier') ? HOLDS_CODE : 0;
     default:
       return 0;
   }
 }
 
-/** What the key text[start, end) holds when a sibling names it: HOLDS_VALUE, or 0. */
+/** What the key text[start, end) holds when a sibling names it: HOLDS_VALUE, HOLDS_CODE, or 0. */
 function holderKind(text: string, start: number, end: number): number {
   switch (end - start) {
+    case 4:
+      return is(text, start, 'code') ? HOLDS_CODE : 0;
     case 5:
       return is(text, start, 'value') || is(text, start, 'Value') ? HOLDS_VALUE : 0;
     case 14:
@@ -85,13 +100,13 @@ export class JsonSiblings {
   /** The current member of `f`, whose value is the string text[start, end), may name a secret a sibling holds (a quick look). */
   mayName(f: Frame, start: number, end: number): boolean {
     const k = this.#kind(f, namerKind);
-    return k !== 0 && (f.sibling & k) === 0 && mayNameCredential(this.#text, start, end);
+    return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, end));
   }
 
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
   note(f: Frame, value: string, start: number, end: number): void {
     const k = this.#kind(f, namerKind);
-    if (k === 0 || (f.sibling & k) !== 0 || !namesCredential(value, start, end)) return;
+    if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end))) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
     this.#scrub.charge(f.memberStart - f.open);
@@ -148,4 +163,15 @@ function namerValueAt(text: string, start: number, end: number, after: number): 
   if (text.charCodeAt(v) !== 34) return false;
   const q = text.indexOf('"', v + 1);
   return q > 0 && namesCredential(text, v + 1, q);
+}
+
+/**
+ * A JSON text in which no detector found anything may be an OAuth token
+ * request whose `code` a `grant_type` or `redirect_uri` beside it makes
+ * secret (a `code_verifier` is a credential key: it is walked anyway).
+ * Each search starts at a rare character ('_', an upper-case letter), so
+ * a page without those keys costs ~0.01 ns a character for each.
+ */
+export function mayHoldOAuthCode(text: string): boolean {
+  return (text.includes('_type"') || text.includes('Type"') || text.includes('_uri"') || text.includes('Uri"')) && text.includes('"code"');
 }

@@ -6,12 +6,13 @@ import { testRecord as record } from '../helpers/record.js';
 
 /**
  * Credentials the eighth review found stored raw (2026-12-07): a secret
- * named in one JSON member and held in another. Nothing of a planted
+ * named in one JSON member and held in another, OAuth codes and verifiers. Nothing of a planted
  * value may remain anywhere in the stored record, and the audit must agree.
  */
 
 const anonymise = createRecordAnonymiser({ key: 'leak-test-key-0123456789' });
 const json: HeaderPair[] = [['content-type', 'application/json']];
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
 const EMAIL = 'priya.sharma@acmecorp.in';
 const SECRET = 's3cr3t-Xy9Qw';
 
@@ -83,5 +84,61 @@ describe('anonymiser: a credential named in one JSON member and held in another 
     ]) {
       expect(resBody(body)).toBe(body);
     }
+  });
+});
+
+describe('anonymiser: OAuth codes, verifiers and assertions (eighth review)', () => {
+  const CODE = 'SplxlOBeZQQYbYS6WxSbIA';
+  const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+  const DEVICE = 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS';
+  const ASSERTION = 'Zm9vYmFyYmF6cXV4cXV1eHh5ejEyMzQ1Njc4OTA';
+
+  it('pseudonymises them in token requests sent as forms', () => {
+    const redirect = encodeURIComponent('https://client.example.com/cb');
+    for (const body of [
+      `grant_type=authorization_code&code=${CODE}&redirect_uri=${redirect}&code_verifier=${VERIFIER}&client_id=s6BhdRkqt3`,
+      `code=${CODE}&grant_type=authorization_code&client_id=s6BhdRkqt3&client_secret=${ASSERTION}`,
+      `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=${DEVICE}&client_id=1406020730`,
+      `grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${ASSERTION}`,
+      `grant_type=refresh_token&refresh_token=${ASSERTION}&id_token_hint=${ASSERTION}`,
+    ]) {
+      const out = anonymise(record({ reqHeaders: form, reqBody: body }));
+      expectClean(out, [CODE, VERIFIER, DEVICE, ASSERTION]);
+      expect(out.req.body.bytes.toString()).toMatch(/grant_type=[^&]+&/);
+    }
+    // logged as text
+    expectClean(anonymise(record({ reqHeaders: [['content-type', 'text/plain']], reqBody: `token request: code_verifier=${VERIFIER} device_code=${DEVICE}` })), [VERIFIER, DEVICE]);
+  });
+
+  it('pseudonymises the code of an OAuth callback, in the URL and in a Location or Referer header', () => {
+    for (const url of [`/oauth/callback?code=${CODE}&state=af0ifjsldkj`, `/cb?state=af0ifjsldkj&code=${CODE}`, `/authorize/resume?code=${CODE}&redirect_uri=https://client.example.com/cb`]) {
+      const out = anonymise(record({ url }));
+      expectClean(out, [CODE]);
+      if (url.includes('state=')) expect(out.url).toContain('state=af0ifjsldkj');
+    }
+    const out = anonymise(record({ reqHeaders: [['referer', `https://client.example.com/cb?code=${CODE}&state=xyz`]], resHeaders: [['location', `https://client.example.com/cb#code=${CODE}&state=xyz`]] }));
+    expectClean(out, [CODE]);
+  });
+
+  it('pseudonymises them in JSON', () => {
+    for (const body of [
+      { grant_type: 'authorization_code', client_id: 's6BhdRkqt3', code: CODE, code_verifier: VERIFIER, redirect_uri: 'https://client.example.com/cb' },
+      { code: CODE, grant_type: 'authorization_code' },
+      { device_code: DEVICE, user_code: 'WDJB-MJHT', verification_uri: 'https://example.com/device', expires_in: 1800 },
+      { deviceCode: DEVICE, codeVerifier: VERIFIER, clientAssertion: ASSERTION, id_token: ASSERTION, refresh_token: ASSERTION },
+    ]) {
+      expectClean(anonymise(record({ reqHeaders: json, reqBody: JSON.stringify(body) })), [CODE, VERIFIER, DEVICE, ASSERTION]);
+    }
+  });
+
+  it('leaves codes that are not OAuth codes alone', () => {
+    for (const url of ['/countries?code=IN', '/promo?code=DIWALI2026&page=2', '/search?q=code&state=open']) {
+      expect(anonymise(record({ url })).url).toBe(url);
+    }
+    for (const body of ['{"country":{"code":"IN","state":"KA"},"error":{"code":"invalid_grant"}}', '{"code":"E1042","redirect":"/home","pincode":"560001","countryCode":"IN","user_code":"WDJB-MJHT"}']) {
+      expect(resBody(body)).toBe(body);
+    }
+    const body = 'code=IN&page=2';
+    expect(anonymise(record({ reqHeaders: form, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
