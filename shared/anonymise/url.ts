@@ -9,7 +9,8 @@ import { PSEUDONYM } from './headers.js';
  * The request URL: each path segment and each query value is decoded,
  * treated by a path or query rule or scanned as free text (so a GraphQL
  * `variables=` parameter holding JSON is rewritten as JSON), and encoded
- * back only when it changed. Locations: `req.url.path[2]`,
+ * back only when it changed. A token after an action segment
+ * (`/reset-password/<token>`) is pseudonymised whole. Locations: `req.url.path[2]`,
  * `req.url.query.email`.
  */
 
@@ -69,6 +70,29 @@ function scrubMatrix(value: string, scrub: Scrub, loc: string): string {
   return out.join(';');
 }
 
+/**
+ * Segments after which a server takes a one-time secret in the path
+ * (`/reset-password/<token>`, `/password/reset/<token>`, `/verify-email/<token>`,
+ * `/invite/accept/<token>`, `/unsubscribe/<token>`), lower-cased and without
+ * '-' and '_'. Collections (`tokens`, `sessions`, `invitations`) are not
+ * here: what follows them is an id.
+ */
+const ACTIONS = new Set([
+  'reset', 'resetpassword', 'passwordreset', 'verify', 'verifyemail', 'emailverify', 'verification', 'emailverification',
+  'confirm', 'confirmemail', 'confirmation', 'magiclink', 'magic', 'invite', 'accept', 'acceptinvite', 'activate', 'activation', 'unsubscribe',
+]);
+/** What a secret looks like: 16 characters or more of letters, digits, '_', '-' and '.', with letters and digits both (a JWT is one too). */
+const TOKEN = /^[\w.-]{16,}$/;
+
+/** Segment `i` follows an action segment and looks like a random token: it is pseudonymised whole, keeping its shape. */
+function secretAfterAction(decoded: readonly string[], i: number): boolean {
+  const value = decoded[i]!;
+  if (value.length < 16 || !TOKEN.test(value) || !/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  let before = i - 1;
+  while (before > 0 && decoded[before] === '') before--;
+  return before > 0 && ACTIONS.has(decoded[before]!.split(';', 1)[0]!.toLowerCase().replace(/[-_]/g, ''));
+}
+
 function scrubPath(path: string, scrub: Scrub): string {
   const raw = path.split('/');
   const decoded: string[] = [];
@@ -82,7 +106,8 @@ function scrubPath(path: string, scrub: Scrub): string {
     const loc = i === 0 ? 'req.url' : `req.url.path[${i - 1}]`;
     const rule = ruled.get(i);
     const value = decoded[i]!;
-    const next = rule ? (scrub.treat(value, rule, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value, loc);
+    const treatment = rule ?? (secretAfterAction(decoded, i) ? PSEUDONYM : undefined);
+    const next = treatment ? (scrub.treat(value, treatment, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value, loc);
     if (next === value) continue;
     out ??= raw.slice();
     out[i] = encodeLike(segment, next, false);

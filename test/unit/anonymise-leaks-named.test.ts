@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { auditRecord } from '../../shared/anonymise/audit.js';
+import { routeTemplate } from '../../shared/diff/route.js';
 import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
 import { testRecord as record } from '../helpers/record.js';
 
 /**
  * Credentials the eighth review found stored raw (2026-12-07): a secret
- * named in one JSON member and held in another, OAuth codes and verifiers. Nothing of a planted
+ * named in one JSON member and held in another, OAuth codes and verifiers,
+ * and tokens in URL paths after an action segment. Nothing of a planted
  * value may remain anywhere in the stored record, and the audit must agree.
  */
 
@@ -140,5 +142,37 @@ describe('anonymiser: OAuth codes, verifiers and assertions (eighth review)', ()
     }
     const body = 'code=IN&page=2';
     expect(anonymise(record({ reqHeaders: form, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
+
+describe('anonymiser: tokens in URL paths after an action segment (eighth review)', () => {
+  const TOKEN = 'q8ZkWm3RvB2xLp9TfN4c';
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+  const UUID = '3f0b2c1e-9a7d-4c55-8e21-6b0d4f9a7c13';
+
+  it('pseudonymises a token after reset-password, verify-email, confirm, magic-link, invite/accept, activate or unsubscribe', () => {
+    for (const url of [
+      `/reset-password/${TOKEN}`,
+      `/api/v1/password/reset/${TOKEN}?lang=en`,
+      `/verify-email/${TOKEN}`,
+      `/auth/confirm/${UUID}`,
+      `/magic-link/${TOKEN}/`,
+      `/invite/accept/${TOKEN}`,
+      `/users/activate/${TOKEN}`,
+      `/unsubscribe/${TOKEN}`,
+      `/account/resetPassword/${JWT}`,
+      `/email_verification/${encodeURIComponent(`${TOKEN}.x`)}`,
+    ]) {
+      const out = anonymise(record({ url }));
+      expectClean(out, [TOKEN, UUID, JWT]);
+      expect(out.url.length, url).toBe(url.length);
+      expect(routeTemplate('GET', out.url), url).toBe(routeTemplate('GET', url));
+    }
+  });
+
+  it('leaves ids and short or wordy segments after other segments alone', () => {
+    for (const url of [`/api/tokens/${UUID}`, '/users/42/orders', `/api/sessions/${TOKEN}`, '/confirm/order-2026', '/unsubscribe/weekly-newsletter', '/reset-password/expired', `/products/${TOKEN}/reviews`]) {
+      expect(anonymise(record({ url })).url).toBe(url);
+    }
   });
 });
