@@ -36,14 +36,10 @@ function namerKind(text: string, start: number, end: number): number {
       return is(text, start, 'key') || is(text, start, 'Key') ? HOLDS_VALUE : 0;
     case 4:
       return is(text, start, 'name') || is(text, start, 'type') || is(text, start, 'Name') || is(text, start, 'Type') ? HOLDS_VALUE : 0;
-    case 9:
-      return is(text, start, 'grantType') ? HOLDS_CODE : 0;
     case 10:
       return is(text, start, 'grant_type') ? HOLDS_CODE : 0;
-    case 11:
-      return is(text, start, 'redirectUri') ? HOLDS_CODE : 0;
     case 12:
-      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : is(text, start, 'redirect_uri') || is(text, start, 'codeVerifier') ? HOLDS_CODE : 0;
+      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : is(text, start, 'redirect_uri') ? HOLDS_CODE : 0;
     case 13:
       return is(text, start, 'code_verifier') ? HOLDS_CODE : 0;
     default:
@@ -169,9 +165,10 @@ function namerValueAt(text: string, start: number, end: number, after: number): 
  * A JSON text in which no detector found anything may be an OAuth token
  * request whose `code` a `grant_type` or `redirect_uri` beside it makes
  * secret (a `code_verifier` is a credential key: it is walked anyway).
- * Each search starts at a rare character ('_', an upper-case letter), so
- * a page without those keys costs ~0.01 ns a character for each.
+ * Each search starts at a rare character ('_'), so a page without those
+ * keys costs ~0.01 ns a character for each. OAuth's names are snake_case:
+ * camelCase SDK spellings (`grantType`) are not looked for.
  */
 export function mayHoldOAuthCode(text: string): boolean {
-  return (text.includes('_type"') || text.includes('Type"') || text.includes('_uri"') || text.includes('Uri"')) && text.includes('"code"');
+  return (text.includes('_type"') || text.includes('_uri"')) && text.includes('"code"');
 }
