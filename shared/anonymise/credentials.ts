@@ -52,16 +52,35 @@ function credentialWords(name: string): boolean {
  */
 export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion/i;
 
-/** Last three letters (lower-cased) of the words isCredentialName knows, as 15-bit codes. */
+/**
+ * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
+ * words isCredentialName knows (CREDENTIAL_END), those read further back
+ * (LONGER_END), and those of keys that may name a secret a sibling member
+ * holds (SIBLING_END: `name`, `type`, `key`, `grant_type`, `redirect_uri`,
+ * `code_verifier`; json-siblings.ts).
+ */
 const SUFFIXES = new Uint8Array(1 << 15);
+const CREDENTIAL_END = 1;
+const LONGER_END = 2;
+export const SIBLING_END = 4;
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
+function mark(end: string, bit: number): void {
+  const c = code3(end.charCodeAt(end.length - 3), end.charCodeAt(end.length - 2), end.charCodeAt(end.length - 1));
+  SUFFIXES[c] = SUFFIXES[c]! | bit;
+}
 // not `passcode`: every `…code` key (pincode, countryCode) would leave the walk's fast lane
 for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf', 'authorization', 'authorisation', 'authentication', 'cookie', 'cookies', 'pass', 'passwords', 'secrets', 'tokens', 'mpin']) {
-  SUFFIXES[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
+  mark(w, CREDENTIAL_END);
 }
 
 // `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`
-for (const w of ['ier', 'ode']) SUFFIXES[code3(w.charCodeAt(0), w.charCodeAt(1), w.charCodeAt(2))] = 2;
+for (const w of ['ier', 'ode']) mark(w, LONGER_END);
+for (const w of ['name', 'type', 'key', 'uri', 'ier']) mark(w, SIBLING_END);
+
+/** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
+export function keyEnding(text: string, start: number, end: number): number {
+  return end - start < 3 ? 0 : SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))]!;
+}
 
 /**
  * A quick look at the end of a key, text[start, end): false unless it ends
@@ -69,9 +88,13 @@ for (const w of ['ier', 'ode']) SUFFIXES[code3(w.charCodeAt(0), w.charCodeAt(1),
  * spends a few comparisons per key and calls isCredentialName on few.
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
-  if (end - start < 3) return false;
-  const s = SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))];
-  return s === 1 || (s === 2 && (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode')));
+  const s = keyEnding(text, start, end);
+  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end));
+}
+
+/** A `…ier` or `…code` key that is OAuth's `code_verifier` or `device_code` (apart from the fast path, so that stays small). */
+function endsLikeLonger(text: string, start: number, end: number): boolean {
+  return endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode');
 }
 
 /** text[start, end) ends with `word` (lower case), whatever the case and with '_' or '-' anywhere (`code_verifier`, `deviceCode`). */

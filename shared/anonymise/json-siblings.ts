@@ -68,19 +68,11 @@ const namesCredential = (text: string, start: number, end: number) => mayNameCre
 export class JsonSiblings {
   readonly #text: string;
   readonly #scrub: Scrub;
-  /** Objects, by where they open, whose holder came before its namer: known from a first walk. */
-  readonly #known: ReadonlyMap<number, number> | undefined;
   #holderFirst: Map<number, number> | undefined;
 
-  constructor(text: string, scrub: Scrub, known: ReadonlyMap<number, number> | undefined) {
+  constructor(text: string, scrub: Scrub) {
     this.#text = text;
     this.#scrub = scrub;
-    this.#known = known;
-  }
-
-  /** The marks of the object opening at `open`: none, unless a first walk found its holder before its namer. */
-  at(open: number): number {
-    return this.#known === undefined ? 0 : (this.#known.get(open) ?? 0);
   }
 
   /** Objects (where they open → marks) whose holder came before its namer; undefined when none did. */
@@ -90,18 +82,20 @@ export class JsonSiblings {
 
   /** The current member of `f` holds a secret a sibling named. */
   holds(f: Frame): boolean {
-    return f.sibling !== 0 && (this.#kind(f, holderKind) & f.sibling) !== 0;
+    if (f.sibling === 0) return false;
+    const held = f.lazyKey ? holderKind(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? holderKind(f.key, 0, f.key.length) : 0;
+    return (held & f.sibling) !== 0;
   }
 
   /** The current member of `f`, whose value is the string text[start, end), may name a secret a sibling holds (a quick look). */
   mayName(f: Frame, start: number, end: number): boolean {
-    const k = this.#kind(f, namerKind);
+    const k = this.#namer(f);
     return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, end));
   }
 
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
   note(f: Frame, value: string, start: number, end: number): void {
-    const k = this.#kind(f, namerKind);
+    const k = this.#namer(f);
     if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end))) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
@@ -109,9 +103,9 @@ export class JsonSiblings {
     if (holderBefore(this.#text, f.open + 1, f.memberStart, k)) (this.#holderFirst ??= new Map()).set(f.open, f.sibling);
   }
 
-  #kind(f: Frame, kind: (text: string, start: number, end: number) => number): number {
-    if (f.lazyKey) return kind(this.#text, f.keyStart, f.keyEnd);
-    return typeof f.key === 'string' ? kind(f.key, 0, f.key.length) : 0;
+  #namer(f: Frame): number {
+    if (f.lazyKey) return namerKind(this.#text, f.keyStart, f.keyEnd);
+    return typeof f.key === 'string' ? namerKind(f.key, 0, f.key.length) : 0;
   }
 }
 

@@ -1,4 +1,4 @@
-import { isCredentialName, mayNameCredential } from './credentials.js';
+import { isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
@@ -66,6 +66,18 @@ export class JsonTreatments {
    */
   changedAt(t: Treatment, loc: () => string): string {
     return this.#matched !== undefined && t === this.#matched.treatment ? `${this.#prefix}${this.#matched.path.source}` : loc();
+  }
+
+  /**
+   * The current member's string value, text[start, end), is left to the
+   * walk: its key or a sibling names a credential, or it may itself name a
+   * sibling's secret. The fast lane's one look per value: a table lookup of
+   * the key's last letters, and no more for most keys.
+   */
+  leftToWalk(f: Frame, start: number, end: number): boolean {
+    const ending = f.lazyKey ? keyEnding(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? keyEnding(f.key, 0, f.key.length) : 0;
+    if (ending === 0) return f.sibling !== 0 && this.#siblings.holds(f);
+    return this.credentialKey(f) || ((ending & SIBLING_END) !== 0 && this.#siblings.mayName(f, start, end));
   }
 
   /** The current member's key may name a credential (a quick look at its last letters). */

@@ -7,6 +7,7 @@ import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
 import { JsonSiblings } from './json-siblings.js';
+import { keyEnding } from './credentials.js';
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -18,7 +19,9 @@ export class JsonRewrite {
   readonly #text: string;
   readonly #scrub: Scrub;
   readonly #treatments: JsonTreatments;
-  readonly #siblings: JsonSiblings;
+  /** Members that name a secret a sibling holds; after run(), the objects to walk again (see rewriteJson). */
+  readonly siblings: JsonSiblings;
+  readonly #holderFirst: ReadonlyMap<number, number> | undefined;
   readonly #stack: Frame[] = [];
   readonly #parts: string[] = [];
   #cursor = 0;
@@ -42,13 +45,9 @@ export class JsonRewrite {
     this.#where = new JsonLocations(text, this.#stack, prefix);
     this.#loc = () => this.#where.value();
     this.#keyLoc = () => this.#where.key();
-    this.#siblings = new JsonSiblings(text, scrub, holderFirst);
-    this.#treatments = new JsonTreatments(text, scrub, prefix, rulesApply, this.#where, this.#siblings);
-  }
-
-  /** Objects whose secret came before the member naming it: walk again with them (see rewriteJson). */
-  get holderFirst(): ReadonlyMap<number, number> | undefined {
-    return this.#siblings.holderFirst;
+    this.#holderFirst = holderFirst;
+    this.siblings = new JsonSiblings(text, scrub);
+    this.#treatments = new JsonTreatments(text, scrub, prefix, rulesApply, this.#where, this.siblings);
   }
 
   run(): string {
@@ -211,13 +210,13 @@ export class JsonRewrite {
     if (c === 34) {
       const close = this.#lex.closingQuote(i);
       if (!t && close >= 0 && this.#clean(i + 1, close)) {
-        if (f?.obj) this.#siblings.note(f, text, i + 1, close);
+        if (f?.obj) this.siblings.note(f, text, i + 1, close);
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
-      if (f?.obj) this.#siblings.note(f, s.content, 0, s.content.length);
+      if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
@@ -254,7 +253,7 @@ export class JsonRewrite {
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
     const f = newFrame(obj, forced, this.#i + 1);
-    f.sibling = this.#siblings.at(this.#i);
+    if (this.#holderFirst !== undefined) f.sibling = this.#holderFirst.get(this.#i) ?? 0;
     this.#stack.push(f);
     this.#i++;
     return f;
@@ -295,7 +294,7 @@ export class JsonRewrite {
           i = j + 1;
         } else {
           // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of)
-          if (f.obj && (this.#treatments.credentialKey(f) || this.#siblings.mayName(f, i + 1, q))) break;
+          if (f.obj && (!f.lazyKey || f.sibling !== 0 || keyEnding(text, f.keyStart, f.keyEnd) !== 0) && this.#treatments.leftToWalk(f, i + 1, q)) break;
           i = q + 1;
         }
         skipped += length;

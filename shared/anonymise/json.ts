@@ -54,6 +54,6 @@ export function rewriteJson(text: string, scrub: Scrub, locPrefix: string, rules
 function walk(text: string, scrub: Scrub, locPrefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined): string {
   const first = new JsonRewrite(text, scrub, locPrefix, rulesApply, found);
   const out = first.run();
-  const again = first.holderFirst;
+  const again = first.siblings.holderFirst;
   return again === undefined ? out : new JsonRewrite(text, scrub, locPrefix, rulesApply, found, again).run();
 }
