@@ -16,11 +16,15 @@ const WORDS = new Set([
   // a mobile-banking or UPI PIN; a bare `pin` is left alone, since in India it is as often the postal PIN code
   'mpin', 'tpin', 'upipin',
   'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
+  // one-time passwords from an authenticator, and the `sig` of a signed URL (Azure SAS, many CDNs)
+  'totp', 'hotp', 'sig',
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
 // OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
-const JOINED = /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|csrf|xsrf/;
+// codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
+const JOINED =
+  /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -35,13 +39,16 @@ export function isCredentialName(name: string): boolean {
   return yes;
 }
 
+const TRAILING_DIGITS = /[0-9]+$/;
+
 function credentialWords(name: string): boolean {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
-  return words.some((w) => WORDS.has(w)) || JOINED.test(words.join(''));
+  // `password1`, `password2` (Django's sign-up form): a word's trailing digits count it as itself
+  return words.some((w) => WORDS.has(w) || WORDS.has(w.replace(TRAILING_DIGITS, ''))) || JOINED.test(words.join(''));
 }
 
 /**
@@ -50,7 +57,8 @@ function credentialWords(name: string): boolean {
  * small bodies that hold nothing a detector finds (a login request, a token
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
-export const MAYBE_CREDENTIAL_KEY = /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion/i;
+export const MAYBE_CREDENTIAL_KEY =
+  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -72,6 +80,9 @@ function mark(end: string, bit: number): void {
 for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'sessionid', 'sessid', 'sid', 'auth', 'signature', 'credential', 'credentials', 'csrf', 'xsrf', 'authorization', 'authorisation', 'authentication', 'cookie', 'cookies', 'pass', 'passwords', 'secrets', 'tokens', 'mpin']) {
   mark(w, CREDENTIAL_END);
 }
+// `sig`; a password given twice (`passwordConfirm`, `password_repeat`, `passwordAgain`, `password1`/`password2`) and `securityAnswer`:
+// keys that end so are few (`domain`, `seat`, `answer`), and the name check of each is a cached lookup
+for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDENTIAL_END);
 
 // `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`
 for (const w of ['ier', 'ode']) mark(w, LONGER_END);
@@ -92,9 +103,25 @@ export function mayNameCredential(text: string, start: number, end: number): boo
   return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end));
 }
 
-/** A `…ier` or `…code` key that is OAuth's `code_verifier` or `device_code` (apart from the fast path, so that stays small). */
+/**
+ * A `…ier` or `…code` key that may be a credential: OAuth's `code_verifier`
+ * or `device_code`, or a code whose last three letters before `code` are
+ * those of a credential's (`passcode`, `mfa_code`, `verificationCode`,
+ * `otp_code`); `pincode`, `countryCode`, `currency_code` and most others
+ * stop at that look. Apart from the fast path, so that stays small.
+ */
 function endsLikeLonger(text: string, start: number, end: number): boolean {
-  return endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode');
+  if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode')) return true;
+  if (!endsWithWord(text, start, end, 'code')) return false;
+  let i = end - 4;
+  while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45)) i--;
+  return i - start >= 3 && BEFORE_CODE[code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1))] === 1;
+}
+
+/** Last three letters before `code` of the codes isCredentialName knows (JOINED; `pass` for passcode, `otp`/`totp` as words). */
+const BEFORE_CODE = new Uint8Array(1 << 15);
+for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth']) {
+  BEFORE_CODE[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 
 /** text[start, end) ends with `word` (lower case), whatever the case and with '_' or '-' anywhere (`code_verifier`, `deviceCode`). */
