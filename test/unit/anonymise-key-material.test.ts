@@ -60,3 +60,16 @@ describe('anonymiser: key material in records', () => {
     expectGone(anonymise(testRecord({ reqHeaders: JSON_TYPE, reqBody: php })), LINES.map((l) => l.slice(0, 30).replace(/\//g, '\\/')));
   });
 });
+
+describe('anonymiser: newer API key formats keep their prefix', () => {
+  it('pseudonymises npm, Hugging Face, Shopify and SendGrid keys, keeping what names the service', () => {
+    const keys = [`npm_${'a1B2'.repeat(9)}`, `hf_${'a1B2'.repeat(8)}xy`, `shpat_${'0a1b2c3d'.repeat(4)}`, `SG.${'a1B2c3D4e5F6g7H8i9J0kL'}.${'a1B2c3D4e5F6g7H8i9J0kLm1N2o3P4q5R6s7T8u9V0w'}`];
+    const r = anonymise(testRecord({ reqHeaders: JSON_TYPE, reqBody: JSON.stringify({ keys }) }));
+    expectGone(r, keys);
+    const out = (JSON.parse(r.req.body.bytes.toString()) as { keys: string[] }).keys;
+    out.forEach((k, i) => {
+      expect(k).toHaveLength(keys[i]!.length);
+      expect(k.slice(0, 3)).toBe(keys[i]!.slice(0, 3));
+    });
+  });
+});

@@ -16,8 +16,8 @@ const FORM: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded'
 const SECRET = 'Zq7xK2pL9w';
 
 describe('credential names: one-time codes, repeated passwords, answers, signatures', () => {
-  const named = ['totp', 'hotp', 'mfa_code', 'mfaCode', 'verification_code', 'verificationCode', 'otp_code', 'sms-code', 'passcode', 'securityCode', 'reset_code', 'loginCode', 'one_time_code', 'auth_code', 'newPasswordConfirm', 'password_repeat', 'passwordAgain', 'password1', 'password2', 'securityAnswer', 'security_answer', 'sig'];
-  const other = ['pincode', 'countryCode', 'currency_code', 'statusCode', 'zip_code', 'cityCode', 'promo_code', 'domain', 'seat', 'answer', 'design', 'signal', 'confirm', 'code', 'errorCode', 'key1', 'user_code'];
+  const named = ['totp', 'hotp', 'mfa_code', 'mfaCode', 'verification_code', 'verificationCode', 'otp_code', 'sms-code', 'passcode', 'securityCode', 'reset_code', 'loginCode', 'one_time_code', 'auth_code', 'newPasswordConfirm', 'password_repeat', 'passwordAgain', 'password1', 'password2', 'securityAnswer', 'security_answer', 'sig', 'cardPin', 'debit_card_pin', 'atm_pin'];
+  const other = ['pincode', 'countryCode', 'currency_code', 'statusCode', 'zip_code', 'cityCode', 'promo_code', 'domain', 'seat', 'answer', 'design', 'signal', 'confirm', 'code', 'errorCode', 'key1', 'user_code', 'pin', 'cardPinned'];
 
   it('are credential names; their look-alikes are not', () => {
     for (const n of named) expect(isCredentialName(n), n).toBe(true);

@@ -72,8 +72,12 @@ const CASES: Case[] = [
       'xoxb-123456789012-abcdefghij',
       'rzp_live_ABCDEFGHIJKLMN',
       `AIza${'SyA1'.repeat(8)}abc`,
+      `npm_${'a1B2'.repeat(9)}`,
+      `hf_${'a1B2'.repeat(8)}xy`,
+      `shpat_${'0a1b2c3d'.repeat(4)}`,
+      `SG.${'a1B2c3D4e5F6g7H8i9J0kL'}.${'a1B2c3D4e5F6g7H8i9J0kLm1N2o3P4q5R6s7T8u9V0w'}`,
     ],
-    nearMiss: ['AKIAIOSFODNN7EXAMPL', `ghp_${'a'.repeat(35)}`, 'sk_live_short', 'rzp_live_ABC', `AIza${'b'.repeat(34)}`],
+    nearMiss: ['AKIAIOSFODNN7EXAMPL', `ghp_${'a'.repeat(35)}`, 'sk_live_short', 'rzp_live_ABC', `AIza${'b'.repeat(34)}`, `npm_${'a'.repeat(35)}`, 'SG.short.key', `shpat_${'z'.repeat(32)}`],
   },
 ];
 

@@ -24,9 +24,16 @@ const IBAN_LENGTH: Record<string, number> = {
   SK: 24, SM: 27, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
 };
 
-/** Well-known API key formats: AWS, GitHub, Stripe, Slack, Razorpay, Google. */
+/**
+ * Well-known API key formats: AWS, GitHub, Stripe, Slack, Razorpay, Google;
+ * npm, Hugging Face, Shopify and SendGrid (`SG.….…`). Not OpenAI's or
+ * Anthropic's `sk-…`: a catalogue page holds several `sk-` (`desk-lamp`),
+ * and looking at each took findPii of a 64 KiB catalogue body +14 %; the
+ * bearer detector and credential names (`openai_api_key`) still find them
+ * where they are usually sent.
+ */
 const API_KEYS =
-  /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048})(?![A-Za-z0-9_-])/g;
+  /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g;
 
 /** JWT: base64url JSON header ("eyJ"), payload and signature. */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_.-])/g;
@@ -49,20 +56,21 @@ const CAPITALS = /[A-Z]{2}(?:[A-Z]{2}|[0-9]{2})/;
  * product catalogue, against ~25 µs for these; see docs/decisions.md).
  */
 
-/** True when `text` holds one of the API key prefixes that end in '_': gh[pousr]_, github_pat_, [rsp]k_(live|test)_, whsec_, rzp_. */
+/** True when `text` holds one of the API key prefixes that end in '_': gh[pousr]_, github_pat_, [rsp]k_(live|test)_, whsec_, rzp_, npm_, hf_, shp??_. */
 function underscorePrefix(text: string): boolean {
   for (let u = text.indexOf('_'); u >= 0; u = text.indexOf('_', u + 1)) {
     const k = text.charCodeAt(u - 1);
     const before = text.charCodeAt(u - 2);
     if (k === 107 && (before === 114 || before === 115 || before === 112)) return true; // rk_ sk_ pk_ (then live_ or test_)
     if (text.startsWith('gh', u - 3) || text.startsWith('github', u - 6) || text.startsWith('whsec', u - 5) || text.startsWith('rzp', u - 3)) return true;
+    if (text.startsWith('npm', u - 3) || text.startsWith('hf', u - 2) || text.startsWith('shp', u - 5)) return true;
   }
   return false;
 }
 
 /** Maybe an API key (see API_KEYS). */
 function maybeApiKey(text: string, capitals: boolean): boolean {
-  return capitals || text.includes('AIza') || text.includes('xox') || text.includes('xapp-') || text.includes('ya29.') || underscorePrefix(text);
+  return capitals || text.includes('AIza') || text.includes('xox') || text.includes('xapp-') || text.includes('ya29.') || text.includes('SG.') || underscorePrefix(text);
 }
 
 /** Maybe a JWT: its header starts "eyJ" (searched as "yJ": 'y' is rarer than 'e'). */

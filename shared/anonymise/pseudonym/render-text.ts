@@ -162,7 +162,7 @@ export function renderIpv6(text: string, rng: SeededStream): string | undefined 
   return embedMarker(cps, 0, end, a, b, HEX(upper), HEX(upper), rng) ? fromCodePoints(cps) : undefined;
 }
 
-const KEY_PREFIX = /^(?:AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposre]-|xapp-|rzp_(?:live|test)_|AIza|ya29\.)/;
+const KEY_PREFIX = /^(?:AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|(?:sk|rk|pk)_(?:live|test)_|whsec_|xox[abposre]-|xapp-|rzp_(?:live|test)_|AIza|ya29\.|npm_|hf_|shp(?:at|ss|ca|pa)_|SG\.)/;
 
 /** API keys keep their well-known prefix, so they still say which service they are for. */
 export function renderApiKey(text: string, rng: SeededStream): string | undefined {
