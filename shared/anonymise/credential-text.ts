@@ -3,8 +3,7 @@ import { findPii } from './detect/index.js';
 import { PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Finding } from './detect/index.js';
-import type { Treatment } from './rules.js';
-import type { Loc, Scrub } from './scrub.js';
+import { scrubWith, type Loc, type Scrub } from './scrub.js';
 
 /**
  * Credentials named in text that is read as free text — a body that is
@@ -137,15 +136,10 @@ function detectedWhole(value: string, scrub: Scrub): boolean {
  * code every other body runs.
  */
 export function namedCredentialsFirst(scrub: Scrub): Scrub {
-  return {
-    rules: scrub.rules,
-    side: scrub.side,
+  return scrubWith(scrub, {
     text(value: string, loc: Loc, found?: readonly Finding[]): string {
       const named = scrubNamedCredentials(value, scrub, loc);
       return scrub.text(named, loc, named === value ? found : undefined);
     },
-    changed: (loc: Loc) => scrub.changed(loc),
-    treat: (value: string, t: Treatment, loc: Loc) => scrub.treat(value, t, loc),
-    charge: (chars: number) => scrub.charge(chars),
-  };
+  });
 }

@@ -2,7 +2,7 @@ import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 import { compileJsonPath } from './json-path.js';
 import type { CompiledRules } from './rules.js';
-import type { Scrub } from './scrub.js';
+import { scrubWith, type Scrub } from './scrub.js';
 
 /**
  * A GraphQL operation sent as JSON passes credentials as variables:
@@ -56,13 +56,5 @@ export function withCredentialVariables(text: string, scrub: Scrub): Scrub {
   const vars = credentialVariables(text);
   if (vars.length === 0) return scrub;
   const extra: CompiledRules['json'] = vars.flatMap((v) => [`$.variables.${v}`, `$[*].variables.${v}`]).map((p) => ({ path: compileJsonPath(p), side: 'both', treatment: PSEUDONYM }));
-  const rules: CompiledRules = { ...scrub.rules, json: [...extra, ...scrub.rules.json] };
-  return {
-    rules,
-    side: scrub.side,
-    text: (value, loc, found) => scrub.text(value, loc, found),
-    changed: (loc) => scrub.changed(loc),
-    treat: (value, t, loc) => scrub.treat(value, t, loc),
-    charge: (chars) => scrub.charge(chars),
-  };
+  return scrubWith(scrub, { rules: { ...scrub.rules, json: [...extra, ...scrub.rules.json] } });
 }

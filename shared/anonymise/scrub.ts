@@ -36,6 +36,22 @@ export interface Scrub {
   charge(chars: number): void;
 }
 
+/**
+ * `scrub` with its rules or its text() replaced: everything else goes to
+ * `scrub` itself (credential-text.ts reads named credentials first,
+ * graphql-vars.ts adds a body's own JSON rules).
+ */
+export function scrubWith(scrub: Scrub, over: { rules?: CompiledRules; text?: Scrub['text'] }): Scrub {
+  return {
+    rules: over.rules ?? scrub.rules,
+    side: scrub.side,
+    text: over.text ?? ((value, loc, found) => scrub.text(value, loc, found)),
+    changed: (loc) => scrub.changed(loc),
+    treat: (value, t, loc) => scrub.treat(value, t, loc),
+    charge: (chars) => scrub.charge(chars),
+  };
+}
+
 /** Thrown when a record's scan budget is spent; its bodies are then dropped, never stored unscanned. */
 export class BudgetExceeded extends Error {
   constructor() {
