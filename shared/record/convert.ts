@@ -75,13 +75,15 @@ export function newRecordId(tsUs: number): string {
 }
 
 /** µs since the Unix epoch, from a monotonic clock anchored to the wall clock (see resyncClock). */
-let anchorUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
+let anchorUs = Date.now() * 1000 + 500 - Number(process.hrtime.bigint() / 1000n); // Date.now() floors to the millisecond
 export function nowUs(): number {
   return anchorUs + Number(process.hrtime.bigint() / 1000n);
 }
 
 /** Drift of nowUs() from the wall clock past which resyncClock moves it (Date.now() has 1 ms steps). */
 const RESYNC_AFTER_US = 2000;
+/** Reads of the wall clock resyncClock makes at most, keeping the one bracketed most tightly. */
+const RESYNC_READS = 5;
 
 /**
  * Moves nowUs() back onto the wall clock when they have drifted more than
@@ -91,13 +93,24 @@ const RESYNC_AFTER_US = 2000;
  * sync after boot, a VM resumed) would otherwise fire every request early or
  * late by the step. Called when a chunk starts (chunks already running in
  * the process then follow the corrected clock too: one jump of the step,
- * instead of every request off by it). `wallMs` is for tests.
+ * instead of every request off by it).
+ *
+ * The wall clock is read between two reads of nowUs(), so that a pause of
+ * the process (a GC, a busy machine) cannot pass for a step of the clock: the
+ * tightest of a few brackets is kept, and the step is taken only when the
+ * wall clock lies outside it by more than 2 ms. `wallClock` is for tests.
  */
-export function resyncClock(wallMs = Date.now()): number {
-  const drift = Math.round(wallMs * 1000 - nowUs());
-  if (Math.abs(drift) <= RESYNC_AFTER_US) return 0;
-  anchorUs += drift;
-  return drift;
+export function resyncClock(wallClock: () => number = Date.now): number {
+  let best = { width: Infinity, drift: 0 };
+  for (let i = 0; i < RESYNC_READS && best.width > 1000; i++) {
+    const before = nowUs();
+    const wallUs = wallClock() * 1000 + 500;
+    const after = nowUs();
+    if (after - before < best.width) best = { width: after - before, drift: Math.round(wallUs - (before + after) / 2) };
+  }
+  if (Math.abs(best.drift) <= RESYNC_AFTER_US + best.width / 2) return 0;
+  anchorUs += best.drift;
+  return best.drift;
 }
 
 /** First value of a header in a pair list (names are lower-case). */
