@@ -2,8 +2,18 @@ import { Pool } from 'undici';
 
 /**
  * undici pools shared by every chunk a worker process runs, one per target
- * origin and connection limit, so that consecutive chunks of a run reuse warm
- * keep-alive connections. Pools nobody used for a minute are closed.
+ * origin, connection limit and scope, so that consecutive chunks of a run
+ * reuse warm keep-alive connections. Pools nobody used for a minute are
+ * closed.
+ *
+ * A closed-model lane gets a pool of its own (scope: run and lane) with one
+ * connection per virtual user. A larger shared pool opened more: a user
+ * sends its next request as soon as it has read an answer, before undici
+ * marks that socket free again, so the pool opened another (49 sockets for
+ * 32 users back to back in a probe). Staging then saw more connections than
+ * the run's users, and each new one paid a connect (a TLS handshake in
+ * practice); with the pool sized to the users, that request waits a tick for
+ * its socket instead.
  */
 export class TargetPools {
   readonly #pools = new Map<string, { pool: Pool; usedAt: number; users: number }>();
@@ -14,9 +24,9 @@ export class TargetPools {
     this.#sweep.unref();
   }
 
-  /** A pool for `origin`; call `release` when the chunk is done with it. */
-  acquire(origin: string, connections: number): { pool: Pool; release: () => void } {
-    const key = `${origin} ${connections}`;
+  /** A pool for `origin` (of `scope`, when given); call `release` when the chunk is done with it. */
+  acquire(origin: string, connections: number, scope = ''): { pool: Pool; release: () => void } {
+    const key = `${origin} ${connections} ${scope}`;
     let entry = this.#pools.get(key);
     if (!entry) {
       // pipelining 1: a replayed request never waits behind another on one socket

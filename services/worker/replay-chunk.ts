@@ -209,8 +209,10 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   }, ctx.cancelPollMs);
   const recorder = new ChunkRecorder(ctx.redis, def, spec.index, ctx.log);
   recorder.start();
-  const target = ctx.pools.acquire(new URL(def.target).origin, def.connections);
-  const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, def.connections) : undefined;
+  // a closed-model lane: one connection per user, kept from window to window (TargetPools)
+  const [connections, scope] = spec.vus !== undefined ? [Math.min(def.connections, spec.vus), `${run} ${spec.lane}`] : [def.connections, ''];
+  const target = ctx.pools.acquire(new URL(def.target).origin, connections, scope);
+  const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, connections, scope) : undefined;
   const inFlight = new InFlight(abort.signal);
   ctx.diffs.open(attempt, def.mode, def.rules);
   const send: SendContext = { def, anonymise: ctx.anonymise, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };

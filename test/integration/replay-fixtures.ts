@@ -73,11 +73,14 @@ export interface ArrivalTarget extends TestServer {
   /** Requests being answered right now, and the most seen at once. */
   inFlight: number;
   maxInFlight: number;
+  /** TCP connections open to it right now, and the most open at once. */
+  connections: number;
+  maxConnections: number;
 }
 
 /** A target that records every arrival and answers like the fixtures' records; `behave` may delay, reset or change the answer. */
 export async function startArrivalTarget(behave?: (req: IncomingMessage, res: ServerResponse) => 'handled' | { delayMs?: number; status?: number; body?: unknown } | undefined): Promise<ArrivalTarget> {
-  const target = { arrivals: [] as Arrival[], inFlight: 0, maxInFlight: 0 } as ArrivalTarget;
+  const target = { arrivals: [] as Arrival[], inFlight: 0, maxInFlight: 0, connections: 0, maxConnections: 0 } as ArrivalTarget;
   const server = await startHttpServer((req, res) => {
     const at = performance.timeOrigin + performance.now();
     const chunks: Buffer[] = [];
@@ -97,6 +100,10 @@ export async function startArrivalTarget(behave?: (req: IncomingMessage, res: Se
       if (how?.delayMs) setTimeout(answer, how.delayMs);
       else answer();
     });
+  });
+  server.server.on('connection', (socket) => {
+    target.maxConnections = Math.max(target.maxConnections, ++target.connections);
+    socket.on('close', () => target.connections--);
   });
   return Object.assign(target, server);
 }

@@ -97,4 +97,12 @@ describe('replay profiles against a target that records arrivals', () => {
     expect(target.arrivals.length).toBeLessThanOrEqual(3 * Math.ceil(1500 / 50) + 3);
     expect(JSON.parse(r.stdout).totals.requests).toBe(target.arrivals.length);
   });
+
+  it('constant-concurrency opens one connection per virtual user, however fast the answers come', async () => {
+    await writeSession(t.redis, 'cc-fast', evenSpecs(10, 10));
+    const r = await replay('cc-fast', '--concurrency', '4', '--duration', '1s', '--lanes', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(target.arrivals.length).toBeGreaterThan(4);
+    expect(target.maxConnections).toBeLessThanOrEqual(4);
+  });
 });
