@@ -215,8 +215,8 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, connections, scope) : undefined;
   const inFlight = new InFlight(abort.signal);
   ctx.diffs.open(attempt, def.mode, def.rules);
-  const send: SendContext = { def, anonymise: ctx.anonymise, target: { url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };
-  if (baseline && def.baseline) send.baseline = { url: new URL(def.baseline), dispatcher: baseline.pool };
+  const send: SendContext = { def, anonymise: ctx.anonymise, target: { name: 'target', url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };
+  if (baseline && def.baseline) send.baseline = { name: 'baseline', url: new URL(def.baseline), dispatcher: baseline.pool };
   try {
     if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);
     else await openChunk(ctx, def, spec, anchorUs, records, send);

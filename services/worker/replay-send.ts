@@ -22,13 +22,20 @@ export interface SendContext {
   def: ReplayRunDef;
   /** Answers go through it before they are compared, counted or stored (see answers.ts). */
   anonymise: RecordAnonymiser;
-  target: { url: URL; dispatcher: Dispatcher };
-  baseline?: { url: URL; dispatcher: Dispatcher };
+  target: Side;
+  baseline?: Side;
   recorder: ChunkRecorder;
   inFlight: InFlight;
   chunk: number;
   attempt: string;
   diffs: DiffThread;
+}
+
+/** Where a chunk sends: the target, or the baseline (which gets a Host of its own, see outgoingRequest). */
+export interface Side {
+  name: 'target' | 'baseline';
+  url: URL;
+  dispatcher: Dispatcher;
 }
 
 /** The captured production answer, rebuilt as an Answer. */
@@ -78,14 +85,17 @@ function routeOf(method: string, url: string): string {
   return route;
 }
 
-function requestFor(p: Prepared, record: CaptureRecord, url: URL, def: ReplayRunDef): Dispatcher.DispatchOptions {
-  let req = p.requests.get(url.href);
-  if (!req) p.requests.set(url.href, (req = dispatchOptions(url.origin, outgoingRequest(record, url, def.transform), def.timeoutMs)));
+function requestFor(p: Prepared, record: CaptureRecord, side: Side, def: ReplayRunDef): Dispatcher.DispatchOptions {
+  // by side, not by URL alone: target and baseline may share one, differing by Host
+  const key = side.name === 'target' ? side.url.href : BASELINE + side.url.href;
+  let req = p.requests.get(key);
+  if (!req) p.requests.set(key, (req = dispatchOptions(side.url.origin, outgoingRequest(record, side.url, def.transform, side.name), def.timeoutMs)));
   return req;
 }
+const BASELINE = 'baseline ';
 
-function send(ctx: SendContext, side: { url: URL; dispatcher: Dispatcher }, p: Prepared, record: CaptureRecord): Promise<Sent> {
-  const req = requestFor(p, record, side.url, ctx.def);
+function send(ctx: SendContext, side: Side, p: Prepared, record: CaptureRecord): Promise<Sent> {
+  const req = requestFor(p, record, side, ctx.def);
   return exchangeWith(side.dispatcher, req, { timeoutMs: ctx.def.timeoutMs, maxBodyBytes: ctx.def.maxBodyBytes, inFlight: ctx.inFlight });
 }
 

@@ -83,7 +83,7 @@ export async function warmUp(ctx: WarmUpContext, def: ReplayRunDef, records: rea
   const send: SendContext = {
     def,
     anonymise: ctx.anonymise,
-    target: { url, dispatcher: pool },
+    target: { name: 'target', url, dispatcher: pool },
     recorder,
     inFlight,
     chunk: -1,

@@ -13,8 +13,10 @@ export interface RequestTransform {
   sealedHeaders?: [name: string, box: string][];
   /** Header names removed (lower-case). */
   removeHeaders: string[];
-  /** Host header sent; default: the target's host. */
+  /** Host header sent to the target; default: the target's host. */
   host?: string;
+  /** Host header sent to the baseline; default: the baseline's host (never `host`: see outgoingRequest). */
+  baselineHost?: string;
   /** Path prefix rewrites [from, to], the first matching one applies. */
   rewritePaths: [from: string, to: string][];
 }
@@ -45,6 +47,15 @@ export function parseHeaderFlag(text: string, flag = '--set-header', position?: 
     throw parityError('PARITY_ERR_USAGE', `${which} is not NAME=VALUE (its text is not shown: it may hold a credential); e.g. ${flag} "authorization=Bearer staging-token"`);
   }
   return [m[1]!.toLowerCase(), m[2]!];
+}
+
+/** A Host header value given on the command line: a name or address, with an optional port. */
+export function parseHostFlag(text: string, flag: string): string {
+  const host = text.trim();
+  if (!/^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/.test(host)) {
+    throw parityError('PARITY_ERR_USAGE', `${flag} "${text}" is not a host name with an optional port, e.g. ${flag} staging.shop.example:8443`);
+  }
+  return host;
 }
 
 /** `/v1=/api/v1` → ['/v1', '/api/v1']. */
@@ -79,8 +90,14 @@ export function targetPath(url: string, target: URL, rewrites: RequestTransform[
 /**
  * The request to send for a record. A body that was decoded from gzip/br at
  * capture is sent decoded, without its Content-Encoding.
+ *
+ * The Host given for the target (`--rewrite-host`, `--set-header host=…`) is
+ * the target's only: the baseline gets its own (`--baseline-host`, else its
+ * URL's). Behind a shared ingress, where the two differ only by Host, the
+ * target's Host would send the baseline's copies to the candidate, and the
+ * run would compare the candidate with itself and pass.
  */
-export function outgoingRequest(record: CaptureRecord, target: URL, t: RequestTransform): OutgoingRequest {
+export function outgoingRequest(record: CaptureRecord, target: URL, t: RequestTransform, side: 'target' | 'baseline' = 'target'): OutgoingRequest {
   const removed = new Set(t.removeHeaders.map((k) => k.toLowerCase()));
   for (const [k] of t.setHeaders) removed.add(k.toLowerCase());
   const decoded = record.req.body.decodedFrom !== undefined;
@@ -94,11 +111,11 @@ export function outgoingRequest(record: CaptureRecord, target: URL, t: RequestTr
     if (decoded && k === 'content-encoding') continue;
     headers.push(k, v);
   }
-  // --set-header host=... is the Host sent (like --host), not a second Host header
-  let host = t.host ?? target.host;
+  // --set-header host=... is the target's Host (like --rewrite-host), not a second Host header
+  let host = (side === 'target' ? t.host : t.baselineHost) ?? target.host;
   for (const [k, v] of t.setHeaders) {
-    if (k.toLowerCase() === 'host') host = v;
-    else headers.push(k.toLowerCase(), v);
+    if (k.toLowerCase() !== 'host') headers.push(k.toLowerCase(), v);
+    else if (side === 'target') host = v;
   }
   headers.push('host', host);
   const bytes = record.req.body.bytes;

@@ -69,6 +69,10 @@ describe('replay request transforms', () => {
     expect(out.body!.toString()).toBe('{"a":1}');
     const hosted = outgoingRequest(r, target, { setHeaders: [], removeHeaders: [], rewritePaths: [], host: 'shop.example' });
     expect(hosted.headers.slice(-2)).toEqual(['host', 'shop.example']);
+    // the target's Host (given either way) is not the baseline's: it gets its own, else its URL's
+    const both = { setHeaders: [['host', 'staging.shop'] as [string, string]], removeHeaders: [], rewritePaths: [], host: 'shop.example' };
+    expect(outgoingRequest(r, target, both, 'baseline').headers.slice(-2)).toEqual(['host', 'staging.internal:8080']);
+    expect(outgoingRequest(r, target, { ...both, baselineHost: 'release.shop' }, 'baseline').headers.slice(-2)).toEqual(['host', 'release.shop']);
   });
 
   it('sends a body decoded at capture without its Content-Encoding, and no body on an empty GET', () => {

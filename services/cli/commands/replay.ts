@@ -16,7 +16,7 @@ import { runReport, targetNeverAnswered } from '../../../shared/replay/report.js
 import type { ChunkJobData } from '../../../shared/replay/run.js';
 import { parseTimePoint, type SelectionSpec } from '../../../shared/replay/selection.js';
 import { parseShadowKey } from '../../../shared/shadow/seal.js';
-import { parseHeaderFlag, parseRewriteFlag, type RequestTransform } from '../../../shared/replay/transform.js';
+import { parseHeaderFlag, parseHostFlag, parseRewriteFlag, type RequestTransform } from '../../../shared/replay/transform.js';
 import { printJson, settingOptions, withContext, type CommandContext } from '../context.js';
 import { assertVerdict, writeReports } from './report.js';
 import { waitForRun } from './runs.js';
@@ -32,6 +32,7 @@ interface ReplayFlags extends ProfileFlags {
   setHeader: string[];
   removeHeader: string[];
   rewriteHost?: string;
+  baselineHost?: string;
   rewritePath: string[];
   mode?: string;
   wait?: boolean;
@@ -63,7 +64,8 @@ function transformFrom(f: ReplayFlags): RequestTransform {
     removeHeaders: f.removeHeader.map((h) => h.trim().toLowerCase()),
     rewritePaths: f.rewritePath.map(parseRewriteFlag),
   };
-  if (f.rewriteHost) t.host = f.rewriteHost;
+  if (f.rewriteHost !== undefined) t.host = parseHostFlag(f.rewriteHost, '--rewrite-host');
+  if (f.baselineHost !== undefined) t.baselineHost = parseHostFlag(f.baselineHost, '--baseline-host');
   return t;
 }
 
@@ -99,6 +101,7 @@ function runRequest(f: ReplayFlags, config: Config): RunRequest {
   };
   if (config.shadowKey) req.sealKey = parseShadowKey(config.shadowKey);
   if (config.baseline) req.baseline = config.baseline;
+  else if (f.baselineHost !== undefined) throw parityError('PARITY_ERR_USAGE', '--baseline-host needs a baseline: give --baseline URL (or PARITY_BASELINE) too, or leave it out');
   if (f.allowProductionTarget) req.allowProductionTarget = true;
   return req;
 }
@@ -127,7 +130,8 @@ export function registerReplay(program: Command): void {
     .option('--limit <n>', 'replay at most this many records (the first captured)')
     .option('--set-header <k=v>', 'set a request header, e.g. "authorization=Bearer staging-token" (repeatable)', collect, [])
     .option('--remove-header <name>', 'remove a request header (repeatable)', collect, [])
-    .option('--rewrite-host <host>', 'Host header to send (default: the target\'s)')
+    .option('--rewrite-host <host>', 'Host header sent to the target (default: the target\'s)')
+    .option('--baseline-host <host>', 'Host header sent to the baseline (default: the baseline\'s; --rewrite-host is the target\'s only)')
     .option('--rewrite-path <from=to>', 'rewrite a path prefix, e.g. /v1=/api/v1 (repeatable)', collect, [])
     .option('--mode <mode>', 'diff mode: status, shape or exact (same as --diff-mode)')
     .option('--wait', 'wait for the run to end, print its report and exit by the gate')
