@@ -45,8 +45,8 @@ function settled(loop: Promise<void>, f: { inFlight: number }): Promise<{ inFlig
 describe('the open loop', () => {
   it('fails once its requests in flight settle when one is lost, and fires nothing after', async () => {
     const due = nowUs();
-    // three arrivals due now, two a little later
-    const arrivals = [0, 1, 2, 3, 4].map((i) => ({ i, dueUs: i < 3 ? due : due + 200_000 }));
+    // three arrivals due now, two a minute later: due long after the loop settles, however loaded the box
+    const arrivals = [0, 1, 2, 3, 4].map((i) => ({ i, dueUs: i < 3 ? due : due + 60_000_000 }));
     const f = firing(1);
     const loop = settled(openLoop(arrivals, new AbortController().signal, (a) => f.fire(a.i)), f);
     await tick();
@@ -62,8 +62,8 @@ describe('the closed loop', () => {
     let next = 0;
     const claim = () => Promise.resolve(next++);
     const f = firing(1);
-    // the window is long enough for users left running to go on firing
-    const loop = settled(closedLoop(3, nowUs() + 300_000, new AbortController().signal, claim, (item) => f.fire(item)), f);
+    // the window (a minute) is open throughout, however loaded the box: users left running would go on firing
+    const loop = settled(closedLoop(3, nowUs() + 60_000_000, new AbortController().signal, claim, (item) => f.fire(item)), f);
     await tick();
     expect(f.fired).toEqual([0, 1, 2]);
     f.answerAll();
