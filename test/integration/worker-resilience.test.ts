@@ -46,6 +46,15 @@ describe('replay workers', () => {
     return JSON.parse(r.stdout).run as string;
   };
   const status = (run: string) => runStatus(t.redis, run);
+  /** Resolves once no chunk is running or queued any more: every request a worker fired has settled. */
+  const workersStopped = async () => {
+    const queue = openQueue(queues.replay, t.url);
+    try {
+      await until('the workers to stop their chunks', async () => Object.values(await queue.getJobCounts('active', 'wait', 'delayed', 'prioritized')).every((n) => n === 0) || undefined);
+    } finally {
+      await queue.close();
+    }
+  };
   const outcomes = async (run: string) => Object.values(await t.redis.hgetall(keys.runChunks(run))).map((x) => JSON.parse(x) as ChunkOutcome);
 
   it('two workers split one run and its statistics merge exactly', async () => {
@@ -120,7 +129,7 @@ describe('replay workers', () => {
     // counted from when the cancel returned (a CLI start can take seconds on a loaded machine):
     // workers see the flag within a poll interval, so at most a second of 20 req/s follows
     const atCancel = target.arrivals.length;
-    await sleep(1000);
+    await workersStopped();
     const after = target.arrivals.length;
     await sleep(1000);
     expect(target.arrivals.length).toBe(after);
@@ -160,6 +169,8 @@ describe('replay workers', () => {
     expect(await code).toBe(3);
     expect(stderr).toMatch(/PARITY_ERR_RUN_CANCELLED/);
     expect((await status(run)).state).toBe('cancelled');
+    // the CLI gives running chunks only a while to report: on a loaded box the worker may still be stopping
+    await workersStopped();
     const n = target.arrivals.length;
     await sleep(1000);
     expect(target.arrivals.length).toBe(n);
