@@ -71,6 +71,7 @@ const SUFFIXES = new Uint8Array(1 << 15);
 const CREDENTIAL_END = 1;
 const LONGER_END = 2;
 export const SIBLING_END = 4;
+const SECRET_STRING_END = 8;
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
 function mark(end: string, bit: number): void {
   const c = code3(end.charCodeAt(end.length - 3), end.charCodeAt(end.length - 2), end.charCodeAt(end.length - 1));
@@ -86,7 +87,9 @@ for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDE
 
 // `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`
 for (const w of ['ier', 'ode']) mark(w, LONGER_END);
-for (const w of ['name', 'type', 'key', 'uri', 'ier']) mark(w, SIBLING_END);
+// `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, settled by its length first
+mark('ing', SECRET_STRING_END);
+for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param']) mark(w, SIBLING_END);
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {
@@ -100,7 +103,7 @@ export function keyEnding(text: string, start: number, end: number): number {
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
   const s = keyEnding(text, start, end);
-  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end));
+  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && end - start === 12 && endsWithWord(text, start, end, 'secretstring'));
 }
 
 /**

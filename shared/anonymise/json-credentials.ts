@@ -1,5 +1,5 @@
-import { isCredentialName, mayNameCredential } from './credentials.js';
-import { mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
+import { isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
+import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 
 /**
  * Where a JSON text names a credential, found without walking it: the body
@@ -36,15 +36,15 @@ const NAME_CHARS = 64;
 export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
-    // a member that names a secret its sibling holds (json-siblings.ts) needs a holder: `value`, `Value`, `ParameterValue`
-    const holders = text.includes('value"') || text.includes('Value"');
+    // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen
+    let holders: boolean | undefined;
     for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
       const before = text.charCodeAt(i - 1);
       const last = text.charCodeAt(i - 2);
       // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
       if (before === 34 && last !== 92) {
-        // a key that may name a secret its sibling holds ends in 'e' or 'y' (`name`, `key`)
-        if (found === 'none' && (credentialKey(text, i - 1) || (holders && (last === 101 || last === 121) && namesSiblingAt(text, i - 1, i + 1)))) found = 'key';
+        const says = found === 'none' ? keySays(text, i - 1, i + 1) : 0;
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text)))) found = 'key';
         continue;
       }
       if ((isDigit(before) && isDigit(last)) || text.charCodeAt(i + 1) === 47) continue;
@@ -52,7 +52,8 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
       if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
         // a key with spaces before its colon
-        if (found === 'none' && (credentialKey(text, end - 1) || (holders && namesSiblingAt(text, end - 1, i + 1)))) found = 'key';
+        const says = found === 'none' ? keySays(text, end - 1, i + 1) : 0;
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text)))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
   }
@@ -71,6 +72,23 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
 function credentialKey(text: string, quote: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
   return mayNameCredential(text, 0, quote) && isCredentialName(text.slice(text.lastIndexOf('"', quote - 1) + 1, quote));
+}
+
+const NAMES = 1;
+const NAMES_SIBLINGS = 2;
+
+/**
+ * What the key whose closing quote is at `quote` says, its value read from
+ * `after` on: NAMES when the walk pseudonymises its value by its name,
+ * NAMES_SIBLINGS when it names a secret a sibling may hold
+ * (`{"label":"Password","data":…}`, json-siblings.ts), else 0. Most keys
+ * stop at the look at their last three letters.
+ */
+function keySays(text: string, quote: number, after: number): number {
+  const ending = keyEnding(text, 0, quote);
+  if (ending === 0) return 0;
+  if (credentialKey(text, quote)) return NAMES;
+  return (ending & SIBLING_END) !== 0 && namesSiblingAt(text, quote, after) ? NAMES_SIBLINGS : 0;
 }
 
 /** The start of the name that ends at `end` (name characters, at most NAME_CHARS). */

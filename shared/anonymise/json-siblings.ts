@@ -8,7 +8,12 @@ import type { Scrub } from './scrub.js';
  * Kubernetes env entry `{"name":"DB_PASSWORD","value":"…"}`,
  * `{"key":"api_key","value":"…"}`, Keycloak's `{"type":"password","value":"…"}`,
  * AWS SSM's `{"Name":"/prod/db/password","Value":"…"}`, CloudFormation's
- * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`; and an OAuth token
+ * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`, a form builder's
+ * `{"label":"Password","data":"…"}` or `{"field":"api_key","content":"…"}`,
+ * a Kubernetes Secret `{"kind":"Secret","data":{…}}`. Namers: `name`,
+ * `key`, `type`, `kind`, `label`, `field`, `title`, `param` (capitalised
+ * too), `ParameterKey`; holders: `value`, `data`, `content`, `text`, `val`
+ * (capitalised too), `ParameterValue`. And an OAuth token
  * request sent as JSON, whose `code` is the authorization code when
  * `grant_type`, `redirect_uri` or `code_verifier` sits beside it (a bare
  * `code` is as often a country's or an error's).
@@ -27,21 +32,27 @@ export const HOLDS_VALUE = 1;
 /** …its member `code` does. */
 export const HOLDS_CODE = 2;
 
-const is = (text: string, at: number, word: string) => text.startsWith(word, at);
+/** text[at…] is `word`, or `word` with its first letter capitalised (the caller compared that letter already, in either case). */
+const is = (text: string, at: number, word: string) => text.startsWith(word.slice(1), at + 1);
+/** The lower-cased first letter of text[at]: one comparison settles most keys before any startsWith (each costs ~10 ns). */
+const first = (text: string, at: number) => text.charCodeAt(at) | 0x20;
 
 /** What the key text[start, end) says its siblings hold: HOLDS_VALUE (when its string names a credential), HOLDS_CODE, or 0. */
 function namerKind(text: string, start: number, end: number): number {
+  const c = first(text, start);
   switch (end - start) {
     case 3:
-      return is(text, start, 'key') || is(text, start, 'Key') ? HOLDS_VALUE : 0;
+      return c === 107 && is(text, start, 'key') ? HOLDS_VALUE : 0;
     case 4:
-      return is(text, start, 'name') || is(text, start, 'type') || is(text, start, 'Name') || is(text, start, 'Type') ? HOLDS_VALUE : 0;
+      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) ? HOLDS_VALUE : 0;
+    case 5:
+      return (c === 108 && is(text, start, 'label')) || (c === 102 && is(text, start, 'field')) || (c === 116 && is(text, start, 'title')) || (c === 112 && is(text, start, 'param')) ? HOLDS_VALUE : 0;
     case 10:
-      return is(text, start, 'grant_type') ? HOLDS_CODE : 0;
+      return text.startsWith('grant_type', start) ? HOLDS_CODE : 0;
     case 12:
-      return is(text, start, 'ParameterKey') ? HOLDS_VALUE : is(text, start, 'redirect_uri') ? HOLDS_CODE : 0;
+      return text.startsWith('ParameterKey', start) ? HOLDS_VALUE : text.startsWith('redirect_uri', start) ? HOLDS_CODE : 0;
     case 13:
-      return is(text, start, 'code_verifier') ? HOLDS_CODE : 0;
+      return text.startsWith('code_verifier', start) ? HOLDS_CODE : 0;
     default:
       return 0;
   }
@@ -49,13 +60,19 @@ function namerKind(text: string, start: number, end: number): number {
 
 /** What the key text[start, end) holds when a sibling names it: HOLDS_VALUE, HOLDS_CODE, or 0. */
 function holderKind(text: string, start: number, end: number): number {
+  const c = first(text, start);
   switch (end - start) {
+    case 3:
+      return c === 118 && is(text, start, 'val') ? HOLDS_VALUE : 0;
     case 4:
-      return is(text, start, 'code') ? HOLDS_CODE : 0;
+      if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE : 0;
+      return (c === 100 && is(text, start, 'data')) || (c === 116 && is(text, start, 'text')) ? HOLDS_VALUE : 0;
     case 5:
-      return is(text, start, 'value') || is(text, start, 'Value') ? HOLDS_VALUE : 0;
+      return c === 118 && is(text, start, 'value') ? HOLDS_VALUE : 0;
+    case 7:
+      return c === 99 && is(text, start, 'content') ? HOLDS_VALUE : 0;
     case 14:
-      return is(text, start, 'ParameterValue') ? HOLDS_VALUE : 0;
+      return text.startsWith('ParameterValue', start) ? HOLDS_VALUE : 0;
     default:
       return 0;
   }
@@ -133,26 +150,43 @@ function holderBefore(text: string, from: number, to: number, kind: number): boo
 }
 
 /**
- * Whether the key closing at `quote` (its colon follows) names a secret a
- * sibling holds, its value read from `after` on: for a JSON text in which
- * no detector found anything, which is walked only when something in it
- * names a credential (json-credentials.ts).
+ * Whether the key closing at `quote` (its colon follows), whose last three
+ * letters are a namer's (SIBLING_END), names a secret a sibling holds, its
+ * value read from `after` on: for a JSON text in which no detector found
+ * anything, which is walked only when something in it names a credential
+ * (json-credentials.ts).
  */
 export function namesSiblingAt(text: string, quote: number, after: number): boolean {
-  // a namer is `name` or `type` (ending in 'e'), `key` or `ParameterKey` ('y'): its opening quote is where its length says
-  const last = text.charCodeAt(quote - 1);
-  const start = last === 101 ? quote - 4 : last !== 121 ? -1 : text.charCodeAt(quote - 4) === 34 ? quote - 3 : quote - 12;
+  // a namer is 3, 4, 5 or 12 characters long (`key`, `name`, `label`, `ParameterKey`): its opening quote is where one of those lengths says
+  // (the first quote back from the end is the key's opening one: a key holds no unescaped quote)
+  const start = text.charCodeAt(quote - 4) === 34 ? quote - 3 : text.charCodeAt(quote - 5) === 34 ? quote - 4 : text.charCodeAt(quote - 6) === 34 ? quote - 5 : quote - 12;
   return start > 0 && text.charCodeAt(start - 1) === 34 && namerValueAt(text, start, quote, after);
+}
+
+/** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, capitalised too). */
+export function mayHoldNamedSecret(text: string): boolean {
+  return (
+    text.includes('value"') ||
+    text.includes('Value"') ||
+    text.includes('data"') ||
+    text.includes('text"') ||
+    text.includes('content"') ||
+    text.includes('val"') ||
+    text.includes('Data"') ||
+    text.includes('Text"') ||
+    text.includes('Content"') ||
+    text.includes('Val"')
+  );
 }
 
 /** The namer text[start, end) is followed (from `after`) by a string that names a credential. */
 function namerValueAt(text: string, start: number, end: number, after: number): boolean {
-  if (namerKind(text, start, end) !== HOLDS_VALUE) return false;
   let v = after;
   while (isWs(text.charCodeAt(v))) v++;
   if (text.charCodeAt(v) !== 34) return false;
   const q = text.indexOf('"', v + 1);
-  return q > 0 && namesCredential(text, v + 1, q);
+  // the key's own name is compared last: its ending already matched a namer's, and most values name nothing
+  return q > 0 && mayNameCredential(text, v + 1, q) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, q));
 }
 
 /**

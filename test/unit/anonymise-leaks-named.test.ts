@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
-import { auditRecord } from '../../shared/anonymise/audit.js';
 import { routeTemplate } from '../../shared/diff/route.js';
-import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
+import type { HeaderPair } from '../../shared/record/schema.js';
 import { testRecord as record } from '../helpers/record.js';
+import { expectClean } from '../helpers/leaks.js';
 
 /**
  * Credentials the eighth review found stored raw (2026-12-07): a secret
@@ -17,16 +17,6 @@ const json: HeaderPair[] = [['content-type', 'application/json']];
 const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
 const EMAIL = 'priya.sharma@acmecorp.in';
 const SECRET = 's3cr3t-Xy9Qw';
-
-function stored(r: CaptureRecord): string {
-  return [r.url, JSON.stringify(r.req.headers), JSON.stringify(r.res?.headers ?? []), r.anonymised.join('\n'), r.req.body.bytes.toString(), r.res?.body.bytes.toString() ?? ''].join('\n');
-}
-
-function expectClean(r: CaptureRecord, planted: readonly string[]): void {
-  const text = stored(r);
-  for (const p of planted) expect(text, `raw ${p}`).not.toContain(p);
-  expect(auditRecord(r).length, 'the audit finds nothing raw').toBe(0);
-}
 
 /** The response body `body` as the anonymiser stores it. */
 const resBody = (body: string) => anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString();

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { catalogPage } from '../../scripts/bench/anonymise-body.js';
+import type { HeaderPair } from '../../shared/record/schema.js';
+import { testRecord as record } from '../helpers/record.js';
+import { expectClean } from '../helpers/leaks.js';
+
+/**
+ * Credentials the ninth review found stored raw (2026-12-07): secrets named
+ * in one member and held in another under other names than name/value,
+ * AWS Secrets Manager's SecretString, OAuth codes in URLs kept in JSON
+ * strings and text, and a bare `pin`. Nothing of a planted value may remain
+ * in the stored record, and the audit must agree.
+ */
+
+const anonymise = createRecordAnonymiser({ key: 'ninth-review-key-0123456789' });
+const json: HeaderPair[] = [['content-type', 'application/json']];
+const SECRET = 'hunter2-Secret';
+
+/** The response body `body` as the anonymiser stores it. */
+const resBody = (body: string) => anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString();
+
+describe('anonymiser: a secret named by label, field, title, param or kind and held in data, content, text or val', () => {
+  const bodies = [
+    `{"label":"Password","data":"${SECRET}"}`,
+    `{"field":"api_key","content":"${SECRET}"}`,
+    `{"title":"Card PIN","text":"${SECRET}"}`,
+    `{"param":"password","val":"${SECRET}"}`,
+    `{"text":"${SECRET}","Label":"Client Secret"}`,
+    `{"kind":"Secret","apiVersion":"v1","data":{"DB_URL":"${SECRET}"}}`,
+    `{"fields":[{"Field":"Token","Value":"${SECRET}"},{"Title":"Username","Text":"rohan"}]}`,
+  ];
+
+  it('pseudonymises the holder, in either order, keeping its length', () => {
+    for (const body of bodies) {
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [SECRET]);
+      expect(out.res!.body.bytes.toString().length, body).toBe(body.length);
+    }
+    // with a detector finding elsewhere in the body, and in JSON kept in a string
+    for (const body of bodies) {
+      const inner = JSON.parse(body) as unknown;
+      for (const variant of [JSON.stringify({ owner: 'priya.sharma@acmecorp.in', config: inner }), JSON.stringify({ config: JSON.stringify(inner) })]) {
+        expectClean(anonymise(record({ resHeaders: json, resBody: variant })), [SECRET, 'priya.sharma@acmecorp.in']);
+      }
+    }
+  });
+
+  it("pseudonymises AWS Secrets Manager's SecretString, plain or holding JSON", () => {
+    for (const secret of [SECRET, JSON.stringify({ username: 'admin', password: SECRET, host: 'db.internal', dbname: 'orders7' }), JSON.stringify({ STRIPE_WEBHOOK: `whk-${SECRET}` })]) {
+      const body = JSON.stringify({ ARN: 'arn:aws:secretsmanager:ap-south-1:123456789012:secret:prod/db-AbCdEf', Name: 'prod/db', VersionId: 'v1', SecretString: secret });
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [SECRET, 'db.internal', 'orders7']);
+      expect(JSON.parse(out.res!.body.bytes.toString())).toMatchObject({ Name: 'prod/db', VersionId: 'v1' });
+    }
+  });
+
+  it('leaves labels, titles and texts that name no credential, and catalogue pages, as they were', () => {
+    for (const body of [
+      '{"label":"Colour","data":"teal"}',
+      '{"title":"Acme classic kettle","text":"A durable kettle."}',
+      '{"title":"Secret Santa gift box","content":"Six wrapped surprises"}',
+      '{"field":"password_hint","content":"first pet"}',
+      '{"kind":"youtube#video","data":{"id":"x"}}',
+      '{"rating":4.5,"string":"x","billing":"monthly"}',
+    ]) {
+      expect(resBody(body)).toBe(body);
+    }
+    for (const size of [1024, 64 * 1024]) {
+      const page = catalogPage(size, 3).replace(/support\+\d+@[a-z.]+/g, 'support desk');
+      expect(resBody(page)).toBe(page);
+    }
+  });
+});
