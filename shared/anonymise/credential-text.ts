@@ -1,4 +1,4 @@
-import { isCredentialName, MAYBE_CREDENTIAL_KEY } from './credentials.js';
+import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { findPii } from './detect/index.js';
 import { PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
@@ -17,6 +17,9 @@ import { scrubWith, type Loc, type Scrub } from './scrub.js';
  *   `"name" => "value"`, `--name=value` (key-value text, logs, JSON that is
  *   not one JSON value, GraphQL arguments, XML attributes, hashes as Ruby
  *   and PHP print them, command lines);
+ * - an OAuth authorization code in a URL or form (`?code=…`, `&code=…`) when
+ *   the text also has `state=`, `redirect_uri=`, `grant_type=` or
+ *   `code_verifier=` (oauthCodeIn, as in a query or a Location header);
  * - `Authorization: …`, `Cookie: …` and `Set-Cookie: …` lines, to their end;
  * - `<name>value</name>`, `<ns:name …>value</ns:name>` and `<name><![CDATA[value]]></name>`
  *   (XML, SOAP);
@@ -67,11 +70,13 @@ interface Span {
 
 /** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
 export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): string {
-  if (!MAYBE_CREDENTIAL_KEY.test(text)) return text;
+  // an OAuth code in a URL (`/cb?code=…&state=…`) is named `code` only beside OAuth's other parameters
+  const oauth = oauthCodeIn(text);
+  if (!oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
   const spans: Span[] = [];
   NAME.lastIndex = 0;
   for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
-    if (!isCredentialName(m[1]!)) continue;
+    if (!isCredentialName(m[1]!) && !(oauth && codeParamAt(text, m.index))) continue;
     // a GraphQL variable's definition (`($password: String!)`): the value is a type
     if (text.charCodeAt(m.index - 1) === 36 && m[0].includes(':')) continue;
     VALUE.lastIndex = NAME.lastIndex;

@@ -150,3 +150,21 @@ const OAUTH_CONTEXT = /(?:^|[?&#;])(?:grant_type|code_verifier|redirect_uri|stat
 export function oauthCodeIn(params: string): boolean {
   return params.includes('code=') && OAUTH_CODE.test(params) && OAUTH_CONTEXT.test(params);
 }
+
+/**
+ * A `code=` parameter starts at `at`: at the text's start or after `?`,
+ * `&`, `#`, `;` or a quote (a URL or form kept in a JSON string or in
+ * text). It is an OAuth code when the text also has OAuth's other
+ * parameters (oauthCodeIn, or oauthContextInJson for a JSON text).
+ */
+export function codeParamAt(text: string, at: number): boolean {
+  const before = at === 0 ? 63 : text.charCodeAt(at - 1);
+  return (before === 63 || before === 38 || before === 35 || before === 59 || before === 34) && text.startsWith('code=', at);
+}
+
+const OAUTH_CONTEXT_IN_STRING = /[?&#;"](?:grant_type|code_verifier|redirect_uri|state)=/;
+
+/** A JSON text one of whose strings holds OAuth's other parameters, as a query or form would (`"state=…"`, `?redirect_uri=…`). */
+export function oauthContextInJson(text: string): boolean {
+  return OAUTH_CONTEXT_IN_STRING.test(text);
+}

@@ -1,4 +1,4 @@
-import { isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
+import { codeParamAt, isCredentialName, keyEnding, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 
 /**
@@ -12,9 +12,10 @@ import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-sib
  *   then isCredentialName), or a member that names a secret its sibling
  *   holds (`{"name":"DB_PASSWORD","value":…}`, json-siblings.ts);
  * - `text`: a name that credential-text.ts reads inside a string — before
- *   `=` (`password=…`, `"password"=>…`, `type="password"`), before `:` when
- *   it is not a key (`password: \"…\"`, `Authorization: …`, `\"token\":`),
- *   or an element (`<Password>`);
+ *   `=` (`password=…`, `"password"=>…`, `type="password"`, an OAuth
+ *   `?code=…` beside `state=` or `redirect_uri=`), before `:` when it is
+ *   not a key (`password: \"…\"`, `Authorization: …`, `\"token\":`), or an
+ *   element (`<Password>`);
  * - `none`: neither.
  *
  * Each ':', '=' and '<' is found with indexOf (memchr) and the few
@@ -61,6 +62,8 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
     let end = i;
     while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
     if (namedBefore(text, end) || attributeNames(text, end, i + 1)) return 'text';
+    // an OAuth callback or token request kept in a string (`"next":"/cb?code=…&state=…"`): credential-text.ts reads its code
+    if (end === i && end >= 4 && codeParamAt(text, end - 4) && oauthContextInJson(text)) return 'text';
   }
   for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
     if (elementNamed(text, i + 1)) return 'text';

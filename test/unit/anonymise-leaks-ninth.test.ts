@@ -72,3 +72,30 @@ describe('anonymiser: a secret named by label, field, title, param or kind and h
     }
   });
 });
+
+describe('anonymiser: an OAuth code in a URL kept in a JSON string or in text', () => {
+  const CODE = 'SplxlOBeZQQYbYS6WxSbIA';
+  const text: HeaderPair[] = [['content-type', 'text/plain']];
+
+  it('pseudonymises the code beside state, redirect_uri, grant_type or code_verifier, and keeps state', () => {
+    for (const url of [`https://app.example/cb?code=${CODE}&state=xyz`, `/cb?state=xyz&code=${CODE}`, `https://app.example/cb#code=${CODE}&state=xyz`, `code=${CODE}&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb`]) {
+      const body = JSON.stringify({ redirect: url, user: 42 });
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [CODE]);
+      const stored = JSON.parse(out.res!.body.bytes.toString()) as { redirect: string };
+      expect(stored.redirect.length, url).toBe(url.length);
+      if (url.includes('state=')) expect(stored.redirect).toContain('state=xyz');
+      // beside an email (the body is walked anyway), in JSON kept in a string, in a text body, in a query value
+      expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ owner: 'priya.sharma@acmecorp.in', next: url }) })), [CODE]);
+      expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ log: JSON.stringify({ next: url }) }) })), [CODE]);
+      expectClean(anonymise(record({ resHeaders: text, resBody: `302 Found: redirecting to ${url.startsWith('code=') ? `/token?${url}` : url}\n` })), [CODE]);
+      expectClean(anonymise(record({ url: `/login/done?next=${encodeURIComponent(url)}` })), [CODE]);
+    }
+  });
+
+  it('leaves codes that are not OAuth codes alone', () => {
+    for (const body of ['{"next":"/countries?code=IN"}', '{"link":"/promo?code=DIWALI2026&page=2"}', '{"q":"/search?q=code&state=open"}', '{"note":"zip code=560001 state=KA"}']) {
+      expect(resBody(body)).toBe(body);
+    }
+  });
+});
