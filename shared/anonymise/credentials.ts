@@ -41,14 +41,22 @@ export function isCredentialName(name: string): boolean {
 
 const TRAILING_DIGITS = /[0-9]+$/;
 
-function credentialWords(name: string): boolean {
-  const words = name
+/** The words of a name, lower-cased: camelCase, snake_case, kebab-case and spaces split (`newPin` → new, pin). */
+export function nameWords(name: string): string[] {
+  return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
+}
+
+/** `w` without its trailing digits (`password2` → password). */
+export const withoutDigits = (w: string) => w.replace(TRAILING_DIGITS, '');
+
+function credentialWords(name: string): boolean {
+  const words = nameWords(name);
   // `password1`, `password2` (Django's sign-up form): a word's trailing digits count it as itself
-  return words.some((w) => WORDS.has(w) || WORDS.has(w.replace(TRAILING_DIGITS, ''))) || JOINED.test(words.join(''));
+  return words.some((w) => WORDS.has(w) || WORDS.has(withoutDigits(w))) || JOINED.test(words.join(''));
 }
 
 /**

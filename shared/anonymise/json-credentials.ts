@@ -1,5 +1,6 @@
 import { codeParamAt, isCredentialName, keyEnding, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
+import { isPinName, pinValueAt } from './pin.js';
 
 /**
  * Where a JSON text names a credential, found without walking it: the body
@@ -71,10 +72,12 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   return found;
 }
 
-/** The key whose closing quote is at `quote` is one the walk pseudonymises by its name. */
-function credentialKey(text: string, quote: number): boolean {
+/** The key whose closing quote is at `quote` is one the walk pseudonymises by its name (or a bare `pin` by its value, from `after` on: pin.ts). */
+function credentialKey(text: string, quote: number, after: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
-  return mayNameCredential(text, 0, quote) && isCredentialName(text.slice(text.lastIndexOf('"', quote - 1) + 1, quote));
+  if (!mayNameCredential(text, 0, quote)) return false;
+  const name = text.slice(text.lastIndexOf('"', quote - 1) + 1, quote);
+  return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after));
 }
 
 const NAMES = 1;
@@ -90,7 +93,7 @@ const NAMES_SIBLINGS = 2;
 function keySays(text: string, quote: number, after: number): number {
   const ending = keyEnding(text, 0, quote);
   if (ending === 0) return 0;
-  if (credentialKey(text, quote)) return NAMES;
+  if (credentialKey(text, quote, after)) return NAMES;
   return (ending & SIBLING_END) !== 0 && namesSiblingAt(text, quote, after) ? NAMES_SIBLINGS : 0;
 }
 

@@ -3,6 +3,7 @@ import type { Frame, JsonLocations } from './json-frame.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
+import { isPinName, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 
@@ -22,9 +23,14 @@ export class JsonTreatments {
   readonly #siblings: JsonSiblings;
   /** The rule the last call of treatment() matched, if any. */
   #matched: Scrub['rules']['json'][number] | undefined;
+  readonly #scrub: Scrub;
+  /** The last object read for an address (where it opens), and what it was. */
+  #postalOpen = -1;
+  #postalWas = false;
 
   constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', where: JsonLocations, siblings: JsonSiblings) {
     this.#text = text;
+    this.#scrub = scrub;
     this.#siblings = siblings;
     this.#where = where;
     this.#prefix = prefix;
@@ -38,8 +44,8 @@ export class JsonTreatments {
     return this.#rules.length === 0;
   }
 
-  /** The treatment of the value about to be read in frame `f` (undefined for the root). */
-  of(f: Frame | undefined): Treatment | undefined {
+  /** The treatment of the value about to be read in frame `f` (undefined for the root), which starts at `at`. */
+  of(f: Frame | undefined, at: number): Treatment | undefined {
     if (f?.forced) return f.forced;
     this.#matched = undefined;
     if (this.#rules.length > 0) {
@@ -50,13 +56,29 @@ export class JsonTreatments {
         return r.treatment;
       }
     }
-    return f?.obj && this.credentialKey(f) ? PSEUDONYM : undefined;
+    return f?.obj && this.credentialKey(f, at) ? PSEUDONYM : undefined;
   }
 
-  /** The current member's key, or a sibling (`{"name":"DB_PASSWORD","value":…}`), names a credential: its value is pseudonymised whole. */
-  credentialKey(f: Frame): boolean {
+  /**
+   * The current member's key, or a sibling (`{"name":"DB_PASSWORD","value":…}`), names a credential: its value, which
+   * starts at `at`, is pseudonymised whole. A bare `pin` does when its value is 4 to 8 digits outside an address (pin.ts).
+   */
+  credentialKey(f: Frame, at: number): boolean {
     if (f.sibling !== 0 && this.#siblings.holds(f)) return true;
-    return this.suspectKey(f) && isCredentialName(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key));
+    if (!this.suspectKey(f)) return false;
+    const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
+    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !this.#postal(f));
+  }
+
+  /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */
+  #postal(f: Frame): boolean {
+    if (this.#postalOpen !== f.open) {
+      const { postal, read } = postalObject(this.#text, f.open);
+      this.#scrub.charge(read);
+      this.#postalOpen = f.open;
+      this.#postalWas = postal;
+    }
+    return this.#postalWas;
   }
 
   /**
@@ -77,7 +99,7 @@ export class JsonTreatments {
   leftToWalk(f: Frame, start: number, end: number): boolean {
     const ending = f.lazyKey ? keyEnding(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? keyEnding(f.key, 0, f.key.length) : 0;
     if (ending === 0) return f.sibling !== 0 && this.#siblings.holds(f);
-    return this.credentialKey(f) || ((ending & SIBLING_END) !== 0 && this.#siblings.mayName(f, start, end));
+    return this.credentialKey(f, start - 1) || ((ending & SIBLING_END) !== 0 && this.#siblings.mayName(f, start, end));
   }
 
   /** The current member's key may name a credential (a quick look at its last letters). */

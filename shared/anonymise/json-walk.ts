@@ -189,7 +189,7 @@ export class JsonRewrite {
     const text = this.#text;
     const i = this.#i;
     const c = text.charCodeAt(i);
-    const t = this.#treatments.of(f);
+    const t = this.#treatments.of(f, i);
     if (t && (t.action === 'drop' || t.action === 'redact')) {
       const end = this.#lex.skipValue(i);
       if (t.action === 'drop') this.#drop(f, i, end);
@@ -311,7 +311,7 @@ export class JsonRewrite {
         i++;
       } else if (f.obj && f.expectKey) {
         break;
-      } else if (f.obj && this.#treatments.credentialKey(f)) {
+      } else if (f.obj && this.#treatments.credentialKey(f, i)) {
         break;
       } else if (c === 123 || c === 91) {
         this.#i = i;

@@ -99,3 +99,42 @@ describe('anonymiser: an OAuth code in a URL kept in a JSON string or in text', 
     }
   });
 });
+
+describe('anonymiser: a bare pin of 4 to 8 digits is a credential, a postal PIN code is not', () => {
+  const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+  const reqBody = (headers: HeaderPair[], body: string) => anonymise(record({ reqHeaders: headers, reqBody: body })).req.body.bytes.toString();
+
+  it('pseudonymises pin, PIN, newPin and confirm_pin in JSON, forms and queries, keeping the digits count', () => {
+    for (const [body, pin] of [
+      ['{"mobile_last4":"3210","pin":"4821"}', '4821'],
+      ['{"PIN":"093417"}', '093417'],
+      ['{"pin":48213975}', '48213975'],
+      ['{"user":"priya.sharma@acmecorp.in","pin":"4821"}', '4821'],
+      ['{"oldPin":"4821","newPin":"7305","confirm_pin":"7305"}', '4821'],
+      ['{"req":"{\\"pin\\":\\"4821\\"}"}', '4821'],
+    ] as const) {
+      const out = anonymise(record({ reqHeaders: json, reqBody: body }));
+      expectClean(out, [pin, ...(pin === '4821' && body.includes('newPin') ? ['7305'] : [])]);
+      expect(out.req.body.bytes.toString().length, body).toBe(body.length);
+    }
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: 'mobile=priya&pin=4821' })), ['4821']);
+    expectClean(anonymise(record({ url: '/api/wallet/unlock?pin=482139&device=a1' })), ['482139']);
+  });
+
+  it('leaves pincode, pin_code, pins that are not 4 to 8 digits, and a pin among address fields alone', () => {
+    for (const body of [
+      '{"pincode":"560001","pin_code":"560001","postal_pin":"560001"}',
+      '{"address":{"line1":"12 MG Road","city":"Bengaluru","state":"KA","pin":"560001"}}',
+      '{"pin":"560001","district":"Bengaluru Urban"}',
+      '{"pin":true,"pinned":"4821","pin_id":"48213"}',
+      '{"pin":{"lat":12.97,"lng":77.59}}',
+      '{"pin":"123","cardPinned":"4821"}',
+      '{"pin":"123456789"}',
+      '{"pin":"A1B2"}',
+    ]) {
+      expect(reqBody(json, body)).toBe(body);
+    }
+    expect(reqBody(form, 'city=Pune&pin=411001')).toBe('city=Pune&pin=411001');
+    expect(anonymise(record({ url: '/api/serviceability?pin=411001&state=MH' })).url).toBe('/api/serviceability?pin=411001&state=MH');
+  });
+});
