@@ -94,7 +94,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const value = list.decode(rawValue);
     const loc = `${where}.${scannedName}`;
     // a bare `pin` of 4 to 8 digits is a credential unless another field is part of an address (pin.ts)
-    const pin = isPinName(name) && isPinValue(value) && !(postal ??= postalPairs(text));
+    const pin = isPinValue(value) && isPinName(name) && !(postal ??= postalPairs(text));
     const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
@@ -227,7 +227,7 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const content = rest.subarray(headerEnd + 4, rest.length - tail);
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
-  const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinName(rawName) && isPinValue(text)) ? PSEUDONYM : undefined)) : undefined;
+  const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinValue(text) && isPinName(rawName)) ? PSEUDONYM : undefined)) : undefined;
   let next: string | null;
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {

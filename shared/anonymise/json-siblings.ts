@@ -106,6 +106,10 @@ export class JsonSiblings {
 
   /** The current member of `f`, whose value is the string text[start, end), may name a secret a sibling holds (a quick look). */
   mayName(f: Frame, start: number, end: number): boolean {
+    // a value namer (3 to 5 characters long, or ParameterKey) needs a string that ends like a credential's: most titles and
+    // names stop at that table look, before the key is compared; OAuth's code namers are 10 to 13 long
+    const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
+    if (length < 10 && !mayNameCredential(this.#text, start, end)) return false;
     const k = this.#namer(f);
     return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, end));
   }

@@ -65,7 +65,12 @@ export class JsonTreatments {
    */
   credentialKey(f: Frame, at: number): boolean {
     if (f.sibling !== 0 && this.#siblings.holds(f)) return true;
-    if (!this.suspectKey(f)) return false;
+    // small, so that the walk's fast lane, which asks for every number and container, can inline it; the rest is rare
+    return this.suspectKey(f) && this.#namesCredential(f, at);
+  }
+
+  /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
+  #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
     return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !this.#postal(f));
   }
