@@ -209,10 +209,13 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   }, ctx.cancelPollMs);
   const recorder = new ChunkRecorder(ctx.redis, def, spec.index, ctx.log);
   recorder.start();
-  // a closed-model lane: one connection per user, kept from window to window (TargetPools)
-  const [connections, scope] = spec.vus !== undefined ? [Math.min(def.connections, spec.vus), `${run} ${spec.lane}`] : [def.connections, ''];
-  const target = ctx.pools.acquire(new URL(def.target).origin, connections, scope);
-  const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, connections, scope) : undefined;
+  // a closed-model lane: one connection per user (two at the baseline, which gets each request
+  // twice at once), kept from window to window (TargetPools); a baseline sharing the target's
+  // address (told apart by Host) has connections of its own
+  const users = spec.vus ?? Infinity;
+  const scope = spec.vus !== undefined ? `${run} ${spec.lane} ` : '';
+  const target = ctx.pools.acquire(new URL(def.target).origin, Math.min(def.connections, users), `${scope}target`);
+  const baseline = def.baseline ? ctx.pools.acquire(new URL(def.baseline).origin, Math.min(def.connections, 2 * users), `${scope}baseline`) : undefined;
   const inFlight = new InFlight(abort.signal);
   ctx.diffs.open(attempt, def.mode, def.rules);
   const send: SendContext = { def, anonymise: ctx.anonymise, target: { name: 'target', url: new URL(def.target), dispatcher: target.pool }, recorder, inFlight, chunk: spec.index, attempt, diffs: ctx.diffs };

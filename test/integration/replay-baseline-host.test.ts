@@ -46,6 +46,20 @@ describe('replay with a baseline behind the same address, told apart by Host', (
     expect(report.totals.diffs).toBe(6);
   });
 
+  it('gives the baseline connections of its own under the closed model, two a user', async () => {
+    await ingress.close();
+    ingress = await startArrivalTarget((req) => ({ delayMs: 20, body: req.headers.host === 'staging.shop.test' ? { v: 2 } : { v: 1 } }));
+    await writeSession(t.redis, 'hosts-cc', evenSpecs(6, 5));
+    const r = await runCli(
+      ['replay', '--session', 'hosts-cc', '--target', ingress.url, '--json', '--wait', '--concurrency', '2', '--duration', '1s', '--lanes', '1', '--rewrite-host', 'staging.shop.test', '--baseline', ingress.url, '--baseline-host', 'release.shop.test', '--max-p99-regression', '1000'],
+      { env: { PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: '300' } },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    // each user's request and its two baseline copies are answered together: none waits for another's socket
+    expect(ingress.maxInFlight).toBe(6);
+    expect(ingress.maxConnections).toBeLessThanOrEqual(6);
+  });
+
   it('refuses a --baseline-host without a baseline, and a host that is not one, with exit 2', async () => {
     const lone = await replay('--baseline-host', 'release.shop.test');
     expect(lone.code).toBe(2);
