@@ -8,7 +8,7 @@ import { codePoints, DIGITS, draw, fromCodePoints, isShapeChar, makePool, poolOf
  * that carry no personal data but make the value work — an email's public
  * provider and TLD, a UPI provider, a PAN's holder type, a GSTIN's state
  * code, an IFSC's bank code, an IBAN's country and bank code, an API key's
- * prefix, a JWT's header — are kept. Check characters are recomputed.
+ * prefix, a JWT's header (when it is one) — are kept. Check characters are recomputed.
  */
 
 const PUBLIC_PROVIDERS = new Set([
@@ -170,10 +170,26 @@ export function renderApiKey(text: string, rng: SeededStream): string | undefine
   return redrawWithMarker(codePoints(text), prefix.length, rng);
 }
 
-/** JWT: the header (algorithm and type) is kept; payload and signature are redrawn. */
+/**
+ * JWT: the header (algorithm and type) is kept; payload and signature are
+ * redrawn. A token of the same shape whose first segment is no JOSE header
+ * keeps only its `eyJ`: Flask's session cookie (itsdangerous) puts the
+ * session's own JSON there (`{"_user_id":"42","email":…}`).
+ */
 export function renderJwt(text: string, rng: SeededStream): string | undefined {
   const cps = codePoints(text);
-  return redrawWithMarker(cps, text.indexOf('.') + 1, rng);
+  const dot = text.indexOf('.');
+  return redrawWithMarker(cps, joseHeader(text.slice(0, dot)) ? dot + 1 : 3, rng);
+}
+
+/** A base64url segment that decodes to a JSON object with an `alg`: a JWS or JWE header. */
+function joseHeader(segment: string): boolean {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Bearer tokens and anything else with a marker: every letter and digit redrawn. */
