@@ -16,15 +16,16 @@ const WORDS = new Set([
   // a mobile-banking or UPI PIN; a bare `pin` is left alone, since in India it is as often the postal PIN code
   'mpin', 'tpin', 'upipin',
   'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
-  // one-time passwords from an authenticator, and the `sig` of a signed URL (Azure SAS, many CDNs)
-  'totp', 'hotp', 'sig',
+  // one-time passwords from an authenticator, the `sig` of a signed URL (Azure SAS, many CDNs), a webhook's HMAC (`X-Shopify-Hmac-Sha256`)
+  'totp', 'hotp', 'sig', 'hmac',
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
 // OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
+// a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`
 const JOINED =
-  /apikey|authkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|samlresponse|accountkey|sessionkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -66,7 +67,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer/i;
+  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the

@@ -16,6 +16,8 @@ import { expectClean } from '../helpers/leaks.js';
 
 const anonymise = createRecordAnonymiser({ key: 'tenth-review-key-0123456789' });
 const json: HeaderPair[] = [['content-type', 'application/json']];
+const text: HeaderPair[] = [['content-type', 'text/plain']];
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
 const b64u = (s: string) => Buffer.from(s).toString('base64url');
 
 /** The response body `body` as the anonymiser stores it. */
@@ -36,5 +38,32 @@ describe('anonymiser: a token shaped like a JWT keeps its first segment only whe
     const stored = resBody(JSON.stringify({ id_token: jwt, note: `Bearer ${jwt}` }));
     expect(stored.split(header).length).toBe(3);
     expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ t: jwt }) })), [b64u('{"sub":"42"}')]);
+  });
+});
+
+describe('anonymiser: SAMLResponse, HMAC headers, AccountKey and sessionKey are credentials', () => {
+  const assertion = Buffer.from('<samlp:Response><saml:NameID>priya.sharma@acmecorp.in</saml:NameID></samlp:Response>').toString('base64');
+
+  it('pseudonymises a SAML assertion posted to an ACS endpoint, and keeps RelayState', () => {
+    const out = anonymise(record({ url: '/saml/acs', reqHeaders: form, reqBody: `SAMLResponse=${encodeURIComponent(assertion)}&RelayState=%2Fdashboard` }));
+    expectClean(out, [assertion.slice(0, 24), encodeURIComponent(assertion).slice(24, 48)]);
+    expect(out.req.body.bytes.toString()).toMatch(/&RelayState=%2Fdashboard$/);
+  });
+
+  it("pseudonymises Shopify's and other HMAC headers", () => {
+    const sig = 'XWmrwMey6OsLMeiZKwP4FppHH3cmAiiJJAweH5Jo4bM=';
+    expectClean(anonymise(record({ reqHeaders: [['x-shopify-hmac-sha256', sig], ['x-hmac', `${sig}x`]] })), [sig]);
+  });
+
+  it("pseudonymises an Azure connection string's AccountKey, in JSON and in text", () => {
+    const key = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg==';
+    const conn = `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key};EndpointSuffix=core.windows.net`;
+    expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ storage: conn }) })), [key.slice(0, 30)]);
+    expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify({ owner: 'priya.sharma@acmecorp.in', storage: conn }) })), [key.slice(0, 30)]);
+    expectClean(anonymise(record({ resHeaders: text, resBody: `AZURE_STORAGE=${conn}\n` })), [key.slice(0, 30)]);
+  });
+
+  it('pseudonymises a sessionKey', () => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"session":{"name":"priya","sessionKey":"sk9Q2mL7vR3tB8nC1dF6gH0jK"}}' })), ['sk9Q2mL7vR3tB8nC1dF6gH0jK']);
   });
 });
