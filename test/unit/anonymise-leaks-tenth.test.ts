@@ -67,3 +67,35 @@ describe('anonymiser: SAMLResponse, HMAC headers, AccountKey and sessionKey are 
     expectClean(anonymise(record({ resHeaders: json, resBody: '{"session":{"name":"priya","sessionKey":"sk9Q2mL7vR3tB8nC1dF6gH0jK"}}' })), ['sk9Q2mL7vR3tB8nC1dF6gH0jK']);
   });
 });
+
+describe("anonymiser: the password of a URL's userinfo", () => {
+  const urls = [
+    'postgres://app_user:S3cr3tDbPa55@db.internal:5432/orders',
+    'mongodb://admin:M0ng0Pa55w0rd@m1:27017,m2:27017/shop',
+    'redis://:r3d1sPa55w0rd@cache:6379/0',
+    'amqps://svc:Mq-Pa55_w0rd~x@mq/vhost',
+    'https://deploy:ghp_notAToken1234@git.internal/o/r.git',
+  ];
+  const password = (url: string) => url.slice(url.indexOf(':', url.indexOf('//')) + 1, url.indexOf('@'));
+
+  it('pseudonymises it whatever the host, keeping user, host and the password length, in JSON, text and a URL header', () => {
+    for (const url of urls) {
+      const pw = password(url);
+      const body = JSON.stringify({ services: [{ uri: url }] });
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [pw]);
+      const stored = (JSON.parse(out.res!.body.bytes.toString()) as { services: { uri: string }[] }).services[0]!.uri;
+      expect(stored.length, url).toBe(url.length);
+      expect(stored.slice(0, url.indexOf(pw)), url).toBe(url.slice(0, url.indexOf(pw)));
+      expect(stored.slice(url.indexOf('@')), url).toBe(url.slice(url.indexOf('@')));
+      expectClean(anonymise(record({ resHeaders: text, resBody: `DATABASE_URL=${url}\nconnecting to ${url} ...\n` })), [pw]);
+      expectClean(anonymise(record({ reqHeaders: [['x-forwarded-url', url]] })), [pw]);
+    }
+  });
+
+  it('leaves URLs without a password alone', () => {
+    for (const body of ['{"ssh":"ssh://git@git-host:22/r","at":"https://x.example/u/@priya","cache":"redis://cache:6379/0"}', '{"proxy":"http://user@proxy-1:3128/","doc":"see https://a.example/x:y@z"}']) {
+      expect(resBody(body)).toBe(body);
+    }
+  });
+});

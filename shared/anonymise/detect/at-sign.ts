@@ -1,7 +1,8 @@
 import { asciiClass, C_ALNUM, C_DIGIT, type Finding, type KindSet } from './kinds.js';
 
 /**
- * Email addresses and UPI ids, found from each '@': the local part is read
+ * Email addresses and UPI ids, found from each '@' (and there, too, the
+ * password of a URL's userinfo, as an `apikey`): the local part is read
  * leftwards (its last 64 characters at most) and the domain rightwards (at most 253),
  * and neither crosses another '@', so the scan is linear even over
  * `a@a@a@...`. Unicode letters are allowed on both sides (internationalised
@@ -35,8 +36,16 @@ function isLetter(code: number): boolean {
 export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void {
   const wantEmail = kinds.has('email');
   const wantUpi = kinds.has('upi');
-  if (!wantEmail && !wantUpi) return;
+  const wantPassword = kinds.has('apikey');
+  if (!wantEmail && !wantUpi && !wantPassword) return;
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    const password = wantPassword ? userinfoPassword(text, at) : -1;
+    if (password >= 0) {
+      // the host after it stays: it names a server, not a person (an email read here would take both)
+      out.push({ kind: 'apikey', start: password, end: at });
+      continue;
+    }
+    if (!wantEmail && !wantUpi) continue;
     let s = at;
     while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
     // a local part longer than 64 characters: its last 64 are taken (what precedes an address
@@ -57,6 +66,28 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
       out.push({ kind: 'upi', start: s, end: e });
     }
   }
+}
+
+/** A userinfo is read back from its '@' at most this far. */
+const MAX_USERINFO = 256;
+
+/** Userinfo characters (RFC 3986: unreserved, percent-escapes, sub-delims and ':'); not '@', '/', quotes or spaces. */
+function isUserinfo(c: number): boolean {
+  return asciiClass(c) !== 0 || c === 45 || c === 46 || c === 95 || c === 126 || c === 37 || c === 33 || c === 36 || (c >= 38 && c <= 44) || c === 58 || c === 59 || c === 61;
+}
+
+/**
+ * The start of the password of `scheme://user:password@` whose '@' is at
+ * `at` (a connection string: `postgres://app:…@db/orders`,
+ * `redis://:…@cache`), or -1. Read back at most MAX_USERINFO characters,
+ * never past another '@', so the scan stays linear.
+ */
+function userinfoPassword(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && at - i < MAX_USERINFO && isUserinfo(text.charCodeAt(i - 1))) i--;
+  if (i < 3 || text.charCodeAt(i - 1) !== 47 || text.charCodeAt(i - 2) !== 47 || text.charCodeAt(i - 3) !== 58) return -1;
+  const colon = text.indexOf(':', i);
+  return colon >= 0 && colon + 1 < at ? colon + 1 : -1;
 }
 
 /** Labels of 1-63 characters not starting or ending with '-', and a TLD of two letters or more; read in place. */
