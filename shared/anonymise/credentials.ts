@@ -23,9 +23,10 @@ const WORDS = new Set([
 ]);
 // OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
-// a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`
+// a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`;
+// and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|samlresponse|accountkey|sessionkey|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -67,7 +68,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer/i;
+  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -94,8 +95,9 @@ for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', '
 // keys that end so are few (`domain`, `seat`, `answer`), and the name check of each is a cached lookup
 for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDENTIAL_END);
 
-// `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`
-for (const w of ['ier', 'ode']) mark(w, LONGER_END);
+// `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`;
+// `…number`, `…num` and `…no` keys (orderNumber, page_no) only for a bank account's
+for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no']) mark(w, LONGER_END);
 // `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, settled by its length first
 mark('ing', SECRET_STRING_END);
 for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param']) mark(w, SIBLING_END);
@@ -116,19 +118,24 @@ export function mayNameCredential(text: string, start: number, end: number): boo
 }
 
 /**
- * A `…ier` or `…code` key that may be a credential: OAuth's `code_verifier`
- * or `device_code`, or a code whose last three letters before `code` are
- * those of a credential's (`passcode`, `mfa_code`, `verificationCode`,
- * `otp_code`); `pincode`, `countryCode`, `currency_code` and most others
- * stop at that look. Apart from the fast path, so that stays small.
+ * A `…ier`, `…code`, `…number` or `…no` key that may be a credential:
+ * OAuth's `code_verifier` or `device_code`, a bank account number, or a
+ * code whose last three letters before `code` are those of a credential's
+ * (`passcode`, `mfa_code`, `verificationCode`, `otp_code`); `pincode`,
+ * `countryCode`, `currency_code`, `orderNumber` and most others stop at
+ * that look. Apart from the fast path, so that stays small.
  */
 function endsLikeLonger(text: string, start: number, end: number): boolean {
   if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode')) return true;
+  for (const w of ACCOUNT_NUMBERS) if (endsWithWord(text, start, end, w)) return true;
   if (!endsWithWord(text, start, end, 'code')) return false;
   let i = end - 4;
   while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45)) i--;
   return i - start >= 3 && BEFORE_CODE[code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1))] === 1;
 }
+
+/** How a bank account number's key ends (JOINED), `_` and `-` aside; each is given up at its first letter that differs. */
+const ACCOUNT_NUMBERS = ['accountnumber', 'acctnumber', 'accnumber', 'accountnum', 'acctnum', 'accountno', 'acctno', 'accno'];
 
 /** Last three letters before `code` of the codes isCredentialName knows (JOINED; `pass` for passcode, `otp`/`totp` as words). */
 const BEFORE_CODE = new Uint8Array(1 << 15);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import { catalogPage } from '../../scripts/bench/anonymise-body.js';
 import type { HeaderPair } from '../../shared/record/schema.js';
 import { testRecord as record } from '../helpers/record.js';
 import { expectClean } from '../helpers/leaks.js';
@@ -96,6 +97,35 @@ describe("anonymiser: the password of a URL's userinfo", () => {
   it('leaves URLs without a password alone', () => {
     for (const body of ['{"ssh":"ssh://git@git-host:22/r","at":"https://x.example/u/@priya","cache":"redis://cache:6379/0"}', '{"proxy":"http://user@proxy-1:3128/","doc":"see https://a.example/x:y@z"}']) {
       expect(resBody(body)).toBe(body);
+    }
+  });
+});
+
+describe('anonymiser: bank account numbers under their names', () => {
+  // numbers no detector finds by chance (a 14-digit one passing Luhn is read as a card)
+  const ACC = '050100123456789';
+
+  it('pseudonymises accountNumber, account_no, acc_no, acctNo and beneficiaryAccountNumber in JSON, forms, queries and text, digits kept', () => {
+    for (const name of ['accountNumber', 'account_number', 'account_no', 'acc_no', 'accNo', 'acctNo', 'bank_account_number', 'beneficiaryAccountNumber', 'confirm_account_number']) {
+      const body = JSON.stringify({ ifsc: 'HDFC0001234', [name]: ACC });
+      const out = anonymise(record({ reqHeaders: json, reqBody: body }));
+      expectClean(out, [ACC]);
+      const stored = (JSON.parse(out.req.body.bytes.toString()) as Record<string, string>)[name]!;
+      expect(stored, name).toMatch(/^[0-9]{15}$/);
+      expectClean(anonymise(record({ reqHeaders: json, reqBody: JSON.stringify({ [name]: Number(ACC) }) })), [ACC]);
+      expectClean(anonymise(record({ reqHeaders: form, reqBody: `${name}=${ACC}&ifsc=HDFC0001234` })), [ACC]);
+      expectClean(anonymise(record({ url: `/api/payouts?${name}=${ACC}` })), [ACC]);
+      expectClean(anonymise(record({ resHeaders: text, resBody: `payout ok ${name}=${ACC} ifsc=HDFC0001234\n` })), [ACC]);
+    }
+  });
+
+  it('leaves other numbers, and catalogue pages, as they were', () => {
+    for (const body of ['{"page_number":3,"orderNumber":"ORD-123456","account":"acme","accountId":"acct_42","accountType":"savings"}', '{"phoneNumberVerified":true,"account_status":"active"}']) {
+      expect(resBody(body)).toBe(body);
+    }
+    for (const size of [1024, 64 * 1024]) {
+      const page = catalogPage(size, 3).replace(/support\+\d+@[a-z.]+/g, 'support desk');
+      expect(resBody(page)).toBe(page);
     }
   });
 });
