@@ -129,3 +129,29 @@ describe('anonymiser: bank account numbers under their names', () => {
     }
   });
 });
+
+describe('anonymiser: JSON kept in base64', () => {
+  const state = b64u(JSON.stringify({ email: 'priya.sharma@acmecorp.in', returnTo: '/account' }));
+  const std = Buffer.from(JSON.stringify({ phone: '+91 98765 43210', plan: 'gold' })).toString('base64');
+
+  it('redraws a base64 blob whose JSON holds personal data: an OAuth state, a data: URL, a cursor', () => {
+    const bodies = [
+      JSON.stringify({ next: `https://auth.example.com/authorize?client_id=abc&state=${state}`, state }),
+      JSON.stringify({ avatar: `data:application/json;base64,${std}` }),
+      JSON.stringify({ owner: 'rohan.iyer@globex.co.in', cursor: std }),
+    ];
+    for (const body of bodies) {
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [state.slice(3, 40), std.slice(3, 40)]);
+      expect(out.res!.body.bytes.toString().length, body).toBe(body.length);
+    }
+    expectClean(anonymise(record({ url: `/oauth/callback?code_hint=x&state=${state}` })), [state.slice(3, 40)]);
+    expectClean(anonymise(record({ resHeaders: text, resBody: `redirect state=${state} ok\n` })), [state.slice(3, 40)]);
+  });
+
+  it('leaves base64 JSON that holds nothing personal, and JWTs, as they were', () => {
+    const cursor = b64u(JSON.stringify({ id: 42, created: '2026-12-07T10:00:00Z' }));
+    const body = JSON.stringify({ next_cursor: cursor, filter: Buffer.from('{"color":"teal","size":"M"}').toString('base64') });
+    expect(resBody(body)).toBe(body);
+  });
+});

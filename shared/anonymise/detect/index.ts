@@ -169,7 +169,7 @@ function findPlain(text: string, kinds: KindSet): Finding[] {
     return out;
   }
   const hasDigit = DIGIT.test(text);
-  findTokens(text, kinds, out, hasDigit);
+  findTokens(text, kinds, out, hasDigit, findPii);
   if (text.includes('@')) findAtSigns(text, kinds, out);
   if (hasDigit) findNumbers(text, kinds, out);
   return disjoint(out);

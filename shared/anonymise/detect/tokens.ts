@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { gstinValid, ibanValid } from '../checksums.js';
+import { findEncodedJson } from './encoded-json.js';
 import type { Finding, Kind, KindSet } from './kinds.js';
 
 /**
@@ -216,8 +217,8 @@ function findPrivateKeys(text: string, out: Finding[]): void {
   }
 }
 
-/** Appends identifier and secret findings in `text` to `out`. */
-export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean): void {
+/** Appends identifier and secret findings in `text` to `out`; `read` scans decoded base64 JSON (findPii). */
+export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean, read: (text: string, kinds: KindSet) => Finding[]): void {
   // cheap prechecks keep the full patterns off most strings
   // (the shortest PAN has 10 characters, IBAN 15, API key 15)
   if (text.length >= 10) {
@@ -227,7 +228,10 @@ export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigi
     if (text.length >= 15 && kinds.has('apikey') && maybeApiKey(text, capitals)) findAll(API_KEYS, text, 'apikey', out);
     if (text.length >= 40 && kinds.has('apikey') && text.includes(PEM_BEGIN)) findPrivateKeys(text, out);
   }
-  if (kinds.has('jwt') && maybeJwt(text)) findAll(JWT, text, 'jwt', out);
+  if (kinds.has('jwt') && maybeJwt(text)) {
+    findAll(JWT, text, 'jwt', out);
+    findEncodedJson(text, kinds, out, read);
+  }
   if (kinds.has('bearer') && maybeBearer(text)) findBearers(text, out);
   // colons() first: it stops at the seventh, which a JSON text reaches at once
   // six colons and a dot: an IPv6 address ending in a dotted quad (`2001:db8:1:2:3:4:192.0.2.33`)
