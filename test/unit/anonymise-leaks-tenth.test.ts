@@ -155,3 +155,32 @@ describe('anonymiser: JSON kept in base64', () => {
     expect(resBody(body)).toBe(body);
   });
 });
+
+describe('anonymiser: password hashes', () => {
+  const hashes = [
+    ['$2b$10$', 'N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
+    ['$2y$12$', 'R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW'],
+    ['$argon2id$v=19$m=65536,t=3,p=4$', 'c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG'],
+    ['$6$rounds=5000$', 'saltsalt$Xk2p9QmL7vR3tB8nC1dF6gH0jK4sW5yZ.qN/'],
+    ['$6$', 'Zs9QbvAx$Xk2p9QmL7vR3tB8nC1dF6gH0jK4sW5yZ.qN/'],
+    ['pbkdf2_sha256$600000$', 'Xy9zQm3nL7pK$abcDEF0123456789abcDEF0123456789abcDEF01234='],
+    ['bcrypt_sha256$$2b$12$', 'N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'],
+  ] as const;
+
+  it('redraws the salt and hash under any name, keeping the scheme and its parameters', () => {
+    for (const [scheme, secret] of hashes) {
+      const body = JSON.stringify({ user: { id: 42, passwordDigest: `${scheme}${secret}`, hashed: `${scheme}${secret}` } });
+      const out = anonymise(record({ resHeaders: json, resBody: body }));
+      expectClean(out, [secret.slice(0, 20), secret.slice(-16)]);
+      const stored = (JSON.parse(out.res!.body.bytes.toString()) as { user: { hashed: string } }).user.hashed;
+      expect(stored.startsWith(scheme), scheme).toBe(true);
+      expect(stored.length, scheme).toBe(scheme.length + secret.length);
+      expectClean(anonymise(record({ resHeaders: text, resBody: `id,email_verified,hash\n42,true,${scheme}${secret}\n` })), [secret.slice(0, 20)]);
+    }
+  });
+
+  it('leaves prices and template variables alone', () => {
+    const body = JSON.stringify({ price: '$19.99', was: 'US$ 24.50', tpl: 'Hello ${name}, your total is $2 off', shell: 'echo $1 $2 $HOME', regex: '^[a-z]+$' });
+    expect(resBody(body)).toBe(body);
+  });
+});

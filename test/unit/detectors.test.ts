@@ -159,6 +159,8 @@ describe('detectors', () => {
       ['base64 JSON prefixes', 'eyJ'.repeat(MB / 3)],
       ['short base64 JSON runs', `eyJ${'a1'.repeat(8)} `.repeat(MB / 20)],
       ['base64 of base64 of an email', Buffer.from(`{"a":"${Buffer.from(`{"e":"${'a1@b.in '.repeat(MB / 64)}"}`).toString('base64')}"}`).toString('base64')],
+      ['dollar signs', '$2b$'.repeat(MB / 4)],
+      ['crypt-like runs', `$6$rounds=5000$${'a'.repeat(600)}`.repeat(MB / 620)],
       ['userinfo-like runs', 'x://u:p'.repeat(MB / 14) + '@h'.repeat(MB / 4)],
       ['Bearer words', 'Bearer '.repeat(MB / 7)],
       ['capital letters', 'A'.repeat(MB)],
