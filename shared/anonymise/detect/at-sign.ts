@@ -39,15 +39,17 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
   const wantPassword = kinds.has('apikey');
   if (!wantEmail && !wantUpi && !wantPassword) return;
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
-    const password = wantPassword ? userinfoPassword(text, at) : -1;
+    let s = at;
+    while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
+    // a userinfo's password is read only where the local part stopped at a character a userinfo
+    // has and an address has not (`:` mostly), so an address in quotes costs one more look
+    const password = wantPassword && s > 0 && (at - s >= MAX_LOCAL || isUserinfo(text.charCodeAt(s - 1))) ? userinfoPassword(text, at) : -1;
     if (password >= 0) {
       // the host after it stays: it names a server, not a person (an email read here would take both)
       out.push({ kind: 'apikey', start: password, end: at });
       continue;
     }
     if (!wantEmail && !wantUpi) continue;
-    let s = at;
-    while (s > 0 && at - s < MAX_LOCAL && isLocal(text.charCodeAt(s - 1))) s--;
     // a local part longer than 64 characters: its last 64 are taken (what precedes an address
     // in a URL or a path often reads as local-part characters, and the address must not survive)
     // the cut at 64 must not split a surrogate pair
