@@ -94,11 +94,14 @@ for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', '
 // `sig`; a password given twice (`passwordConfirm`, `password_repeat`, `passwordAgain`, `password1`/`password2`) and `securityAnswer`:
 // keys that end so are few (`domain`, `seat`, `answer`), and the name check of each is a cached lookup
 for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDENTIAL_END);
+// `hmac` (Shopify's `{"shop":…,"hmac":…}`): few keys end so (`mac`, a device's address: not a credential word)
+mark('mac', CREDENTIAL_END);
 
 // `…ier` and `…code` keys are many (supplier, pincode, countryCode): those go on only for OAuth's `code_verifier` and `device_code`;
 // `…number`, `…num` and `…no` keys (orderNumber, page_no) only for a bank account's
-for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no']) mark(w, LONGER_END);
-// `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, settled by its length first
+// `…nse` keys (response, license) only for SAML's `SAMLResponse`
+for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no', 'nse']) mark(w, LONGER_END);
+// `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`
 mark('ing', SECRET_STRING_END);
 for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param']) mark(w, SIBLING_END);
 
@@ -114,7 +117,7 @@ export function keyEnding(text: string, start: number, end: number): number {
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
   const s = keyEnding(text, start, end);
-  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && end - start === 12 && endsWithWord(text, start, end, 'secretstring'));
+  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && endsWithWord(text, start, end, 'secretstring'));
 }
 
 /**
@@ -126,7 +129,7 @@ export function mayNameCredential(text: string, start: number, end: number): boo
  * that look. Apart from the fast path, so that stays small.
  */
 function endsLikeLonger(text: string, start: number, end: number): boolean {
-  if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode')) return true;
+  if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode') || endsWithWord(text, start, end, 'samlresponse')) return true;
   for (const w of ACCOUNT_NUMBERS) if (endsWithWord(text, start, end, w)) return true;
   if (!endsWithWord(text, start, end, 'code')) return false;
   let i = end - 4;
@@ -154,8 +157,9 @@ function endsWithWord(text: string, start: number, end: number, word: string): b
   return true;
 }
 
-const OAUTH_CODE = /(?:^|[?&#;])code=/;
-const OAUTH_CONTEXT = /(?:^|[?&#;])(?:grant_type|code_verifier|redirect_uri|state)=/;
+// `\u0026`: an `&` JSON-escaped (Go's encoding/json writes every `&` so), in NDJSON or a log of JSON
+const OAUTH_CODE = /(?:^|[?&#;]|\\u0026)code=/;
+const OAUTH_CONTEXT = /(?:^|[?&#;]|\\u0026)(?:grant_type|code_verifier|redirect_uri|state)=/;
 
 /**
  * A query, form or URL whose `code` parameter is an OAuth authorization
@@ -170,15 +174,18 @@ export function oauthCodeIn(params: string): boolean {
 /**
  * A `code=` parameter starts at `at`: at the text's start or after `?`,
  * `&`, `#`, `;` or a quote (a URL or form kept in a JSON string or in
- * text). It is an OAuth code when the text also has OAuth's other
+ * text), or after a JSON-escaped `&` (`\u0026`: Go's encoding/json writes
+ * every `&` so). It is an OAuth code when the text also has OAuth's other
  * parameters (oauthCodeIn, or oauthContextInJson for a JSON text).
  */
 export function codeParamAt(text: string, at: number): boolean {
+  if (!text.startsWith('code=', at)) return false;
   const before = at === 0 ? 63 : text.charCodeAt(at - 1);
-  return (before === 63 || before === 38 || before === 35 || before === 59 || before === 34) && text.startsWith('code=', at);
+  return before === 63 || before === 38 || before === 35 || before === 59 || before === 34 || (before === 54 && text.startsWith(ESCAPED_AMP, at - 6));
 }
 
-const OAUTH_CONTEXT_IN_STRING = /[?&#;"](?:grant_type|code_verifier|redirect_uri|state)=/;
+const ESCAPED_AMP = '\\u0026';
+const OAUTH_CONTEXT_IN_STRING = /(?:[?&#;"]|\\u0026)(?:grant_type|code_verifier|redirect_uri|state)=/;
 
 /** A JSON text one of whose strings holds OAuth's other parameters, as a query or form would (`"state=…"`, `?redirect_uri=…`). */
 export function oauthContextInJson(text: string): boolean {

@@ -5,7 +5,7 @@ import type { Scrub } from './scrub.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { PSEUDONYM } from './headers.js';
-import { isPinName, isPinValue, postalPairs } from './pin.js';
+import { isPinName, isPinValue, mayBePostal, postalPairs } from './pin.js';
 
 /**
  * Form bodies. URL-encoded: each field is decoded, treated by a form rule
@@ -93,8 +93,8 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const nameOut = scannedName === name ? rawName : list.encode(rawName, scannedName);
     const value = list.decode(rawValue);
     const loc = `${where}.${scannedName}`;
-    // a bare `pin` of 4 to 8 digits is a credential unless another field is part of an address (pin.ts)
-    const pin = isPinValue(value) && isPinName(name) && !(postal ??= postalPairs(text));
+    // a bare `pin` of 4 to 8 digits is a credential unless it may be a postal code and another field is part of an address (pin.ts)
+    const pin = isPinValue(value) && isPinName(name) && !(mayBePostal(name, value) && (postal ??= postalPairs(text)));
     const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);

@@ -59,12 +59,14 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       } else if (namedBefore(text, end)) return 'text';
     }
   }
+  // whether a string holds OAuth's other parameters: looked for once, at the first `code=` (a promotions page holds thousands)
+  let oauth: boolean | undefined;
   for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
     let end = i;
     while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
     if (namedBefore(text, end) || attributeNames(text, end, i + 1)) return 'text';
     // an OAuth callback or token request kept in a string (`"next":"/cb?code=…&state=…"`): credential-text.ts reads its code
-    if (end === i && end >= 4 && codeParamAt(text, end - 4) && oauthContextInJson(text)) return 'text';
+    if (end === i && end >= 4 && codeParamAt(text, end - 4) && (oauth ??= oauthContextInJson(text))) return 'text';
   }
   for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
     if (elementNamed(text, i + 1)) return 'text';

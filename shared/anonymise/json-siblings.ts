@@ -79,7 +79,19 @@ function holderKind(text: string, start: number, end: number): number {
 }
 
 /** The string text[start, end) names a credential, as a key would. */
-const namesCredential = (text: string, start: number, end: number) => mayNameCredential(text, start, end) && isCredentialName(text.slice(start, end));
+/** The end of a label without the marks forms put after it (`Password:`, `API key *`, `PIN?`). */
+function labelEnd(text: string, start: number, end: number): number {
+  while (end > start) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 32 && c !== 58 && c !== 42 && c !== 46 && c !== 63) break;
+    end--;
+  }
+  return end;
+}
+const namesCredential = (text: string, start: number, end: number) => {
+  const e = labelEnd(text, start, end);
+  return mayNameCredential(text, start, e) && isCredentialName(text.slice(start, e));
+};
 
 /** Per document: which members hold a secret a sibling names, and which objects must be walked again. */
 export class JsonSiblings {
@@ -109,9 +121,10 @@ export class JsonSiblings {
     // a value namer (3 to 5 characters long, or ParameterKey) needs a string that ends like a credential's: most titles and
     // names stop at that table look, before the key is compared; OAuth's code namers are 10 to 13 long
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
-    if (length < 10 && !mayNameCredential(this.#text, start, end)) return false;
+    const e = labelEnd(this.#text, start, end);
+    if (length < 10 && !mayNameCredential(this.#text, start, e)) return false;
     const k = this.#namer(f);
-    return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, end));
+    return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, e));
   }
 
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
@@ -189,8 +202,10 @@ function namerValueAt(text: string, start: number, end: number, after: number): 
   while (isWs(text.charCodeAt(v))) v++;
   if (text.charCodeAt(v) !== 34) return false;
   const q = text.indexOf('"', v + 1);
+  if (q < 0) return false;
+  const e = labelEnd(text, v + 1, q);
   // the key's own name is compared last: its ending already matched a namer's, and most values name nothing
-  return q > 0 && mayNameCredential(text, v + 1, q) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, q));
+  return mayNameCredential(text, v + 1, e) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, e));
 }
 
 /**

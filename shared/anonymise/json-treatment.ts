@@ -3,7 +3,7 @@ import type { Frame, JsonLocations } from './json-frame.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
-import { isPinName, pinValueAt, postalObject } from './pin.js';
+import { isPinName, mayBePostalAt, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 
@@ -72,7 +72,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !this.#postal(f));
+    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f)));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */

@@ -6,8 +6,9 @@ import { isWs, JsonText } from './json-lex.js';
  * A bare `pin`: a card's, a wallet's or an app's PIN (`{"pin":"4821"}`,
  * `pin=4821`, `?pin=482139`), or, in India, as often the postal PIN code
  * (`{"city":"Pune","pin":"411001"}`). It is taken for a credential when its
- * value is 4 to 8 digits and nothing beside it is part of an address (a
- * member or field named `city`, `state`, `district`, `address`, `line1`,
+ * value is 4 to 8 digits, unless it may be a postal code (mayBePostal: six
+ * digits under `pin` alone) and something beside it is part of an address
+ * (a member or field named `city`, `state`, `district`, `address`, `line1`,
  * `locality`, `pincode`, ...). `pincode` and `pin_code` are never a credential's name;
  * `card_pin`, `upi_pin` and `mpin` always are (credentials.ts).
  */
@@ -52,6 +53,29 @@ export function pinValueAt(text: string, at: number): boolean {
   // a number goes on with '.', 'e' or 'E' (a decimal is no PIN); a string must close right after its digits
   return quoted ? after === 34 : after !== 46 && (after | 0x20) !== 101;
 }
+
+/**
+ * A postal PIN code is six digits, the first 1 to 9, under a name that is
+ * `pin` alone: only such a pin is read as one when an address's part sits
+ * beside it. A `newPin`, or a pin of four digits beside a card's `state`,
+ * is a secret however its siblings are named.
+ */
+export function mayBePostal(name: string, value: string): boolean {
+  return value.length === 6 && value.charCodeAt(0) !== 48 && isPinValue(value) && isBarePin(name);
+}
+
+/** mayBePostal for the JSON value at `at` (whitespace first), a string or an integer. */
+export function mayBePostalAt(name: string, text: string, at: number): boolean {
+  let i = at;
+  while (isWs(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 34) i++;
+  return text.charCodeAt(i) !== 48 && isDigit(text.charCodeAt(i + 5)) && !isDigit(text.charCodeAt(i + 6)) && isBarePin(name);
+}
+
+const isBarePin = (name: string) => {
+  const words = nameWords(name);
+  return words.length === 1 && withoutDigits(words[0]!) === 'pin';
+};
 
 /** Names of an address's parts (a `pincode` beside a `pin` too), lower-cased without '-', '_' and spaces. */
 const ADDRESS = /^(?:address\w*|line[0-9]|street\w*|city|town|village|district|taluk|tehsil|state|statecode|country|countrycode|locality|landmark|area|region|province|postoffice|pincode|postalcode|postcode|zip|zipcode|latitude|longitude|lat|lng|lon)$/;

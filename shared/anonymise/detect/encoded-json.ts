@@ -29,7 +29,8 @@ export function findEncodedJson(text: string, kinds: KindSet, out: Finding[], re
     while (e < text.length && e - i < MAX_RUN && isBase64(text.charCodeAt(e))) e++;
     const end = e;
     while (e < text.length && e - end < 2 && text.charCodeAt(e) === 61) e++;
-    if (text.charCodeAt(e) === 46 || end - i < MIN_RUN) {
+    // a '.' and more base64 after it is a JWT's separator (findTokens' business); a sentence's full stop is not
+    if ((text.charCodeAt(e) === 46 && isBase64(text.charCodeAt(e + 1))) || end - i < MIN_RUN) {
       i = e;
       continue;
     }
