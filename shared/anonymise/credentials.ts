@@ -150,7 +150,8 @@ for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'veri
 function endsWithWord(text: string, start: number, end: number, word: string): boolean {
   let i = end;
   for (let k = word.length - 1; k >= 0; k--) {
-    while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45)) i--;
+    // '_', '-' and ' ' between words (`account_no`, `Account Number`, a form's label)
+    while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45 || text.charCodeAt(i - 1) === 32)) i--;
     if (i <= start || (text.charCodeAt(i - 1) | 0x20) !== word.charCodeAt(k)) return false;
     i--;
   }

@@ -65,8 +65,8 @@ describe('anonymiser: a PIN is a postal code only when it is six digits under `p
 });
 
 describe('anonymiser: what the label and base64 readers missed', () => {
-  it('reads a label through the colon or asterisk a form puts after it', () => {
-    for (const label of ['Password:', 'Password *', 'API key:', 'Card PIN:']) {
+  it('reads a label through its spaces and the colon or asterisk a form puts after it', () => {
+    for (const label of ['Password:', 'Password *', 'API key:', 'Card PIN:', 'Account Number']) {
       expectClean(res(JSON.stringify({ label, data: 'Hunter2Pa55word' })), ['Hunter2Pa55word']);
     }
   });
