@@ -78,3 +78,15 @@ describe('anonymiser: what the label and base64 readers missed', () => {
     expect(out).toMatch(/\. Done$/);
   });
 });
+
+describe('anonymiser: password hashes of WordPress, passlib and Django before 1.4', () => {
+  it('redraws their salt and hash and keeps the scheme', () => {
+    const hashes = ['$P$BZlPX7NIx8MYpXokBW2AT9FTLtPQ5M/', '$pbkdf2-sha256$29000$N2bMmZMSQkjJ2ZszZgyh1A$ZbJYOcUaHKdBnLeyW5dcUdE3T8/zTMVZLJcfNiJM7tM', 'sha1$a1976$a36cc8cbf81742a8fb52e221aaeab48ed7f58ab4'];
+    for (const h of hashes) {
+      const out = stored(JSON.stringify({ user: 'priya', hash: h }));
+      expect(out).not.toContain(h.slice(-20));
+      expect(out).toContain(`"hash":"${h.slice(0, h.indexOf('$', 1) + 1)}`);
+    }
+    expect(stored('{"price":"$19.99","tpl":"$P$ alone"}')).toBe('{"price":"$19.99","tpl":"$P$ alone"}');
+  });
+});

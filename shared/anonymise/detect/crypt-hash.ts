@@ -4,7 +4,8 @@ import type { Finding } from './kinds.js';
  * Password hashes in the modular crypt format and Django's: bcrypt
  * (`$2b$10$…`), argon2 (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), scrypt,
  * SHA-crypt and MD5-crypt (`$6$rounds=5000$salt$hash`, `$5$`, `$1$`),
- * yescrypt (`$y$`) and Django's `pbkdf2_sha256$600000$salt$hash`. A user
+ * yescrypt (`$y$`), phpass (`$P$`), passlib's `$pbkdf2-sha256$`, and
+ * Django's `pbkdf2_sha256$600000$salt$hash` and legacy `sha1$salt$hash`. A user
  * object serialised whole hands out its hash, which an offline attack
  * turns back into the password: the salt and hash are found (kind
  * `apikey`, redrawn with their separators), the scheme and its parameters
@@ -27,12 +28,14 @@ const SCHEMES: readonly (readonly [string, number])[] = [
   ['$2a$', 1], ['$2b$', 1], ['$2y$', 1], ['$2x$', 1],
   ['$argon2id$', 2], ['$argon2i$', 2], ['$argon2d$', 2],
   ['$scrypt$', 1], ['$7$', 0], ['$6$', 1], ['$5$', 1], ['$1$', 0], ['$y$', 1], ['$gy$', 1],
+  // WordPress's phpass (`$P$B…`, `$H$…`) and passlib's PBKDF2 (`$pbkdf2-sha256$29000$salt$hash`)
+  ['$P$', 0], ['$H$', 0], ['$pbkdf2-sha256$', 1], ['$pbkdf2-sha512$', 1], ['$pbkdf2$', 1],
 ];
 /**
  * Django's hashers that write their name and a work factor before the salt (`pbkdf2_sha256$600000$…`,
  * `scrypt$16384$…`); its `argon2$` and `bcrypt_sha256$` are followed by a `$id$` scheme, found at its own '$'.
  */
-const DJANGO = ['pbkdf2_sha256$', 'pbkdf2_sha1$', 'scrypt$'];
+const DJANGO = ['pbkdf2_sha256$', 'pbkdf2_sha1$', 'scrypt$', 'sha1$', 'md5$'];
 
 export function findCryptHashes(text: string, out: Finding[]): void {
   for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
