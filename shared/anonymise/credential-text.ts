@@ -1,4 +1,5 @@
 import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
+import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
 import { PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
@@ -63,6 +64,9 @@ const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
 const NAME_ATTR = /[ \t\r\n](?:name|id|key)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
 
+/** A word naming an address's part (pin.ts's names, as words of a text: `<city>`, `district:`). */
+const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|district|taluk|tehsil|state|country|locality|landmark|pin[ _-]?code|postal[ _-]?code|zip)\b/i;
+
 interface Span {
   start: number;
   end: number;
@@ -75,14 +79,19 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   if (!oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
   const spans: Span[] = [];
   NAME.lastIndex = 0;
+  // a bare `pin` (pin.ts): a postal code when it may be one and the text names an address's part
+  let address: boolean | undefined;
+  const pin = (name: string, value: string) => isPinName(name) && isPinValue(value) && !(mayBePostal(name, value) && (address ??= ADDRESS_WORD.test(text)));
   for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
-    if (!isCredentialName(m[1]!) && !(oauth && codeParamAt(text, m.index))) continue;
+    const named = isCredentialName(m[1]!) || (oauth && codeParamAt(text, m.index));
+    if (!named && !isPinName(m[1]!)) continue;
     // a GraphQL variable's definition (`($password: String!)`): the value is a type
     if (text.charCodeAt(m.index - 1) === 36 && m[0].includes(':')) continue;
     VALUE.lastIndex = NAME.lastIndex;
     const v = VALUE.exec(text);
     if (!v) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
+    if (!named && !pin(m[1]!, value)) continue;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
     if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
     const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
@@ -99,7 +108,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   if (text.includes('<')) {
     for (const m of text.matchAll(ELEMENT)) {
       const value = m[2] ?? m[3]!;
-      if (!isCredentialName(m[1]!) || value.trim() === '') continue;
+      if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;
       const end = m.index + m[0].length;
       spans.push({ start: end - value.length, end });
     }

@@ -90,3 +90,14 @@ describe('anonymiser: password hashes of WordPress, passlib and Django before 1.
     expect(stored('{"price":"$19.99","tpl":"$P$ alone"}')).toBe('{"price":"$19.99","tpl":"$P$ alone"}');
   });
 });
+
+describe('anonymiser: a bare pin in XML and text bodies', () => {
+  const xml: HeaderPair[] = [['content-type', 'application/xml']];
+  it('takes a PIN in an element or after its name, and keeps a postal PIN code beside an address', () => {
+    expect(stored('<req><cardId>c1</cardId><pin>4821</pin></req>', xml)).not.toContain('4821');
+    expect(stored('set pin=4821 for card c1', text)).not.toContain('4821');
+    expect(stored('pin: 482139', text)).not.toContain('482139');
+    expect(stored('<addr><city>Pune</city><pin>411001</pin></addr>', xml)).toContain('<pin>411001</pin>');
+    expect(stored('city: Pune\npin: 411001', text)).toBe('city: Pune\npin: 411001');
+  });
+});
