@@ -1,5 +1,6 @@
 import { escapeLike, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
+import { NUMBER } from './json-lex.js';
 import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
 import type { CompiledRules, Side, Treatment } from './rules.js';
@@ -77,7 +78,7 @@ export class Anonymising implements Scrub {
     return out;
   }
 
-  treat(value: string, t: Treatment, loc: Loc): string | null {
+  treat(value: string, t: Treatment, loc: Loc, number = false): string | null {
     this.#changes.add(locText(loc));
     switch (t.action) {
       case 'drop':
@@ -87,18 +88,27 @@ export class Anonymising implements Scrub {
       case 'mask':
         return mask(value, t.keep);
       case 'pseudonym':
-        return this.#pseudonymWhole(value);
+        return this.#pseudonymWhole(value, number);
     }
   }
 
-  /** A value selected by a rule: a kind's pseudonym when it is one detected value, else its shape redrawn. */
-  #pseudonymWhole(value: string): string {
+  /**
+   * A value selected by a rule: a kind's pseudonym when it is one detected
+   * value, else its shape redrawn. A JSON number's (`number`) stays a JSON
+   * number (`{"pin":1003}` is never stored as `{"pin":"0430"}`, which a
+   * target checking for an integer rejects in replay): a detected value's
+   * pseudonym keeps its first digit, and otherwise the digits are redrawn
+   * as a number's.
+   */
+  #pseudonymWhole(value: string, number: boolean): string {
     if (value.length === 0) return value;
     this.#budget.charge(value.length);
     const found = findPii(value, this.rules.kinds);
     const only = found.length === 1 ? found[0]! : undefined;
-    if (only && only.start === 0 && only.end === value.length) return escapeLike(only, this.#names.of(only.kind, findingValue(value, only)));
-    if (found.length > 0) {
+    if (only && only.start === 0 && only.end === value.length) {
+      const named = escapeLike(only, this.#names.of(only.kind, findingValue(value, only)));
+      if (!number || NUMBER.test(named)) return named;
+    } else if (found.length > 0) {
       // keep the detected values' pseudonyms (with markers) and redraw the rest
       let out = '';
       let at = 0;
@@ -106,9 +116,10 @@ export class Anonymising implements Scrub {
         out += this.#names.generic(value.slice(at, f.start)) + escapeLike(f, this.#names.of(f.kind, findingValue(value, f)));
         at = f.end;
       }
-      return this.#settle(out + this.#names.generic(value.slice(at)));
+      out = this.#settle(out + this.#names.generic(value.slice(at)));
+      if (!number || NUMBER.test(out)) return out;
     }
-    return this.#settle(this.#names.generic(value));
+    return this.#settle(number ? this.#names.number(value) : this.#names.generic(value));
   }
 
   #replacement(kind: Kind, raw: string): string {

@@ -239,7 +239,7 @@ export class JsonRewrite {
         const token = text.slice(i, end);
         const known = this.#within(i, end);
         this.#chargeSkipped();
-        const out = t ? this.#scrub.treat(token, t, this.#loc) : this.#scrub.text(token, this.#loc, known);
+        const out = t ? this.#scrub.treat(token, t, this.#loc, true) : this.#scrub.text(token, this.#loc, known);
         if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
     } else if (!this.#lex.literal(i, end) && (end < text.length || !isPartialScalar(text.slice(i, end)))) {

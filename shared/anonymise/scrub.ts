@@ -30,8 +30,11 @@ export interface Scrub {
   text(value: string, loc: Loc, found?: readonly Finding[]): string;
   /** Notes a location changed by the walker itself (a JSON member dropped or redacted). */
   changed(loc: Loc): void;
-  /** A value a rule selected whole; null drops it. */
-  treat(value: string, t: Treatment, loc: Loc): string | null;
+  /**
+   * A value a rule selected whole; null drops it. `number`: the value is a
+   * JSON number's text, and a pseudonym of it must be one too.
+   */
+  treat(value: string, t: Treatment, loc: Loc, number?: boolean): string | null;
   /** Counts scanned characters against the record's budget (throws BudgetExceeded past it). */
   charge(chars: number): void;
 }
@@ -47,7 +50,7 @@ export function scrubWith(scrub: Scrub, over: { rules?: CompiledRules; text?: Sc
     side: scrub.side,
     text: over.text ?? ((value, loc, found) => scrub.text(value, loc, found)),
     changed: (loc) => scrub.changed(loc),
-    treat: (value, t, loc) => scrub.treat(value, t, loc),
+    treat: (value, t, loc, number) => scrub.treat(value, t, loc, number),
     charge: (chars) => scrub.charge(chars),
   };
 }

@@ -64,6 +64,21 @@ const GENERIC: [string, string][] = [
   ['ünïcödé 12', 'ôqåbáaú 60'],
 ];
 
+/**
+ * Pseudonyms of JSON numbers a rule selected: generic()'s wherever that is a
+ * JSON number, so these stayed as they were; where it is not (a leading 0,
+ * an exponent's letter redrawn: `1002` → `0067`, stored quoted, a string),
+ * the pseudonym has been a number of the same shape since 2026-12 (added then).
+ */
+const NUMBERS: [string, string][] = [
+  ['1003', '5922'],
+  ['100000000023', '147411186934'],
+  ['12345678', '24630474'],
+  ['-12.75', '-20.15'],
+  ['1002', '9067'],
+  ['6.02e23', '5.35e12'],
+];
+
 function record(body: string, type: string): CaptureRecord {
   const bytes = Buffer.from(body);
   return {
@@ -105,6 +120,8 @@ describe('anonymiser output stays byte for byte the same', () => {
     const names = new Pseudonymiser(KEY);
     expect(PSEUDONYMS.map(([kind, value]) => [kind, value, names.of(kind, value)])).toEqual(PSEUDONYMS);
     expect(GENERIC.map(([value]) => [value, names.generic(value)])).toEqual(GENERIC);
+    expect(NUMBERS.map(([value]) => [value, names.number(value)])).toEqual(NUMBERS);
+    expect(['1003', '100000000023', '12345678', '-12.75'].map((v) => names.generic(v))).toEqual(['5922', '147411186934', '24630474', '-20.15']);
   });
 
   it('whole records: customer lists, free text, nested JSON and JSON rules', () => {

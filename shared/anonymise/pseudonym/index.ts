@@ -3,7 +3,7 @@ import type { Kind } from '../detect/kinds.js';
 import { detached } from '../detach.js';
 import { HmacSha256 } from './hmac.js';
 import { phoneKey } from './phone.js';
-import { renderCard, renderIpv4, renderPhone, renderVerhoeff } from './render-numbers.js';
+import { renderCard, renderIpv4, renderJsonNumber, renderPhone, renderVerhoeff, unlikeJsonNumber } from './render-numbers.js';
 import {
   renderApiKey,
   renderEmail,
@@ -35,6 +35,11 @@ export { hasMarker } from './marker.js';
 export const REDACTED = '[redacted]';
 
 type Render = (text: string, rng: SeededStream) => string | undefined;
+
+/** What a generic pseudonym `out` of `text` becomes when the last attempt still equals it. */
+type Last = (text: string, out: string, rng: SeededStream) => string;
+
+const redactSame: Last = (text, out) => (out === text && text.length > 0 ? REDACTED : out);
 
 const RENDER: Record<Kind, Render> = {
   email: renderEmail,
@@ -98,6 +103,7 @@ export class Pseudonymiser {
   readonly #mac: HmacSha256;
   readonly #byKind = new Map<Kind, Map<string, string>>();
   readonly #generic = new Map<string, string>();
+  readonly #numbers = new Map<string, string>();
 
   /** Without a key, a random one for this process: pseudonyms then link only within the process. */
   constructor(key?: string | Buffer) {
@@ -122,12 +128,28 @@ export class Pseudonymiser {
 
   /** The pseudonym of a value no detector recognised (selected by a rule): its shape, no marker. */
   generic(text: string): string {
-    const cached = this.#generic.get(text);
+    return this.#shaped(this.#generic, text, renderGeneric, redactSame);
+  }
+
+  /**
+   * The pseudonym of a JSON number's text a rule selected (`{"pin":1003}`):
+   * a JSON number of the same shape (render-numbers.ts), never the input,
+   * never redacted (that would turn it into a string, and replay into a
+   * request its target rejects). It is keyed as generic() is, so it is
+   * generic()'s pseudonym whenever that one is a JSON number.
+   */
+  number(text: string): string {
+    return this.#shaped(this.#numbers, text, renderJsonNumber, unlikeJsonNumber);
+  }
+
+  /** `text` rendered under the generic key until it differs (ATTEMPTS at most), then `last` settles a pseudonym equal to it. */
+  #shaped(cache: Map<string, string>, text: string, render: (text: string, rng: SeededStream) => string, last: Last): string {
+    const cached = cache.get(text);
     if (cached !== undefined) return cached;
     const rng = this.#seed('generic', text);
-    let out = renderGeneric(text, rng);
-    for (let i = 1; i < ATTEMPTS && out === text; i++) out = renderGeneric(text, rng);
-    return this.#remember(this.#generic, text, out === text && text.length > 0 ? REDACTED : out);
+    let out = render(text, rng);
+    for (let i = 1; i < ATTEMPTS && out === text; i++) out = render(text, rng);
+    return this.#remember(cache, text, last(text, out, rng));
   }
 
   /**

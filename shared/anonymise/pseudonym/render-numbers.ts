@@ -18,6 +18,7 @@ const AADHAAR_FIRST: Pool = makePool([50, 51, 52, 53, 54, 55, 56, 57]);
  * card when it happens to pass Luhn.
  */
 const VID_FIRST = makePool([49, 55, 57]);
+const NONZERO = makePool([49, 50, 51, 52, 53, 54, 55, 56, 57]);
 
 /** Indices of the ASCII digits in `cps`. */
 function digitIndices(cps: readonly number[]): number[] {
@@ -124,4 +125,47 @@ export function renderIpv4(text: string, rng: SeededStream): string | undefined 
     if (out !== text) return out;
   }
   return undefined;
+}
+
+/**
+ * A JSON number's text (NUMBER in json-lex.ts) with its digits redrawn, and
+ * its sign, '.', exponent and the digit count of each part kept, so that it
+ * stays a JSON number of the same shape. The digits are drawn as
+ * renderGeneric draws them (a number has the pseudonym of the same digits in
+ * a string), and then, when an integer part of two digits or more came out
+ * with a leading 0, which JSON does not allow, its first digit is drawn again
+ * from 1-9.
+ */
+export function renderJsonNumber(text: string, rng: SeededStream): string {
+  const cps: number[] = [];
+  let lead = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (lead < 0) lead = i;
+      cps.push(draw(DIGITS, rng));
+    } else {
+      cps.push(c);
+    }
+  }
+  if (lead >= 0 && cps[lead] === 48 && lead + 1 < text.length && isDigit(text.charCodeAt(lead + 1))) cps[lead] = draw(NONZERO, rng);
+  return String.fromCharCode(...cps);
+}
+
+/**
+ * `out` (a pseudonym of `text`, both JSON numbers) made different from
+ * `text` when it is not: its last digit, which never leads an integer part
+ * of two digits or more, is moved by 1 to 9.
+ */
+export function unlikeJsonNumber(text: string, out: string, rng: SeededStream): string {
+  if (out !== text) return out;
+  let last = out.length - 1;
+  while (last >= 0 && !isDigit(out.charCodeAt(last))) last--;
+  if (last < 0) return out;
+  const d = (out.charCodeAt(last) - 48 + 1 + rng.below(9)) % 10;
+  return out.slice(0, last) + String.fromCharCode(48 + d) + out.slice(last + 1);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
