@@ -99,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     say(`1/4 traffic   ${traffic.requests} requests through the proxy in ${(traffic.durationMs / 1000).toFixed(1)} s (autocannon, 4 connections; users, orders, products, unicode searches, JSON orders with emails, phones and cards, a gzip report)`);
     if (traffic.errors > 0) throw new Error(`${traffic.errors} requests through the proxy failed; see ${resolve(outDir, 'demo.log')}`);
 
-    const captured = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`);
+    const captured = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`, { token: process.env.PARITY_ADMIN_TOKEN });
     const audit = await procs.run('audit', ['audit', session, '--json']);
     const auditDoc = safeJson(audit.stdout) as { findings?: unknown[] } | undefined;
     say(`2/4 capture   ${captured} records in Redis; audit for raw PII: ${audit.code === 0 ? 'clean' : `${auditDoc?.findings?.length ?? '?'} findings (exit ${audit.code})`}`);
@@ -135,27 +135,46 @@ async function startApp(procs: DemoProcesses, variant: 'production' | 'staging')
   return /http:\/\/\S+/.exec(line)![0];
 }
 
+interface CaptureStats {
+  active: number;
+  capture: { bufferRecords: number };
+}
+
 /**
  * Waits until the proxy has no request in flight and its writer has settled
  * everything it was offered (written or dropped, as its admin stats count
  * them), 60 s at most; returns the records in Redis. The writer's thread runs
  * at a lower priority than the proxy's requests, so on a busy machine it can
  * write nothing for seconds: a lull in Redis is not the end of the capture.
+ * `token`: the admin API's (PARITY_ADMIN_TOKEN, which the demo's proxy
+ * inherits), sent as a bearer token. Stats that cannot be read (refused,
+ * 401, 5xx, not JSON) are not settled yet: the wait goes on to its deadline.
  */
-async function waitForCapture(redis: Redis, session: string, adminUrl: string): Promise<number> {
-  const deadline = Date.now() + 60_000;
+export async function waitForCapture(redis: Redis, session: string, adminUrl: string, opts: { token?: string; timeoutMs?: number } = {}): Promise<number> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
   for (;;) {
-    const stats = await fetch(`${adminUrl}/session/stats`).then(
-      async (res) => (await res.json()) as { active: number; capture: { bufferRecords: number } },
-      () => undefined,
-    );
-    if ((stats && stats.active === 0 && stats.capture.bufferRecords === 0) || Date.now() > deadline) break;
+    const stats = await readStats(`${adminUrl}/session/stats`, headers);
+    if ((stats && stats.active === 0 && stats.capture?.bufferRecords === 0) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   return sessionInfo(redis, session).then(
     (i) => i.records,
     () => 0,
   );
+}
+
+async function readStats(url: string, headers: Record<string, string>): Promise<Partial<CaptureStats> | undefined> {
+  try {
+    const res = await fetch(url, { headers });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return (await res.json()) as Partial<CaptureStats>;
+  } catch {
+    return undefined;
+  }
 }
 
 async function removeDemoKeys(redis: Redis, session: string, run: string | undefined, dropQueues: boolean): Promise<void> {

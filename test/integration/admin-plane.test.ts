@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_EXTENSIONS, type AdminExtension } from '../../services/proxy/admin/extensions.js';
+import { waitForCapture } from '../../scripts/demo/run.js';
 import { shadowAdminExtension } from '../../shared/shadow/admin.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
@@ -165,5 +166,37 @@ describe('admin plane', () => {
 
   it('refuses to start an admin plane beyond loopback without a token', async () => {
     await expect(startTestProxy(t.url, upstream.url, { adminListen: '0.0.0.0:0' })).rejects.toMatchObject({ code: 'PARITY_ERR_ADMIN_TOKEN_REQUIRED' });
+  });
+
+  // `parity demo` polls /session/stats; its proxy inherits PARITY_ADMIN_TOKEN, which the wait used not
+  // to send: it ran to its 60 s deadline, and an answer that was not JSON threw out of it
+  it("lets the demo's wait for the capture send the token and return as soon as the writer has settled", async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'wait', adminToken: TOKEN });
+    for (let i = 0; i < 5; i++) await (await request(`${proxy.url}/x/${i}`)).body.dump();
+    const started = Date.now();
+    expect(await waitForCapture(t.redis, 'wait', proxy.adminUrl, { token: TOKEN, timeoutMs: 20_000 })).toBe(5);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("keeps the demo's wait polling to its deadline when the stats cannot be read: a wrong token, a 5xx, an answer that is not JSON", async () => {
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'denied', adminToken: TOKEN });
+    let started = Date.now();
+    expect(await waitForCapture(t.redis, 'denied', proxy.adminUrl, { token: 'wrong-token-0123456789', timeoutMs: 600 })).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+
+    let calls = 0;
+    const other = await startHttpServer((_req, res) => {
+      calls++;
+      if (calls % 2) res.writeHead(503, { 'content-type': 'application/json' }).end('{"active":0,"capture":{"bufferRecords":0}}');
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not the admin API</html>');
+    });
+    try {
+      started = Date.now();
+      expect(await waitForCapture(t.redis, 'none', other.url, { timeoutMs: 600 })).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect(calls).toBeGreaterThan(1);
+    } finally {
+      await other.close();
+    }
   });
 });
