@@ -133,28 +133,32 @@ describe('stream appender', () => {
   });
 });
 
-/** Niceness of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
-function threadNiceness(): number[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
-    try {
-      return [Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])];
-    } catch {
-      return []; // the thread ended meanwhile
-    }
-  });
+/** Niceness of each thread of this process by thread id (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceness(): Map<number, number> {
+  // not in list order: readdir of /proc sorts names as strings, so tid 10023 comes before pid 9981
+  return new Map(
+    readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        return [[Number(tid), Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])] as const];
+      } catch {
+        return []; // the thread ended meanwhile
+      }
+    }),
+  );
 }
 
 describe.skipIf(process.platform !== 'linux')('capture thread priority', () => {
   it('lowers its own priority only, so the request thread goes first on a busy machine', async () => {
     const server = await startRedisServer();
-    const before = threadNiceness();
+    const main = threadNiceness().get(process.pid)!; // the main thread's tid is the pid
     // 7 more than the process: a niceness no other thread of the test process has
-    const mine = before[0]! + 7;
+    const mine = main + 7;
+    const lowered = () => [...threadNiceness().values()].filter((n) => n === mine);
     const writer = new CaptureWriter(settings(server.url, { mode: 'thread', nice: 7 }));
     try {
-      expect(await until(() => threadNiceness().includes(mine))).toBe(true);
-      expect(threadNiceness().filter((n) => n === mine)).toHaveLength(1);
-      expect(threadNiceness()[0]).toBe(before[0]); // the main thread (its tid is the pid, listed first)
+      expect(await until(() => lowered().length > 0)).toBe(true);
+      expect(lowered()).toHaveLength(1);
+      expect(threadNiceness().get(process.pid)).toBe(main);
     } finally {
       await writer.close(500);
       await server.stop();
