@@ -9,6 +9,7 @@ import type { ChunkOutcome } from '../../shared/replay/run.js';
 import { runStatus } from '../../shared/replay/store.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,6 +154,32 @@ describe('replay workers', () => {
       expect(await queue.getJobCounts('delayed', 'wait')).toEqual({ delayed: 0, wait: 0 });
     } finally {
       await queue.close();
+    }
+  });
+
+  it('Ctrl-C while the run is still being queued cancels it once it exists, and exits 3', async () => {
+    // a server of its own, whose writes are paused: the CLI is held inside run creation
+    const server = await startRedisServer();
+    const redis = new Redis(server.url);
+    const queue = openQueue(queues.replay, server.url);
+    try {
+      await writeSession(redis, 's1', evenSpecs(10, 20));
+      await redis.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+      const child = spawnCli(['replay', '--session', 's1', '--target', target.url, '--wait', '--rate', '20', '--duration', '1h'], { env: { PARITY_REDIS_URL: server.url } });
+      const code = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await until('the CLI to wait on its first write', async () => Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1]) > 0 || undefined, 30_000);
+      child.kill('SIGINT');
+      await waitForOutput(child, /cancelled as soon as it is queued/);
+      await redis.call('CLIENT', 'UNPAUSE');
+      expect(await code).toBe(3);
+      expect(await queue.getJobCounts('delayed', 'wait', 'active')).toEqual({ delayed: 0, wait: 0, active: 0 });
+      const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: { PARITY_REDIS_URL: server.url } })).stdout);
+      expect(list.runs.map((x: { state: string }) => x.state)).toEqual(['cancelled']);
+    } finally {
+      await redis.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await server.stop();
     }
   });
 

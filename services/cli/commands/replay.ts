@@ -13,7 +13,7 @@ import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
 import { createRun, type RunRequest } from '../../../shared/replay/create.js';
 import { describeProfile, profileFromFlags, type ProfileFlags } from '../../../shared/replay/profile.js';
 import { runReport, targetNeverAnswered } from '../../../shared/replay/report.js';
-import type { ChunkJobData } from '../../../shared/replay/run.js';
+import type { ChunkJobData, ReplayRunDef } from '../../../shared/replay/run.js';
 import { parseTimePoint, type SelectionSpec } from '../../../shared/replay/selection.js';
 import { parseShadowKey } from '../../../shared/shadow/seal.js';
 import { parseHeaderFlag, parseHostFlag, parseRewriteFlag, type RequestTransform } from '../../../shared/replay/transform.js';
@@ -167,8 +167,29 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
   }
   const redis = await ctx.redis();
   const queue = openQueue<ChunkJobData>(queues.replay, config.redisUrl);
+  // Ctrl-C from the start: queueing a long run takes seconds, and a run left half-queued by a
+  // killed CLI would still fire at the target with nobody waiting for its verdict
+  let def: ReplayRunDef | undefined;
+  let interrupted = false;
+  let cancelling: Promise<unknown> | undefined;
+  const cancel = (run: ReplayRunDef) => {
+    process.stderr.write(`\ncancelling run ${run.id} (Ctrl-C again to quit at once)\n`);
+    cancelling = cancelRunEverywhere(redis, queue, run.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
+  };
+  const onSigint = () => {
+    if (interrupted) process.exit(3);
+    interrupted = true;
+    if (def) cancel(def);
+    else process.stderr.write('\ninterrupted: the run is cancelled as soon as it is queued (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
   try {
-    const def = await createRun(redis, queue, req);
+    def = await createRun(redis, queue, req);
+    if (interrupted) {
+      cancel(def);
+      await cancelling;
+      throw parityError('PARITY_ERR_RUN_CANCELLED', `run ${def.id} was cancelled before it started`);
+    }
     const planned = def.arrivals ? `${def.arrivals} requests` : `${def.profile.kind === 'constant-concurrency' ? def.profile.vus : 0} virtual users`;
     if (!f.wait) {
       if (f.json) return printJson({ run: def.id, state: 'queued', session: def.session, target: def.target, profile: describeProfile(def.profile), records: def.selection.count, arrivals: def.arrivals, chunks: def.chunks });
@@ -178,22 +199,11 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     }
     if (!f.json) process.stdout.write(`run ${def.id}\n`);
     if ((await queue.getWorkersCount()) === 0) ctx.log.warn('no `parity worker` is running: the run waits until one starts');
-    let cancelling: Promise<unknown> | undefined;
-    const onSigint = () => {
-      if (cancelling) process.exit(3);
-      process.stderr.write(`\ncancelling run ${def.id} (Ctrl-C again to quit at once)\n`);
-      cancelling = cancelRunEverywhere(redis, queue, def.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
-    };
-    process.on('SIGINT', onSigint);
-    let status;
-    try {
-      status = await waitForRun(redis, def.id, { progress: !f.json });
-      // the run reads as cancelled as soon as its flag is set, while its waiting chunks are still
-      // being taken off the queue: closing the queue then left thousands of them behind
-      await cancelling;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    const status = await waitForRun(redis, def.id, { progress: !f.json });
+    // the run reads as cancelled as soon as its flag is set, while its waiting chunks are still
+    // being taken off the queue: closing the queue then left thousands of them behind
+    await cancelling;
+    process.off('SIGINT', onSigint);
     const { report } = await runReport(redis, def.id);
     // the verdict first: a report directory that fails now must not cost CI the outcome
     if (f.json) printJson(report);
@@ -204,6 +214,7 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     if (targetNeverAnswered(report)) throw parityError('PARITY_ERR_TARGET_UNREACHABLE', `the target ${def.target} refused every one of ${report.totals.requests} requests`);
     assertVerdict(report);
   } finally {
+    process.off('SIGINT', onSigint);
     await queue.close();
   }
 }
