@@ -161,7 +161,7 @@ describe('replay workers', () => {
     // a server of its own, whose writes are paused: the CLI is held inside run creation
     const server = await startRedisServer();
     const redis = new Redis(server.url);
-    const queue = openQueue(queues.replay, server.url);
+    let queue: ReturnType<typeof openQueue> | undefined;
     try {
       await writeSession(redis, 's1', evenSpecs(10, 20));
       await redis.call('CLIENT', 'PAUSE', '60000', 'WRITE');
@@ -172,12 +172,14 @@ describe('replay workers', () => {
       await waitForOutput(child, /cancelled as soon as it is queued/);
       await redis.call('CLIENT', 'UNPAUSE');
       expect(await code).toBe(3);
+      // opened only now: a client opened during the pause would wait on its own first write, and be counted above
+      queue = openQueue(queues.replay, server.url);
       expect(await queue.getJobCounts('delayed', 'wait', 'active')).toEqual({ delayed: 0, wait: 0, active: 0 });
       const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: { PARITY_REDIS_URL: server.url } })).stdout);
       expect(list.runs.map((x: { state: string }) => x.state)).toEqual(['cancelled']);
     } finally {
       await redis.call('CLIENT', 'UNPAUSE').catch(() => undefined);
-      await queue.close();
+      await queue?.close();
       redis.disconnect();
       await server.stop();
     }
