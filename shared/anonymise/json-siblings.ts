@@ -12,8 +12,8 @@ import type { Scrub } from './scrub.js';
  * `{"label":"Password","data":"…"}` or `{"field":"api_key","content":"…"}`,
  * a Kubernetes Secret `{"kind":"Secret","data":{…}}`. Namers: `name`,
  * `key`, `type`, `kind`, `label`, `field`, `title`, `param` (capitalised
- * too), `ParameterKey`; holders: `value`, `data`, `content`, `text`, `val`
- * (capitalised too), `ParameterValue`. And an OAuth token
+ * or all capitals too), `ParameterKey`; holders: `value`, `data`, `content`, `text`, `val`
+ * (capitalised or all capitals too), `ParameterValue`. And an OAuth token
  * request sent as JSON, whose `code` is the authorization code when
  * `grant_type`, `redirect_uri` or `code_verifier` sits beside it (a bare
  * `code` is as often a country's or an error's).
@@ -32,8 +32,15 @@ export const HOLDS_VALUE = 1;
 /** …its member `code` does. */
 export const HOLDS_CODE = 2;
 
-/** text[at…] is `word`, or `word` with its first letter capitalised (the caller compared that letter already, in either case). */
-const is = (text: string, at: number, word: string) => text.startsWith(word.slice(1), at + 1);
+/**
+ * text[at…] is `word`, `word` with its first letter capitalised, or `WORD` (the caller compared the first letter already,
+ * in either case). Only a key whose second letter is a capital pays for the upper-cased comparison.
+ */
+const is = (text: string, at: number, word: string) => {
+  if (text.startsWith(word.slice(1), at + 1)) return true;
+  const c = text.charCodeAt(at + 1);
+  return c >= 65 && c <= 90 && text.startsWith(word.slice(1).toUpperCase(), at + 1);
+};
 /** The lower-cased first letter of text[at]: one comparison settles most keys before any startsWith (each costs ~10 ns). */
 const first = (text: string, at: number) => text.charCodeAt(at) | 0x20;
 
@@ -180,20 +187,10 @@ export function namesSiblingAt(text: string, quote: number, after: number): bool
   return start > 0 && text.charCodeAt(start - 1) === 34 && namerValueAt(text, start, quote, after);
 }
 
-/** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, capitalised too). */
+/** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, in any case). */
+const HOLDER_KEY = /(?:value|data|text|content|val)"/i;
 export function mayHoldNamedSecret(text: string): boolean {
-  return (
-    text.includes('value"') ||
-    text.includes('Value"') ||
-    text.includes('data"') ||
-    text.includes('text"') ||
-    text.includes('content"') ||
-    text.includes('val"') ||
-    text.includes('Data"') ||
-    text.includes('Text"') ||
-    text.includes('Content"') ||
-    text.includes('Val"')
-  );
+  return HOLDER_KEY.test(text);
 }
 
 /** The namer text[start, end) is followed (from `after`) by a string that names a credential. */
