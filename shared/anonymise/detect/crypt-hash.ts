@@ -89,3 +89,26 @@ function isParams(text: string, i: number, j: number): boolean {
   }
   return digits;
 }
+
+/**
+ * LDAP's `userPassword` schemes (RFC 2307 and OpenLDAP's modules), matched in any case: the base64 salted
+ * or plain digest after `{SSHA}`, `{SHA256}`, `{MD5}` and kin, and passlib's `{PBKDF2-SHA256}rounds$salt$hash`.
+ * `{CRYPT}` is followed by a `$id$` scheme, found at its own '$'.
+ */
+const LDAP_SCHEMES = new Set(['{SSHA}', '{SHA}', '{SSHA256}', '{SHA256}', '{SSHA384}', '{SHA384}', '{SSHA512}', '{SHA512}', '{SMD5}', '{MD5}', '{PBKDF2}', '{PBKDF2-SHA1}', '{PBKDF2-SHA256}', '{PBKDF2-SHA512}']);
+/** The longest of those names, braces included. */
+const LDAP_SCHEME_MAX = 15;
+
+/** Finds the hash after an LDAP scheme: each '}' followed by a hash character is looked at, a few characters back. */
+export function findLdapHashes(text: string, out: Finding[]): void {
+  for (let i = text.indexOf('}'); i >= 0; i = text.indexOf('}', i + 1)) {
+    if (!isHashChar(text.charCodeAt(i + 1))) continue;
+    let open = i - 1;
+    while (open >= 0 && i - open < LDAP_SCHEME_MAX && text.charCodeAt(open) !== 123) open--;
+    if (open < 0 || text.charCodeAt(open) !== 123 || !LDAP_SCHEMES.has(text.slice(open, i + 1).toUpperCase())) continue;
+    let e = i + 1;
+    while (e < text.length && e - i <= MAX_HASH && isHashChar(text.charCodeAt(e))) e++;
+    if (e - i - 1 >= MIN_HASH) out.push({ kind: 'apikey', start: i + 1, end: e });
+    i = e - 1;
+  }
+}

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { gstinValid, ibanValid } from '../checksums.js';
-import { findCryptHashes } from './crypt-hash.js';
+import { findCryptHashes, findLdapHashes } from './crypt-hash.js';
 import { findEncodedJson } from './encoded-json.js';
 import type { Finding, Kind, KindSet } from './kinds.js';
 
@@ -229,6 +229,7 @@ export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigi
     if (text.length >= 15 && kinds.has('apikey') && maybeApiKey(text, capitals)) findAll(API_KEYS, text, 'apikey', out);
     if (text.length >= 40 && kinds.has('apikey') && text.includes(PEM_BEGIN)) findPrivateKeys(text, out);
     if (text.length >= 20 && kinds.has('apikey') && text.includes('$')) findCryptHashes(text, out);
+    if (text.length >= 20 && kinds.has('apikey') && text.includes('}')) findLdapHashes(text, out);
   }
   if (kinds.has('jwt') && maybeJwt(text)) {
     findAll(JWT, text, 'jwt', out);
