@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -81,7 +82,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     }
     queueExisted = (await redis.scan('0', 'MATCH', BULL_PATTERN, 'COUNT', 1000))[1].length > 0;
 
-    procs = new DemoProcesses(resolve(outDir, 'demo.log'), { PARITY_REDIS_URL: redisUrl });
+    // the admin token the demo's proxy is given, so the capture wait can read its stats: through
+    // the environment (it beats a config file's adminToken, and stays off the command line)
+    const adminToken = process.env.PARITY_ADMIN_TOKEN || randomBytes(24).toString('base64url');
+    procs = new DemoProcesses(resolve(outDir, 'demo.log'), { PARITY_REDIS_URL: redisUrl, PARITY_ADMIN_TOKEN: adminToken });
     const production = await startApp(procs, 'production');
     const staging = await startApp(procs, 'staging');
     say(`  production  ${production}`);
@@ -99,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     say(`1/4 traffic   ${traffic.requests} requests through the proxy in ${(traffic.durationMs / 1000).toFixed(1)} s (autocannon, 4 connections; users, orders, products, unicode searches, JSON orders with emails, phones and cards, a gzip report)`);
     if (traffic.errors > 0) throw new Error(`${traffic.errors} requests through the proxy failed; see ${resolve(outDir, 'demo.log')}`);
 
-    const captured = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`, { token: process.env.PARITY_ADMIN_TOKEN });
+    const captured = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`, { token: adminToken });
     const audit = await procs.run('audit', ['audit', session, '--json']);
     const auditDoc = safeJson(audit.stdout) as { findings?: unknown[] } | undefined;
     say(`2/4 capture   ${captured} records in Redis; audit for raw PII: ${audit.code === 0 ? 'clean' : `${auditDoc?.findings?.length ?? '?'} findings (exit ${audit.code})`}`);
@@ -146,8 +150,8 @@ interface CaptureStats {
  * them), 60 s at most; returns the records in Redis. The writer's thread runs
  * at a lower priority than the proxy's requests, so on a busy machine it can
  * write nothing for seconds: a lull in Redis is not the end of the capture.
- * `token`: the admin API's (PARITY_ADMIN_TOKEN, which the demo's proxy
- * inherits), sent as a bearer token. Stats that cannot be read (refused,
+ * `token`: the admin API's (PARITY_ADMIN_TOKEN, which the demo gives its
+ * proxy), sent as a bearer token. Stats that cannot be read (refused,
  * 401, 5xx, not JSON) are not settled yet: the wait goes on to its deadline.
  */
 export async function waitForCapture(redis: Redis, session: string, adminUrl: string, opts: { token?: string; timeoutMs?: number } = {}): Promise<number> {
