@@ -60,8 +60,15 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
     while (e < text.length && e - at <= MAX_DOMAIN && isDomain(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
     if (e === at + 1) continue;
-    const domain = text.slice(at + 1, e);
-    const dot = domain.lastIndexOf('.');
+    let domain = text.slice(at + 1, e);
+    let dot = domain.lastIndexOf('.');
+    // a retina asset (`logo@2x.png`) is a file name; a file named for an address (`priya@acmecorp.in.pdf`) holds one
+    if (dot >= 0 && fileExtension(domain, dot)) {
+      e = at + 1 + dot;
+      domain = domain.slice(0, dot);
+      dot = domain.lastIndexOf('.');
+      if (dot < 0) continue;
+    }
     if (dot >= 0) {
       if (wantEmail && validDomain(domain, dot)) out.push({ kind: 'email', start: s, end: e });
     } else if (wantUpi && upiHandle(text, s, at, e)) {
@@ -106,10 +113,19 @@ function validDomain(domain: string, lastDot: number): boolean {
   return true;
 }
 
+/** The domain ends with a file extension, which no top-level domain is: `2x.png` in `logo@2x.png`. */
+const fileExtension = (domain: string, lastDot: number) => domain.length - lastDot <= 5 && FILE_EXTENSIONS.has(domain.slice(lastDot + 1).toLowerCase());
+
+const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'ico', 'bmp', 'tif', 'tiff', 'heic', 'js', 'mjs', 'cjs', 'css', 'map', 'json', 'html', 'htm', 'pdf', 'woff', 'ttf', 'otf', 'eot', 'mp', 'webm', 'wasm', 'txt', 'xml', 'csv']);
+
+/** npm's and others' release tags, read as a UPI provider in `react@latest`, `next@canary`. */
+const RELEASE_TAGS = new Set(['latest', 'next', 'beta', 'alpha', 'canary', 'rc', 'stable', 'lts', 'nightly', 'experimental', 'dev', 'edge', 'insiders']);
+
 /** `handle@psp`: an ASCII handle and a letters-only provider of 2-20 characters. */
 function upiHandle(text: string, s: number, at: number, e: number): boolean {
   if (at - s < 2 || e - at - 1 < 2 || e - at - 1 > 20) return false;
   for (let i = at + 1; i < e; i++) if ((asciiClass(text.charCodeAt(i)) & ~C_DIGIT) === 0) return false;
+  if (e - at - 1 <= 12 && RELEASE_TAGS.has(text.slice(at + 1, e).toLowerCase())) return false;
   for (let i = s; i < at; i++) {
     const c = text.charCodeAt(i);
     if ((asciiClass(c) & C_ALNUM) === 0 && c !== 46 && c !== 95 && c !== 45) return false;

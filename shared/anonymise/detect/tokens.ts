@@ -86,7 +86,7 @@ const maybeBearer = (text: string) => text.includes('Bearer') || text.includes('
 
 /** For texts without a digit, '@' or ':' (see findPii): maybe a secret some detector finds. */
 export function maybeSecret(text: string): boolean {
-  return maybeJwt(text) || maybeBearer(text) || maybeApiKey(text, CAPITALS.test(text)) || (text.length >= 40 && text.includes(PEM_BEGIN));
+  return maybeJwt(text) || maybeBearer(text) || maybeApiKey(text, CAPITALS.test(text)) || (text.length >= 40 && text.includes(PEM_BEGIN)) || text.includes('asic ');
 }
 
 /** Colons in `text`, counted up to 7 (an IPv6 address without "::" has exactly 7). */
@@ -130,6 +130,23 @@ function findAll(re: RegExp, text: string, kind: Kind, out: Finding[]): void {
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) push(out, kind, m.index, m.index + m[0].length);
+}
+
+/**
+ * HTTP Basic credentials written out of their header (a log line, an error that echoes the upstream call, a copy of
+ * the headers in JSON): `Basic` and base64 that decodes to printable `user:password`.
+ */
+const BASIC = /\b[Bb]asic[ \t]{1,8}([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])/g;
+const USER_PASSWORD = /^[\x20-\x7e]*:[\x20-\x7e]*$/;
+
+function findBasics(text: string, out: Finding[]): void {
+  BASIC.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = BASIC.exec(text)) !== null) {
+    if (!USER_PASSWORD.test(Buffer.from(m[1]!, 'base64').toString('latin1'))) continue;
+    const end = m.index + m[0].length;
+    push(out, 'bearer', end - m[1]!.length, end);
+  }
 }
 
 function findBearers(text: string, out: Finding[]): void {
@@ -197,7 +214,10 @@ function findIpv6(text: string, out: Finding[]): void {
  * per 64 KiB catalogue body, where 'hooks.slack.com' (a Slack webhook URL,
  * whose path is its secret) took 21–32 µs; webhook URLs are left to rules.
  */
-const PEM_BEGIN = 'PRIVATE KEY-----';
+/** What every armoured private key's BEGIN line holds: PEM's `-----BEGIN … PRIVATE KEY-----`, OpenPGP's `… PRIVATE KEY BLOCK-----`. */
+const PEM_BEGIN = 'PRIVATE KEY';
+const PEM_END = '-----';
+const PGP_END = ' BLOCK-----';
 /** The longest key material taken: an RSA-16384 key in PEM is about 12 KiB. */
 const MAX_KEY_MATERIAL = 16_384;
 
@@ -208,11 +228,17 @@ const isPemChar = (c: number) => isBase64Char(c) || c === 32 || c === 10 || c ==
 function findPrivateKeys(text: string, out: Finding[]): void {
   for (let i = text.indexOf(PEM_BEGIN); i >= 0; i = text.indexOf(PEM_BEGIN, i + 1)) {
     let s = i + PEM_BEGIN.length;
+    const pgp = text.startsWith(PGP_END, s);
+    if (pgp) s += PGP_END.length;
+    else if (text.startsWith(PEM_END, s)) s += PEM_END.length;
+    else continue;
     while (s < text.length && text.charCodeAt(s) <= 32) s++;
-    // escaped line breaks (`\n` in JSON, NDJSON) are read in the escape-decoded view, where they are spaces
+    // escaped line breaks (`\n` in JSON, NDJSON) are read in the escape-decoded view, where they are spaces;
+    // OpenPGP's armour headers (`Version: GnuPG v2.0.22 (GNU/Linux)`) are taken with the key
+    const inKey = pgp ? (c: number) => c >= 9 && c !== 34 && c !== 92 : isPemChar;
     const limit = Math.min(text.length, s + MAX_KEY_MATERIAL);
     let e = s;
-    for (let c = text.charCodeAt(e); e < limit && isPemChar(c) && (c !== 45 || !text.startsWith('-----', e)); c = text.charCodeAt(++e));
+    for (let c = text.charCodeAt(e); e < limit && inKey(c) && (c !== 45 || !text.startsWith('-----', e)); c = text.charCodeAt(++e));
     while (e > s && !isBase64Char(text.charCodeAt(e - 1))) e--;
     if (e - s >= 16) push(out, 'apikey', s, e);
   }
@@ -236,6 +262,7 @@ export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigi
     findEncodedJson(text, kinds, out, read);
   }
   if (kinds.has('bearer') && maybeBearer(text)) findBearers(text, out);
+  if (kinds.has('bearer') && text.length >= 14 && (text.includes('Basic') || text.includes('basic'))) findBasics(text, out);
   // colons() first: it stops at the seventh, which a JSON text reaches at once
   // six colons and a dot: an IPv6 address ending in a dotted quad (`2001:db8:1:2:3:4:192.0.2.33`)
   if (kinds.has('ipv6') && (colons(text) >= 6 || text.includes('::'))) findIpv6(text, out);
