@@ -24,9 +24,10 @@ const WORDS = new Set([
 // OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
 // a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`;
+// keys named for what they sign, encrypt or unlock (`license_key`, `x-parse-master-key`, WooCommerce's `consumer_key`, kubeconfig's `client-key-data`), 2FA recovery codes;
 // and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -68,7 +69,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
+  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -101,9 +102,13 @@ mark('mac', CREDENTIAL_END);
 // `…number`, `…num` and `…no` keys (orderNumber, page_no) only for a bank account's
 // `…nse` keys (response, license) only for SAML's `SAMLResponse`
 for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no', 'nse']) mark(w, LONGER_END);
-// `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`
+// `…value`, `…hash`, `…data` and `…string` keys only after a credential's name (`otpValue`, `password_hash`, `client-key-data`, `tokenString`)
+for (const w of ['lue', 'ash', 'ata']) mark(w, LONGER_END);
+// 2FA `recovery_codes` and `backup_codes`
+mark('des', LONGER_END);
+// `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, and a credential's name and `string`
 mark('ing', SECRET_STRING_END);
-for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param']) mark(w, SIBLING_END);
+for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc']) mark(w, SIBLING_END);
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {
@@ -117,18 +122,20 @@ export function keyEnding(text: string, start: number, end: number): number {
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
   const s = keyEnding(text, start, end);
-  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && endsWithWord(text, start, end, 'secretstring'));
+  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && (endsWithWord(text, start, end, 'secretstring') || credentialThen(text, start, end, 'string')));
 }
 
 /**
- * A `…ier`, `…code`, `…number` or `…no` key that may be a credential:
- * OAuth's `code_verifier` or `device_code`, a bank account number, or a
+ * A `…ier`, `…code`, `…number`, `…no`, `…value`, `…hash` or `…string` key
+ * that may be a credential: a credential's name and one of TRAILING_WORDS
+ * (`otpValue`, `password_hash`), OAuth's `code_verifier` or `device_code`, a bank account number, or a
  * code whose last three letters before `code` are those of a credential's
  * (`passcode`, `mfa_code`, `verificationCode`, `otp_code`); `pincode`,
  * `countryCode`, `currency_code`, `orderNumber` and most others stop at
  * that look. Apart from the fast path, so that stays small.
  */
 function endsLikeLonger(text: string, start: number, end: number): boolean {
+  if (credentialThenTrailingWord(text, start, end) || endsWithWord(text, start, end, 'recoverycodes') || endsWithWord(text, start, end, 'backupcodes')) return true;
   if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode') || endsWithWord(text, start, end, 'samlresponse')) return true;
   for (const w of ACCOUNT_NUMBERS) if (endsWithWord(text, start, end, w)) return true;
   if (!endsWithWord(text, start, end, 'code')) return false;
@@ -142,20 +149,44 @@ const ACCOUNT_NUMBERS = ['accountnumber', 'acctnumber', 'accnumber', 'accountnum
 
 /** Last three letters before `code` of the codes isCredentialName knows (JOINED; `pass` for passcode, `otp`/`totp` as words). */
 const BEFORE_CODE = new Uint8Array(1 << 15);
-for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth']) {
+for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth', 'recovery', 'backup']) {
   BEFORE_CODE[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 
 /** text[start, end) ends with `word` (lower case), whatever the case and with '_' or '-' anywhere (`code_verifier`, `deviceCode`). */
 function endsWithWord(text: string, start: number, end: number, word: string): boolean {
+  return wordStart(text, start, end, word) >= 0;
+}
+
+/** Where `word` starts when text[start, end) ends with it (as endsWithWord reads it), else -1. */
+function wordStart(text: string, start: number, end: number, word: string): number {
   let i = end;
   for (let k = word.length - 1; k >= 0; k--) {
     // '_', '-' and ' ' between words (`account_no`, `Account Number`, a form's label)
-    while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45 || text.charCodeAt(i - 1) === 32)) i--;
-    if (i <= start || (text.charCodeAt(i - 1) | 0x20) !== word.charCodeAt(k)) return false;
+    while (i > start && isSeparator(text.charCodeAt(i - 1))) i--;
+    if (i <= start || (text.charCodeAt(i - 1) | 0x20) !== word.charCodeAt(k)) return -1;
     i--;
   }
-  return true;
+  return i;
+}
+
+const isSeparator = (c: number) => c === 95 || c === 45 || c === 32;
+
+/** Words a form or an API puts after a credential's name (`otpValue`, `password_hash`, `cvvNumber`, `cvv_code`, kubeconfig's `client-key-data`; `tokenString` is read apart). */
+const TRAILING_WORDS = ['value', 'hash', 'number', 'code', 'data'];
+
+/** text[start, end) is a credential's name followed by one of TRAILING_WORDS, as the last three letters before it say. */
+function credentialThenTrailingWord(text: string, start: number, end: number): boolean {
+  for (const w of TRAILING_WORDS) if (credentialThen(text, start, end, w)) return true;
+  return false;
+}
+
+/** text[start, end) is a credential's name followed by `word`, as the last three letters before it say. */
+function credentialThen(text: string, start: number, end: number, word: string): boolean {
+  let i = wordStart(text, start, end, word);
+  if (i < 0) return false;
+  while (i > start && isSeparator(text.charCodeAt(i - 1))) i--;
+  return (keyEnding(text, start, i) & CREDENTIAL_END) !== 0;
 }
 
 // `\u0026`: an `&` JSON-escaped (Go's encoding/json writes every `&` so), in NDJSON or a log of JSON

@@ -10,10 +10,15 @@ import type { Scrub } from './scrub.js';
  * AWS SSM's `{"Name":"/prod/db/password","Value":"…"}`, CloudFormation's
  * `{"ParameterKey":"DbPassword","ParameterValue":"…"}`, a form builder's
  * `{"label":"Password","data":"…"}` or `{"field":"api_key","content":"…"}`,
- * a Kubernetes Secret `{"kind":"Secret","data":{…}}`. Namers: `name`,
- * `key`, `type`, `kind`, `label`, `field`, `title`, `param` (capitalised
- * or all capitals too), `ParameterKey`; holders: `value`, `data`, `content`, `text`, `val`
- * (capitalised or all capitals too), `ParameterValue`. And an OAuth token
+ * a Kubernetes Secret `{"kind":"Secret","data":{…}}`, and the validation
+ * errors that echo what was sent: express-validator's
+ * `{"path":"password","value":"…"}`, Spring's `{"field":"password",
+ * "rejectedValue":"…"}`, class-validator's `{"property":"password",
+ * "value":"…"}`. Namers: `name`, `key`, `type`, `kind`, `label`, `field`,
+ * `title`, `param`, `path`, `property`, `variable`, `attribute`
+ * (capitalised or all capitals too), `ParameterKey`; holders: `value`,
+ * `data`, `content`, `text`, `val`, `input` (capitalised or all capitals
+ * too), `ParameterValue`, `rejectedValue`, `originalValue`. And an OAuth token
  * request sent as JSON, whose `code` is the authorization code when
  * `grant_type`, `redirect_uri` or `code_verifier` sits beside it (a bare
  * `code` is as often a country's or an error's).
@@ -49,11 +54,15 @@ function namerKind(text: string, start: number, end: number): number {
   const c = first(text, start);
   switch (end - start) {
     case 3:
-      return c === 107 && is(text, start, 'key') ? HOLDS_VALUE : 0;
+      return (c === 107 && is(text, start, 'key')) || (c === 108 && is(text, start, 'loc')) ? HOLDS_VALUE : 0;
     case 4:
-      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) ? HOLDS_VALUE : 0;
+      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) || (c === 112 && is(text, start, 'path')) ? HOLDS_VALUE : 0;
     case 5:
       return (c === 108 && is(text, start, 'label')) || (c === 102 && is(text, start, 'field')) || (c === 116 && is(text, start, 'title')) || (c === 112 && is(text, start, 'param')) ? HOLDS_VALUE : 0;
+    case 8:
+      return (c === 112 && is(text, start, 'property')) || (c === 118 && is(text, start, 'variable')) ? HOLDS_VALUE : 0;
+    case 9:
+      return c === 97 && is(text, start, 'attribute') ? HOLDS_VALUE : 0;
     case 10:
       return text.startsWith('grant_type', start) ? HOLDS_CODE : 0;
     case 12:
@@ -75,9 +84,11 @@ function holderKind(text: string, start: number, end: number): number {
       if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE : 0;
       return (c === 100 && is(text, start, 'data')) || (c === 116 && is(text, start, 'text')) ? HOLDS_VALUE : 0;
     case 5:
-      return c === 118 && is(text, start, 'value') ? HOLDS_VALUE : 0;
+      return (c === 118 && is(text, start, 'value')) || (c === 105 && is(text, start, 'input')) ? HOLDS_VALUE : 0;
     case 7:
       return c === 99 && is(text, start, 'content') ? HOLDS_VALUE : 0;
+    case 13:
+      return text.startsWith('rejectedValue', start) || text.startsWith('originalValue', start) ? HOLDS_VALUE : 0;
     case 14:
       return text.startsWith('ParameterValue', start) ? HOLDS_VALUE : 0;
     default:
@@ -138,10 +149,22 @@ export class JsonSiblings {
   note(f: Frame, value: string, start: number, end: number): void {
     const k = this.#namer(f);
     if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end))) return;
+    if (k === HOLDS_VALUE && (f.lazyKey ? isPathKey(this.#text, f.keyStart, f.keyEnd) : isPathKey(String(f.key), 0, String(f.key).length)) && hasSlash(value, start, end)) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
     this.#scrub.charge(f.memberStart - f.open);
     if (holderBefore(this.#text, f.open + 1, f.memberStart, k)) (this.#holderFirst ??= new Map()).set(f.open, f.sibling);
+  }
+
+  /**
+   * Marks `f` when its current member is an array, opening at text[open], whose last string names a secret a sibling
+   * holds: pydantic's `{"loc":["body","password"],"input":"…"}`. Only `loc` is read so.
+   */
+  noteLast(f: Frame, open: number): void {
+    const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
+    if (length !== 3 || this.#namer(f) !== HOLDS_VALUE) return;
+    const last = lastString(this.#text, open);
+    if (last >= 0) this.note(f, this.#text, last, this.#text.indexOf('"', last));
   }
 
   #namer(f: Frame): number {
@@ -181,14 +204,15 @@ function holderBefore(text: string, from: number, to: number, kind: number): boo
  * (json-credentials.ts).
  */
 export function namesSiblingAt(text: string, quote: number, after: number): boolean {
-  // a namer is 3, 4, 5 or 12 characters long (`key`, `name`, `label`, `ParameterKey`): its opening quote is where one of those lengths says
-  // (the first quote back from the end is the key's opening one: a key holds no unescaped quote)
-  const start = text.charCodeAt(quote - 4) === 34 ? quote - 3 : text.charCodeAt(quote - 5) === 34 ? quote - 4 : text.charCodeAt(quote - 6) === 34 ? quote - 5 : quote - 12;
+  // a namer is 3 to 13 characters long (`key`, `name`, `label`, `property`, `ParameterKey`): its opening quote is the first one back
+  // (a key holds no unescaped quote)
+  let start = quote - 3;
+  while (start > 0 && quote - start < 13 && text.charCodeAt(start - 1) !== 34) start--;
   return start > 0 && text.charCodeAt(start - 1) === 34 && namerValueAt(text, start, quote, after);
 }
 
-/** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, in any case). */
-const HOLDER_KEY = /(?:value|data|text|content|val)"/i;
+/** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, `input`, in any case). */
+const HOLDER_KEY = /(?:value|data|text|content|val|input)"/i;
 export function mayHoldNamedSecret(text: string): boolean {
   return HOLDER_KEY.test(text);
 }
@@ -197,12 +221,25 @@ export function mayHoldNamedSecret(text: string): boolean {
 function namerValueAt(text: string, start: number, end: number, after: number): boolean {
   let v = after;
   while (isWs(text.charCodeAt(v))) v++;
-  if (text.charCodeAt(v) !== 34) return false;
+  // pydantic's `"loc":["body","password"]`: the array's last string
+  if (text.charCodeAt(v) === 91 && end - start === 3) v = lastString(text, v) - 1;
+  if (v < 0 || text.charCodeAt(v) !== 34) return false;
   const q = text.indexOf('"', v + 1);
   if (q < 0) return false;
   const e = labelEnd(text, v + 1, q);
   // the key's own name is compared last: its ending already matched a namer's, and most values name nothing
-  return mayNameCredential(text, v + 1, e) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, e));
+  return mayNameCredential(text, v + 1, e) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, e)) && !(isPathKey(text, start, end) && hasSlash(text, v + 1, e));
+}
+
+/**
+ * The namer text[start, end) is `path` (the only 4-letter namer starting with 'p'): its string names a field when it is a
+ * validation error's path (`password`, `user.password`, `items[0].pin`), a page when it holds a '/' (`/settings/password`).
+ */
+const isPathKey = (text: string, start: number, end: number) => end - start === 4 && (text.charCodeAt(start) | 0x20) === 112;
+/** text[start, end) holds a '/'. */
+function hasSlash(text: string, start: number, end: number): boolean {
+  const slash = text.indexOf('/', start);
+  return slash >= 0 && slash < end;
 }
 
 /**
@@ -215,4 +252,27 @@ function namerValueAt(text: string, start: number, end: number, after: number): 
  */
 export function mayHoldOAuthCode(text: string): boolean {
   return (text.includes('_type"') || text.includes('_uri"')) && text.includes('"code"');
+}
+
+/** The longest array lastString reads. */
+const MAX_LOC = 256;
+
+/**
+ * Where the content of the last string of the array opening at text[open] starts, or -1: read only when the array is
+ * short (MAX_LOC), flat and its strings hold no escape, as a validation error's `loc` is.
+ */
+function lastString(text: string, open: number): number {
+  let last = -1;
+  for (let i = open + 1; i < text.length && i - open < MAX_LOC; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 93) return last;
+    if (c === 91 || c === 123 || c === 92) return -1;
+    if (c === 34) {
+      const q = text.indexOf('"', i + 1);
+      if (q < 0 || q - open >= MAX_LOC) return -1;
+      last = i + 1;
+      i = q;
+    }
+  }
+  return -1;
 }

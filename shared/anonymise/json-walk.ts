@@ -204,6 +204,7 @@ export class JsonRewrite {
     }
     this.#flushKey(f);
     if (c === 123 || c === 91) {
+      if (c === 91 && f?.obj && !t) this.siblings.noteLast(f, i);
       this.#open(c === 123, t);
       return;
     }
@@ -314,6 +315,7 @@ export class JsonRewrite {
       } else if (f.obj && this.#treatments.credentialKey(f, i)) {
         break;
       } else if (c === 123 || c === 91) {
+        if (c === 91 && f.obj) this.siblings.noteLast(f, i);
         this.#i = i;
         f = this.#open(c === 123, undefined);
         i = this.#i;

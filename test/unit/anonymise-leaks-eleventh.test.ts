@@ -5,11 +5,17 @@ import { testRecord as record } from '../helpers/record.js';
 import { expectClean } from '../helpers/leaks.js';
 
 /**
- * Limits the tenth review left, closed in the eleventh (2026-12-07): a
- * secret named in all capitals by a sibling member (`{"NAME":"DB_PASSWORD",
- * "VALUE":…}`, as environment dumps and some config stores write them) and
- * LDAP's `userPassword` hashes (`{SSHA}…`). Nothing of a planted value may
- * remain in the stored record, and the audit must agree.
+ * The eleventh review (2026-12-07): limits the tenth left — a secret named
+ * in all capitals by a sibling member (`{"NAME":"DB_PASSWORD","VALUE":…}`)
+ * and LDAP's `userPassword` hashes (`{SSHA}…`) — and what a probe of ~135
+ * realistic payloads found stored raw: validation errors that echo the
+ * password or OTP they refused, keys named for what they sign or unlock
+ * (`license_key`, `consumer_key`), a credential's name with a trailing
+ * word (`otpValue`, `password_hash`), 2FA recovery codes, HTTP Basic
+ * credentials out of their header, OpenPGP private keys; and what it found
+ * rewritten that is no personal data (`logo@2x.png`, `react@latest`).
+ * Nothing of a planted value may remain in the stored record, and the
+ * audit must agree.
  */
 
 const anonymise = createRecordAnonymiser({ key: 'eleventh-review-key-0123456789' });
@@ -62,5 +68,80 @@ describe("anonymiser: LDAP's userPassword hashes", () => {
   it('leaves braces that open no scheme', () => {
     const body = JSON.stringify({ template: 'Hello {name}abcdefghijklmnop0123456789', css: '.a{color:red}b1234567890abcdefghij' });
     expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+});
+
+describe('anonymiser: validation errors that echo the value they refused', () => {
+  it.each([
+    ['express-validator 7 (holder first)', { errors: [{ type: 'field', value: 'qwerty9', msg: 'Invalid value', path: 'password', location: 'body' }] }, 'qwerty9'],
+    ['Spring', { errors: [{ field: 'password', rejectedValue: 'shortPw1', defaultMessage: 'size must be between 8 and 64' }] }, 'shortPw1'],
+    ['class-validator', { message: [{ value: 'pw12', property: 'password', constraints: { minLength: 'too short' } }] }, 'pw12'],
+    ['pydantic 2', { detail: [{ type: 'string_too_short', loc: ['body', 'password'], msg: 'String should have at least 8 characters', input: 'abcdefg', ctx: { min_length: 8 } }] }, 'abcdefg'],
+    ['pydantic 2, input first, nested', { detail: [{ input: 'hunter22', type: 'x', loc: ['body', 'user', 'password'] }] }, 'hunter22'],
+    ['a variable', { variable: 'DB_PASSWORD', value: 'hunter2xyz' }, 'hunter2xyz'],
+    ['an attribute', { attribute: 'password', value: 'attrPw99' }, 'attrPw99'],
+    ['a Yup-like original value', { field: 'password', originalValue: 'origPw99' }, 'origPw99'],
+  ])('%s', (_, body, planted) => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify(body) })), [planted]);
+  });
+
+  it('leaves what a route under `path` or another `loc` sits beside', () => {
+    for (const body of ['{"path":"/settings/password","text":"Change password"}', '{"loc":["en","fr"],"value":"password reset"}', '{"detail":[{"loc":["body","email"],"input":"not-an-email"}]}']) {
+      expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+    }
+  });
+});
+
+describe('anonymiser: credentials the probe found under other names', () => {
+  it('pseudonymises keys named for what they sign, encrypt or unlock', () => {
+    const planted = { license_key: 'LK9f8e7d6c5b4a3', encryption_key: 'enc0123abcdefXYZ', signing_key: 'sgn0123abcdefXYZ', master_key: 'mk0123abcdefXYZ', consumer_key: 'ck_4f9c0a1b2c3d4e5f', webhook_key: 'whk0123abcdefgh', 'client-key-data': 'LS0tLS1CRUdJTiBSU0Eg' };
+    expectClean(anonymise(record({ resHeaders: json, resBody: JSON.stringify(planted) })), Object.values(planted));
+    const out = anonymise(record({ url: '/wp-json/wc/v3/orders?consumer_key=ck_4f9c0a1b2c3d4e5f&page=2', reqHeaders: [['x-parse-master-key', 'myMasterKey123abc'], ['x-license-key', 'LIC-1234-ABCD']] }));
+    expectClean(out, ['ck_4f9c0a1b2c3d4e5f', 'myMasterKey123abc', 'LIC-1234-ABCD']);
+    expect(out.url).toMatch(/&page=2$/);
+  });
+
+  it("pseudonymises a credential's name with a trailing word, in JSON as in a form", () => {
+    const planted = { otpValue: '482913', otp_value: '482914', tokenValue: 'tokv0123abcd', password_hash: '5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8', SECRET_HASH: 'sEcReThAsH01', cvvNumber: '123', cvv_code: '456', tokenString: 'tokstr0123' };
+    const out = anonymise(record({ reqHeaders: json, reqBody: JSON.stringify(planted) }));
+    expectClean(out, Object.values(planted).filter((v) => v.length > 3));
+    const stored = JSON.parse(out.req.body.bytes.toString()) as Record<string, string>;
+    for (const [k, v] of Object.entries(planted)) expect(stored[k], k).not.toBe(v);
+  });
+
+  it('leaves keys that end so without a credential before', () => {
+    const body = JSON.stringify({ value: 'plain', rating: 4, hash: 'deadbeef', cash: '100', orderNumber: 'ORD-1', countryCode: 'IN', billing: 'x', keyValue: 'kv1', string: 's' });
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
+  it('pseudonymises 2FA recovery and backup codes', () => {
+    const planted = ['a1b2c-3d4e5', 'f6g7h-8i9j0', '12345678', '87654321', 'bk12-34ab'];
+    const body = JSON.stringify({ recovery_codes: planted.slice(0, 2), backup_codes: planted.slice(2, 4), backupCode: planted[4] });
+    expectClean(anonymise(record({ resHeaders: json, resBody: body })), planted);
+  });
+
+  it('finds HTTP Basic credentials out of their header, and leaves the word basic', () => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"msg":"upstream call with Basic c3ZjOlMzcnYxY2VQdw=="}' })), ['c3ZjOlMzcnYxY2VQdw==']);
+    expectClean(anonymise(record({ resHeaders: text, resBody: 'retrying upstream with basic dTI6UDJzc3cwcmRY now' })), ['dTI6UDJzc3cwcmRY']);
+    const plain = JSON.stringify({ plan: 'Basic information about plans', tier: 'basic Premium' });
+    expect(anonymise(record({ resHeaders: json, resBody: plain })).res!.body.bytes.toString()).toBe(plain);
+  });
+
+  it('finds an OpenPGP private key, armour headers and all', () => {
+    const material = 'lQOYBF0nZ7kBCAC8q3xN5Yf2d3abcdefghijkLMNOPQRSTU0123456789';
+    const key = `-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2.0.22 (GNU/Linux)\n\n${material}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n`;
+    const out = anonymise(record({ resHeaders: json, resBody: JSON.stringify({ key }) }));
+    expectClean(out, [material, material.slice(10, 40)]);
+    expect(JSON.parse(out.res!.body.bytes.toString()).key).toMatch(/^-----BEGIN PGP PRIVATE KEY BLOCK-----\n[^]*\n-----END PGP PRIVATE KEY BLOCK-----\n$/);
+  });
+});
+
+describe('anonymiser: what is no personal data stays as it is', () => {
+  it('leaves retina assets and release tags, and still finds an address in a file name', () => {
+    const body = JSON.stringify({ images: ['https://cdn.example.in/p/logo@2x.png', 'banner@3x.webp'], install: 'npm i react@latest next@canary' });
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+    const out = anonymise(record({ resHeaders: json, resBody: JSON.stringify({ file: 'priya.sharma@acmecorp.in.pdf' }) }));
+    expectClean(out, ['priya.sharma@acmecorp.in']);
+    expect(JSON.parse(out.res!.body.bytes.toString()).file).toMatch(/^[a-z]+\.[a-z]+@[a-z]+\.in\.pdf$/);
   });
 });
