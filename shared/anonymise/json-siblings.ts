@@ -1,6 +1,7 @@
 import { isCredentialName, mayNameCredential } from './credentials.js';
 import type { Frame } from './json-frame.js';
 import { isWs, JsonText } from './json-lex.js';
+import { pinValueAt } from './pin.js';
 import type { Scrub } from './scrub.js';
 
 /**
@@ -36,6 +37,8 @@ import type { Scrub } from './scrub.js';
 export const HOLDS_VALUE = 1;
 /** …its member `code` does. */
 export const HOLDS_CODE = 2;
+/** …its member `code` does when it holds 4 to 8 digits: a one-time code sent with the phone or address it went to. */
+export const HOLDS_OTP = 4;
 
 /**
  * text[at…] is `word`, `word` with its first letter capitalised, or `WORD` (the caller compared the first letter already,
@@ -58,14 +61,20 @@ function namerKind(text: string, start: number, end: number): number {
     case 4:
       return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) || (c === 112 && is(text, start, 'path')) ? HOLDS_VALUE : 0;
     case 5:
+      if ((c === 112 && is(text, start, 'phone')) || (c === 101 && is(text, start, 'email'))) return HOLDS_OTP;
       return (c === 108 && is(text, start, 'label')) || (c === 102 && is(text, start, 'field')) || (c === 116 && is(text, start, 'title')) || (c === 112 && is(text, start, 'param')) ? HOLDS_VALUE : 0;
+    case 6:
+      return (c === 109 && is(text, start, 'mobile')) || (c === 109 && is(text, start, 'msisdn')) ? HOLDS_OTP : 0;
     case 8:
       return (c === 112 && is(text, start, 'property')) || (c === 118 && is(text, start, 'variable')) ? HOLDS_VALUE : 0;
     case 9:
       return c === 97 && is(text, start, 'attribute') ? HOLDS_VALUE : 0;
     case 10:
       return text.startsWith('grant_type', start) ? HOLDS_CODE : 0;
+    case 11:
+      return text.startsWith('phoneNumber', start) ? HOLDS_OTP : 0;
     case 12:
+      if (text.startsWith('phone_number', start) || text.startsWith('mobileNumber', start)) return HOLDS_OTP;
       return text.startsWith('ParameterKey', start) ? HOLDS_VALUE : text.startsWith('redirect_uri', start) ? HOLDS_CODE : 0;
     case 13:
       return text.startsWith('code_verifier', start) ? HOLDS_CODE : 0;
@@ -81,7 +90,7 @@ function holderKind(text: string, start: number, end: number): number {
     case 3:
       return c === 118 && is(text, start, 'val') ? HOLDS_VALUE : 0;
     case 4:
-      if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE : 0;
+      if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE | HOLDS_OTP : 0;
       return (c === 100 && is(text, start, 'data')) || (c === 116 && is(text, start, 'text')) ? HOLDS_VALUE : 0;
     case 5:
       return (c === 118 && is(text, start, 'value')) || (c === 105 && is(text, start, 'input')) ? HOLDS_VALUE : 0;
@@ -127,11 +136,12 @@ export class JsonSiblings {
     return this.#holderFirst;
   }
 
-  /** The current member of `f` holds a secret a sibling named. */
-  holds(f: Frame): boolean {
+  /** The current member of `f`, whose value starts at `at`, holds a secret a sibling named. */
+  holds(f: Frame, at: number): boolean {
     if (f.sibling === 0) return false;
-    const held = f.lazyKey ? holderKind(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? holderKind(f.key, 0, f.key.length) : 0;
-    return (held & f.sibling) !== 0;
+    const held = (f.lazyKey ? holderKind(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? holderKind(f.key, 0, f.key.length) : 0) & f.sibling;
+    // a `code` beside a phone only when it holds a one-time code's 4 to 8 digits (not `+91`, `SAVE20`, an error's `E1001`)
+    return held === HOLDS_OTP ? pinValueAt(this.#text, at) : held !== 0;
   }
 
   /** The current member of `f`, whose value is the string text[start, end), may name a secret a sibling holds (a quick look). */
@@ -140,9 +150,10 @@ export class JsonSiblings {
     // names stop at that table look, before the key is compared; OAuth's code namers are 10 to 13 long
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
     const e = labelEnd(this.#text, start, end);
-    if (length < 10 && !mayNameCredential(this.#text, start, e)) return false;
+    // a phone's or an address's namer (5 or 6 long) names a one-time code whatever its string
+    if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0;
     const k = this.#namer(f);
-    return k !== 0 && (f.sibling & k) === 0 && (k === HOLDS_CODE || mayNameCredential(this.#text, start, e));
+    return k !== 0 && (f.sibling & k) === 0 && (k !== HOLDS_VALUE || mayNameCredential(this.#text, start, e));
   }
 
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */

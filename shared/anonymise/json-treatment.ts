@@ -64,7 +64,7 @@ export class JsonTreatments {
    * starts at `at`, is pseudonymised whole. A bare `pin` does when its value is 4 to 8 digits outside an address (pin.ts).
    */
   credentialKey(f: Frame, at: number): boolean {
-    if (f.sibling !== 0 && this.#siblings.holds(f)) return true;
+    if (f.sibling !== 0 && this.#siblings.holds(f, at)) return true;
     // small, so that the walk's fast lane, which asks for every number and container, can inline it; the rest is rare
     return this.suspectKey(f) && this.#namesCredential(f, at);
   }
@@ -103,7 +103,7 @@ export class JsonTreatments {
    */
   leftToWalk(f: Frame, start: number, end: number): boolean {
     const ending = f.lazyKey ? keyEnding(this.#text, f.keyStart, f.keyEnd) : typeof f.key === 'string' ? keyEnding(f.key, 0, f.key.length) : 0;
-    if (ending === 0) return f.sibling !== 0 && this.#siblings.holds(f);
+    if (ending === 0) return f.sibling !== 0 && this.#siblings.holds(f, start - 1);
     return this.credentialKey(f, start - 1) || ((ending & SIBLING_END) !== 0 && this.#siblings.mayName(f, start, end));
   }
 

@@ -145,3 +145,27 @@ describe('anonymiser: what is no personal data stays as it is', () => {
     expect(JSON.parse(out.res!.body.bytes.toString()).file).toMatch(/^[a-z]+\.[a-z]+@[a-z]+\.in\.pdf$/);
   });
 });
+
+describe('anonymiser: a one-time code sent beside the phone or address it went to', () => {
+  it.each([
+    ['phone first', '{"phone":"+919876543210","code":"482913"}', '482913'],
+    ['code first', '{"code":"482913","phone":"+919876543210"}', '482913'],
+    ['a number, beside an email', '{"email":"priya.sharma@acmecorp.in","code":482913}', '482913'],
+    ['four digits, beside a mobileNumber', '{"mobileNumber":"9876543210","code":"4829"}', '4829'],
+  ])('%s', (_, body, otp) => {
+    const out = anonymise(record({ reqHeaders: json, reqBody: body }));
+    expectClean(out, [otp]);
+    expect(JSON.parse(out.req.body.bytes.toString()).code.toString()).toMatch(new RegExp(`^[0-9]{${otp.length}}$`));
+  });
+
+  it('leaves a code that is no one-time code, or has no phone beside it', () => {
+    for (const [body, code] of [
+      ['{"phone":"+919876543210","code":"+91"}', '"code":"+91"'],
+      ['{"email":"priya.sharma@acmecorp.in","code":"SAVE20"}', '"code":"SAVE20"'],
+      ['{"error":{"code":"100234","message":"bad"}}', '"code":"100234"'],
+      ['{"user":{"phone":"+919876543210"},"code":"482913"}', '"code":"482913"'],
+    ] as const) {
+      expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toContain(code);
+    }
+  });
+});
