@@ -125,6 +125,7 @@ export class JsonSiblings {
   readonly #text: string;
   readonly #scrub: Scrub;
   #holderFirst: Map<number, number> | undefined;
+  #code: boolean | undefined;
 
   constructor(text: string, scrub: Scrub) {
     this.#text = text;
@@ -151,7 +152,7 @@ export class JsonSiblings {
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
     const e = labelEnd(this.#text, start, end);
     // a phone's or an address's namer (5 or 6 long) names a one-time code whatever its string
-    if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0;
+    if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0 && this.#hasCode();
     const k = this.#namer(f);
     return k !== 0 && (f.sibling & k) === 0 && (k !== HOLDS_VALUE || mayNameCredential(this.#text, start, e));
   }
@@ -159,7 +160,7 @@ export class JsonSiblings {
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
   note(f: Frame, value: string, start: number, end: number): void {
     const k = this.#namer(f);
-    if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end))) return;
+    if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end)) || (k === HOLDS_OTP && !this.#hasCode())) return;
     if (k === HOLDS_VALUE && (f.lazyKey ? isPathKey(this.#text, f.keyStart, f.keyEnd) : isPathKey(String(f.key), 0, String(f.key).length)) && hasSlash(value, start, end)) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
@@ -176,6 +177,11 @@ export class JsonSiblings {
     if (length !== 3 || this.#namer(f) !== HOLDS_VALUE) return;
     const last = lastString(this.#text, open);
     if (last >= 0) this.note(f, this.#text, last, this.#text.indexOf('"', last));
+  }
+
+  /** The document has a `code` member at all: a phone or an address beside nothing of the kind costs no read back. */
+  #hasCode(): boolean {
+    return (this.#code ??= this.#text.includes('"code"'));
   }
 
   #namer(f: Frame): number {
