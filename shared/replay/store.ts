@@ -56,20 +56,28 @@ export async function loadRunDef(redis: Redis, id: string): Promise<ReplayRunDef
   return JSON.parse(text) as ReplayRunDef;
 }
 
+// ARGV: the new state, how many states it may come from, those states, then
+// fields and values set (unless set already) with the move
 const TRANSITION = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return nil end
-for i = 2, #ARGV do
+local n = tonumber(ARGV[2])
+for i = 3, 2 + n do
   if state == ARGV[i] then
     redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    for j = 3 + n, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[j], ARGV[j + 1]) end
     return ARGV[1]
   end
 end
 return state`;
 
-/** Moves the run to `to` when it is in one of `from`; returns the state it ends in. */
-export async function transition(redis: Redis, id: string, to: RunState, from: readonly RunState[]): Promise<RunState | undefined> {
-  return ((await redis.eval(TRANSITION, 1, keys.runMeta(id), to, ...from)) as RunState | null) ?? undefined;
+/**
+ * Moves the run to `to` when it is in one of `from`, with `fields` (finishedAt, error) in the same step: a reader
+ * that sees the run failed sees why. Returns the state it ends in.
+ */
+export async function transition(redis: Redis, id: string, to: RunState, from: readonly RunState[], fields: Record<string, string | number> = {}): Promise<RunState | undefined> {
+  const also = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+  return ((await redis.eval(TRANSITION, 1, keys.runMeta(id), to, from.length, ...from, ...also)) as RunState | null) ?? undefined;
 }
 
 // Writes to the meta hash of a run that is still there: a worker holding an
@@ -140,22 +148,14 @@ export async function endRun(redis: Redis, id: string): Promise<RunState | undef
   const cancelled = (await redis.exists(keys.runCancel(id))) > 0;
   const failed = outcomes.find((o) => o.state === 'failed');
   const to: RunState = cancelled ? 'cancelled' : failed ? 'failed' : 'done';
-  const state = await transition(redis, id, to, ['queued', 'running']);
-  if (state === to) {
-    const m = redis.multi().hsetnx(keys.runMeta(id), 'finishedAt', Date.now());
-    if (failed?.error) m.hsetnx(keys.runMeta(id), 'error', failed.error);
-    await m.exec();
-  }
-  return state;
+  return transition(redis, id, to, ['queued', 'running'], failed?.error ? { finishedAt: Date.now(), error: failed.error } : { finishedAt: Date.now() });
 }
 
 /** Marks the run cancelled; workers see the flag within a poll interval and stop. */
 export async function cancelRun(redis: Redis, id: string): Promise<RunState | undefined> {
   const def = await loadRunDef(redis, id);
   await redis.set(keys.runCancel(id), String(Date.now()), 'EXAT', runExpiresAt(def));
-  const state = await transition(redis, id, 'cancelled', ['queued', 'running']);
-  if (state === 'cancelled') await redis.hsetnx(keys.runMeta(id), 'finishedAt', Date.now());
-  return state;
+  return transition(redis, id, 'cancelled', ['queued', 'running'], { finishedAt: Date.now() });
 }
 
 export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
