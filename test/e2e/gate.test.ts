@@ -122,7 +122,8 @@ describe('the release gate on the sample app', () => {
   });
 
   it('passes against an identical build with no difference, though Date, ETag and request ids differ', async () => {
-    const r = await replay(identical.url, '--json');
+    // latency is the staging test's business: on a loaded machine the replay runs slower than the capture did
+    const r = await replay(identical.url, '--json', '--max-p99-regression', '1000');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ verdict: 'pass', totals: { errors: 0, diffs: 0 } });
