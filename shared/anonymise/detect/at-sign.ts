@@ -116,7 +116,7 @@ function validDomain(domain: string, lastDot: number): boolean {
 /** The domain ends with a file extension, which no top-level domain is: `2x.png` in `logo@2x.png`. */
 const fileExtension = (domain: string, lastDot: number) => domain.length - lastDot <= 5 && FILE_EXTENSIONS.has(domain.slice(lastDot + 1).toLowerCase());
 
-const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'ico', 'bmp', 'tif', 'tiff', 'heic', 'js', 'mjs', 'cjs', 'css', 'map', 'json', 'html', 'htm', 'pdf', 'woff', 'ttf', 'otf', 'eot', 'mp', 'webm', 'wasm', 'txt', 'xml', 'csv']);
+const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'ico', 'bmp', 'tif', 'tiff', 'heic', 'js', 'mjs', 'cjs', 'css', 'json', 'html', 'htm', 'pdf', 'woff', 'ttf', 'otf', 'eot', 'webm', 'wasm', 'txt', 'xml', 'csv']);
 
 /** npm's and others' release tags, read as a UPI provider in `react@latest`, `next@canary`. */
 const RELEASE_TAGS = new Set(['latest', 'next', 'beta', 'alpha', 'canary', 'rc', 'stable', 'lts', 'nightly', 'experimental', 'dev', 'edge', 'insiders']);

@@ -137,13 +137,14 @@ function findAll(re: RegExp, text: string, kind: Kind, out: Finding[]): void {
  * the headers in JSON): `Basic` and base64 that decodes to printable `user:password`.
  */
 const BASIC = /\b[Bb]asic[ \t]{1,8}([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])/g;
-const USER_PASSWORD = /^[\x20-\x7e]*:[\x20-\x7e]*$/;
+/** Printable UTF-8 (`asha:pässwörd1` too) with a ':'; random base64 decodes to control characters or U+FFFD. */
+const USER_PASSWORD = /^[^\x00-\x1f\x7f\ufffd]*:[^\x00-\x1f\x7f\ufffd]*$/;
 
 function findBasics(text: string, out: Finding[]): void {
   BASIC.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = BASIC.exec(text)) !== null) {
-    if (!USER_PASSWORD.test(Buffer.from(m[1]!, 'base64').toString('latin1'))) continue;
+    if (!USER_PASSWORD.test(Buffer.from(m[1]!, 'base64').toString('utf8'))) continue;
     const end = m.index + m[0].length;
     push(out, 'bearer', end - m[1]!.length, end);
   }
@@ -227,6 +228,8 @@ const isPemChar = (c: number) => isBase64Char(c) || c === 32 || c === 10 || c ==
 
 function findPrivateKeys(text: string, out: Finding[]): void {
   for (let i = text.indexOf(PEM_BEGIN); i >= 0; i = text.indexOf(PEM_BEGIN, i + 1)) {
+    // a BEGIN line (`-----BEGIN RSA PRIVATE KEY-----`), not an END line nor prose that names one
+    if (!afterBegin(text, i)) continue;
     let s = i + PEM_BEGIN.length;
     const pgp = text.startsWith(PGP_END, s);
     if (pgp) s += PGP_END.length;
@@ -241,8 +244,18 @@ function findPrivateKeys(text: string, out: Finding[]): void {
     for (let c = text.charCodeAt(e); e < limit && inKey(c) && (c !== 45 || !text.startsWith('-----', e)); c = text.charCodeAt(++e));
     while (e > s && !isBase64Char(text.charCodeAt(e - 1))) e--;
     if (e - s >= 16) push(out, 'apikey', s, e);
+    i = Math.max(i, e - 1);
   }
 }
+
+/** text[at] is preceded on its line by `-----BEGIN ` and capitals and spaces only (`RSA `, `PGP `, `ENCRYPTED `). */
+function afterBegin(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && at - i < 32 && isCapitalOrSpace(text.charCodeAt(i - 1))) i--;
+  // the walk stops on the dashes: `BEGIN` is capitals too
+  return i >= 5 && text.startsWith('-----BEGIN ', i - 5);
+}
+const isCapitalOrSpace = (c: number) => (c >= 65 && c <= 90) || c === 32;
 
 /** Appends identifier and secret findings in `text` to `out`; `read` scans decoded base64 JSON (findPii). */
 export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean, read: (text: string, kinds: KindSet) => Finding[]): void {
