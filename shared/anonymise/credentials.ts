@@ -27,7 +27,7 @@ const WORDS = new Set([
 // keys named for what they sign, encrypt or unlock (`license_key`, `x-parse-master-key`, WooCommerce's `consumer_key`, kubeconfig's `client-key-data`), 2FA recovery codes;
 // and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string)?$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -44,10 +44,12 @@ export function isCredentialName(name: string): boolean {
 
 const TRAILING_DIGITS = /[0-9]+$/;
 
-/** The words of a name, lower-cased: camelCase, snake_case, kebab-case and spaces split (`newPin` → new, pin). */
+/** The words of a name, lower-cased: camelCase, snake_case, kebab-case, acronyms and spaces split (`newPin` → new, pin; `OTPValue` → otp, value). */
 export function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    // an acronym before a word (`OTPValue`, `CVVNumber`, `APIKey`)
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
@@ -83,6 +85,10 @@ const CREDENTIAL_END = 1;
 const LONGER_END = 2;
 export const SIBLING_END = 4;
 const SECRET_STRING_END = 8;
+/** `…value`, `…hash`, `…data` after a credential's name: keyEnding leaves it off keys too short for both (`value`, `data`). */
+const TRAILING_END = 16;
+/** The shortest key with a credential's name and a trailing word: `otpdata`, `pwdhash`. */
+const TRAILING_MIN = 7;
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
 function mark(end: string, bit: number): void {
   const c = code3(end.charCodeAt(end.length - 3), end.charCodeAt(end.length - 2), end.charCodeAt(end.length - 1));
@@ -103,7 +109,7 @@ mark('mac', CREDENTIAL_END);
 // `…nse` keys (response, license) only for SAML's `SAMLResponse`
 for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no', 'nse']) mark(w, LONGER_END);
 // `…value`, `…hash`, `…data` and `…string` keys only after a credential's name (`otpValue`, `password_hash`, `client-key-data`, `tokenString`)
-for (const w of ['lue', 'ash', 'ata']) mark(w, LONGER_END);
+for (const w of ['lue', 'ash', 'ata']) mark(w, TRAILING_END);
 // 2FA `recovery_codes` and `backup_codes`
 mark('des', LONGER_END);
 // `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, and a credential's name and `string`
@@ -112,7 +118,21 @@ for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {
-  return end - start < 3 ? 0 : SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))]!;
+  if (end - start < 3) return 0;
+  const bits = SUFFIXES[code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))]!;
+  // `value`, `data`, `hash` (many keys) end like nothing the walk must ask about
+  return bits !== TRAILING_END || end - start >= TRAILING_MIN ? bits : 0;
+}
+
+/**
+ * keyEnding of the key that ends at `end`, whose start is not known (the JSON pre-check reads back from its closing
+ * quote): a key with a trailing word only (`value`, `data`, `hash`) is too short to hold a credential's name as well.
+ */
+export function keyEndingBefore(text: string, end: number): number {
+  const bits = keyEnding(text, 0, end);
+  if (bits !== TRAILING_END) return bits;
+  for (let k = end - 1; k >= end - TRAILING_MIN && k >= 0; k--) if (text.charCodeAt(k) === 34) return 0;
+  return bits;
 }
 
 /**
@@ -122,7 +142,7 @@ export function keyEnding(text: string, start: number, end: number): number {
  */
 export function mayNameCredential(text: string, start: number, end: number): boolean {
   const s = keyEnding(text, start, end);
-  return (s & CREDENTIAL_END) !== 0 || ((s & LONGER_END) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && (endsWithWord(text, start, end, 'secretstring') || credentialThen(text, start, end, 'string')));
+  return (s & CREDENTIAL_END) !== 0 || ((s & (LONGER_END | TRAILING_END)) !== 0 && endsLikeLonger(text, start, end)) || ((s & SECRET_STRING_END) !== 0 && (endsWithWord(text, start, end, 'secretstring') || credentialThen(text, start, end, 'string')));
 }
 
 /**
@@ -135,13 +155,40 @@ export function mayNameCredential(text: string, start: number, end: number): boo
  * that look. Apart from the fast path, so that stays small.
  */
 function endsLikeLonger(text: string, start: number, end: number): boolean {
-  if (credentialThenTrailingWord(text, start, end) || endsWithWord(text, start, end, 'recoverycodes') || endsWithWord(text, start, end, 'backupcodes')) return true;
-  if (endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'devicecode') || endsWithWord(text, start, end, 'samlresponse')) return true;
-  for (const w of ACCOUNT_NUMBERS) if (endsWithWord(text, start, end, w)) return true;
-  if (!endsWithWord(text, start, end, 'code')) return false;
+  // one branch per ending (keyEnding leaves `value`, `data` and `hash` themselves off)
+  switch (code3(text.charCodeAt(end - 3), text.charCodeAt(end - 2), text.charCodeAt(end - 1))) {
+    case END_LUE:
+      return credentialThen(text, start, end, 'value');
+    case END_ASH:
+      return credentialThen(text, start, end, 'hash');
+    case END_ATA:
+      return credentialThen(text, start, end, 'data');
+    case END_DES:
+      return endsWithWord(text, start, end, 'recoverycodes') || endsWithWord(text, start, end, 'backupcodes');
+    case END_IER:
+      return endsWithWord(text, start, end, 'codeverifier');
+    case END_NSE:
+      return endsWithWord(text, start, end, 'samlresponse');
+    case END_BER:
+      return credentialThen(text, start, end, 'number') || accountNumber(text, start, end);
+    case END_ODE:
+      break;
+    default:
+      return accountNumber(text, start, end);
+  }
+  if (credentialThen(text, start, end, 'code') || endsWithWord(text, start, end, 'devicecode')) return true;
   let i = end - 4;
   while (i > start && (text.charCodeAt(i - 1) === 95 || text.charCodeAt(i - 1) === 45)) i--;
   return i - start >= 3 && BEFORE_CODE[code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1))] === 1;
+}
+
+const end3 = (w: string) => code3(w.charCodeAt(0), w.charCodeAt(1), w.charCodeAt(2));
+const [END_LUE, END_ASH, END_ATA, END_DES, END_IER, END_NSE, END_BER, END_ODE] = ['lue', 'ash', 'ata', 'des', 'ier', 'nse', 'ber', 'ode'].map(end3);
+
+/** A bank account number's key (`accountNumber`, `acc_no`, `beneficiary_account_num`). */
+function accountNumber(text: string, start: number, end: number): boolean {
+  for (const w of ACCOUNT_NUMBERS) if (endsWithWord(text, start, end, w)) return true;
+  return false;
 }
 
 /** How a bank account number's key ends (JOINED), `_` and `-` aside; each is given up at its first letter that differs. */
@@ -172,22 +219,17 @@ function wordStart(text: string, start: number, end: number, word: string): numb
 
 const isSeparator = (c: number) => c === 95 || c === 45 || c === 32;
 
-/** Words a form or an API puts after a credential's name (`otpValue`, `password_hash`, `cvvNumber`, `cvv_code`, kubeconfig's `client-key-data`; `tokenString` is read apart). */
-const TRAILING_WORDS = ['value', 'hash', 'number', 'code', 'data'];
-
-/** text[start, end) is a credential's name followed by one of TRAILING_WORDS, as the last three letters before it say. */
-function credentialThenTrailingWord(text: string, start: number, end: number): boolean {
-  for (const w of TRAILING_WORDS) if (credentialThen(text, start, end, w)) return true;
-  return false;
-}
-
-/** text[start, end) is a credential's name followed by `word`, as the last three letters before it say. */
+/**
+ * text[start, end) is a credential's name followed by `word` (`otpValue`, `password_hash`), as the last three letters
+ * before it say; not a `pass` (`boardingPassNumber`, `bus_pass_data`: a ticket, as often as a password).
+ */
 function credentialThen(text: string, start: number, end: number, word: string): boolean {
   let i = wordStart(text, start, end, word);
   if (i < 0) return false;
   while (i > start && isSeparator(text.charCodeAt(i - 1))) i--;
-  return (keyEnding(text, start, i) & CREDENTIAL_END) !== 0;
+  return i - start >= 3 && (keyEnding(text, start, i) & CREDENTIAL_END) !== 0 && code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1)) !== END_ASS;
 }
+const END_ASS = code3(97, 115, 115);
 
 // `\u0026`: an `&` JSON-escaped (Go's encoding/json writes every `&` so), in NDJSON or a log of JSON
 const OAUTH_CODE = /(?:^|[?&#;]|\\u0026)code=/;

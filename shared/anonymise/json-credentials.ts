@@ -1,4 +1,4 @@
-import { codeParamAt, isCredentialName, keyEnding, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
+import { codeParamAt, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPinName, pinValueAt } from './pin.js';
 
@@ -93,7 +93,7 @@ const NAMES_SIBLINGS = 2;
  * stop at the look at their last three letters.
  */
 function keySays(text: string, quote: number, after: number): number {
-  const ending = keyEnding(text, 0, quote);
+  const ending = keyEndingBefore(text, quote);
   if (ending === 0) return 0;
   if (credentialKey(text, quote, after)) return NAMES;
   return (ending & SIBLING_END) !== 0 && namesSiblingAt(text, quote, after) ? NAMES_SIBLINGS : 0;

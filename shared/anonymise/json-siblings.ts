@@ -37,8 +37,14 @@ import type { Scrub } from './scrub.js';
 export const HOLDS_VALUE = 1;
 /** …its member `code` does. */
 export const HOLDS_CODE = 2;
-/** …its member `code` does when it holds 4 to 8 digits: a one-time code sent with the phone or address it went to. */
+/** …its member `code` does when it holds 4 to 8 digits: a one-time code sent with the phone or address it went to… */
 export const HOLDS_OTP = 4;
+/** …its member `input` does (pydantic's `loc`, zod's `path`)… */
+export const HOLDS_INPUT = 8;
+/** …its member `value` does (JSON Patch's and express-validator's `path`; not a route's `data` or `text`). */
+export const HOLDS_PATCH_VALUE = 16;
+/** Kinds whose namer's string must name a credential (not OAuth's, nor a phone's). */
+const NAMED = HOLDS_VALUE | HOLDS_INPUT | HOLDS_PATCH_VALUE;
 
 /**
  * text[at…] is `word`, `word` with its first letter capitalised, or `WORD` (the caller compared the first letter already,
@@ -57,9 +63,11 @@ function namerKind(text: string, start: number, end: number): number {
   const c = first(text, start);
   switch (end - start) {
     case 3:
-      return (c === 107 && is(text, start, 'key')) || (c === 108 && is(text, start, 'loc')) ? HOLDS_VALUE : 0;
+      if (c === 108) return is(text, start, 'loc') ? HOLDS_INPUT : 0;
+      return c === 107 && is(text, start, 'key') ? HOLDS_VALUE : 0;
     case 4:
-      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) || (c === 112 && is(text, start, 'path')) ? HOLDS_VALUE : 0;
+      if (c === 112) return is(text, start, 'path') ? HOLDS_PATCH_VALUE | HOLDS_INPUT : 0;
+      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) ? HOLDS_VALUE : 0;
     case 5:
       if ((c === 112 && is(text, start, 'phone')) || (c === 101 && is(text, start, 'email'))) return HOLDS_OTP;
       return (c === 108 && is(text, start, 'label')) || (c === 102 && is(text, start, 'field')) || (c === 116 && is(text, start, 'title')) || (c === 112 && is(text, start, 'param')) ? HOLDS_VALUE : 0;
@@ -93,7 +101,8 @@ function holderKind(text: string, start: number, end: number): number {
       if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE | HOLDS_OTP : 0;
       return (c === 100 && is(text, start, 'data')) || (c === 116 && is(text, start, 'text')) ? HOLDS_VALUE : 0;
     case 5:
-      return (c === 118 && is(text, start, 'value')) || (c === 105 && is(text, start, 'input')) ? HOLDS_VALUE : 0;
+      if (c === 105) return is(text, start, 'input') ? HOLDS_INPUT : 0;
+      return c === 118 && is(text, start, 'value') ? HOLDS_VALUE | HOLDS_PATCH_VALUE : 0;
     case 7:
       return c === 99 && is(text, start, 'content') ? HOLDS_VALUE : 0;
     case 13:
@@ -154,14 +163,13 @@ export class JsonSiblings {
     // a phone's or an address's namer (5 or 6 long) names a one-time code whatever its string
     if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0 && this.#hasCode();
     const k = this.#namer(f);
-    return k !== 0 && (f.sibling & k) === 0 && (k !== HOLDS_VALUE || mayNameCredential(this.#text, start, e));
+    return k !== 0 && (f.sibling & k) === 0 && ((k & NAMED) === 0 || mayNameCredential(this.#text, start, e));
   }
 
   /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
   note(f: Frame, value: string, start: number, end: number): void {
     const k = this.#namer(f);
-    if (k === 0 || (f.sibling & k) !== 0 || (k === HOLDS_VALUE && !namesCredential(value, start, end)) || (k === HOLDS_OTP && !this.#hasCode())) return;
-    if (k === HOLDS_VALUE && (f.lazyKey ? isPathKey(this.#text, f.keyStart, f.keyEnd) : isPathKey(String(f.key), 0, String(f.key).length)) && hasSlash(value, start, end)) return;
+    if (k === 0 || (f.sibling & k) !== 0 || ((k & NAMED) !== 0 && !namesCredential(value, start, end)) || (k === HOLDS_OTP && !this.#hasCode())) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
     this.#scrub.charge(f.memberStart - f.open);
@@ -170,11 +178,12 @@ export class JsonSiblings {
 
   /**
    * Marks `f` when its current member is an array, opening at text[open], whose last string names a secret a sibling
-   * holds: pydantic's `{"loc":["body","password"],"input":"…"}`. Only `loc` is read so.
+   * holds: pydantic's `{"loc":["body","password"],"input":"…"}`, zod's `{"path":["password"],"input":…}`.
+   * Only `loc` and `path` are read so.
    */
   noteLast(f: Frame, open: number): void {
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
-    if (length !== 3 || this.#namer(f) !== HOLDS_VALUE) return;
+    if ((length !== 3 && length !== 4) || (this.#namer(f) & HOLDS_INPUT) === 0) return;
     const last = lastString(this.#text, open);
     if (last >= 0) this.note(f, this.#text, last, this.#text.indexOf('"', last));
   }
@@ -238,25 +247,14 @@ export function mayHoldNamedSecret(text: string): boolean {
 function namerValueAt(text: string, start: number, end: number, after: number): boolean {
   let v = after;
   while (isWs(text.charCodeAt(v))) v++;
-  // pydantic's `"loc":["body","password"]`: the array's last string
-  if (text.charCodeAt(v) === 91 && end - start === 3) v = lastString(text, v) - 1;
+  // pydantic's `"loc":["body","password"]`, zod's `"path":["password"]`: the array's last string
+  if (text.charCodeAt(v) === 91) v = (namerKind(text, start, end) & HOLDS_INPUT) !== 0 ? lastString(text, v) - 1 : -1;
   if (v < 0 || text.charCodeAt(v) !== 34) return false;
   const q = text.indexOf('"', v + 1);
   if (q < 0) return false;
   const e = labelEnd(text, v + 1, q);
   // the key's own name is compared last: its ending already matched a namer's, and most values name nothing
-  return mayNameCredential(text, v + 1, e) && namerKind(text, start, end) === HOLDS_VALUE && isCredentialName(text.slice(v + 1, e)) && !(isPathKey(text, start, end) && hasSlash(text, v + 1, e));
-}
-
-/**
- * The namer text[start, end) is `path` (the only 4-letter namer starting with 'p'): its string names a field when it is a
- * validation error's path (`password`, `user.password`, `items[0].pin`), a page when it holds a '/' (`/settings/password`).
- */
-const isPathKey = (text: string, start: number, end: number) => end - start === 4 && (text.charCodeAt(start) | 0x20) === 112;
-/** text[start, end) holds a '/'. */
-function hasSlash(text: string, start: number, end: number): boolean {
-  const slash = text.indexOf('/', start);
-  return slash >= 0 && slash < end;
+  return mayNameCredential(text, v + 1, e) && (namerKind(text, start, end) & NAMED) !== 0 && isCredentialName(text.slice(v + 1, e));
 }
 
 /**

@@ -169,3 +169,45 @@ describe('anonymiser: a one-time code sent beside the phone or address it went t
     }
   });
 });
+
+describe("anonymiser: the review of the eleventh review's code", () => {
+  it('finds addresses at .mp and .map, which are top-level domains', () => {
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"a":"official@gov.mp","b":"asha@roads.map","c":"someone@saipan.com.mp"}' })), ['official@gov.mp', 'asha@roads.map', 'someone@saipan']);
+  });
+
+  it('reads JSON Patch and zod paths, and leaves routes, tool calls and form schemas', () => {
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: '[{"op":"replace","path":"/password","value":"NewHunterPass1"},{"op":"add","path":"/data/api_token","value":"tok-9f8e7d6c"}]' })), ['NewHunterPass1', 'tok-9f8e7d6c']);
+    expectClean(anonymise(record({ resHeaders: json, resBody: '{"issues":[{"code":"too_small","path":["password"],"input":"zodPw12"}]}' })), ['zodPw12']);
+    for (const body of [
+      '{"path":"forgot-password","data":{"title":"Forgot your password?"}}',
+      '{"type":"tool_use","name":"reset_password","input":{"user_id":"u-123","locale":"en-IN"}}',
+      '{"fields":[{"label":"OTP","input":"text"}]}',
+    ]) {
+      expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+    }
+  });
+
+  it('splits an acronym from the word after it: OTPValue, CVVNumber', () => {
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: '{"OTPValue":"482913","CVVNumber":"4821","SSNHash":"a1b2c3d4e5f6"}' })), ['482913', '4821', 'a1b2c3d4e5f6']);
+  });
+
+  it('leaves names that only start like a key named for what it unlocks, and passes that are tickets', () => {
+    const out = anonymise(record({ url: '/search?app_keywords=shoes&signing_key_id=k1-2026' }));
+    expect(out.url).toBe('/search?app_keywords=shoes&signing_key_id=k1-2026');
+    const body = '{"boardingPassNumber":"BP-20261207","bus_pass_data":{"zone":"A"}}';
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
+  it('stops a private key at its END line: the text after it stays', () => {
+    const material = 'lQOYBF0nZ7kBCAC8q3xN5Yf2d3abcdefghijkLMNOPQRSTU0123456789';
+    const body = `-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n${material}\n-----END PGP PRIVATE KEY BLOCK-----\nThanks for your order, Asha. Your parcel ships soon.\nNever paste a PRIVATE KEY BLOCK-----, only the public one.\n`;
+    const out = anonymise(record({ resHeaders: text, resBody: body }));
+    expectClean(out, [material]);
+    expect(out.res!.body.bytes.toString()).toContain('-----\nThanks for your order, Asha. Your parcel ships soon.\nNever paste a PRIVATE KEY BLOCK-----, only the public one.\n');
+  });
+
+  it('finds Basic credentials whose password is not ASCII', () => {
+    const b64 = Buffer.from('asha:pässwörd1').toString('base64');
+    expectClean(anonymise(record({ resHeaders: text, resBody: `retry with Basic ${b64}` })), [b64]);
+  });
+});
