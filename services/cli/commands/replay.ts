@@ -171,10 +171,17 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
   // killed CLI would still fire at the target with nobody waiting for its verdict
   let def: ReplayRunDef | undefined;
   let interrupted = false;
-  let cancelling: Promise<unknown> | undefined;
+  // resolves to the error when the cancel failed (the run may still be queued)
+  let cancelling: Promise<Error | undefined> | undefined;
   const cancel = (run: ReplayRunDef) => {
     process.stderr.write(`\ncancelling run ${run.id} (Ctrl-C again to quit at once)\n`);
-    cancelling = cancelRunEverywhere(redis, queue, run.id).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed'));
+    cancelling = cancelRunEverywhere(redis, queue, run.id).then(
+      () => undefined,
+      (err: unknown) => {
+        ctx.log.warn({ err: (err as Error).message }, 'cancelling the run failed');
+        return err as Error;
+      },
+    );
   };
   const onSigint = () => {
     if (interrupted) process.exit(3);
@@ -187,7 +194,8 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     def = await createRun(redis, queue, req);
     if (interrupted) {
       cancel(def);
-      await cancelling;
+      const failed = await cancelling;
+      if (failed) throw parityError('PARITY_ERR_REDIS_COMMAND', `run ${def.id} was queued, and cancelling it failed: ${failed.message}`, { hint: `Cancel it with \`parity runs cancel ${def.id}\`.` });
       throw parityError('PARITY_ERR_RUN_CANCELLED', `run ${def.id} was cancelled before it started`);
     }
     const planned = def.arrivals ? `${def.arrivals} requests` : `${def.profile.kind === 'constant-concurrency' ? def.profile.vus : 0} virtual users`;
