@@ -27,7 +27,7 @@ const WORDS = new Set([
 // keys named for what they sign, encrypt or unlock (`license_key`, `x-parse-master-key`, WooCommerce's `consumer_key`, kubeconfig's `client-key-data`), 2FA recovery codes;
 // and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string)?$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -48,8 +48,8 @@ const TRAILING_DIGITS = /[0-9]+$/;
 export function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    // an acronym before a word (`OTPValue`, `CVVNumber`, `APIKey`)
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    // an acronym of two capitals or more before a word (`OTPValue`, `CVVNumber`, `APIKey`; not `MPin`, `OAuth`)
+    .replace(/([A-Z]{2,})([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
@@ -221,13 +221,14 @@ const isSeparator = (c: number) => c === 95 || c === 45 || c === 32;
 
 /**
  * text[start, end) is a credential's name followed by `word` (`otpValue`, `password_hash`), as the last three letters
- * before it say; not a `pass` (`boardingPassNumber`, `bus_pass_data`: a ticket, as often as a password).
+ * before it say; not a `pass` followed by `number` or `data` (`boardingPassNumber`, `bus_pass_data`: a ticket's).
  */
 function credentialThen(text: string, start: number, end: number, word: string): boolean {
   let i = wordStart(text, start, end, word);
   if (i < 0) return false;
   while (i > start && isSeparator(text.charCodeAt(i - 1))) i--;
-  return i - start >= 3 && (keyEnding(text, start, i) & CREDENTIAL_END) !== 0 && code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1)) !== END_ASS;
+  if (i - start < 3 || (keyEnding(text, start, i) & CREDENTIAL_END) === 0) return false;
+  return (word !== 'number' && word !== 'data') || code3(text.charCodeAt(i - 3), text.charCodeAt(i - 2), text.charCodeAt(i - 1)) !== END_ASS;
 }
 const END_ASS = code3(97, 115, 115);
 

@@ -1,4 +1,5 @@
 import { codeParamAt, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
+import { HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPinName, pinValueAt } from './pin.js';
 
@@ -40,13 +41,15 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen
     let holders: boolean | undefined;
+    // a phone's or an address's sibling `code` (json-siblings.ts): the body has one, looked for once
+    let code: boolean | undefined;
     for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
       const before = text.charCodeAt(i - 1);
       const last = text.charCodeAt(i - 2);
       // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
       if (before === 34 && last !== 92) {
         const says = found === 'none' ? keySays(text, i - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text)))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"')))) found = 'key';
         continue;
       }
       if ((isDigit(before) && isDigit(last)) || text.charCodeAt(i + 1) === 47) continue;
@@ -55,7 +58,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
         // a key with spaces before its colon
         const says = found === 'none' ? keySays(text, end - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text)))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"')))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
   }
@@ -84,6 +87,7 @@ function credentialKey(text: string, quote: number, after: number): boolean {
 
 const NAMES = 1;
 const NAMES_SIBLINGS = 2;
+const NAMES_CODE_SIBLING = 3;
 
 /**
  * What the key whose closing quote is at `quote` says, its value read from
@@ -96,7 +100,9 @@ function keySays(text: string, quote: number, after: number): number {
   const ending = keyEndingBefore(text, quote);
   if (ending === 0) return 0;
   if (credentialKey(text, quote, after)) return NAMES;
-  return (ending & SIBLING_END) !== 0 && namesSiblingAt(text, quote, after) ? NAMES_SIBLINGS : 0;
+  if ((ending & SIBLING_END) === 0) return 0;
+  const kind = namesSiblingAt(text, quote, after);
+  return kind === HOLDS_OTP ? NAMES_CODE_SIBLING : kind !== 0 ? NAMES_SIBLINGS : 0;
 }
 
 /** The start of the name that ends at `end` (name characters, at most NAME_CHARS). */

@@ -28,7 +28,7 @@ export interface Frame {
   memberStart: number;
   /** Where the container opens (its `{` or `[`). */
   open: number;
-  /** Members a sibling said hold a secret (json-siblings.ts: HOLDS_VALUE, HOLDS_CODE), 0 for none. */
+  /** Members a sibling said hold a secret (json-sibling-kinds.ts: HOLDS_VALUE, HOLDS_CODE, …), 0 for none. */
   sibling: number;
 }
 

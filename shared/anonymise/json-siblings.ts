@@ -3,6 +3,7 @@ import type { Frame } from './json-frame.js';
 import { isWs, JsonText } from './json-lex.js';
 import { pinValueAt } from './pin.js';
 import type { Scrub } from './scrub.js';
+import { holderKind, HOLDS_INPUT, HOLDS_OTP, HOLDS_PATCH_VALUE, HOLDS_VALUE, NAMED, namerKind } from './json-sibling-kinds.js';
 
 /**
  * Objects that name a secret in one member and hold it in another: a
@@ -33,87 +34,6 @@ import type { Scrub } from './scrub.js';
  * (rewriteJson) with that object known from its start.
  */
 
-/** A frame's `sibling` marks: its members `value`, `Value`, `ParameterValue` hold a secret… */
-export const HOLDS_VALUE = 1;
-/** …its member `code` does. */
-export const HOLDS_CODE = 2;
-/** …its member `code` does when it holds 4 to 8 digits: a one-time code sent with the phone or address it went to… */
-export const HOLDS_OTP = 4;
-/** …its member `input` does (pydantic's `loc`, zod's `path`)… */
-export const HOLDS_INPUT = 8;
-/** …its member `value` does (JSON Patch's and express-validator's `path`; not a route's `data` or `text`). */
-export const HOLDS_PATCH_VALUE = 16;
-/** Kinds whose namer's string must name a credential (not OAuth's, nor a phone's). */
-const NAMED = HOLDS_VALUE | HOLDS_INPUT | HOLDS_PATCH_VALUE;
-
-/**
- * text[at…] is `word`, `word` with its first letter capitalised, or `WORD` (the caller compared the first letter already,
- * in either case). Only a key whose second letter is a capital pays for the upper-cased comparison.
- */
-const is = (text: string, at: number, word: string) => {
-  if (text.startsWith(word.slice(1), at + 1)) return true;
-  const c = text.charCodeAt(at + 1);
-  return c >= 65 && c <= 90 && text.startsWith(word.slice(1).toUpperCase(), at + 1);
-};
-/** The lower-cased first letter of text[at]: one comparison settles most keys before any startsWith (each costs ~10 ns). */
-const first = (text: string, at: number) => text.charCodeAt(at) | 0x20;
-
-/** What the key text[start, end) says its siblings hold: HOLDS_VALUE (when its string names a credential), HOLDS_CODE, or 0. */
-function namerKind(text: string, start: number, end: number): number {
-  const c = first(text, start);
-  switch (end - start) {
-    case 3:
-      if (c === 108) return is(text, start, 'loc') ? HOLDS_INPUT : 0;
-      return c === 107 && is(text, start, 'key') ? HOLDS_VALUE : 0;
-    case 4:
-      if (c === 112) return is(text, start, 'path') ? HOLDS_PATCH_VALUE | HOLDS_INPUT : 0;
-      return (c === 110 && is(text, start, 'name')) || (c === 116 && is(text, start, 'type')) || (c === 107 && is(text, start, 'kind')) ? HOLDS_VALUE : 0;
-    case 5:
-      if ((c === 112 && is(text, start, 'phone')) || (c === 101 && is(text, start, 'email'))) return HOLDS_OTP;
-      return (c === 108 && is(text, start, 'label')) || (c === 102 && is(text, start, 'field')) || (c === 116 && is(text, start, 'title')) || (c === 112 && is(text, start, 'param')) ? HOLDS_VALUE : 0;
-    case 6:
-      return (c === 109 && is(text, start, 'mobile')) || (c === 109 && is(text, start, 'msisdn')) ? HOLDS_OTP : 0;
-    case 8:
-      return (c === 112 && is(text, start, 'property')) || (c === 118 && is(text, start, 'variable')) ? HOLDS_VALUE : 0;
-    case 9:
-      return c === 97 && is(text, start, 'attribute') ? HOLDS_VALUE : 0;
-    case 10:
-      return text.startsWith('grant_type', start) ? HOLDS_CODE : 0;
-    case 11:
-      return text.startsWith('phoneNumber', start) ? HOLDS_OTP : 0;
-    case 12:
-      if (text.startsWith('phone_number', start) || text.startsWith('mobileNumber', start)) return HOLDS_OTP;
-      return text.startsWith('ParameterKey', start) ? HOLDS_VALUE : text.startsWith('redirect_uri', start) ? HOLDS_CODE : 0;
-    case 13:
-      return text.startsWith('code_verifier', start) ? HOLDS_CODE : 0;
-    default:
-      return 0;
-  }
-}
-
-/** What the key text[start, end) holds when a sibling names it: HOLDS_VALUE, HOLDS_CODE, or 0. */
-function holderKind(text: string, start: number, end: number): number {
-  const c = first(text, start);
-  switch (end - start) {
-    case 3:
-      return c === 118 && is(text, start, 'val') ? HOLDS_VALUE : 0;
-    case 4:
-      if (c === 99) return text.startsWith('code', start) ? HOLDS_CODE | HOLDS_OTP : 0;
-      return (c === 100 && is(text, start, 'data')) || (c === 116 && is(text, start, 'text')) ? HOLDS_VALUE : 0;
-    case 5:
-      if (c === 105) return is(text, start, 'input') ? HOLDS_INPUT : 0;
-      return c === 118 && is(text, start, 'value') ? HOLDS_VALUE | HOLDS_PATCH_VALUE : 0;
-    case 7:
-      return c === 99 && is(text, start, 'content') ? HOLDS_VALUE : 0;
-    case 13:
-      return text.startsWith('rejectedValue', start) || text.startsWith('originalValue', start) ? HOLDS_VALUE : 0;
-    case 14:
-      return text.startsWith('ParameterValue', start) ? HOLDS_VALUE : 0;
-    default:
-      return 0;
-  }
-}
-
 /** The string text[start, end) names a credential, as a key would. */
 /** The end of a label without the marks forms put after it (`Password:`, `API key *`, `PIN?`). */
 function labelEnd(text: string, start: number, end: number): number {
@@ -135,6 +55,8 @@ export class JsonSiblings {
   readonly #scrub: Scrub;
   #holderFirst: Map<number, number> | undefined;
   #code: boolean | undefined;
+  /** Where the body's backslashes are, for #escapeIn. */
+  #escapes: number[] | undefined;
 
   constructor(text: string, scrub: Scrub) {
     this.#text = text;
@@ -163,17 +85,23 @@ export class JsonSiblings {
     // a phone's or an address's namer (5 or 6 long) names a one-time code whatever its string
     if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0 && this.#hasCode();
     const k = this.#namer(f);
-    return k !== 0 && (f.sibling & k) === 0 && ((k & NAMED) === 0 || mayNameCredential(this.#text, start, e));
+    return k !== 0 && (f.sibling & k) !== k && ((k & NAMED) === 0 || mayNameCredential(this.#text, start, e));
   }
 
-  /** Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds. */
-  note(f: Frame, value: string, start: number, end: number): void {
-    const k = this.#namer(f);
-    if (k === 0 || (f.sibling & k) !== 0 || ((k & NAMED) !== 0 && !namesCredential(value, start, end)) || (k === HOLDS_OTP && !this.#hasCode())) return;
+  /**
+   * Marks `f` when its current member, whose string is value[start, end), names a secret a sibling holds (of the kinds
+   * in `only`).
+   */
+  note(f: Frame, value: string, start: number, end: number, only = ~0): void {
+    let k = this.#namer(f) & only;
+    // a route (`"path":"/oauth/token","value":1532`, a metric) names no field; JSON Patch's path does, after its `op`
+    if ((k & HOLDS_PATCH_VALUE) !== 0 && hasSlash(value, start, end) && !this.#text.slice(f.open, f.memberStart).includes('"op"')) k &= ~HOLDS_PATCH_VALUE;
+    k &= ~f.sibling; // kinds already marked: nothing new to read back for
+    if (k === 0 || ((k & NAMED) !== 0 && !namesCredential(value, start, end)) || (k === HOLDS_OTP && !this.#hasCode())) return;
     f.sibling |= k;
     // the members before this one are read again (charged), once per object and kind
     this.#scrub.charge(f.memberStart - f.open);
-    if (holderBefore(this.#text, f.open + 1, f.memberStart, k)) (this.#holderFirst ??= new Map()).set(f.open, f.sibling);
+    if (holderBefore(this.#text, f.open + 1, f.memberStart, k, this.#escapeIn(f.open, f.memberStart))) (this.#holderFirst ??= new Map()).set(f.open, f.sibling);
   }
 
   /**
@@ -185,12 +113,25 @@ export class JsonSiblings {
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
     if ((length !== 3 && length !== 4) || (this.#namer(f) & HOLDS_INPUT) === 0) return;
     const last = lastString(this.#text, open);
-    if (last >= 0) this.note(f, this.#text, last, this.#text.indexOf('"', last));
+    if (last >= 0) this.note(f, this.#text, last, this.#text.indexOf('"', last), (length === 4 ? HOLDS_INPUT : ~0));
   }
 
   /** The document has a `code` member at all: a phone or an address beside nothing of the kind costs no read back. */
   #hasCode(): boolean {
     return (this.#code ??= this.#text.includes('"code"'));
+  }
+
+  /** text[from, to) holds a backslash: the body's backslashes are listed once, on the first question, then searched. */
+  #escapeIn(from: number, to: number): boolean {
+    const at = (this.#escapes ??= backslashes(this.#text));
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length && at[lo]! < to;
   }
 
   #namer(f: Frame): number {
@@ -199,10 +140,13 @@ export class JsonSiblings {
   }
 }
 
-/** A member in text[from, to) (an object's members, read from the start of the first) holds what `kind` marks. */
-function holderBefore(text: string, from: number, to: number, kind: number): boolean {
-  // a lexer of its own: the walk's remembers where the next backslash is from its own position on
-  const lex = new JsonText(text);
+/**
+ * A member in text[from, to) (an object's members, read from the start of the first) holds what `kind` marks. With no
+ * backslash in the range (`escaped` false) keys and strings end at their next quote; else a lexer of its own reads them
+ * (the walk's remembers where the next backslash is from its own position on; a new one searches to the body's end).
+ */
+function holderBefore(text: string, from: number, to: number, kind: number, escaped: boolean): boolean {
+  const lex = escaped ? new JsonText(text) : undefined;
   let i = from;
   while (i < to) {
     const c = text.charCodeAt(i);
@@ -211,14 +155,52 @@ function holderBefore(text: string, from: number, to: number, kind: number): boo
       continue;
     }
     if (c !== 34) return false;
-    const key = lex.readString(i);
-    const raw = key.end - i - 2 === key.content.length;
-    if ((raw ? holderKind(text, i + 1, key.end - 1) : holderKind(key.content, 0, key.content.length)) & kind) return true;
-    i = key.end;
+    let held: number;
+    if (lex) {
+      const key = lex.readString(i);
+      held = key.end - i - 2 === key.content.length ? holderKind(text, i + 1, key.end - 1) : holderKind(key.content, 0, key.content.length);
+      i = key.end;
+    } else {
+      const q = text.indexOf('"', i + 1);
+      if (q < 0 || q >= to) return false;
+      held = holderKind(text, i + 1, q);
+      i = q + 1;
+    }
+    if (held & kind) return true;
     while (i < to && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58)) i++;
     if (i >= to) return false;
-    i = lex.skipValue(i);
+    i = lex ? lex.skipValue(i) : skipCleanValue(text, i, to);
   }
+  return false;
+}
+
+/** The end of the value at text[i] (before the ',' or the closing bracket after it), for text without a backslash. */
+function skipCleanValue(text: string, i: number, to: number): number {
+  let depth = 0;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const q = text.indexOf('"', i + 1);
+      if (q < 0 || q >= to) return to;
+      i = q;
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (--depth < 0) return i;
+    } else if (c === 44 && depth === 0) return i;
+  }
+  return to;
+}
+
+/** Where text's backslashes are, in order. */
+function backslashes(text: string): number[] {
+  const at: number[] = [];
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i + 1)) at.push(i);
+  return at;
+}
+
+/** text[start, end) holds a '/'. */
+function hasSlash(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 47) return true;
   return false;
 }
 
@@ -229,12 +211,15 @@ function holderBefore(text: string, from: number, to: number, kind: number): boo
  * anything, which is walked only when something in it names a credential
  * (json-credentials.ts).
  */
-export function namesSiblingAt(text: string, quote: number, after: number): boolean {
+export function namesSiblingAt(text: string, quote: number, after: number): number {
   // a namer is 3 to 13 characters long (`key`, `name`, `label`, `property`, `ParameterKey`): its opening quote is the first one back
   // (a key holds no unescaped quote)
   let start = quote - 3;
   while (start > 0 && quote - start < 13 && text.charCodeAt(start - 1) !== 34) start--;
-  return start > 0 && text.charCodeAt(start - 1) === 34 && namerValueAt(text, start, quote, after);
+  if (start <= 0 || text.charCodeAt(start - 1) !== 34) return 0;
+  // a phone's or an address's namer names a one-time code whatever it holds (the caller looks for a `code` member once)
+  if (namerKind(text, start, quote) === HOLDS_OTP) return HOLDS_OTP;
+  return namerValueAt(text, start, quote, after) ? HOLDS_VALUE : 0;
 }
 
 /** The text has a member that may hold a secret a sibling names (`value`, `data`, `content`, `text`, `val`, `input`, in any case). */

@@ -248,14 +248,14 @@ function findPrivateKeys(text: string, out: Finding[]): void {
   }
 }
 
-/** text[at] is preceded on its line by `-----BEGIN ` and capitals and spaces only (`RSA `, `PGP `, `ENCRYPTED `). */
+/** text[at] is preceded on its line by `-----BEGIN ` and capitals, digits, dots and spaces only (`RSA `, `PGP `, `ED25519 `, `X9.42 DH `). */
 function afterBegin(text: string, at: number): boolean {
   let i = at;
-  while (i > 0 && at - i < 32 && isCapitalOrSpace(text.charCodeAt(i - 1))) i--;
+  while (i > 0 && at - i < 32 && isLabelChar(text.charCodeAt(i - 1))) i--;
   // the walk stops on the dashes: `BEGIN` is capitals too
   return i >= 5 && text.startsWith('-----BEGIN ', i - 5);
 }
-const isCapitalOrSpace = (c: number) => (c >= 65 && c <= 90) || c === 32;
+const isLabelChar = (c: number) => (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 32;
 
 /** Appends identifier and secret findings in `text` to `out`; `read` scans decoded base64 JSON (findPii). */
 export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigit: boolean, read: (text: string, kinds: KindSet) => Finding[]): void {
