@@ -12,7 +12,7 @@ import { detached } from './detach.js';
 const WORDS = new Set([
   'password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'otp', 'cvv', 'cvc', 'cvv2', 'ssn', 'auth',
   // short forms and lists (`user=…&pass=…`, a banking app's passcode, push-notification `tokens`)
-  'pass', 'pw', 'passcode', 'passwords', 'secrets', 'tokens',
+  'pass', 'pw', 'passcode', 'passkey', 'passwords', 'secrets', 'tokens',
   // a mobile-banking or UPI PIN; a bare `pin` is left alone, since in India it is as often the postal PIN code
   'mpin', 'tpin', 'upipin',
   'sessionid', 'sessid', 'jsessionid', 'phpsessid', 'sid', 'signature', 'credential', 'credentials', 'csrf', 'xsrf',
@@ -21,13 +21,13 @@ const WORDS = new Set([
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
 ]);
-// OAuth's PKCE verifier, device code and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
+// OAuth's PKCE verifier, OAuth 1.0a's `oauth_verifier`, device code, `access_code` and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
 // a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`;
 // keys named for what they sign, encrypt or unlock (`license_key`, `x-parse-master-key`, WooCommerce's `consumer_key`, kubeconfig's `client-key-data`), 2FA recovery codes;
 // and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|devicecode|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|oauthverifier|devicecode|accesscode$|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -71,7 +71,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|device[-_]?code|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
+  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -166,7 +166,7 @@ function endsLikeLonger(text: string, start: number, end: number): boolean {
     case END_DES:
       return endsWithWord(text, start, end, 'recoverycodes') || endsWithWord(text, start, end, 'backupcodes');
     case END_IER:
-      return endsWithWord(text, start, end, 'codeverifier');
+      return endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'oauthverifier');
     case END_NSE:
       return endsWithWord(text, start, end, 'samlresponse');
     case END_BER:
@@ -196,7 +196,7 @@ const ACCOUNT_NUMBERS = ['accountnumber', 'acctnumber', 'accnumber', 'accountnum
 
 /** Last three letters before `code` of the codes isCredentialName knows (JOINED; `pass` for passcode, `otp`/`totp` as words). */
 const BEFORE_CODE = new Uint8Array(1 << 15);
-for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth', 'recovery', 'backup']) {
+for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth', 'recovery', 'backup', 'access']) {
   BEFORE_CODE[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 

@@ -21,6 +21,7 @@ import { expectClean } from '../helpers/leaks.js';
 const anonymise = createRecordAnonymiser({ key: 'eleventh-review-key-0123456789' });
 const json: HeaderPair[] = [['content-type', 'application/json']];
 const text: HeaderPair[] = [['content-type', 'text/plain']];
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
 
 describe('anonymiser: a secret its sibling names in capitals', () => {
   it.each([
@@ -256,5 +257,15 @@ describe('anonymiser: the second review of the eleventh review', () => {
     const ops = Array.from({ length: 4000 }, (_, i) => `{"value":"NewPass${i}x","op":"replace","path":"/password"}`).join(',');
     const out = anonymise(record({ reqHeaders: json, reqBody: `[${ops}]` }));
     expect(out.req.body.bytes.toString()).not.toMatch(/NewPass\d+x/);
+  });
+});
+
+describe('anonymiser: names the probe found left, now read', () => {
+  it("pseudonymises OAuth 1.0a's verifier, an access code and a passkey, in a query, a form and JSON", () => {
+    const out = anonymise(record({ url: '/oauth/callback?oauth_token=abc&oauth_verifier=uw7NjWHT6OMyG8c1zQ', reqHeaders: form, reqBody: 'access_code=AC-77f3e2d1&passkey=pk9f8e7d6c' }));
+    expectClean(out, ['uw7NjWHT6OMyG8c1zQ', 'AC-77f3e2d1', 'pk9f8e7d6c']);
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: '{"oauth_verifier":"uw7NjWHT6OMyG8c1zQ","accessCode":"AC-77f3e2d1","passkey":"pk9f8e7d6c"}' })), ['uw7NjWHT6OMyG8c1zQ', 'AC-77f3e2d1', 'pk9f8e7d6c']);
+    const kept = '{"address_code":"AD-100","business_code":"B-7"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: kept })).req.body.bytes.toString()).toBe(kept);
   });
 });
