@@ -266,3 +266,22 @@ const OAUTH_CONTEXT_IN_STRING = /(?:[?&#;"]|\\u0026)(?:grant_type|code_verifier|
 export function oauthContextInJson(text: string): boolean {
   return OAUTH_CONTEXT_IN_STRING.test(text);
 }
+
+/**
+ * A bare `key` holding a token: dj-rest-auth's login answer `{"key":"9944b0…"}`, Trello's and Steam's `?key=…`. Only
+ * 32 to 128 hex digits count: an i18n, cache, object or sort key holds dots, slashes, colons or words.
+ */
+export const isBareKey = (name: string) => name.length === 3 && name.toLowerCase() === 'key';
+const HEX_TOKEN = /^[0-9a-fA-F]{32,128}$/;
+export const isHexToken = (value: string) => HEX_TOKEN.test(value);
+
+/** A JSON string of 32 to 128 hex digits starts at text[at] (spaces before it skipped). */
+export function hexTokenAt(text: string, at: number): boolean {
+  let i = at;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13) i++;
+  if (text.charCodeAt(i) !== 34) return false;
+  let e = i + 1;
+  while (e - i <= 129 && isHexDigit(text.charCodeAt(e))) e++;
+  return text.charCodeAt(e) === 34 && e - i - 1 >= 32 && e - i - 1 <= 128;
+}
+const isHexDigit = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { rewriteJson, JsonSyntaxError } from './json.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { isCredentialName, oauthCodeIn } from './credentials.js';
+import { isBareKey, isCredentialName, isHexToken, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { PSEUDONYM } from './headers.js';
 import { isPinName, isPinValue, mayBePostal, postalPairs } from './pin.js';
@@ -95,7 +95,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const loc = `${where}.${scannedName}`;
     // a bare `pin` of 4 to 8 digits is a credential unless it may be a postal code and another field is part of an address (pin.ts)
     const pin = isPinValue(value) && isPinName(name) && !(mayBePostal(name, value) && (postal ??= postalPairs(text)));
-    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin ? PSEUDONYM : undefined);
+    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || (isBareKey(name) && isHexToken(value)) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);

@@ -1,4 +1,4 @@
-import { codeParamAt, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
+import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
 import { HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPinName, pinValueAt } from './pin.js';
@@ -82,7 +82,7 @@ function credentialKey(text: string, quote: number, after: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
   if (!mayNameCredential(text, 0, quote)) return false;
   const name = text.slice(text.lastIndexOf('"', quote - 1) + 1, quote);
-  return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after));
+  return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after)) || (isBareKey(name) && hexTokenAt(text, after));
 }
 
 const NAMES = 1;

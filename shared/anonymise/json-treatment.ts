@@ -1,4 +1,4 @@
-import { isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
+import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
@@ -72,7 +72,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f)));
+    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */

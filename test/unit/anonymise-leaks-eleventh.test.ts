@@ -269,3 +269,20 @@ describe('anonymiser: names the probe found left, now read', () => {
     expect(anonymise(record({ reqHeaders: json, reqBody: kept })).req.body.bytes.toString()).toBe(kept);
   });
 });
+
+describe('anonymiser: a bare key holding a hex token', () => {
+  it("pseudonymises dj-rest-auth's login answer and an API key in a query", () => {
+    const token = '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b';
+    expectClean(anonymise(record({ resHeaders: json, resBody: `{"key":"${token}"}` })), [token]);
+    expectClean(anonymise(record({ resHeaders: json, resBody: `{"user":{"id":7},"key": "${token}"}` })), [token]);
+    const out = anonymise(record({ url: `/1/members/me/boards?key=0123456789abcdef0123456789abcdef&fields=name` }));
+    expectClean(out, ['0123456789abcdef0123456789abcdef']);
+    expect(out.url).toMatch(/&fields=name$/);
+  });
+
+  it('leaves i18n, object and cache keys, and short hex', () => {
+    const body = '{"items":[{"key":"login.password.label"},{"key":"uploads/2026/12/a1b2c3d4e5f60718293a4b5c6d7e8f90.png"},{"key":"user:42:session"},{"key":"a1b2c3d4"}]}';
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+    expect(anonymise(record({ url: '/sort?key=createdAt' })).url).toBe('/sort?key=createdAt');
+  });
+});
