@@ -114,7 +114,7 @@ for (const w of ['lue', 'ash', 'ata']) mark(w, TRAILING_END);
 mark('des', LONGER_END);
 // `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, and a credential's name and `string`
 mark('ing', SECRET_STRING_END);
-for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc', 'phone', 'email', 'mobile', 'msisdn', 'phoneNumber', 'mobileNumber']) mark(w, SIBLING_END);
+for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc', 'phone', 'email', 'mobile', 'msisdn', 'phoneNumber', 'mobileNumber', 'kty']) mark(w, SIBLING_END);
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {

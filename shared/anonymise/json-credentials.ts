@@ -1,5 +1,5 @@
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
-import { HOLDS_OTP } from './json-sibling-kinds.js';
+import { HOLDS_JWK, HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPinName, pinValueAt } from './pin.js';
 
@@ -49,7 +49,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
       if (before === 34 && last !== 92) {
         const says = found === 'none' ? keySays(text, i - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"')))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && privateJwk(text))) found = 'key';
         continue;
       }
       if ((isDigit(before) && isDigit(last)) || text.charCodeAt(i + 1) === 47) continue;
@@ -58,7 +58,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
         // a key with spaces before its colon
         const says = found === 'none' ? keySays(text, end - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"')))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && privateJwk(text))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
   }
@@ -88,6 +88,10 @@ function credentialKey(text: string, quote: number, after: number): boolean {
 const NAMES = 1;
 const NAMES_SIBLINGS = 2;
 const NAMES_CODE_SIBLING = 3;
+const NAMES_JWK = 4;
+
+/** A JWK's private half: every private key has a `d` (RSA, EC, OKP) or a `k` (a symmetric key). */
+const privateJwk = (text: string) => text.includes('"d"') || text.includes('"k"');
 
 /**
  * What the key whose closing quote is at `quote` says, its value read from
@@ -102,7 +106,7 @@ function keySays(text: string, quote: number, after: number): number {
   if (credentialKey(text, quote, after)) return NAMES;
   if ((ending & SIBLING_END) === 0) return 0;
   const kind = namesSiblingAt(text, quote, after);
-  return kind === HOLDS_OTP ? NAMES_CODE_SIBLING : kind !== 0 ? NAMES_SIBLINGS : 0;
+  return kind === HOLDS_OTP ? NAMES_CODE_SIBLING : kind === HOLDS_JWK ? NAMES_JWK : kind !== 0 ? NAMES_SIBLINGS : 0;
 }
 
 /** The start of the name that ends at `end` (name characters, at most NAME_CHARS). */

@@ -14,6 +14,8 @@ export const HOLDS_OTP = 4;
 export const HOLDS_INPUT = 8;
 /** …its member `value` does (express-validator's `path`, JSON Patch's after its `op`; not a route's `data` or `text`). */
 export const HOLDS_PATCH_VALUE = 16;
+/** …its members `d`, `p`, `q`, `dp`, `dq`, `qi` (RSA, EC, OKP) and `k` (a symmetric key) do: the private half of a JWK, named by its `kty`. */
+export const HOLDS_JWK = 32;
 /** Kinds whose namer's string must name a credential (not OAuth's, nor a phone's). */
 export const NAMED = HOLDS_VALUE | HOLDS_INPUT | HOLDS_PATCH_VALUE;
 
@@ -35,6 +37,8 @@ export function namerKind(text: string, start: number, end: number): number {
   switch (end - start) {
     case 3:
       if (c === 108) return is(text, start, 'loc') ? HOLDS_INPUT | HOLDS_PATCH_VALUE : 0;
+      // a JWK's member names are case-sensitive (RFC 7517): `kty` only
+      if (text.startsWith('kty', start)) return HOLDS_JWK;
       return c === 107 && is(text, start, 'key') ? HOLDS_VALUE : 0;
     case 4:
       if (c === 112) return is(text, start, 'path') ? HOLDS_PATCH_VALUE | HOLDS_INPUT : 0;
@@ -68,6 +72,12 @@ export function namerKind(text: string, start: number, end: number): number {
 export function holderKind(text: string, start: number, end: number): number {
   const c = first(text, start);
   switch (end - start) {
+    case 1: {
+      const k = text.charCodeAt(start);
+      return k === 100 || k === 112 || k === 113 || k === 107 ? HOLDS_JWK : 0;
+    }
+    case 2:
+      return text.startsWith('dp', start) || text.startsWith('dq', start) || text.startsWith('qi', start) ? HOLDS_JWK : 0;
     case 3:
       return c === 118 && is(text, start, 'val') ? HOLDS_VALUE : 0;
     case 4:

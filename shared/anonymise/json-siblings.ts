@@ -3,7 +3,7 @@ import type { Frame } from './json-frame.js';
 import { isWs, JsonText } from './json-lex.js';
 import { pinValueAt } from './pin.js';
 import type { Scrub } from './scrub.js';
-import { holderKind, HOLDS_INPUT, HOLDS_OTP, HOLDS_PATCH_VALUE, HOLDS_VALUE, NAMED, namerKind } from './json-sibling-kinds.js';
+import { holderKind, HOLDS_INPUT, HOLDS_JWK, HOLDS_OTP, HOLDS_PATCH_VALUE, HOLDS_VALUE, NAMED, namerKind } from './json-sibling-kinds.js';
 
 /**
  * Objects that name a secret in one member and hold it in another: a
@@ -83,7 +83,10 @@ export class JsonSiblings {
     const length = f.lazyKey ? f.keyEnd - f.keyStart : typeof f.key === 'string' ? f.key.length : 0;
     const e = labelEnd(this.#text, start, end);
     // a phone's or an address's namer (5 or 6 long) names a one-time code whatever its string
-    if (length < 10 && !mayNameCredential(this.#text, start, e)) return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0 && this.#hasCode();
+    if (length < 10 && !mayNameCredential(this.#text, start, e)) {
+      if (length === 3) return (f.sibling & HOLDS_JWK) === 0 && this.#namer(f) === HOLDS_JWK;
+      return (length === 5 || length === 6) && this.#namer(f) === HOLDS_OTP && (f.sibling & HOLDS_OTP) === 0 && this.#hasCode();
+    }
     const k = this.#namer(f);
     return k !== 0 && (f.sibling & k) !== k && ((k & NAMED) === 0 || mayNameCredential(this.#text, start, e));
   }
@@ -217,8 +220,10 @@ export function namesSiblingAt(text: string, quote: number, after: number): numb
   let start = quote - 3;
   while (start > 0 && quote - start < 13 && text.charCodeAt(start - 1) !== 34) start--;
   if (start <= 0 || text.charCodeAt(start - 1) !== 34) return 0;
-  // a phone's or an address's namer names a one-time code whatever it holds (the caller looks for a `code` member once)
-  if (namerKind(text, start, quote) === HOLDS_OTP) return HOLDS_OTP;
+  // a phone's or an address's namer names a one-time code whatever it holds (the caller looks for a `code` member once),
+  // a JWK's `kty` its private members whatever the key's type (the caller looks for `"d"` or `"k"`)
+  const kind = namerKind(text, start, quote);
+  if (kind === HOLDS_OTP || kind === HOLDS_JWK) return kind;
   return namerValueAt(text, start, quote, after) ? HOLDS_VALUE : 0;
 }
 

@@ -37,8 +37,18 @@ const IBAN_LENGTH: Record<string, number> = {
 const API_KEYS =
   /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g;
 
-/** JWT: base64url JSON header ("eyJ"), payload and signature. */
-const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_.-])/g;
+/**
+ * JWT (a JWS: base64url JSON header "eyJ", payload and signature) and JWE (header, encrypted key, empty with `dir`,
+ * IV, ciphertext and tag). Segments hold no '.', so each alternative is tried in bounded steps from any start.
+ */
+const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.(?:[A-Za-z0-9_-]{0,4096}\.[A-Za-z0-9_-]{8,64}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{8,64}|[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096})(?![A-Za-z0-9_.-])/g;
+
+/**
+ * A Telegram bot token: the bot's id, ':' and 35 characters starting `AA` (every token issued since 2017), often inside
+ * a URL path after `bot` (`/bot7309518264:AAH…/sendMessage`), so it needs no word boundary before it; found only where
+ * the text holds `:AA`.
+ */
+const TELEGRAM = /(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g;
 
 /** "Bearer <token>" in free text; the finding is the token. */
 const BEARER = /\b[Bb]earer[ \t]{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)(?![A-Za-z0-9._~+/=-])/g;
@@ -267,6 +277,7 @@ export function findTokens(text: string, kinds: KindSet, out: Finding[], hasDigi
     if (capitals && hasDigit && text.length >= 15 && IBAN_START.test(text) && kinds.has('iban')) findIbans(text, out);
     if (text.length >= 15 && kinds.has('apikey') && maybeApiKey(text, capitals)) findAll(API_KEYS, text, 'apikey', out);
     if (text.length >= 40 && kinds.has('apikey') && text.includes(PEM_BEGIN)) findPrivateKeys(text, out);
+    if (text.length >= 44 && kinds.has('apikey') && text.includes(':AA')) findAll(TELEGRAM, text, 'apikey', out);
     if (text.length >= 20 && kinds.has('apikey') && text.includes('$')) findCryptHashes(text, out);
     if (text.length >= 20 && kinds.has('apikey') && text.includes('}')) findLdapHashes(text, out);
   }

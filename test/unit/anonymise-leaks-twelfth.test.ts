@@ -1,0 +1,104 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import type { HeaderPair } from '../../shared/record/schema.js';
+import { testRecord as record } from '../helpers/record.js';
+import { expectClean } from '../helpers/leaks.js';
+
+/**
+ * The twelfth review (2026-12-07): limits the eleventh left — a private
+ * JWK's `d`, `p`, `q` (an admin API's key export, a JWKS endpoint that
+ * publishes its private half by mistake), a JWE (five segments) under a
+ * name that is not a credential's, a Telegram bot token in a URL.
+ */
+
+const anonymise = createRecordAnonymiser({ key: 'twelfth-review-key-0123456789' });
+const json: HeaderPair[] = [['content-type', 'application/json']];
+const text: HeaderPair[] = [['content-type', 'text/plain']];
+
+type Jwk = Record<string, string>;
+const PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+const privateParts = (jwk: Jwk) => PRIVATE.filter((m) => jwk[m] !== undefined).map((m) => jwk[m]!);
+const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' }) as Jwk;
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Jwk;
+const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as Jwk;
+const oct: Jwk = { kty: 'oct', k: randomBytes(32).toString('base64url'), alg: 'HS256' };
+const sorted = (jwk: Jwk) => Object.fromEntries(Object.entries(jwk).sort(([a], [b]) => a.localeCompare(b)));
+
+describe('anonymiser: a private JWK', () => {
+  it.each([
+    ['RSA, kty first', { kid: 'sig-2026', use: 'sig', ...rsa }],
+    ['RSA, members sorted (d before kty)', sorted({ kid: 'sig-2026', ...rsa })],
+    ['EC P-256', ec],
+    ['Ed25519 (OKP)', ed],
+    ['a symmetric key (oct)', oct],
+  ])('%s', (_, jwk) => {
+    const body = JSON.stringify({ keys: [jwk] });
+    const out = anonymise(record({ resHeaders: json, resBody: body }));
+    expectClean(out, privateParts(jwk));
+    const stored = JSON.parse(out.res!.body.bytes.toString()) as { keys: Jwk[] };
+    // the public half and the key's description stay: a replay still reads a key of the same kind and size
+    for (const m of ['kty', 'n', 'e', 'crv', 'x', 'y', 'kid', 'alg']) expect(stored.keys[0]![m]).toBe(jwk[m]);
+    for (const m of PRIVATE) if (jwk[m] !== undefined) expect(stored.keys[0]![m]!.length).toBe(jwk[m].length);
+  });
+
+  it('in a body that also holds what a detector finds', () => {
+    const body = JSON.stringify({ owner: 'priya.sharma@acmecorp.in', jwk: ec });
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [...privateParts(ec), 'priya.sharma@acmecorp.in']);
+  });
+
+  it('leaves a public JWKS as it was', () => {
+    const pub = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as Jwk;
+    const body = JSON.stringify({ keys: [{ ...pub, kid: 'a1', use: 'sig', alg: 'RS256' }] });
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
+  it('leaves members named d or p outside a JWK', () => {
+    const body = '{"p":"page-2","d":"2026-12-07","q":"red shoes","k":"sort"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
+
+const b64 = (n: number) => randomBytes(n).toString('base64url');
+const JWE_HEADER = Buffer.from('{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"enc-1"}').toString('base64url');
+const DIR_HEADER = Buffer.from('{"alg":"dir","enc":"A128CBC-HS256"}').toString('base64url');
+
+describe('anonymiser: a JWE under a name that is not a credential', () => {
+  const jwe = `${JWE_HEADER}.${b64(256)}.${b64(12)}.${b64(180)}.${b64(16)}`;
+  const dir = `${DIR_HEADER}..${b64(16)}.${b64(96)}.${b64(16)}`;
+  it.each([
+    ['with an encrypted key, in JSON', '{"data":"JWE"}', json],
+    ['direct encryption (empty key segment), in JSON', '{"payload":"DIR"}', json],
+    ['in text', 'forwarding JWE to the ledger', text],
+  ])('%s', (_, template, headers) => {
+    const body = template.replace('JWE', jwe).replace('DIR', dir);
+    const planted = body.includes(jwe) ? jwe : dir;
+    const out = anonymise(record({ reqHeaders: headers, reqBody: body }));
+    expectClean(out, [planted, planted.split('.')[3]!]);
+    const stored = out.req.body.bytes.toString();
+    // five segments still, the header kept
+    expect(stored).toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+    expect(stored).toContain(planted.split('.')[0]!);
+  });
+});
+
+describe('anonymiser: a Telegram bot token', () => {
+  const token = '7309518264:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ';
+  it('in a URL kept in JSON', () => {
+    const body = `{"webhook":"https://api.telegram.org/bot${token}/sendMessage","chat_id":-1001234}`;
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [token, token.split(':')[1]!]);
+  });
+  it('in a request URL', () => {
+    const out = anonymise(record({ url: `/bot${token}/getUpdates?offset=10` }));
+    expectClean(out, [token, token.split(':')[1]!]);
+    expect(out.url).toMatch(/^\/bot\d{10}:[A-Za-z0-9_-]{35}\/getUpdates\?offset=10$/);
+  });
+  it('in a log line', () => {
+    const body = `telegram: POST bot${token}/sendMessage failed: 429`;
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), [token, token.split(':')[1]!]);
+  });
+  it('leaves a time and a ratio alone', () => {
+    const body = '{"at":"1733561234:AAA","note":"12345678:AAbb"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
