@@ -20,14 +20,18 @@ const WORDS = new Set([
   'totp', 'hotp', 'sig', 'hmac',
   // what the Authorization and Cookie headers carry, named outside a header (a JSON or text copy of a request's headers, a form field)
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
+  // short forms of a password (`pswd`, `psw`) and a card's security code under other networks' and gateways' names (PayU's `ccvv`, `csc`, `cvn`)
+  'pswd', 'psw', 'ccvv', 'csc', 'cvn', 'cvc2',
 ]);
 // OAuth's PKCE verifier, OAuth 1.0a's `oauth_verifier`, device code, `access_code` and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
 // a SAML assertion posted to a service provider (a bearer credential, with the user's NameID inside), Azure's storage `AccountKey`, a `sessionKey`;
+// a credential's name after another word written as one (`newpassword`, `apitoken`, `appsecret`, `otpcode`: PHP and older apps), Cognito's `ConfirmationCode`,
+// Firebase's `oobCode`, a card's security code as Authorize.net (`cardCode`) and Cybersource (`cvNumber`) name it;
 // keys named for what they sign, encrypt or unlock (`license_key`, `x-parse-master-key`, WooCommerce's `consumer_key`, kubeconfig's `client-key-data`), 2FA recovery codes;
 // and, not a credential but as private and as opaque to the detectors, a bank account number (`accountNumber`, `acc_no`, `beneficiary_account_number`)
 const JOINED =
-  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|oauthverifier|devicecode|accesscode$|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime)code$|securityanswer$/;
+  /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|oauthverifier|devicecode|accesscode$|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime|otp|auth|confirmation|confirm|email|oob)code$|securityanswer$|(?:password|passwd|passphrase)[0-9]*$|(?:token|secret)s?$|(?:new|old|user|current|confirm|login|admin|db|root|txn)pass$|cardcode$|cvnumber$/;
 
 /** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
 const known = new Map<string, boolean>();
@@ -71,7 +75,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pwd|secret|token|api[-_]?key|otp|cvv|cvc|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
+  /pass(?:word|wd|phrase)|pass\b|pswd?\b|pwd|secret|token|api[-_]?key|otp|cvv|cvc|\bcsc\b|\bcvn\b|card[-_]?code|cv[-_]?number|(?:confirmation|email|oob)[-_]?code|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -101,6 +105,8 @@ for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', '
 // `sig`; a password given twice (`passwordConfirm`, `password_repeat`, `passwordAgain`, `password1`/`password2`) and `securityAnswer`:
 // keys that end so are few (`domain`, `seat`, `answer`), and the name check of each is a cached lookup
 for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDENTIAL_END);
+// `psw`, `csc`, `cvn`, `cvc2`: few keys end so
+for (const w of ['psw', 'csc', 'cvn', 'vc2']) mark(w, CREDENTIAL_END);
 // `hmac` (Shopify's `{"shop":…,"hmac":…}`): few keys end so (`mac`, a device's address: not a credential word)
 mark('mac', CREDENTIAL_END);
 
@@ -170,7 +176,7 @@ function endsLikeLonger(text: string, start: number, end: number): boolean {
     case END_NSE:
       return endsWithWord(text, start, end, 'samlresponse');
     case END_BER:
-      return credentialThen(text, start, end, 'number') || accountNumber(text, start, end);
+      return credentialThen(text, start, end, 'number') || accountNumber(text, start, end) || endsWithWord(text, start, end, 'cvnumber');
     case END_ODE:
       break;
     default:
@@ -196,7 +202,7 @@ const ACCOUNT_NUMBERS = ['accountnumber', 'acctnumber', 'accnumber', 'accountnum
 
 /** Last three letters before `code` of the codes isCredentialName knows (JOINED; `pass` for passcode, `otp`/`totp` as words). */
 const BEFORE_CODE = new Uint8Array(1 << 15);
-for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth', 'recovery', 'backup', 'access']) {
+for (const w of ['pass', 'mfa', 'sms', '2fa', 'twofactor', 'verification', 'verify', 'security', 'reset', 'login', 'activation', 'onetime', 'otp', 'auth', 'recovery', 'backup', 'access', 'confirm', 'email', 'oob', 'card']) {
   BEFORE_CODE[code3(w.charCodeAt(w.length - 3), w.charCodeAt(w.length - 2), w.charCodeAt(w.length - 1))] = 1;
 }
 

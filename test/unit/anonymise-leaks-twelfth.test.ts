@@ -102,3 +102,40 @@ describe('anonymiser: a Telegram bot token', () => {
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
+
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+
+describe('anonymiser: a credential named as one lower-case word, and other names for codes', () => {
+  it.each([
+    ['a password change in JSON', '{"oldpassword":"Hunter2Old!x","newpassword":"Zq7vK2mWx9Lp","confirmpassword":"Zq7vK2mWx9Lp"}', ['Hunter2Old!x', 'Zq7vK2mWx9Lp'], json],
+    ['tokens and secrets in JSON', '{"apitoken":"t0k3nValue8812","identitytoken":"idTok88QwErTy","appsecret":"ApSeCrEt7731x"}', ['t0k3nValue8812', 'idTok88QwErTy', 'ApSeCrEt7731x'], json],
+    ['codes in JSON', '{"otpcode":"482913","authcode":"Ac7Qm2Lp9","emailCode":"551204"}', ['482913', 'Ac7Qm2Lp9', '551204'], json],
+    ["Cognito's confirmation", '{"Username":"asha.k","ConfirmationCode":"482913","Password":"Zq7vK2mWx9Lp"}', ['482913', 'Zq7vK2mWx9Lp'], json],
+    ["Firebase's password reset", '{"oobCode":"Xk3mQ9vLp2Rt7Wz","newPassword":"Zq7vK2mWx9Lp"}', ['Xk3mQ9vLp2Rt7Wz', 'Zq7vK2mWx9Lp'], json],
+    ['short forms', '{"pswd":"Zq7vK2mWx9Lp","psw":"Hunter2Old!x"}', ['Zq7vK2mWx9Lp', 'Hunter2Old!x'], json],
+    ['card security codes in JSON', '{"creditCard":{"cardNumber":"4111111111111111","cardCode":"739"},"csc":"8841","cvNumber":"5520"}', ['739', '8841', '5520', '4111111111111111'], json],
+    ['a form', 'newpassword=Zq7vK2mWx9Lp&confirmpassword=Zq7vK2mWx9Lp&txnpassword=Tx9Pw4Lm2Qe', ['Zq7vK2mWx9Lp', 'Tx9Pw4Lm2Qe'], form],
+    ["PayU's form", 'key=gtKFFx&txnid=T8812&ccnum=4111111111111111&ccvv=739&ccexpmon=12', ['739', '4111111111111111'], form],
+    ['Authorize.net and Cognito fields in a form', 'x_card_code=739&confirmation_code=482913', ['739', '482913'], form],
+    ['a text body', 'host: db.internal\nuser: app\npass: Zq7vK2mWx9Lp\n', ['Zq7vK2mWx9Lp'], text],
+    ['a log line', 'connect user=app pass=Zq7vK2mWx9Lp db=orders', ['Zq7vK2mWx9Lp'], text],
+    ['XML', '<auth><cardCode>739</cardCode><cvNumber>5520</cvNumber></auth>', ['739', '5520'], [['content-type', 'application/xml']] as HeaderPair[]],
+  ])('%s', (_, body, planted, headers) => {
+    expectClean(anonymise(record({ reqHeaders: headers, reqBody: body })), planted);
+  });
+
+  it('in a query and a header', () => {
+    const out = anonymise(record({ url: '/v1/reset?apitoken=t0k3nValue8812&newpassword=Zq7vK2mWx9Lp&mode=resetPassword&oobCode=Xk3mQ9vLp2Rt7Wz', reqHeaders: [['x-apitoken', 'ApTok7731xQ']] }));
+    expectClean(out, ['t0k3nValue8812', 'Zq7vK2mWx9Lp', 'Xk3mQ9vLp2Rt7Wz', 'ApTok7731xQ']);
+  });
+
+  it('in YAML kept in a JSON string', () => {
+    const body = JSON.stringify({ data: { 'config.yaml': 'db:\n  host: pg\n  pass: Zq7vK2mWx9Lp\n' } });
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it('leaves words that only end like one alone', () => {
+    const body = '{"bypass":"cache-only","compass":"north-east","boardingpass":"BP-2291-XK","zipcode":"411001","qrcode":"UPI-QR-77","countryCode":"IN","promoCode":"SAVE20","statuscode":"E1001"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
