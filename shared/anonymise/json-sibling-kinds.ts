@@ -88,6 +88,9 @@ export function holderKind(text: string, start: number, end: number): number {
       return c === 118 && is(text, start, 'value') ? HOLDS_VALUE | HOLDS_PATCH_VALUE : 0;
     case 7:
       return c === 99 && is(text, start, 'content') ? HOLDS_VALUE : 0;
+    case 10:
+      // a Kubernetes Secret's plain-text form, as `kubectl apply`, Helm and Argo send it
+      return text.startsWith('stringData', start) ? HOLDS_VALUE : 0;
     case 13:
       return text.startsWith('rejectedValue', start) || text.startsWith('originalValue', start) ? HOLDS_VALUE : 0;
     case 14:

@@ -139,3 +139,19 @@ describe('anonymiser: a credential named as one lower-case word, and other names
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
+
+describe("anonymiser: a Kubernetes Secret's stringData", () => {
+  it.each([
+    ['kind first', '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"app"},"stringData":{"webhook":"Zq7vK2mWx9LpQ","ADMIN_PW":"Hunter2Old!x"}}'],
+    ['stringData first', '{"stringData":{"webhook":"Zq7vK2mWx9LpQ","ADMIN_PW":"Hunter2Old!x"},"kind":"Secret","apiVersion":"v1"}'],
+  ])('%s', (_, body) => {
+    const out = anonymise(record({ reqHeaders: json, reqBody: body }));
+    expectClean(out, ['Zq7vK2mWx9LpQ', 'Hunter2Old!x']);
+    expect(out.req.body.bytes.toString()).toContain('"kind":"Secret"');
+  });
+
+  it("leaves a ConfigMap's data as it is", () => {
+    const body = '{"kind":"ConfigMap","data":{"LOG_LEVEL":"debug-verbose"},"stringData":{"x":"plain-words-here"}}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
