@@ -1,5 +1,6 @@
 import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
+import { isWs, JsonText } from './json-lex.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
@@ -56,7 +57,14 @@ export class JsonTreatments {
         return r.treatment;
       }
     }
-    return f?.obj && this.credentialKey(f, at) ? PSEUDONYM : undefined;
+    if (!f?.obj || !this.credentialKey(f, at)) return undefined;
+    // an object that describes a credential (a schema's `"password":{"type":"string",…}`) holds none
+    if (this.#text.charCodeAt(at) === 123) {
+      const { schema, read } = schemaObject(this.#text, at);
+      this.#scrub.charge(read);
+      if (schema) return undefined;
+    }
+    return PSEUDONYM;
   }
 
   /**
@@ -112,4 +120,56 @@ export class JsonTreatments {
     if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd);
     return typeof f.key === 'string' && mayNameCredential(f.key, 0, f.key.length);
   }
+}
+
+/** JSON Schema's types, and OpenAPI's security scheme types (`"ApiKeyAuth":{"type":"apiKey","in":"header",…}`). */
+const SCHEMA_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'object', 'array', 'null', 'apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS']);
+/** The most members schemaObject reads: a schema has a few; past that the object is a credential's. */
+const SCHEMA_MEMBERS = 64;
+
+/**
+ * Whether the object opening at text[open] is a JSON Schema or OpenAPI
+ * description of a value (`{"type":"string","format":"password","minLength":8}`,
+ * `{"$ref":"#/components/schemas/Token"}`, a security scheme): a `type` of
+ * JSON Schema's (or a list of them) or a `$ref`, and no `value` member
+ * (Terraform's output `{"type":"string","sensitive":true,"value":"…"}` holds
+ * one). Every OpenAPI document (`/openapi.json`) names `password` and
+ * `token` properties; forcing a pseudonym on them redrew every type, format
+ * and length. `read`: the characters read, for the scan budget.
+ */
+function schemaObject(text: string, open: number): { schema: boolean; read: number } {
+  const lex = new JsonText(text);
+  let typed = false;
+  let i = open + 1;
+  for (let members = 0; members < SCHEMA_MEMBERS; members++) {
+    while (i < text.length && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 44)) i++;
+    if (i >= text.length || text.charCodeAt(i) !== 34) return { schema: typed && text.charCodeAt(i) === 125, read: i - open };
+    const key = lex.readString(i);
+    i = key.end;
+    while (i < text.length && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58)) i++;
+    if (key.content === 'value') return { schema: false, read: i - open };
+    if (key.content === 'type' || key.content === '$ref') typed ||= key.content === '$ref' ? text.charCodeAt(i) === 34 : schemaType(lex, text, i);
+    i = lex.skipValue(i);
+  }
+  return { schema: false, read: i - open };
+}
+
+/** The value at text[i] is one of SCHEMA_TYPES, or a list of them (`["string","null"]`). */
+function schemaType(lex: JsonText, text: string, i: number): boolean {
+  if (text.charCodeAt(i) === 34) return SCHEMA_TYPES.has(lex.readString(i).content);
+  if (text.charCodeAt(i) !== 91) return false;
+  let any = false;
+  for (let j = i + 1; j < text.length; ) {
+    const c = text.charCodeAt(j);
+    if (isWs(c) || c === 44) j++;
+    else if (c === 93) return any;
+    else if (c !== 34) return false;
+    else {
+      const s = lex.readString(j);
+      if (!SCHEMA_TYPES.has(s.content)) return false;
+      any = true;
+      j = s.end;
+    }
+  }
+  return false;
 }

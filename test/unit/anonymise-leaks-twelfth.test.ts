@@ -155,3 +155,24 @@ describe("anonymiser: a Kubernetes Secret's stringData", () => {
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
+
+describe('anonymiser: an object that describes a credential holds none', () => {
+  it.each([
+    ['an OpenAPI property', '{"components":{"schemas":{"Login":{"type":"object","properties":{"password":{"type":"string","format":"password","minLength":8,"title":"Password"},"otp":{"type":["string","null"],"pattern":"^[0-9]{6}$"}}}}}}'],
+    ['a $ref', '{"properties":{"token":{"$ref":"#/components/schemas/Token"}}}'],
+    ['a security scheme', '{"components":{"securitySchemes":{"ApiKeyAuth":{"type":"apiKey","in":"header","name":"X-API-Key"},"bearerAuth":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}}}'],
+    ['a schema named Token', '{"components":{"schemas":{"Token":{"type":"object","required":["access_token"],"properties":{"access_token":{"type":"string"},"expires_in":{"type":"integer","minimum":0}}}}}}'],
+  ])('%s', (_, body) => {
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
+  it.each([
+    ["Terraform's output", '{"db_password":{"sensitive":true,"type":"string","value":"Zq7vK2mWx9Lp"}}', 'Zq7vK2mWx9Lp'],
+    ['a typed secret', '{"secret":{"type":"opaque","data":"Zq7vK2mWx9Lp"}}', 'Zq7vK2mWx9Lp'],
+    ['a credential object', '{"credentials":{"username":"svc","password":"Zq7vK2mWx9Lp","type":"string"}}', 'Zq7vK2mWx9Lp'],
+    ['a token object with a type', '{"token":{"type":"Bearer","token":"t0k3nValue8812"}}', 't0k3nValue8812'],
+    ['an AWS credentials object', '{"Credentials":{"AccessKeyId":"ASIAIOSFODNN7EXAMPLE","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCY","SessionToken":"FwoGZXIvYXdzEBY"}}', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY'],
+  ])('still pseudonymises %s', (_, body, planted) => {
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
+  });
+});
