@@ -1,4 +1,4 @@
-import { detached } from './detach.js';
+import { byName } from './detach.js';
 /**
  * Names that say their value is a credential: a header, query parameter,
  * form field, cookie or JSON key named `password`, `client_secret`,
@@ -33,18 +33,8 @@ const WORDS = new Set([
 const JOINED =
   /apikey|authkey|(?:master|signing|encryption|license|licence|consumer|client|webhook|shared|deploy|admin|server|app)key(?:s|data|value|hash|string|pem|hex|b64|base64)?[0-9]*$|(?:recovery|backup)codes?$|samlresponse|accountkey|sessionkey|acc(?:ount|t)?(?:number|num|no)$|accesskey|privatekey|secretkey|clientsecret|clientassertion|codeverifier|oauthverifier|devicecode|accesscode$|accesstoken|refreshtoken|idtoken|authtoken|sessiontoken|sessionid|subscriptionkey|functionskey|upipin|atmpin|(?:card|debit|credit|txn|transaction)pin$|csrf|xsrf|(?:mfa|sms|2fa|twofactor|verification|verify|security|reset|login|activation|onetime|otp|auth|confirmation|confirm|email|oob)code$|securityanswer$|(?:password|passwd|passphrase)[0-9]*$|(?:token|secret)s?$|(?:new|old|user|current|confirm|login|admin|db|root|txn)pass$|cardcode$|cvnumber$/;
 
-/** Answers by name: headers, parameters and keys repeat from record to record (bounded; cleared when full). */
-const known = new Map<string, boolean>();
-
-export function isCredentialName(name: string): boolean {
-  let yes = known.get(name);
-  if (yes === undefined) {
-    if (known.size >= 4096) known.clear();
-    // a key cut from a body is a slice that keeps the whole body alive: the cache keeps a copy
-    known.set(detached(name), (yes = credentialWords(name)));
-  }
-  return yes;
-}
+/** Answers by name: headers, parameters and keys repeat from record to record. */
+export const isCredentialName = byName(4096, (name) => credentialWords(name));
 
 const TRAILING_DIGITS = /[0-9]+$/;
 
@@ -91,6 +81,8 @@ export const SIBLING_END = 4;
 const SECRET_STRING_END = 8;
 /** `…value`, `…hash`, `…data` after a credential's name: keyEnding leaves it off keys too short for both (`value`, `data`). */
 const TRAILING_END = 16;
+/** Endings of the names of phone numbers (phone-name.ts): `…phone`, `mobile`, `msisdn`, `…no`, `wa_id`, `tel`, `whatsapp`; `…number` is LONGER_END's. */
+export const PHONE_END = 32;
 /** The shortest key with a credential's name and a trailing word: `otpdata`, `pwdhash`. */
 const TRAILING_MIN = 7;
 const code3 = (a: number, b: number, c: number) => (((a | 0x20) & 31) << 10) | (((b | 0x20) & 31) << 5) | ((c | 0x20) & 31);
@@ -121,6 +113,8 @@ mark('des', LONGER_END);
 // `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, and a credential's name and `string`
 mark('ing', SECRET_STRING_END);
 for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc', 'phone', 'email', 'mobile', 'msisdn', 'phoneNumber', 'mobileNumber', 'kty']) mark(w, SIBLING_END);
+
+for (const w of ['one', 'ile', 'sdn', 'eno', '_no', 'aid', '_id', 'tel', 'app', 'ber']) mark(w, PHONE_END);
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {

@@ -11,3 +11,19 @@
 export function detached(s: string): string {
   return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
+
+/**
+ * `answer` remembered per name: headers, parameters and keys repeat from record to record. Bounded (cleared when
+ * `limit` names are held); a name cut from a body is kept as a copy (detached).
+ */
+export function byName(limit: number, answer: (name: string) => boolean): (name: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let yes = known.get(name);
+    if (yes === undefined) {
+      if (known.size >= limit) known.clear();
+      known.set(detached(name), (yes = answer(name)));
+    }
+    return yes;
+  };
+}

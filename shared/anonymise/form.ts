@@ -5,6 +5,7 @@ import type { Scrub } from './scrub.js';
 import { isBareKey, isCredentialName, isHexToken, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { PSEUDONYM } from './headers.js';
+import { isPhoneDigits, isPhoneName } from './phone-name.js';
 import { isPinName, isPinValue, mayBePostal, postalPairs } from './pin.js';
 
 /**
@@ -95,7 +96,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const loc = `${where}.${scannedName}`;
     // a bare `pin` of 4 to 8 digits is a credential unless it may be a postal code and another field is part of an address (pin.ts)
     const pin = isPinValue(value) && isPinName(name) && !(mayBePostal(name, value) && (postal ??= postalPairs(text)));
-    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || (isBareKey(name) && isHexToken(value)) ? PSEUDONYM : undefined);
+    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || (isBareKey(name) && isHexToken(value)) || (isPhoneDigits(value) && isPhoneName(name)) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
@@ -227,7 +228,7 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const content = rest.subarray(headerEnd + 4, rest.length - tail);
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
-  const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinValue(text) && isPinName(rawName)) ? PSEUDONYM : undefined)) : undefined;
+  const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinValue(text) && isPinName(rawName)) || (isPhoneDigits(text) && isPhoneName(rawName)) ? PSEUDONYM : undefined)) : undefined;
   let next: string | null;
   if (rule) next = scrub.treat(text, rule, loc);
   else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {

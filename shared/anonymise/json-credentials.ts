@@ -1,6 +1,7 @@
-import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEndingBefore, mayNameCredential, oauthContextInJson, SIBLING_END } from './credentials.js';
+import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
 import { HOLDS_JWK, HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
+import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
 import { isPinName, pinValueAt } from './pin.js';
 
 /**
@@ -80,9 +81,11 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
 /** The key whose closing quote is at `quote` is one the walk pseudonymises by its name (or a bare `pin` by its value, from `after` on: pin.ts). */
 function credentialKey(text: string, quote: number, after: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
-  if (!mayNameCredential(text, 0, quote)) return false;
+  if (!mayNameCredential(text, 0, quote)) {
+    return (keyEnding(text, 0, quote) & PHONE_END) !== 0 && mayNamePhone(text, text.lastIndexOf('"', quote - 1) + 1, quote) && phoneValueAt(text, after);
+  }
   const name = text.slice(text.lastIndexOf('"', quote - 1) + 1, quote);
-  return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after)) || (isBareKey(name) && hexTokenAt(text, after));
+  return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after)) || (isBareKey(name) && hexTokenAt(text, after)) || (isPhoneName(name) && phoneValueAt(text, after));
 }
 
 const NAMES = 1;

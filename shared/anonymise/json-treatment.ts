@@ -4,6 +4,7 @@ import { isWs, JsonText } from './json-lex.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
+import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
 import { isPinName, mayBePostalAt, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -80,7 +81,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at));
+    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */
@@ -117,8 +118,8 @@ export class JsonTreatments {
 
   /** The current member's key may name a credential (a quick look at its last letters). */
   suspectKey(f: Frame): boolean {
-    if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd);
-    return typeof f.key === 'string' && mayNameCredential(f.key, 0, f.key.length);
+    if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd) || mayNamePhone(this.#text, f.keyStart, f.keyEnd);
+    return typeof f.key === 'string' && (mayNameCredential(f.key, 0, f.key.length) || mayNamePhone(f.key, 0, f.key.length));
   }
 }
 

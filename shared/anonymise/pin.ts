@@ -1,5 +1,5 @@
 import { nameWords, withoutDigits } from './credentials.js';
-import { detached } from './detach.js';
+import { byName } from './detach.js';
 import { isWs, JsonText } from './json-lex.js';
 
 /**
@@ -16,20 +16,11 @@ import { isWs, JsonText } from './json-lex.js';
 /** Words before `pin` that make it a place, not a secret (`postal_pin`, `delivery_pin`, `map_pin`). */
 const PLACE = new Set(['postal', 'post', 'zip', 'area', 'delivery', 'shipping', 'billing', 'address', 'location', 'map', 'drop', 'office']);
 
-const names = new Map<string, boolean>();
-
 /** `name` is `pin` (`PIN`, `pin1`), or ends with the word `pin` after a word that is not a place's (`newPin`, `confirm_pin`). */
-export function isPinName(name: string): boolean {
-  let yes = names.get(name);
-  if (yes === undefined) {
-    if (names.size >= 1024) names.clear();
-    const words = nameWords(name);
-    yes = words.length > 0 && withoutDigits(words[words.length - 1]!) === 'pin' && (words.length === 1 || !PLACE.has(words[words.length - 2]!));
-    // a key cut from a body is a slice that keeps the whole body alive: the cache keeps a copy
-    names.set(detached(name), yes);
-  }
-  return yes;
-}
+export const isPinName = byName(1024, (name) => {
+  const words = nameWords(name);
+  return words.length > 0 && withoutDigits(words[words.length - 1]!) === 'pin' && (words.length === 1 || !PLACE.has(words[words.length - 2]!));
+});
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 

@@ -176,3 +176,29 @@ describe('anonymiser: an object that describes a credential holds none', () => {
     expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
   });
 });
+
+describe('anonymiser: a phone number without its + outside India, by its name', () => {
+  it.each([
+    ["WhatsApp's webhook", '{"entry":[{"changes":[{"value":{"contacts":[{"profile":{"name":"Kerry"},"wa_id":"447911123456"}],"messages":[{"id":"wamid.HBgM","timestamp":"1669233778"}]}}]}]}', ['447911123456']],
+    ['waId and a UAE mobile', '{"waId":"971501234567","customer_phone":"14155552671"}', ['971501234567', '14155552671']],
+    ['a country code apart', '{"countryCode":"+65","phone":"91234567","mobileNumber":"(415) 555-2671"}', ['91234567', '555-2671']],
+    ['a number, not a string', '{"msisdn":447700900123,"alt_mobile_number":"4915123456789"}', ['447700900123', '4915123456789']],
+  ])('%s', (_, body, planted) => {
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), planted);
+  });
+
+  it('in a form, a query and a multipart field', () => {
+    const out = anonymise(record({ url: '/webhooks/inbound-sms?msisdn=447700900123&to=447700900000&text=hi', reqHeaders: form, reqBody: 'From=whatsapp%3A%2B14155238886&phone=14155552671' }));
+    expectClean(out, ['447700900123', '14155552671']);
+  });
+
+  it('keeps the shape of what it pseudonymises', () => {
+    const out = anonymise(record({ reqHeaders: json, reqBody: '{"wa_id":"447911123456","phone":447911123456}' }));
+    expect(out.req.body.bytes.toString()).toMatch(/^\{"wa_id":"\d{12}","phone":\d{12}\}$/);
+  });
+
+  it('leaves what only sits beside a phone alone', () => {
+    const body = '{"phoneType":"mobile","phone_verified":true,"phoneCode":"+65","from":1700000000,"to":1700086400,"zone":"1234567","profile_id":"12345678","timezone":"5123456"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
