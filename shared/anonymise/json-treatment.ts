@@ -48,7 +48,8 @@ export class JsonTreatments {
 
   /** The treatment of the value about to be read in frame `f` (undefined for the root), which starts at `at`. */
   of(f: Frame | undefined, at: number): Treatment | undefined {
-    if (f?.forced) return f.forced;
+    // in an object under a credential's name, what describes the credential is not it (`{"otp":{"length":6,"ttl":300}}`)
+    if (f?.forced) return f.forced === PSEUDONYM && f.obj && describesCredential(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? undefined : f.forced;
     this.#matched = undefined;
     if (this.#rules.length > 0) {
       const p = this.#where.path();
@@ -122,6 +123,22 @@ export class JsonTreatments {
     return typeof f.key === 'string' && (mayNameCredential(f.key, 0, f.key.length) || mayNamePhone(f.key, 0, f.key.length));
   }
 }
+
+/**
+ * Members of an object under a credential's name that describe the credential rather than hold it: its type,
+ * format, size, lifetime, counts, where a cookie applies, when it was made (`{"session":{"cookie":{"name":"sid",
+ * "maxAge":86400,"path":"/"}}}`, `{"token":{"type":"Bearer","expiresIn":3600}}`, a Secret's `metadata`). They were
+ * redrawn with the rest: dates became impossible dates, `"/"` became `[redacted]`. They are scanned like any value
+ * (an address in one is still found); a rule that selects a container still treats all of it. Names as
+ * normalised: lower case, without '_' and '-'.
+ */
+const DESCRIBING = new Set([
+  'type', 'kind', 'format', 'alg', 'algorithm', 'scheme', 'in', 'name', 'provider', 'issuer', 'status', 'version', 'scope', 'scopes',
+  'length', 'minlength', 'maxlength', 'min', 'max', 'digits', 'size', 'ttl', 'ttlseconds', 'expiresin', 'expiry', 'exp', 'iat', 'nbf',
+  'maxage', 'timeout', 'attempts', 'maxattempts', 'retries', 'count', 'limit', 'interval', 'period', 'window', 'step',
+  'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'creationtimestamp', 'created', 'updated',
+]);
+const describesCredential = (key: string) => key.length <= 24 && DESCRIBING.has(key.toLowerCase().replace(/[-_]/g, ''));
 
 /** JSON Schema's types, and OpenAPI's security scheme types (`"ApiKeyAuth":{"type":"apiKey","in":"header",…}`). */
 const SCHEMA_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'object', 'array', 'null', 'apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS']);

@@ -202,3 +202,29 @@ describe('anonymiser: a phone number without its + outside India, by its name', 
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
+
+describe('anonymiser: what describes a credential in its object is kept', () => {
+  it.each([
+    ['an OTP policy', '{"otp":{"length":6,"ttlSeconds":300,"maxAttempts":3}}'],
+    ['a session cookie policy', '{"session":{"cookie":{"name":"sid","maxAge":86400,"path":"/","sameSite":"lax","httpOnly":true,"secure":true}}}'],
+    ['a token policy', '{"token":{"type":"Bearer","expiresIn":3600,"scope":"read write"}}'],
+    ["a Secret's metadata", '{"secret":{"metadata":{"name":"api-tls","creationTimestamp":"2024-12-07T10:00:00Z"}}}'],
+  ])('%s', (_, body) => {
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
+  it('still pseudonymises what sits beside them', () => {
+    const body = '{"otp":{"length":6,"value":"482913"},"cookies":[{"name":"sid","value":"s3ss10nV4lue99","domain":"shop.example.in","path":"/"}],"token":{"type":"Bearer","expiresIn":3600,"raw":"t0k3nValue8812"}}';
+    const out = anonymise(record({ resHeaders: json, resBody: body }));
+    expectClean(out, ['482913', 's3ss10nV4lue99', 't0k3nValue8812']);
+    const stored = JSON.parse(out.res!.body.bytes.toString());
+    expect(stored.otp.length).toBe(6);
+    expect(stored.cookies[0]).toMatchObject({ name: 'sid', domain: 'shop.example.in', path: '/' });
+    expect(stored.token).toMatchObject({ type: 'Bearer', expiresIn: 3600 });
+  });
+
+  it('finds an address in a describing member all the same', () => {
+    const body = '{"token":{"issuer":"priya.sharma@acmecorp.in","value":"t0k3nValue8812"}}';
+    expectClean(anonymise(record({ resHeaders: json, resBody: body })), ['priya.sharma@acmecorp.in', 't0k3nValue8812']);
+  });
+});
