@@ -22,6 +22,8 @@ const WORDS = new Set([
   'authorization', 'authorisation', 'authentication', 'cookie', 'cookies',
   // short forms of a password (`pswd`, `psw`) and a card's security code under other networks' and gateways' names (PayU's `ccvv`, `csc`, `cvn`)
   'pswd', 'psw', 'ccvv', 'csc', 'cvn', 'cvc2',
+  // a wallet's recovery phrase
+  'mnemonic',
 ]);
 // OAuth's PKCE verifier, OAuth 1.0a's `oauth_verifier`, device code, `access_code` and client assertion; a bare `code` is an authorization code only beside OAuth's other parameters (oauthCodeIn)
 // codes sent to prove who one is (`mfa_code`, `verificationCode`, not a device flow's `user_code`, which the device shows to anyone) and a security question's answer
@@ -65,7 +67,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pass\b|pswd?\b|pwd|secret|token|api[-_]?key|otp|cvv|cvc|\bcsc\b|\bcvn\b|card[-_]?code|cv[-_]?number|(?:confirmation|email|oob)[-_]?code|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|\bpin\b/i;
+  /pass(?:word|wd|phrase)|pass\b|pswd?\b|pwd|secret|token|api[-_]?key|otp|cvv|cvc|\bcsc\b|\bcvn\b|card[-_]?code|cv[-_]?number|(?:confirmation|email|oob)[-_]?code|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|mnemonic|\bpin\b/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the
@@ -97,8 +99,8 @@ for (const w of ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', '
 // `sig`; a password given twice (`passwordConfirm`, `password_repeat`, `passwordAgain`, `password1`/`password2`) and `securityAnswer`:
 // keys that end so are few (`domain`, `seat`, `answer`), and the name check of each is a cached lookup
 for (const w of ['sig', 'irm', 'eat', 'ain', 'rd1', 'rd2', 'wer']) mark(w, CREDENTIAL_END);
-// `psw`, `csc`, `cvn`, `cvc2`: few keys end so
-for (const w of ['psw', 'csc', 'cvn', 'vc2']) mark(w, CREDENTIAL_END);
+// `psw`, `csc`, `cvn`, `cvc2`, `mnemonic`: few keys end so
+for (const w of ['psw', 'csc', 'cvn', 'vc2', 'nic']) mark(w, CREDENTIAL_END);
 // `hmac` (Shopify's `{"shop":…,"hmac":…}`): few keys end so (`mac`, a device's address: not a credential word)
 mark('mac', CREDENTIAL_END);
 

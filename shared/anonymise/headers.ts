@@ -20,6 +20,12 @@ export const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'con
 /** Header names that carry credentials; their values are pseudonymised whole. */
 export const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
 export const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
+/**
+ * A header named `…-key` holds one (Datadog's `dd-application-key`, New Relic's `x-insert-key`, Azure's
+ * `ocp-apim-subscription-key`) unless it is one of these: a retry's idempotency key, a WebSocket handshake's nonce, a
+ * cache's key. (Honeycomb's key comes as `x-honeycomb-team`.)
+ */
+const NOT_SECRET_KEY = new Set(['idempotency-key', 'x-idempotency-key', 'sec-websocket-key', 'cache-key', 'x-cache-key']);
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
   let out: HeaderPair[] | undefined;
@@ -45,7 +51,7 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
-  if (CREDENTIAL.test(name) || isCredentialName(name)) return scrub.treat(value, PSEUDONYM, loc);
+  if (CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !NOT_SECRET_KEY.has(name)) || name === 'x-honeycomb-team') return scrub.treat(value, PSEUDONYM, loc);
   if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
   return scrub.text(value, loc);
 }

@@ -228,3 +228,18 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
     expectClean(anonymise(record({ resHeaders: json, resBody: body })), ['priya.sharma@acmecorp.in', 't0k3nValue8812']);
   });
 });
+
+describe('anonymiser: API keys in headers named …-key, and a wallet mnemonic', () => {
+  it('pseudonymises a vendor key header, not an idempotency key or a WebSocket nonce', () => {
+    const keys: HeaderPair[] = [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-insert-key', 'NRII-AbCdEfGhIjKlMnOp'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['idempotency-key', 'ord-8812-retry'], ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ==']];
+    const out = anonymise(record({ reqHeaders: keys }));
+    expectClean(out, ['a1b2c3d4e5f6a7b8c9d0e1f2', 'NRII-AbCdEfGhIjKlMnOp', 'hcaik_01hq7ExAmPlEkEy']);
+    expect(out.req.headers.slice(3)).toEqual(keys.slice(3));
+  });
+
+  it('pseudonymises a mnemonic in JSON, a form and text', () => {
+    const phrase = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+    const out = anonymise(record({ reqHeaders: json, reqBody: JSON.stringify({ mnemonic: phrase }), resHeaders: text, resBody: `wallet restored, mnemonic: "${phrase}"` }));
+    expectClean(out, [phrase, 'sausage worth useful']);
+  });
+});
