@@ -64,6 +64,25 @@ const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
 const NAME_ATTR = /[ \t\r\n](?:name|id|key)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
 
+/**
+ * An element whose text is the value its `key` or `name` attribute names: Java's properties XML
+ * (`<entry key="db.password">…</entry>`), .NET's `<add key="ApiSecret">…</add>`, `<property name="password">…`,
+ * `<param name="token">…`. Not any element with such an `id` or `name` (`<a id="password-reset">Forgot password?</a>`).
+ */
+const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting)[ \t\r\n]|[ \t\r\n]key[ \t\r\n]*=/i;
+/** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
+const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?([^<]{1,4096})/y;
+
+/** The text of the element whose start tag ends at `at`, up to the next tag, as a span. */
+function elementText(text: string, at: number, spans: Span[]): void {
+  let end = at;
+  while (end < text.length && end - at < 4096 && text.charCodeAt(end) !== 60) end++;
+  let start = at;
+  while (start < end && /\s/.test(text[start]!)) start++;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  if (end > start) spans.push({ start, end });
+}
+
 /** A word naming an address's part (pin.ts's names, as words of a text: `<city>`, `district:`). */
 const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|district|taluk|tehsil|state|country|locality|landmark|pin[ _-]?code|postal[ _-]?code|zip)\b/i;
 
@@ -108,6 +127,13 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   if (text.includes('<')) {
     for (const m of text.matchAll(ELEMENT)) {
       const value = m[2] ?? m[3]!;
+      // XML-RPC's struct member: `<name>password</name><value><string>…</string></value>`
+      if (m[1] === 'name' && isCredentialName(value.trim())) {
+        RPC_VALUE.lastIndex = m.index + m[0].length;
+        const v = RPC_VALUE.exec(text);
+        if (v && v[1]!.trim() !== '') spans.push({ start: v.index + v[0].length - v[1]!.length, end: v.index + v[0].length });
+        continue;
+      }
       if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;
       const end = m.index + m[0].length;
       spans.push({ start: end - value.length, end });
@@ -116,7 +142,10 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       const name = NAME_ATTR.exec(m[0]);
       if (!(name && isCredentialName(name[1]!)) && !PASSWORD_TYPE.test(m[0])) continue;
       const v = VALUE_ATTR.exec(m[0]);
-      if (!v) continue;
+      if (!v) {
+        if (name && KEYED_ELEMENT.test(m[0])) elementText(text, m.index + m[0].length, spans);
+        continue;
+      }
       const value = v[1] ?? v[2] ?? v[3]!;
       const end = m.index + v.index + v[0].length - (v[3] === undefined ? 1 : 0);
       spans.push({ start: end - value.length, end });

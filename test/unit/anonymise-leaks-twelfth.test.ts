@@ -243,3 +243,21 @@ describe('anonymiser: API keys in headers named …-key, and a wallet mnemonic',
     expectClean(out, [phrase, 'sausage worth useful']);
   });
 });
+
+const xml: HeaderPair[] = [['content-type', 'text/xml']];
+
+describe('anonymiser: XML that names a credential in an attribute or a member', () => {
+  it.each([
+    ["Java's properties XML", '<?xml version="1.0"?><properties><entry key="db.user">app</entry><entry key="db.password">Zq7vK2mWx9Lp</entry></properties>'],
+    [".NET's appSettings", '<appSettings><add key="ApiSecret">Zq7vK2mWx9Lp</add></appSettings>'],
+    ['a property element', '<bean><property name="password">Zq7vK2mWx9Lp</property></bean>'],
+    ["XML-RPC's struct member", '<methodCall><methodName>login</methodName><params><param><value><struct><member><name>username</name><value><string>asha</string></value></member><member><name>password</name><value><string>Zq7vK2mWx9Lp</string></value></member></struct></value></param></params></methodCall>'],
+  ])('%s', (_, body) => {
+    expectClean(anonymise(record({ reqHeaders: xml, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it('leaves the text of an HTML element whose id names a credential', () => {
+    const body = '<html><body><a id="password-reset" href="/reset">Forgot password?</a><span id="password-strength">Weak</span></body></html>';
+    expect(anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+});
