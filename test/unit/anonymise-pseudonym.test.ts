@@ -12,9 +12,11 @@ const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLeng
 const letters = (n: number) => fc.array(fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), { minLength: n, maxLength: n }).map((a) => a.join(''));
 const group4 = (s: string, sep: string) => s.match(/.{1,4}/g)!.join(sep);
 
+/** BINs with the lengths their networks issue (Visa, Mastercard, Amex, Discover, Mastercard's 2-series, RuPay). */
+const CARD_BINS: [string, number[]][] = [['411111', [16, 18, 19]], ['550000', [16]], ['378282', [15]], ['601100', [16, 17, 18, 19]], ['222100', [16]], ['508500', [16]]];
 const card = fc
-  .tuple(fc.constantFrom('411111', '550000', '378282', '601100', '222100', '508500'), fc.integer({ min: 13, max: 19 }), fc.constantFrom('', ' ', '-'))
-  .chain(([bin, len, sep]) => digits(len - 7).map((d) => group4(bin + d + luhnCheckDigit(bin + d), sep)));
+  .tuple(fc.constantFrom(...CARD_BINS).chain(([bin, lens]) => fc.tuple(fc.constant(bin), fc.constantFrom(...lens))), fc.constantFrom('', ' ', '-'))
+  .chain(([[bin, len], sep]) => digits(len - 7).map((d) => group4(bin + d + luhnCheckDigit(bin + d), sep)));
 const aadhaar = fc
   .tuple(fc.integer({ min: 2, max: 9 }), digits(10), fc.constantFrom('', ' '))
   .map(([f, d, sep]) => group4(`${f}${d}${verhoeffCheckDigit(`${f}${d}`)}`, sep))
@@ -41,7 +43,15 @@ const localPart = fc.stringMatching(/^[a-z][a-z0-9]{1,10}(?:\.[a-z0-9]{2,8})?$/)
 const email = fc.tuple(localPart, fc.constantFrom('gmail.com', 'acme-corp.co.in', 'mail.example.org', 'Corp.IO')).map(([l, d]) => `${l}@${d}`);
 const upi = fc.tuple(fc.oneof(localPart, mobile), fc.constantFrom('okaxis', 'ybl', 'paytm')).map(([l, p]) => `${l}@${p}`);
 const octet = fc.integer({ min: 0, max: 255 });
-const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+/** A contiguous netmask (`255.255.255.0`, also `0.0.0.0`, `255.255.255.255`) names no host and is not detected. */
+const netmask = (o: number[]) => {
+  const host = ~o.reduce((v, x) => v * 256 + x, 0) >>> 0;
+  return (host & (host + 1)) === 0;
+};
+const ipv4 = fc
+  .tuple(octet, octet, octet, octet)
+  .filter((o) => !netmask(o))
+  .map((o) => o.join('.'));
 
 const GENERATORS: [Kind, fc.Arbitrary<string>][] = [
   ['card', card],

@@ -1,4 +1,5 @@
 import { luhnValid, verhoeffValid } from '../checksums.js';
+import { cardNetworkIssues } from './card-networks.js';
 import type { Finding, Kind, KindSet } from './kinds.js';
 
 /**
@@ -39,7 +40,7 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   const n = digits.length;
   const dotted = seps.includes('.');
   if (dotted) {
-    if (!plus && groupLens.length === 4 && seps.replace(/\./g, '') === '' && isQuad(digits, groupLens)) return 'ipv4';
+    if (!plus && groupLens.length === 4 && seps.replace(/\./g, '') === '' && isQuad(digits, groupLens)) return isNetmask(digits, groupLens) ? undefined : 'ipv4';
     // dots between the groups of a phone or card number (`987.654.3210`, `+91.98765.43210`):
     // three groups at least, or a '+', so that a decimal (`1234567890.12`) is never read as one
     if (groupLens.length < (plus ? 2 : 3)) return undefined;
@@ -47,7 +48,7 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   const bracketed = seps.includes('(') || seps.includes(')');
   if (plus) return n >= 8 && n <= 15 ? 'phone' : undefined;
   const first = digits.charCodeAt(0) - 48;
-  if (!bracketed && n >= 13 && n <= 19 && ((first >= 2 && first <= 6) || first === 8) && luhnValid(digits)) return 'card';
+  if (!bracketed && n >= 13 && n <= 19 && cardNetworkIssues(digits) && luhnValid(digits)) return 'card';
   if (!bracketed && n === 16 && verhoeffValid(digits)) return 'vid';
   if (!bracketed && n === 12 && first >= 2 && verhoeffValid(digits)) return 'aadhaar';
   if (n === 10 && first >= 6) return 'phone';
@@ -55,6 +56,22 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   if (n === 12 && digits.startsWith('91') && digits.charCodeAt(2) >= 54) return 'phone';
   if (n >= 12 && n <= 17 && digits.startsWith('00')) return 'phone';
   return undefined;
+}
+
+/**
+ * A dotted quad that names no host: a contiguous netmask (`255.255.255.0`,
+ * `255.255.255.252`), which takes in the unspecified address `0.0.0.0` and
+ * the broadcast `255.255.255.255`.
+ */
+function isNetmask(digits: string, groupLens: readonly number[]): boolean {
+  let value = 0;
+  let at = 0;
+  for (const len of groupLens) {
+    value = value * 256 + Number(digits.slice(at, at + len));
+    at += len;
+  }
+  const hostBits = ~value >>> 0;
+  return (hostBits & (hostBits + 1)) === 0;
 }
 
 function isQuad(digits: string, groupLens: readonly number[]): boolean {
@@ -70,9 +87,13 @@ function isQuad(digits: string, groupLens: readonly number[]): boolean {
  * An integral number spelt as a decimal or with an exponent (`9876543210.0`,
  * `9.87654321E+9`: how Python and spreadsheets write ids and phone
  * numbers). The decimal form needs eight digits or more before its zeros;
- * prices and ratings (`1977.87`, `4.2`) never match.
+ * prices and ratings (`1977.87`, `4.2`) never match. An exponent is taken
+ * only as number formatters write one — after a fraction (`9.87654321E9`,
+ * Java) or with a sign (`1e+16`: Python, JavaScript, Go, spreadsheets) —
+ * since digits, an `e` and digits alone are hex: a UUID's `755312e4-…`, a
+ * colour's `#8e9` (about 1 in 5,000 random UUIDs read as a mobile number).
  */
-const INTEGRAL = /(?<![\w.+])(?<![\w.]-)(?:([0-9]{8,19})\.0{1,19}|([0-9]{1,19})(?:\.([0-9]{1,19}))?[eE]([+-]?)([0-9]{1,3}))(?![\w.])/g;
+const INTEGRAL = /(?<![\w.+])(?<![\w.]-)(?:([0-9]{8,19})\.0{1,19}|([0-9]{1,19})(?:\.([0-9]{1,19})[eE]([+-]?)|[eE]([+-]))([0-9]{1,3}))(?![\w.])/g;
 
 /** The digits of an integral value `whole.frac` × 10^exp, or undefined when it is not integral. */
 function integralDigits(whole: string, frac: string, exp: number): string | undefined {
@@ -90,7 +111,8 @@ function integralDigits(whole: string, frac: string, exp: number): string | unde
 function findIntegralLiterals(text: string, kinds: KindSet, out: Finding[]): void {
   INTEGRAL.lastIndex = 0;
   for (let m = INTEGRAL.exec(text); m; m = INTEGRAL.exec(text)) {
-    const digits = m[1] !== undefined ? integralDigits(m[1], '', 0) : integralDigits(m[2]!, m[3] ?? '', Number(m[5]) * (m[4] === '-' ? -1 : 1));
+    const sign = m[4] ?? m[5];
+    const digits = m[1] !== undefined ? integralDigits(m[1], '', 0) : integralDigits(m[2]!, m[3] ?? '', Number(m[6]) * (sign === '-' ? -1 : 1));
     if (!digits) continue;
     const kind = classifyNumber(digits, false, '', [digits.length]);
     if (kind && kinds.has(kind)) out.push({ kind, start: m.index, end: m.index + m[0].length, decoded: { value: digits, escape: 'literal' } });
@@ -101,7 +123,7 @@ function findIntegralLiterals(text: string, kinds: KindSet, out: Finding[]): voi
 export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void {
   const n = text.length;
   let i = 0;
-  // seen on the way: an 8-digit run followed by ".0", or digits followed by an exponent
+  // seen on the way: an 8-digit run followed by ".0", or digits followed by an exponent after a fraction or with a sign
   let literal = false;
   while (i < n) {
     // the regex engine reaches the next digit faster than a loop over the characters (~1.7x on JSON bodies)
@@ -116,6 +138,7 @@ export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void 
     let digits = 1;
     let groups = 1;
     let run = 1;
+    let dot = false;
     while (j < n) {
       const d = text.charCodeAt(j);
       if (d >= 48 && d <= 57) {
@@ -124,13 +147,16 @@ export function findNumbers(text: string, kinds: KindSet, out: Finding[]): void 
         digits++;
         run++;
       } else if (isSep(d)) {
-        if (d === 46 && run >= 8 && text.charCodeAt(j + 1) === 48) literal = true;
+        if (d === 46) {
+          if (run >= 8 && text.charCodeAt(j + 1) === 48) literal = true;
+          dot = true;
+        }
         run = 0;
         j++;
       } else break;
     }
     const after = text.charCodeAt(end);
-    if (after === 69 || after === 101) literal = true;
+    if ((after === 69 || after === 101) && (dot || text.charCodeAt(end + 1) === 43 || text.charCodeAt(end + 1) === 45)) literal = true;
     // a window of fewer than four groups needs 10 digits (8 after a '+'), a dotted quad four groups,
     // anything four digits: most numbers in a body (ids, amounts, dates) are none of these
     if (digits >= 4 && (groups >= 4 || digits >= (plus ? 8 : 10))) scanSpan(text, start, end, kinds, out);
