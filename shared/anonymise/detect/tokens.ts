@@ -39,9 +39,11 @@ const API_KEYS =
 
 /**
  * JWT (a JWS: base64url JSON header "eyJ", payload and signature) and JWE (header, encrypted key, empty with `dir`,
- * IV, ciphertext and tag). Segments hold no '.', so each alternative is tried in bounded steps from any start.
+ * IV, ciphertext and tag). Segments hold no '.', so each alternative is tried in bounded steps from any start. A
+ * segment may end in base64 padding (`=`, `==`): AWS ALB's `x-amzn-oidc-data` pads all three.
  */
-const JWT = /\beyJ[A-Za-z0-9_-]{4,4096}\.(?:[A-Za-z0-9_-]{0,4096}\.[A-Za-z0-9_-]{8,64}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{8,64}|[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096})(?![A-Za-z0-9_.-])/g;
+const JWT =
+  /\beyJ[A-Za-z0-9_-]{4,4096}={0,2}\.(?:[A-Za-z0-9_-]{0,4096}={0,2}\.[A-Za-z0-9_-]{8,64}={0,2}\.[A-Za-z0-9_-]{2,65536}={0,2}\.[A-Za-z0-9_-]{8,64}={0,2}|[A-Za-z0-9_-]{2,16384}={0,2}\.[A-Za-z0-9_-]{0,4096}={0,2})(?![A-Za-z0-9_.=-])/g;
 
 /**
  * A Telegram bot token: the bot's id, ':' and 35 characters starting `AA` (every token issued since 2017), often inside
