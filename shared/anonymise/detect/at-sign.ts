@@ -1,4 +1,4 @@
-import { asciiClass, C_ALNUM, C_DIGIT, type Finding, type KindSet } from './kinds.js';
+import { asciiClass, C_ALNUM, C_DIGIT, isAsciiAlnum, type Finding, type KindSet } from './kinds.js';
 
 /**
  * Email addresses and UPI ids, found from each '@' (and there, too, the
@@ -55,11 +55,12 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
     // the cut at 64 must not split a surrogate pair
     if (s > 0 && (text.charCodeAt(s) & 0xfc00) === 0xdc00) s++;
     while (s < at && text.charCodeAt(s) === 46) s++;
+    s = afterFilterOperator(text, s, at);
     if (s === at) continue;
     let e = at + 1;
     while (e < text.length && e - at <= MAX_DOMAIN && isDomain(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    if (e === at + 1) continue;
+    if (e === at + 1 || sshRemote(text, s, at, e)) continue;
     let domain = text.slice(at + 1, e);
     let dot = domain.lastIndexOf('.');
     // a retina asset (`logo@2x.png`) is a file name; a file named for an address (`priya@acmecorp.in.pdf`) holds one
@@ -118,17 +119,92 @@ const fileExtension = (domain: string, lastDot: number) => domain.length - lastD
 
 const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'ico', 'bmp', 'tif', 'tiff', 'heic', 'js', 'mjs', 'cjs', 'css', 'json', 'html', 'htm', 'pdf', 'woff', 'ttf', 'otf', 'eot', 'webm', 'wasm', 'txt', 'xml', 'csv']);
 
-/** npm's and others' release tags, read as a UPI provider in `react@latest`, `next@canary`. */
-const RELEASE_TAGS = new Set(['latest', 'next', 'beta', 'alpha', 'canary', 'rc', 'stable', 'lts', 'nightly', 'experimental', 'dev', 'edge', 'insiders']);
+/**
+ * UPI providers (PSP handles), from NPCI's list of banks and third-party apps: a provider must be one of these or
+ * name a bank the way new handles do (below). Anything else after an '@' without a dot is a host, a user or a ref
+ * (`root@localhost`, `kubernetes-admin@kubernetes`, `actions/checkout@main`, `react@latest`).
+ */
+const PSP_HANDLES = new Set([
+  'abfspay', 'airtel', 'albk', 'allbank', 'andb', 'apb', 'apl', 'aubank', 'axl', 'bandhan', 'barodampay', 'boi', 'cbin', 'cboi', 'centralbank',
+  'citi', 'citigold', 'cmsidfc', 'cnrb', 'csbcash', 'csbpay', 'cub', 'dbs', 'dcb', 'denabank', 'dlb', 'eazypay', 'equitas', 'ezeepay', 'fam',
+  'fbl', 'federal', 'fifederal', 'finobank', 'freecharge', 'hsbc', 'ibl', 'idbi', 'idfc', 'idfcfirst', 'ikwik', 'imobile', 'indianbk', 'indus',
+  'iob', 'jio', 'jkb', 'jsbp', 'karb', 'kaypay', 'kbl', 'kmb', 'kmbl', 'kvb', 'lime', 'lvb', 'mahb', 'mairtel', 'nsdl', 'obc', 'paytm', 'payzapp',
+  'pingpay', 'pnb', 'pockets', 'psb', 'purz', 'rapl', 'rbl', 'sc', 'scb', 'scbl', 'scmobile', 'sib', 'slc', 'srcb', 'synd', 'timecosmos', 'tjsb',
+  'ubi', 'uboi', 'uco', 'united', 'upi', 'utbi', 'vijb', 'yapl', 'ybl',
+]);
 
-/** `handle@psp`: an ASCII handle and a letters-only provider of 2-20 characters. */
+/** What new handles are built from: a bank's name (`okaxis`, `naviaxis`, `ptyes`, `rajgovhdfcbank`, `superyes`). */
+const PSP_STEMS = ['axis', 'hdfc', 'icici', 'sbi', 'kotak', 'yes', 'bank'];
+
+function pspHandle(provider: string): boolean {
+  if (PSP_HANDLES.has(provider)) return true;
+  for (const stem of PSP_STEMS) if (provider.includes(stem)) return true;
+  return false;
+}
+
+/** `handle@psp`: an ASCII handle and a known provider (letters only, 2-20 characters). */
 function upiHandle(text: string, s: number, at: number, e: number): boolean {
   if (at - s < 2 || e - at - 1 < 2 || e - at - 1 > 20) return false;
   for (let i = at + 1; i < e; i++) if ((asciiClass(text.charCodeAt(i)) & ~C_DIGIT) === 0) return false;
-  if (e - at - 1 <= 12 && RELEASE_TAGS.has(text.slice(at + 1, e).toLowerCase())) return false;
+  if (!pspHandle(text.slice(at + 1, e).toLowerCase())) return false;
   for (let i = s; i < at; i++) {
     const c = text.charCodeAt(i);
     if ((asciiClass(c) & C_ALNUM) === 0 && c !== 46 && c !== 95 && c !== 45) return false;
   }
   return true;
+}
+
+/**
+ * `git@host:path` (scp-like) or `ssh://git@host/path`: the SSH remote of a forge (GitHub, GitLab, Bitbucket, Azure
+ * DevOps, Gitea), whose user `git` is the forge's, not a person's. An address followed by a colon and a space
+ * (`priya@acmecorp.in: see attached`) is still one.
+ */
+function sshRemote(text: string, s: number, at: number, e: number): boolean {
+  if (at - s !== 3 || !text.startsWith('git', s)) return false;
+  const sep = text.charCodeAt(e);
+  const next = text.charCodeAt(e + 1);
+  if (sep === 58) return isAsciiAlnum(next) || next === 47 || next === 126 || next === 95;
+  return sep === 47 && text.startsWith('://', s - 3);
+}
+
+/**
+ * PostgREST's filter operators (`?email=eq.asha@example.in`, `?or=(email.eq.…,phone.eq.…)`, `not.eq.`): read
+ * leftwards, the local part takes them in; the address starts after them. `in.` is left out: its values sit in
+ * brackets.
+ */
+const FILTER_OPERATORS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxl', 'nxr', 'adj', 'fts', 'plfts', 'phfts', 'wfts']);
+
+/**
+ * Where the address starts when the local part [s, at) begins with a filter: `op.`, `not.op.` at the start of a
+ * value (the text's start, or after '=', '(' or ','), or `column.op.`, `column.not.op.` inside an `or=(…)` group
+ * (after '(' or ','); otherwise `s`.
+ */
+function afterFilterOperator(text: string, s: number, at: number): number {
+  const before = s === 0 ? 0 : text.charCodeAt(s - 1);
+  const group = before === 40 || before === 44;
+  if (!(s === 0 || before === 61 || group)) return s;
+  let from = s;
+  let dot = dotIn(text, s, at);
+  if (dot < 0) return s;
+  // a column before the operator, inside a group only
+  if (!FILTER_OPERATORS.has(text.slice(s, dot)) && text.slice(s, dot) !== 'not') {
+    if (!group) return s;
+    from = dot + 1;
+    dot = dotIn(text, from, at);
+    if (dot < 0) return s;
+  }
+  let word = text.slice(from, dot);
+  if (word === 'not') {
+    from = dot + 1;
+    dot = dotIn(text, from, at);
+    if (dot < 0) return s;
+    word = text.slice(from, dot);
+  }
+  return FILTER_OPERATORS.has(word) && dot + 1 < at ? dot + 1 : s;
+}
+
+/** The first '.' in [from, to), or -1 (a local part: 64 characters at most, so never a search of the rest of the text). */
+function dotIn(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 46) return i;
+  return -1;
 }
