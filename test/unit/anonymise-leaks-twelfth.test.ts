@@ -261,3 +261,17 @@ describe('anonymiser: XML that names a credential in an attribute or a member', 
     expect(anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: body })).res!.body.bytes.toString()).toBe(body);
   });
 });
+
+describe('anonymiser: Vault tokens, age keys and hex bytes with colons', () => {
+  const vault = 'hvs.CAESIJ7xQ9v2Lp0mWx9LpZq7vK2mWx9LpQ8aGh4KHGh2cy5ZUkF3';
+  const age = 'AGE-SECRET-KEY-1QQPZRYW9XNLM5G2HFYHGKZ8R7XJ4VWSPQ3T0E6MKDU9ACL2YFNQHSJW5AW';
+  it('finds a Vault token under a neutral key and an age key in text', () => {
+    const out = anonymise(record({ resHeaders: json, resBody: JSON.stringify({ data: { accessor: 'acc-1', id: vault } }), reqHeaders: text, reqBody: `# created: 2026-12-07\n${age}\n` }));
+    expectClean(out, [vault, vault.slice(4), age, age.slice(16)]);
+  });
+
+  it('leaves a WWN and an EUI-64 alone', () => {
+    const body = '{"wwn":"50:01:43:80:12:34:56:78","eui":"de:ad:be:ef:ca:fe:ba:be"}';
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});

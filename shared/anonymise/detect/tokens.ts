@@ -28,14 +28,15 @@ const IBAN_LENGTH: Record<string, number> = {
 
 /**
  * Well-known API key formats: AWS, GitHub, Stripe, Slack, Razorpay, Google;
- * npm, Hugging Face, Shopify and SendGrid (`SG.….…`). Not OpenAI's or
+ * npm, Hugging Face, Shopify and SendGrid (`SG.….…`); HashiCorp Vault's
+ * service, batch and recovery tokens (`hvs.…`) and age's secret keys. Not OpenAI's or
  * Anthropic's `sk-…`: a catalogue page holds several `sk-` (`desk-lamp`),
  * and looking at each took findPii of a 64 KiB catalogue body +14 %; the
  * bearer detector and credential names (`openai_api_key`) still find them
  * where they are usually sent.
  */
 const API_KEYS =
-  /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g;
+  /\b(?:(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,240}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9]{20,100}|xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[A-Za-z0-9-]{10,250}|rzp_(?:live|test)_[A-Za-z0-9]{10,40}|AIza[A-Za-z0-9_-]{35}|ya29\.[A-Za-z0-9_-]{20,2048}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,40}|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|hv[sbr]\.[A-Za-z0-9_-]{24,512}|AGE-SECRET-KEY-1[0-9A-Z]{58})(?![A-Za-z0-9_-])/g;
 
 /**
  * JWT (a JWS: base64url JSON header "eyJ", payload and signature) and JWE (header, encrypted key, empty with `dir`,
@@ -84,7 +85,7 @@ function underscorePrefix(text: string): boolean {
 
 /** Maybe an API key (see API_KEYS). */
 function maybeApiKey(text: string, capitals: boolean): boolean {
-  return capitals || text.includes('AIza') || text.includes('xox') || text.includes('xapp-') || text.includes('ya29.') || text.includes('SG.') || underscorePrefix(text);
+  return capitals || text.includes('AIza') || text.includes('xox') || text.includes('xapp-') || text.includes('ya29.') || text.includes('SG.') || text.includes('hv') || underscorePrefix(text);
 }
 
 /** Maybe a JWT: its header starts "eyJ" (searched as "yJ": 'y' is rarer than 'e'). */
@@ -184,6 +185,8 @@ const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
  * address.
  */
 const MAPPED_IPV4 = /^::(?:ffff:(?:0:)?)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i;
+/** Eight bytes in hex, a colon between each: a Fibre Channel WWN or an EUI-64 (`50:01:43:80:12:34:56:78`), not an address. */
+const COLON_BYTES = /^[0-9a-f]{2}(?::[0-9a-f]{2}){7}$/i;
 
 /** The first colon at or after `from` that closes a pair (`:` hex digits and dots `:`), or -1. */
 function colonPair(text: string, from: number): number {
@@ -214,7 +217,7 @@ function findIpv6(text: string, out: Finding[]): void {
       // an IPv4-mapped or -compatible address (`::ffff:192.0.2.33`, how Node names an IPv4 client on a
       // dual-stack server) is an IPv4 address: the IPv4 detector finds its dotted quad, whose pseudonym
       // then links with the same address written plainly elsewhere
-      if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1' && !MAPPED_IPV4.test(v)) push(out, 'ipv6', s, e);
+      if (isIPv6(v) && /[1-9a-fA-F]/.test(v) && v !== '::1' && !MAPPED_IPV4.test(v) && !COLON_BYTES.test(v)) push(out, 'ipv6', s, e);
     }
   }
 }
