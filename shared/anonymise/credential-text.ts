@@ -83,6 +83,12 @@ function elementText(text: string, at: number, spans: Span[]): void {
   if (end > start) spans.push({ start, end });
 }
 
+/** curl's credentials on a command line (a CI log, a runbook, an error that echoes the call): the password after the user's ':'. */
+const CURL_USER = /(?<![\w-])(?:-u|--user|--proxy-user)(?:[ \t]{1,8}|=)(["']?)([^\s"':]{1,256}):([^\s"']{1,4096})/g;
+const INVALID_VALUE = '" got invalid value ';
+/** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
+const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
+
 /** A word naming an address's part (pin.ts's names, as words of a text: `<city>`, `district:`). */
 const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|district|taluk|tehsil|state|country|locality|landmark|pin[ _-]?code|postal[ _-]?code|zip)\b/i;
 
@@ -117,6 +123,25 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     spans.push({ start, end: start + value.length });
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;
+  }
+  // `curl -u user:password`, `--user=…`: the password
+  if (text.includes('-u')) {
+    for (const m of text.matchAll(CURL_USER)) {
+      const end = m.index + m[0].length;
+      spans.push({ start: end - m[3]!.length, end });
+    }
+  }
+  // graphql-js's `Variable "$password" got invalid value "…"`, echoed to the client in `errors`
+  if (text.includes(INVALID_VALUE)) {
+    for (const m of text.matchAll(GRAPHQL_VARIABLE)) {
+      if (!isCredentialName(m[1]!)) continue;
+      VALUE.lastIndex = m.index + m[0].length;
+      const v = VALUE.exec(text);
+      if (!v) continue;
+      const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
+      const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
+      spans.push({ start, end: start + value.length });
+    }
   }
   for (const m of text.matchAll(HEADER_LINE)) {
     const value = m[2]!.trimEnd();

@@ -61,6 +61,9 @@ export interface PairList {
   rule(name: string, scrub: Scrub): Treatment | undefined;
 }
 
+/** A form field naming where a one-time code went: `To` (Twilio Verify), a phone's, an address's. */
+const RECIPIENT = /(?:^|&)(?:to|phone(?:_?number)?|mobile(?:_?number)?|msisdn|email)=/i;
+
 /**
  * A `name=value&...` list. Names are scanned too (a field named by an email
  * address) and a value's location uses the scanned name; a piece without
@@ -75,6 +78,8 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
   const out: string[] = [];
   const oauth = oauthCodeIn(text);
   let postal: boolean | undefined;
+  // a one-time code checked against where it was sent (Twilio Verify's `To=…&Code=482913`), looked for once
+  let recipient: boolean | undefined;
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
@@ -96,7 +101,8 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const loc = `${where}.${scannedName}`;
     // a bare `pin` of 4 to 8 digits is a credential unless it may be a postal code and another field is part of an address (pin.ts)
     const pin = isPinValue(value) && isPinName(name) && !(mayBePostal(name, value) && (postal ??= postalPairs(text)));
-    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || (isBareKey(name) && isHexToken(value)) || (isPhoneDigits(value) && isPhoneName(name)) ? PSEUDONYM : undefined);
+    const otp = isPinValue(value) && (name === 'code' || name === 'Code') && (recipient ??= RECIPIENT.test(text));
+    const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || otp || (isBareKey(name) && isHexToken(value)) || (isPhoneDigits(value) && isPhoneName(name)) ? PSEUDONYM : undefined);
     const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);

@@ -2,6 +2,7 @@ import type { HeaderPair } from '../record/schema.js';
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
+import { scrubNamedCredentials } from './credential-text.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
 
 /**
@@ -53,7 +54,8 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !NOT_SECRET_KEY.has(name)) || name === 'x-honeycomb-team') return scrub.treat(value, PSEUDONYM, loc);
   if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
-  return scrub.text(value, loc);
+  // a debug or trace header may name a credential in its text (`x-debug-info: user=app password=…`)
+  return scrub.text(scrubNamedCredentials(value, scrub, loc), loc);
 }
 
 /** Headers whose value is a URL or holds some: Location, Content-Location, Referer, Link, Refresh, X-Original-URL, X-Forwarded-Uri... */

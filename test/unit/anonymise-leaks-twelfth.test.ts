@@ -275,3 +275,33 @@ describe('anonymiser: Vault tokens, age keys and hex bytes with colons', () => {
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 });
+
+describe('anonymiser: credentials the eleventh review left in headers, forms, command lines and GraphQL errors', () => {
+  it('reads a debug header that names a credential in its text', () => {
+    const out = anonymise(record({ reqHeaders: [['x-debug-info', 'user=app password=Zq7vK2mWx9Lp db=orders'], ['x-trace', 'span=42']] }));
+    expectClean(out, ['Zq7vK2mWx9Lp']);
+    expect(out.req.headers[1]).toEqual(['x-trace', 'span=42']);
+  });
+
+  it("takes Twilio Verify's code beside where it was sent, in a form", () => {
+    const out = anonymise(record({ reqHeaders: form, reqBody: 'To=%2B14155552671&Code=482913' }));
+    expectClean(out, ['482913']);
+    const promo = 'country=IN&code=4821&items=2';
+    expect(anonymise(record({ reqHeaders: form, reqBody: promo })).req.body.bytes.toString()).toBe(promo);
+  });
+
+  it.each([
+    ['-u', 'curl -u admin:Zq7vK2mWx9Lp https://api.example.in/v1/export'],
+    ['--user=', "curl --user='deploy:Zq7vK2mWx9Lp' -X POST https://ci.example.in/hook"],
+  ])('takes the password of curl %s in text', (_, body) => {
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it("takes the value graphql-js echoes for a refused credential variable", () => {
+    const body = JSON.stringify({ errors: [{ message: 'Variable "$password" got invalid value "Zq7vK2mWx9Lp"; String cannot be shorter than 16.', locations: [{ line: 1, column: 16 }] }] });
+    const out = anonymise(record({ resHeaders: json, resBody: body }));
+    expectClean(out, ['Zq7vK2mWx9Lp']);
+    const other = JSON.stringify({ errors: [{ message: 'Variable "$first" got invalid value "abc"; Int cannot represent non-integer value: "abc"' }] });
+    expect(anonymise(record({ resHeaders: json, resBody: other })).res!.body.bytes.toString()).toBe(other);
+  });
+});
