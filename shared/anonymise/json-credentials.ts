@@ -46,13 +46,15 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
     let holders: boolean | undefined;
     // a phone's or an address's sibling `code` (json-siblings.ts): the body has one, looked for once
     let code: boolean | undefined;
+    // a JWK's private members beside its `kty`: the body has a `"d"` or a `"k"`, looked for once (a JWKS holds many `kty`)
+    let jwk: boolean | undefined;
     for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
       const before = text.charCodeAt(i - 1);
       const last = text.charCodeAt(i - 2);
       // most colons close a key, or sit in a time of day or a URL's scheme: one look settles them
       if (before === 34 && last !== 92) {
         const says = found === 'none' ? keySays(text, i - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && privateJwk(text))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && (jwk ??= privateJwk(text)))) found = 'key';
         continue;
       }
       if ((isDigit(before) && isDigit(last)) || text.charCodeAt(i + 1) === 47) continue;
@@ -61,7 +63,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
       if (text.charCodeAt(end - 1) === 34 && text.charCodeAt(end - 2) !== 92) {
         // a key with spaces before its colon
         const says = found === 'none' ? keySays(text, end - 1, i + 1) : 0;
-        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && privateJwk(text))) found = 'key';
+        if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && (jwk ??= privateJwk(text)))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
   }

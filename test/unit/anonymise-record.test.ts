@@ -173,6 +173,8 @@ describe('record anonymiser: defaults', () => {
       ['application/json', JSON.stringify({ digits: '9'.repeat(MB), spaced: '1 '.repeat(MB / 4) })],
       ['application/json', `[${'"x@y.co",'.repeat(MB / 9)}"end"]`],
       ['application/x-www-form-urlencoded', 'a=1&'.repeat(MB / 4)],
+      // a public JWKS, or a body made to look like one: each `kty` once made the pre-check search the whole body again
+      ['application/json', `[${'{"kty":"EC"},'.repeat(MB / 13)}{}]`],
     ];
     for (const [type, body] of bodies) {
       const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body }));
