@@ -1,6 +1,5 @@
 import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
-import { isWs, JsonText } from './json-lex.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
@@ -49,7 +48,7 @@ export class JsonTreatments {
   /** The treatment of the value about to be read in frame `f` (undefined for the root), which starts at `at`. */
   of(f: Frame | undefined, at: number): Treatment | undefined {
     // in an object under a credential's name, what describes the credential is not it (`{"otp":{"length":6,"ttl":300}}`)
-    if (f?.forced) return f.forced === PSEUDONYM && f.obj && describesCredential(f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key)) ? undefined : f.forced;
+    if (f?.forced) return f.forced === PSEUDONYM && f.obj && this.#describes(f, at) ? undefined : f.forced;
     this.#matched = undefined;
     if (this.#rules.length > 0) {
       const p = this.#where.path();
@@ -59,14 +58,21 @@ export class JsonTreatments {
         return r.treatment;
       }
     }
-    if (!f?.obj || !this.credentialKey(f, at)) return undefined;
-    // an object that describes a credential (a schema's `"password":{"type":"string",…}`) holds none
-    if (this.#text.charCodeAt(at) === 123) {
-      const { schema, read } = schemaObject(this.#text, at);
-      this.#scrub.charge(read);
-      if (schema) return undefined;
-    }
-    return PSEUDONYM;
+    if (!f?.obj) return undefined;
+    // a sibling's secret (a Kubernetes Secret's `data`) is a map of any names: all of it is pseudonymised
+    if (f.sibling !== 0 && this.#siblings.holds(f, at)) return HELD;
+    return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : undefined;
+  }
+
+  /** The current member of `f`, a credential's object, describes it (DESCRIBING, COUNTING), its value starting at `at`. */
+  #describes(f: Frame, at: number): boolean {
+    const key = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
+    if (key.length > 24) return false;
+    const name = key.toLowerCase().replace(/[-_]/g, '');
+    if (DESCRIBING.has(name)) return true;
+    const c = this.#text.charCodeAt(at);
+    // a count is a number (or a flag), never the code or key itself (`{"otp":{"digits":"482913"}}`)
+    return COUNTING.has(name) && ((c >= 48 && c <= 57) || c === 116 || c === 102);
   }
 
   /**
@@ -124,70 +130,30 @@ export class JsonTreatments {
   }
 }
 
+/** A sibling's secret, pseudonymised whole with everything under it (see of()). */
+const HELD: Treatment = { ...PSEUDONYM };
+
 /**
  * Members of an object under a credential's name that describe the credential rather than hold it: its type,
- * format, size, lifetime, counts, where a cookie applies, when it was made (`{"session":{"cookie":{"name":"sid",
- * "maxAge":86400,"path":"/"}}}`, `{"token":{"type":"Bearer","expiresIn":3600}}`, a Secret's `metadata`). They were
- * redrawn with the rest: dates became impossible dates, `"/"` became `[redacted]`. They are scanned like any value
- * (an address in one is still found); a rule that selects a container still treats all of it. Names as
- * normalised: lower case, without '_' and '-'.
+ * format, where a cookie applies, when it was made, and — JSON Schema's and OpenAPI's keywords — how it is
+ * documented (`"password":{"type":"string","format":"password","minLength":8}`, a security scheme
+ * `{"type":"apiKey","in":"header","name":"X-API-Key"}`: every `/openapi.json` names `password` and `token`). They
+ * were redrawn with the rest: types became gibberish, dates impossible dates, `"/"` became `[redacted]`. They are
+ * scanned like any value (an address in one is still found); a container under one (`properties`, `items`,
+ * `metadata`) is walked as any other, so a credential's name inside it is forced again. A schema's `default`,
+ * `example`, `const` and `enum`, and a member named `name`, stay pseudonymised: they may hold the secret (ARM's
+ * `defaultValue`, Terraform's `default`) or a person. Not applied to a sibling's secret (HELD: a Secret's `data`
+ * is a map of any names) nor to a container a rule selects. Names as normalised: lower case, without '_' and '-'.
  */
 const DESCRIBING = new Set([
-  'type', 'kind', 'format', 'alg', 'algorithm', 'scheme', 'in', 'name', 'provider', 'issuer', 'status', 'version', 'scope', 'scopes',
-  'length', 'minlength', 'maxlength', 'min', 'max', 'digits', 'size', 'ttl', 'ttlseconds', 'expiresin', 'expiry', 'exp', 'iat', 'nbf',
-  'maxage', 'timeout', 'attempts', 'maxattempts', 'retries', 'count', 'limit', 'interval', 'period', 'window', 'step',
-  'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'creationtimestamp', 'created', 'updated',
+  'type', 'kind', 'format', 'alg', 'algorithm', 'scheme', 'bearerformat', 'in', 'provider', 'issuer', 'status', 'scope', 'scopes',
+  'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'creationtimestamp', 'metadata',
+  'title', 'description', 'pattern', '$ref', 'properties', 'items', 'required', 'nullable', 'readonly', 'writeonly', 'deprecated',
+  'additionalproperties', 'oneof', 'anyof', 'allof', 'flows', 'openidconnecturl',
 ]);
-const describesCredential = (key: string) => key.length <= 24 && DESCRIBING.has(key.toLowerCase().replace(/[-_]/g, ''));
-
-/** JSON Schema's types, and OpenAPI's security scheme types (`"ApiKeyAuth":{"type":"apiKey","in":"header",…}`). */
-const SCHEMA_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'object', 'array', 'null', 'apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS']);
-/** The most members schemaObject reads: a schema has a few; past that the object is a credential's. */
-const SCHEMA_MEMBERS = 64;
-
-/**
- * Whether the object opening at text[open] is a JSON Schema or OpenAPI
- * description of a value (`{"type":"string","format":"password","minLength":8}`,
- * `{"$ref":"#/components/schemas/Token"}`, a security scheme): a `type` of
- * JSON Schema's (or a list of them) or a `$ref`, and no `value` member
- * (Terraform's output `{"type":"string","sensitive":true,"value":"…"}` holds
- * one). Every OpenAPI document (`/openapi.json`) names `password` and
- * `token` properties; forcing a pseudonym on them redrew every type, format
- * and length. `read`: the characters read, for the scan budget.
- */
-function schemaObject(text: string, open: number): { schema: boolean; read: number } {
-  const lex = new JsonText(text);
-  let typed = false;
-  let i = open + 1;
-  for (let members = 0; members < SCHEMA_MEMBERS; members++) {
-    while (i < text.length && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 44)) i++;
-    if (i >= text.length || text.charCodeAt(i) !== 34) return { schema: typed && text.charCodeAt(i) === 125, read: i - open };
-    const key = lex.readString(i);
-    i = key.end;
-    while (i < text.length && (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58)) i++;
-    if (key.content === 'value') return { schema: false, read: i - open };
-    if (key.content === 'type' || key.content === '$ref') typed ||= key.content === '$ref' ? text.charCodeAt(i) === 34 : schemaType(lex, text, i);
-    i = lex.skipValue(i);
-  }
-  return { schema: false, read: i - open };
-}
-
-/** The value at text[i] is one of SCHEMA_TYPES, or a list of them (`["string","null"]`). */
-function schemaType(lex: JsonText, text: string, i: number): boolean {
-  if (text.charCodeAt(i) === 34) return SCHEMA_TYPES.has(lex.readString(i).content);
-  if (text.charCodeAt(i) !== 91) return false;
-  let any = false;
-  for (let j = i + 1; j < text.length; ) {
-    const c = text.charCodeAt(j);
-    if (isWs(c) || c === 44) j++;
-    else if (c === 93) return any;
-    else if (c !== 34) return false;
-    else {
-      const s = lex.readString(j);
-      if (!SCHEMA_TYPES.has(s.content)) return false;
-      any = true;
-      j = s.end;
-    }
-  }
-  return false;
-}
+/** …and those that count or bound it, when they hold a number or a flag (`{"otp":{"length":6,"ttlSeconds":300}}`). */
+const COUNTING = new Set([
+  'length', 'minlength', 'maxlength', 'min', 'max', 'minimum', 'maximum', 'digits', 'size', 'ttl', 'ttlseconds', 'expiresin',
+  'expiry', 'exp', 'iat', 'nbf', 'maxage', 'timeout', 'attempts', 'maxattempts', 'retries', 'count', 'limit', 'interval', 'period',
+  'window', 'step', 'version',
+]);

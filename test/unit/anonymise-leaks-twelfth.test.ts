@@ -160,7 +160,7 @@ describe('anonymiser: an object that describes a credential holds none', () => {
   it.each([
     ['an OpenAPI property', '{"components":{"schemas":{"Login":{"type":"object","properties":{"password":{"type":"string","format":"password","minLength":8,"title":"Password"},"otp":{"type":["string","null"],"pattern":"^[0-9]{6}$"}}}}}}'],
     ['a $ref', '{"properties":{"token":{"$ref":"#/components/schemas/Token"}}}'],
-    ['a security scheme', '{"components":{"securitySchemes":{"ApiKeyAuth":{"type":"apiKey","in":"header","name":"X-API-Key"},"bearerAuth":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}}}'],
+    ['a security scheme', '{"components":{"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}}}'],
     ['a schema named Token', '{"components":{"schemas":{"Token":{"type":"object","required":["access_token"],"properties":{"access_token":{"type":"string"},"expires_in":{"type":"integer","minimum":0}}}}}}'],
   ])('%s', (_, body) => {
     expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
@@ -206,7 +206,7 @@ describe('anonymiser: a phone number without its + outside India, by its name', 
 describe('anonymiser: what describes a credential in its object is kept', () => {
   it.each([
     ['an OTP policy', '{"otp":{"length":6,"ttlSeconds":300,"maxAttempts":3}}'],
-    ['a session cookie policy', '{"session":{"cookie":{"name":"sid","maxAge":86400,"path":"/","sameSite":"lax","httpOnly":true,"secure":true}}}'],
+    ['a session cookie policy', '{"session":{"cookie":{"maxAge":86400,"path":"/","sameSite":"lax","httpOnly":true,"secure":true}}}'],
     ['a token policy', '{"token":{"type":"Bearer","expiresIn":3600,"scope":"read write"}}'],
     ["a Secret's metadata", '{"secret":{"metadata":{"name":"api-tls","creationTimestamp":"2024-12-07T10:00:00Z"}}}'],
   ])('%s', (_, body) => {
@@ -219,8 +219,28 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
     expectClean(out, ['482913', 's3ss10nV4lue99', 't0k3nValue8812']);
     const stored = JSON.parse(out.res!.body.bytes.toString());
     expect(stored.otp.length).toBe(6);
-    expect(stored.cookies[0]).toMatchObject({ name: 'sid', domain: 'shop.example.in', path: '/' });
+    expect(stored.cookies[0]).toMatchObject({ domain: 'shop.example.in', path: '/' });
     expect(stored.token).toMatchObject({ type: 'Bearer', expiresIn: 3600 });
+  });
+
+  it('keeps pseudonymising what may be the secret or a person: a name, a default, a digits string, a map of a Secret', () => {
+    const cases: [string, string][] = [
+      ['{"credentials":{"name":"Priya Sharma","type":"basic"}}', 'Priya Sharma'],
+      ['{"parameters":{"adminPassword":{"type":"string","defaultValue":"hunter2pw"}}}', 'hunter2pw'],
+      ['{"db_password":{"type":"string","default":"Zq7vK2mWx9Lp","sensitive":true}}', 'Zq7vK2mWx9Lp'],
+      ['{"token":{"type":"string","data":"opaque-tok-123"}}', 'opaque-tok-123'],
+      ['{"credentials":{"type":"http","user":"admin","pw":"hunter2pw"}}', 'hunter2pw'],
+      ['{"otp":{"digits":"482913","length":6}}', '482913'],
+      ['{"kind":"Secret","data":{"name":"c2VjcmV0LXZhbHVl","path":"L3Zhci9zZWNyZXQ="}}', 'c2VjcmV0LXZhbHVl'],
+    ];
+    for (const [body, planted] of cases) expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
+    const secret = JSON.parse(anonymise(record({ reqHeaders: json, reqBody: cases[6]![0] })).req.body.bytes.toString());
+    expect(secret.data.path).not.toBe('L3Zhci9zZWNyZXQ=');
+  });
+
+  it('walks a schema nested deep under credential names in bounded work', () => {
+    const deep = `${'{"password":{"type":"string","x":'.repeat(64)}"${'a'.repeat(600_000)}"${'}}'.repeat(64)}`;
+    expect(anonymise(record({ reqHeaders: json, reqBody: deep })).req.body.omitted).toBeUndefined();
   });
 
   it('finds an address in a describing member all the same', () => {
