@@ -19,14 +19,20 @@ import { isCredentialName, oauthCodeIn } from './credentials.js';
 /** Headers that frame the message; never rewritten, never audited. */
 export const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'date', 'last-modified', 'expires']);
 /** Header names that carry credentials; their values are pseudonymised whole. */
-export const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
+const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
 export const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
 /**
- * A header named `…-key` holds one (Datadog's `dd-application-key`, New Relic's `x-insert-key`, Azure's
- * `ocp-apim-subscription-key`) unless it is one of these: a retry's idempotency key, a WebSocket handshake's nonce, a
- * cache's key. (Honeycomb's key comes as `x-honeycomb-team`.)
+ * A header named `…-<what it unlocks>-key` holds a key: Datadog's `dd-application-key`, New Relic's `x-insert-key`,
+ * Azure's `ocp-apim-subscription-key` and `x-functions-key`, SSE-C's `…-customer-key`. Not any `…-key`: Bitbucket's
+ * `x-event-key` (`repo:push`), Fastly's `surrogate-key`, cache, partition, dedupe and idempotency keys, a WebSocket
+ * nonce name what they are about. Honeycomb's key comes as `x-honeycomb-team`.
  */
-const NOT_SECRET_KEY = new Set(['idempotency-key', 'x-idempotency-key', 'sec-websocket-key', 'cache-key', 'x-cache-key']);
+const UNLOCKING_KEY = /-(?:api|application|app|insert|ingest|license|licence|subscription|functions|function|access|secret|private|client|master|admin|auth|account|service|server|deploy|signing|encryption|webhook|rapidapi|customer|session|management|personal|project)-key$/;
+
+/** A header whose whole value is a credential: named like one (CREDENTIAL, isCredentialName), an unlocking key's or Honeycomb's. */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL.test(name) || isCredentialName(name) || UNLOCKING_KEY.test(name) || name === 'x-honeycomb-team';
+}
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
   let out: HeaderPair[] | undefined;
@@ -52,7 +58,7 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
-  if (CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !NOT_SECRET_KEY.has(name)) || name === 'x-honeycomb-team') return scrub.treat(value, PSEUDONYM, loc);
+  if (isCredentialHeader(name)) return scrub.treat(value, PSEUDONYM, loc);
   if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
   // a debug or trace header may name a credential in its text (`x-debug-info: user=app password=…`)
   return scrub.text(scrubNamedCredentials(value, scrub, loc), loc);

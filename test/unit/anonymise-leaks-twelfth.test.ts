@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { auditRecord } from '../../shared/anonymise/audit.js';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { HeaderPair } from '../../shared/record/schema.js';
 import { testRecord as record } from '../helpers/record.js';
@@ -251,10 +252,16 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
 
 describe('anonymiser: API keys in headers named …-key, and a wallet mnemonic', () => {
   it('pseudonymises a vendor key header, not an idempotency key or a WebSocket nonce', () => {
-    const keys: HeaderPair[] = [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-insert-key', 'NRII-AbCdEfGhIjKlMnOp'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['idempotency-key', 'ord-8812-retry'], ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ==']];
+    const keys: HeaderPair[] = [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-insert-key', 'NRII-AbCdEfGhIjKlMnOp'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['ocp-apim-subscription-key', '0123456789abcdef0123'],
+      ['idempotency-key', 'ord-8812-retry'], ['sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['x-event-key', 'repo:push'], ['surrogate-key', 'product-123 category-9'], ['x-partition-key', 'tenant-42']];
     const out = anonymise(record({ reqHeaders: keys }));
-    expectClean(out, ['a1b2c3d4e5f6a7b8c9d0e1f2', 'NRII-AbCdEfGhIjKlMnOp', 'hcaik_01hq7ExAmPlEkEy']);
-    expect(out.req.headers.slice(3)).toEqual(keys.slice(3));
+    expectClean(out, ['a1b2c3d4e5f6a7b8c9d0e1f2', 'NRII-AbCdEfGhIjKlMnOp', 'hcaik_01hq7ExAmPlEkEy', '0123456789abcdef0123']);
+    expect(out.req.headers.slice(4)).toEqual(keys.slice(4));
+  });
+
+  it('has the audit report such a header stored raw', () => {
+    const raw = record({ reqHeaders: [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['x-event-key', 'repo:push']] });
+    expect(auditRecord(raw).map((f) => f.location)).toEqual(['req.headers.dd-application-key', 'req.headers.x-honeycomb-team']);
   });
 
   it('pseudonymises a mnemonic in JSON, a form and text', () => {
