@@ -116,7 +116,7 @@ mark('des', LONGER_END);
 mark('ing', SECRET_STRING_END);
 for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc', 'phone', 'email', 'mobile', 'msisdn', 'phoneNumber', 'mobileNumber', 'kty']) mark(w, SIBLING_END);
 
-for (const w of ['one', 'ile', 'sdn', 'eno', '_no', 'aid', '_id', 'tel', 'app', 'ber']) mark(w, PHONE_END);
+for (const w of ['one', 'ile', 'sdn', 'eno', '_no', 'lno', 'aid', '_id', 'tel', 'ell', 'app', 'ber', 'num', 'ne1', 'ne2', 'ne3', 'e_1', 'e_2', 'e_3', 'le1', 'le2']) mark(w, PHONE_END);
 
 /** The SUFFIXES bits of the key text[start, end): 0 for most keys. */
 export function keyEnding(text: string, start: number, end: number): number {

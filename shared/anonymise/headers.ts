@@ -4,6 +4,7 @@ import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
+import { isPhoneDigits, isPhoneName } from './phone-name.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -60,6 +61,8 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (isCredentialHeader(name)) return scrub.treat(value, PSEUDONYM, loc);
   if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
+  // a carrier's header enrichment (`x-msisdn: 447700900123`): a phone the detectors cannot tell from other digits
+  if (isPhoneDigits(value) && isPhoneName(name)) return scrub.treat(value, PSEUDONYM, loc);
   // a debug or trace header may name a credential in its text (`x-debug-info: user=app password=…`)
   return scrub.text(scrubNamedCredentials(value, scrub, loc), loc);
 }

@@ -1,4 +1,4 @@
-import { keyEnding, nameWords, PHONE_END } from './credentials.js';
+import { keyEnding, nameWords, PHONE_END, withoutDigits } from './credentials.js';
 import { byName } from './detach.js';
 import { isWs } from './json-lex.js';
 
@@ -15,13 +15,13 @@ import { isWs } from './json-lex.js';
 
 /** The names, joined into one lower-case word, and the last word or two of a longer name (`customer_phone`, `alt_mobile_number`). */
 const NAMES = new Set([
-  'phone', 'mobile', 'msisdn', 'telephone', 'tel', 'cellphone', 'mobilephone', 'phonenumber', 'mobilenumber', 'contactnumber', 'cellnumber',
-  'telephonenumber', 'phoneno', 'mobileno', 'whatsapp', 'whatsappnumber', 'waid',
+  'phone', 'mobile', 'msisdn', 'telephone', 'tel', 'cell', 'cellphone', 'mobilephone', 'phonenumber', 'mobilenumber', 'contactnumber', 'cellnumber',
+  'telephonenumber', 'phoneno', 'mobileno', 'telno', 'contactno', 'cellno', 'phonenum', 'mobilenum', 'whatsapp', 'whatsappnumber', 'waid',
 ]);
 
-/** `name` names a phone number: `phone`, `mobileNumber`, `customer_phone`, `wa_id`; not `phoneType`, `phone_verified`, `phoneCode`. */
+/** `name` names a phone number: `phone`, `mobileNumber`, `customer_phone`, `wa_id`, `phone2`; not `phoneType`, `phone_verified`, `phoneCode`. */
 export const isPhoneName = byName(1024, (name) => {
-  const words = nameWords(name);
+  const words = nameWords(name).map(withoutDigits);
   const n = words.length;
   return n > 0 && (NAMES.has(words[n - 1]!) || (n >= 2 && NAMES.has(words[n - 2]! + words[n - 1]!)) || NAMES.has(words.join('')));
 });
@@ -36,8 +36,10 @@ export function mayNamePhone(text: string, start: number, end: number): boolean 
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
-/** Separators a phone number is written with: space, '-', '.', '(' and ')'. */
-const isSeparator = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
+/** Separators a phone number is written with: space, '-', '.', '/', '(' and ')'. */
+const isSeparator = (c: number) => c === 32 || c === 45 || c === 46 || c === 47 || c === 40 || c === 41;
+/** A date (`2026-12-07`, `2026/12/07`) under a phone's name (`{"mobile":"2026-12-07"}`, a bad import) is no number. */
+const DATE = /^[0-9]{4}[-/.][0-9]{2}[-/.][0-9]{2}$/;
 
 /**
  * text[start, end) is 7 to 15 digits with separators between them (`447911123456`, `(415) 555-2671`) that the
@@ -45,7 +47,7 @@ const isSeparator = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 
  * after `91` or `0` or alone). Those keep the pseudonym their kind gets anywhere, and are not read twice.
  */
 function phoneDigits(text: string, start: number, end: number): boolean {
-  if (text.charCodeAt(start) === 43 || !isDigit(text.charCodeAt(end - 1))) return false;
+  if (text.charCodeAt(start) === 43 || !isDigit(text.charCodeAt(end - 1)) || (end - start === 10 && DATE.test(text.slice(start, end)))) return false;
   let digits = 0;
   // the first three digits, for the Indian mobile's test
   let head = 0;
@@ -75,6 +77,7 @@ export function phoneValueAt(text: string, at: number): boolean {
   let end = i;
   while (end - i <= 15 && isDigit(text.charCodeAt(end))) end++;
   const after = text.charCodeAt(end);
-  // a number goes on with '.', 'e' or 'E' (a decimal is no phone)
-  return end - i >= 7 && end - i <= 15 && after !== 46 && (after | 0x20) !== 101;
+  // a number goes on with '.', 'e' or 'E' (a decimal is no phone); as an integer a phone has its country code, ten digits
+  // at least (an analytics answer's `{"desktop":15234567,"mobile":28345678}` counts visits)
+  return end - i >= 10 && end - i <= 15 && after !== 46 && (after | 0x20) !== 101 && phoneDigits(text, i, end);
 }

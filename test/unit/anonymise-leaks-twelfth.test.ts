@@ -198,6 +198,17 @@ describe('anonymiser: a phone number without its + outside India, by its name', 
     expect(out.req.body.bytes.toString()).toMatch(/^\{"wa_id":"\d{12}","phone":\d{12}\}$/);
   });
 
+  it('takes numbered and abbreviated names, a slash, and a carrier header', () => {
+    const body = '{"phone1":"4155552671","phone_2":"0171/1234567","telNo":"4915123456789","phoneNum":"6591234567","contact_no":"447911123456","cell":"14155552671"}';
+    const out = anonymise(record({ reqHeaders: [['content-type', 'application/json'], ['x-msisdn', '447700900123']], reqBody: body }));
+    expectClean(out, ['4155552671', '1234567', '4915123456789', '6591234567', '447911123456', '14155552671', '447700900123']);
+  });
+
+  it('leaves counts and dates under a phone name alone', () => {
+    const body = '{"visits":{"desktop":15234567,"mobile":28345678},"mobile_since":"x","imported":{"mobile":"2026-12-07"}}';
+    expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
+  });
+
   it('leaves what only sits beside a phone alone', () => {
     const body = '{"phoneType":"mobile","phone_verified":true,"phoneCode":"+65","from":1700000000,"to":1700086400,"zone":"1234567","profile_id":"12345678","timezone":"5123456"}';
     expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
