@@ -69,18 +69,37 @@ const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4
  * (`<entry key="db.password">…</entry>`), .NET's `<add key="ApiSecret">…</add>`, `<property name="password">…`,
  * `<param name="token">…`. Not any element with such an `id` or `name` (`<a id="password-reset">Forgot password?</a>`).
  */
-const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting)[ \t\r\n]|[ \t\r\n]key[ \t\r\n]*=/i;
+const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting)[ \t\r\n]/i;
 /** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
-const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?([^<]{1,4096})/y;
+const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?/y;
+/** A keyed element's own `<value>` (Spring's `<property name="password"><value>…</value></property>`), sticky. */
+const INNER_VALUE = /[ \t\r\n]{0,64}<value>/y;
+const CDATA_OPEN = '<![CDATA[';
 
-/** The text of the element whose start tag ends at `at`, up to the next tag, as a span. */
+/**
+ * The text at `at` up to the next tag, or a CDATA section's content, as a span (spaces around it left out): an
+ * element's text once its start tag has been read.
+ */
 function elementText(text: string, at: number, spans: Span[]): void {
-  let end = at;
-  while (end < text.length && end - at < 4096 && text.charCodeAt(end) !== 60) end++;
   let start = at;
-  while (start < end && /\s/.test(text[start]!)) start++;
+  let end: number;
+  if (text.startsWith(CDATA_OPEN, at)) {
+    start = at + CDATA_OPEN.length;
+    const close = text.indexOf(']]>', start);
+    end = close < 0 || close - start > 4096 ? Math.min(text.length, start + 4096) : close;
+  } else {
+    end = at;
+    while (end < text.length && end - at < 4096 && text.charCodeAt(end) !== 60) end++;
+    while (start < end && /\s/.test(text[start]!)) start++;
+  }
   while (end > start && /\s/.test(text[end - 1]!)) end--;
   if (end > start) spans.push({ start, end });
+}
+
+/** The text of the element whose start tag ends at `at`, or of the `<value>` right inside it. */
+function keyedText(text: string, at: number, spans: Span[]): void {
+  INNER_VALUE.lastIndex = at;
+  elementText(text, INNER_VALUE.test(text) ? INNER_VALUE.lastIndex : at, spans);
 }
 
 /** curl's credentials on a command line (a CI log, a runbook, an error that echoes the call): the password after the user's ':'. */
@@ -155,8 +174,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       // XML-RPC's struct member: `<name>password</name><value><string>…</string></value>`
       if (m[1] === 'name' && isCredentialName(value.trim())) {
         RPC_VALUE.lastIndex = m.index + m[0].length;
-        const v = RPC_VALUE.exec(text);
-        if (v && v[1]!.trim() !== '') spans.push({ start: v.index + v[0].length - v[1]!.length, end: v.index + v[0].length });
+        if (RPC_VALUE.test(text)) elementText(text, RPC_VALUE.lastIndex, spans);
         continue;
       }
       if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;
@@ -168,7 +186,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       if (!(name && isCredentialName(name[1]!)) && !PASSWORD_TYPE.test(m[0])) continue;
       const v = VALUE_ATTR.exec(m[0]);
       if (!v) {
-        if (name && KEYED_ELEMENT.test(m[0])) elementText(text, m.index + m[0].length, spans);
+        if (name && KEYED_ELEMENT.test(m[0])) keyedText(text, m.index + m[0].length, spans);
         continue;
       }
       const value = v[1] ?? v[2] ?? v[3]!;

@@ -120,6 +120,7 @@ describe('anonymiser: a credential named as one lower-case word, and other names
     ['Authorize.net and Cognito fields in a form', 'x_card_code=739&confirmation_code=482913', ['739', '482913'], form],
     ['a text body', 'host: db.internal\nuser: app\npass: Zq7vK2mWx9Lp\n', ['Zq7vK2mWx9Lp'], text],
     ['a log line', 'connect user=app pass=Zq7vK2mWx9Lp db=orders', ['Zq7vK2mWx9Lp'], text],
+    ['snake and camel names in text', 'card_csc=4821 cardCvn: 5529 confirm_code=482913', ['4821', '5529', '482913'], text],
     ['XML', '<auth><cardCode>739</cardCode><cvNumber>5520</cvNumber></auth>', ['739', '5520'], [['content-type', 'application/xml']] as HeaderPair[]],
   ])('%s', (_, body, planted, headers) => {
     expectClean(anonymise(record({ reqHeaders: headers, reqBody: body })), planted);
@@ -292,6 +293,19 @@ describe('anonymiser: XML that names a credential in an attribute or a member', 
     ["XML-RPC's struct member", '<methodCall><methodName>login</methodName><params><param><value><struct><member><name>username</name><value><string>asha</string></value></member><member><name>password</name><value><string>Zq7vK2mWx9Lp</string></value></member></struct></value></param></params></methodCall>'],
   ])('%s', (_, body) => {
     expectClean(anonymise(record({ reqHeaders: xml, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it.each([
+    ['CDATA in a keyed element', '<properties><entry key="db.password"><![CDATA[Zq7vK2mWx9Lp]]></entry></properties>'],
+    ['CDATA in an XML-RPC member', '<struct><member><name>password</name><value><string><![CDATA[Zq7vK2mWx9Lp]]></string></value></member></struct>'],
+    ["Spring's inner value", '<bean id="ds"><property name="password"><value>Zq7vK2mWx9Lp</value></property></bean>'],
+  ])('%s', (_, body) => {
+    expectClean(anonymise(record({ reqHeaders: xml, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it('leaves a label whose key names a credential', () => {
+    const body = '<form><label key="password">Password</label></form>';
+    expect(anonymise(record({ resHeaders: xml, resBody: body })).res!.body.bytes.toString()).toBe(body);
   });
 
   it('leaves the text of an HTML element whose id names a credential', () => {
