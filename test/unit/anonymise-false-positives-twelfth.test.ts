@@ -187,3 +187,25 @@ describe('anonymiser: netmasks and unspecified addresses are no IPv4 addresses',
     expect(out.req.body.bytes.toString()).toContain('"netmask":"255.255.255.0"');
   });
 });
+
+describe('anonymiser: what the review of the twelfth fixes found missed', () => {
+  const anon = createRecordAnonymiser({ key: 'twelfth-review-fix-key-0123456789' });
+  const jsonHeaders: HeaderPair[] = [['content-type', 'application/json']];
+  it.each([
+    ['Borica', '2205111111111112'],
+    ['Uzcard', '8600111111111110'],
+    ['T-Union', '3111111111111111111'],
+    ["JCB's 15 digits", '213111111111116'],
+  ])('finds a %s card', (_, card) => {
+    expectClean(anon(record({ reqHeaders: jsonHeaders, reqBody: `{"pan":"${card}"}` })), [card]);
+  });
+
+  it.each(['fbpe', 'goaxb', 'tmb', 'dhani'])('finds a UPI id at @%s', (psp) => {
+    expectClean(anon(record({ reqHeaders: jsonHeaders, reqBody: `{"vpa":"priya.sharma@${psp}"}` })), [`priya.sharma@${psp}`]);
+  });
+
+  it('finds a Telegram token with an 11-digit bot id', () => {
+    const token = '73095182645:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ';
+    expectClean(anon(record({ url: `/bot${token}/getMe` })), [token]);
+  });
+});

@@ -131,6 +131,8 @@ const PSP_HANDLES = new Set([
   'iob', 'jio', 'jkb', 'jsbp', 'karb', 'kaypay', 'kbl', 'kmb', 'kmbl', 'kvb', 'lime', 'lvb', 'mahb', 'mairtel', 'nsdl', 'obc', 'paytm', 'payzapp',
   'pingpay', 'pnb', 'pockets', 'psb', 'purz', 'rapl', 'rbl', 'sc', 'scb', 'scbl', 'scmobile', 'sib', 'slc', 'srcb', 'synd', 'timecosmos', 'tjsb',
   'ubi', 'uboi', 'uco', 'united', 'upi', 'utbi', 'vijb', 'yapl', 'ybl',
+  // BharatPe's, Goibibo's, Tamilnad Mercantile's, Dhani's, and small finance banks' handles (a review's list)
+  'fbpe', 'bpunity', 'goaxb', 'tmb', 'dhani', 'ujjivan', 'esaf', 'suryoday', 'utkarsh',
 ]);
 
 /** What new handles are built from: a bank's name (`okaxis`, `naviaxis`, `ptyes`, `rajgovhdfcbank`, `superyes`). */

@@ -19,6 +19,7 @@
  * | Discover, UnionPay, RuPay 60/65/508 | 6011, 644–649, 65, 62, 60, 508 | 16–19 (inside Maestro's) |
  * | UnionPay | 8100–8171 | 14–19 |
  * | RuPay | 81, 82 | 16 |
+ * | Borica, Uzcard, T-Union, JCB (old) | 2205, 8600, 31, 2131 | 16, 16, 19, 15 |
  *
  * The detector asks only about 13 to 19 digits (twelve is an Aadhaar
  * number's length).
@@ -54,6 +55,11 @@ const RANGES: readonly Range[] = [
   range(56, 69, span(13, 19)),
   range(8100, 8171, span(14, 19)),
   range(81, 82, lengths(16)),
+  // Bulgaria's Borica, Uzbekistan's Uzcard, China's T-Union, JCB's old 15-digit range (Wikipedia's table)
+  range(2205, 2205, lengths(16)),
+  range(8600, 8600, lengths(16)),
+  range(31, 31, lengths(19)),
+  range(2131, 2131, lengths(15)),
 ];
 
 /** True when a network issues card numbers of this length with these first digits. */

@@ -51,7 +51,7 @@ const JWT =
  * a URL path after `bot` (`/bot7309518264:AAH…/sendMessage`), so it needs no word boundary before it; found only where
  * the text holds `:AA`.
  */
-const TELEGRAM = /(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g;
+const TELEGRAM = /(?<![0-9])[0-9]{8,11}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g;
 
 /** "Bearer <token>" in free text; the finding is the token. */
 const BEARER = /\b[Bb]earer[ \t]{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)(?![A-Za-z0-9._~+/=-])/g;
