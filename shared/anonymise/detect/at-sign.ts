@@ -170,11 +170,24 @@ function sshRemote(text: string, s: number, at: number, e: number): boolean {
 }
 
 /**
- * PostgREST's filter operators (`?email=eq.asha@example.in`, `?or=(email.eq.…,phone.eq.…)`, `not.eq.`): read
- * leftwards, the local part takes them in; the address starts after them. `in.` is left out: its values sit in
- * brackets.
+ * PostgREST's filter operators that compare a text (`?email=eq.asha@example.in`, `?or=(email.eq.…,phone.eq.…)`,
+ * `not.eq.`, `ilike.`): read leftwards, the local part takes them in; the address starts after them. Not the
+ * operators of arrays, ranges and full-text search, nor `is.`: `cs.student@…` and `is.kumar@…` are addresses
+ * (`in.`'s values sit in brackets anyway).
  */
-const FILTER_OPERATORS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxl', 'nxr', 'adj', 'fts', 'plfts', 'phfts', 'wfts']);
+const FILTER_OPERATORS = new Set(['eq', 'neq', 'like', 'ilike', 'match', 'imatch']);
+
+/**
+ * `local` (an address's local part) starts as a filter does (`eq.`, `not.like.`): a real address that does keeps
+ * that much raw, and a pseudonym must not (renderEmail draws again), or it would no longer be found whole.
+ */
+export function startsLikeFilter(local: string): boolean {
+  const dot = local.indexOf('.');
+  if (dot < 0) return false;
+  const word = local.slice(0, dot);
+  if (FILTER_OPERATORS.has(word)) return local.length > dot + 1;
+  return word === 'not' && startsLikeFilter(local.slice(dot + 1));
+}
 
 /**
  * Where the address starts when the local part [s, at) begins with a filter: `op.`, `not.op.` at the start of a

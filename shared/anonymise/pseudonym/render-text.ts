@@ -1,4 +1,5 @@
 import { gstinCheckChar, ibanCheckDigits } from '../checksums.js';
+import { startsLikeFilter } from '../detect/at-sign.js';
 import { embedMarker, hasMarker } from './marker.js';
 import { codePoints, DIGITS, draw, fromCodePoints, isShapeChar, makePool, poolOf, redraw, UPPER, type Pool, type SeededStream } from './shape.js';
 
@@ -74,6 +75,8 @@ export function renderEmail(text: string, rng: SeededStream): string | undefined
   const cps = codePoints(text);
   const at = cps.lastIndexOf(64);
   redraw(cps, rng, 0, at);
+  // a local part drawn as `eq.…` would be read as a filter and its address found from after it: draw again
+  if (startsLikeFilter(fromCodePoints(cps.slice(0, at)).toLowerCase())) return undefined;
   const domain = text.slice(text.lastIndexOf('@') + 1).toLowerCase();
   if (!PUBLIC_PROVIDERS.has(domain)) {
     const labels = domain.split('.');
