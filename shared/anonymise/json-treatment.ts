@@ -1,5 +1,6 @@
 import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
+import { isWs } from './json-lex.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
@@ -47,8 +48,7 @@ export class JsonTreatments {
 
   /** The treatment of the value about to be read in frame `f` (undefined for the root), which starts at `at`. */
   of(f: Frame | undefined, at: number): Treatment | undefined {
-    // in an object under a credential's name, what describes the credential is not it (`{"otp":{"length":6,"ttl":300}}`)
-    if (f?.forced) return f.forced === PSEUDONYM && f.obj && this.#describes(f, at) ? undefined : f.forced;
+    if (f?.forced) return f.forced === PSEUDONYM ? this.#inNamed(f, at) : f.forced;
     this.#matched = undefined;
     if (this.#rules.length > 0) {
       const p = this.#where.path();
@@ -64,10 +64,39 @@ export class JsonTreatments {
     return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : undefined;
   }
 
+  /**
+   * The treatment of a value, starting at `at`, right inside what a credential's name holds (frame `f`): a scalar that
+   * describes the credential (`{"otp":{"length":6,"ttl":300}}`) is scanned like any value; a container stays forced
+   * (INHERITED, every member of it: `{"secrets":{"items":[{"value":…}]}}`), or is named anew when its own key names a
+   * credential (`{"auth":{"token":{"type":"Bearer",…}}}`).
+   */
+  #inNamed(f: Frame, at: number): Treatment | undefined {
+    const c = this.#text.charCodeAt(at);
+    if (c !== 123 && c !== 91) return f.obj && this.#describes(f, at) ? undefined : PSEUDONYM;
+    if (!f.obj) return INHERITED;
+    const key = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
+    // a schema's structure: its list of types or required names, and, once it said it is an object's or an array's,
+    // the schemas of its members (`"Token":{"type":"object","properties":{"access_token":{"type":"string"}}}`)
+    if (c === 91 && (key === 'type' || key === 'required')) return undefined;
+    if (SCHEMA_CONTAINERS.has(key) && this.#schemaTyped(f)) return undefined;
+    return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : INHERITED;
+  }
+
+  /** The object of frame `f` said `"type":"object"` or `"type":"array"` before its current member. */
+  #schemaTyped(f: Frame): boolean {
+    const text = this.#text;
+    const t = text.indexOf('"type"', f.open);
+    if (t < 0 || t >= f.memberStart) return false;
+    let i = t + 6;
+    while (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58) i++;
+    return text.startsWith('"object"', i) || text.startsWith('"array"', i);
+  }
+
   /** The current member of `f`, a credential's object, describes it (DESCRIBING, COUNTING), its value starting at `at`. */
   #describes(f: Frame, at: number): boolean {
     const key = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    if (key.length > 24) return false;
+    // a key in capitals names an entry of a map (`{"secrets":{"STATUS":"…"}}`, an environment), not a describing member
+    if (key.length > 24 || key === key.toUpperCase()) return false;
     const name = key.toLowerCase().replace(/[-_]/g, '');
     if (DESCRIBING.has(name)) return true;
     const c = this.#text.charCodeAt(at);
@@ -130,8 +159,12 @@ export class JsonTreatments {
   }
 }
 
+/** JSON Schema's members that hold schemas. */
+const SCHEMA_CONTAINERS = new Set(['properties', 'items', 'allOf', 'oneOf', 'anyOf', 'additionalProperties']);
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */
 const HELD: Treatment = { ...PSEUDONYM };
+/** A container inside what a credential's name holds: pseudonymised whole with everything under it (see #inNamed). */
+const INHERITED: Treatment = { ...PSEUDONYM };
 
 /**
  * Members of an object under a credential's name that describe the credential rather than hold it: its type,
@@ -139,15 +172,15 @@ const HELD: Treatment = { ...PSEUDONYM };
  * documented (`"password":{"type":"string","format":"password","minLength":8}`, a security scheme
  * `{"type":"apiKey","in":"header","name":"X-API-Key"}`: every `/openapi.json` names `password` and `token`). They
  * were redrawn with the rest: types became gibberish, dates impossible dates, `"/"` became `[redacted]`. They are
- * scanned like any value (an address in one is still found); a container under one (`properties`, `items`,
- * `metadata`) is walked as any other, so a credential's name inside it is forced again. A schema's `default`,
+ * scanned like any value (an address in one is still found), when they hold a scalar, in the object the name holds
+ * itself: a container stays forced (`properties`, `items` — AppSync's `{"listSecrets":{"items":[…]}}`). A schema's `default`,
  * `example`, `const` and `enum`, and a member named `name`, stay pseudonymised: they may hold the secret (ARM's
  * `defaultValue`, Terraform's `default`) or a person. Not applied to a sibling's secret (HELD: a Secret's `data`
  * is a map of any names) nor to a container a rule selects. Names as normalised: lower case, without '_' and '-'.
  */
 const DESCRIBING = new Set([
   'type', 'kind', 'format', 'alg', 'algorithm', 'scheme', 'bearerformat', 'in', 'provider', 'issuer', 'status', 'scope', 'scopes',
-  'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'creationtimestamp', 'metadata',
+  'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'expiration', 'creationtimestamp', 'apiversion',
   'title', 'description', 'pattern', '$ref', 'properties', 'items', 'required', 'nullable', 'readonly', 'writeonly', 'deprecated',
   'additionalproperties', 'oneof', 'anyof', 'allof', 'flows', 'openidconnecturl',
 ]);

@@ -221,7 +221,7 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
     ['an OTP policy', '{"otp":{"length":6,"ttlSeconds":300,"maxAttempts":3}}'],
     ['a session cookie policy', '{"session":{"cookie":{"maxAge":86400,"path":"/","sameSite":"lax","httpOnly":true,"secure":true}}}'],
     ['a token policy', '{"token":{"type":"Bearer","expiresIn":3600,"scope":"read write"}}'],
-    ["a Secret's metadata", '{"secret":{"metadata":{"name":"api-tls","creationTimestamp":"2024-12-07T10:00:00Z"}}}'],
+    ["a Secret's times", '{"secret":{"apiVersion":"v1","creationTimestamp":"2024-12-07T10:00:00Z"},"Credentials":{"Expiration":"2026-12-07T10:00:00Z"}}'],
   ])('%s', (_, body) => {
     expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
   });
@@ -232,7 +232,8 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
     expectClean(out, ['482913', 's3ss10nV4lue99', 't0k3nValue8812']);
     const stored = JSON.parse(out.res!.body.bytes.toString());
     expect(stored.otp.length).toBe(6);
-    expect(stored.cookies[0]).toMatchObject({ domain: 'shop.example.in', path: '/' });
+    // a container right inside what a credential's name holds is pseudonymised whole
+    expect(stored.cookies[0].domain).not.toBe('shop.example.in');
     expect(stored.token).toMatchObject({ type: 'Bearer', expiresIn: 3600 });
   });
 
@@ -249,6 +250,18 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
     for (const [body, planted] of cases) expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
     const secret = JSON.parse(anonymise(record({ reqHeaders: json, reqBody: cases[6]![0] })).req.body.bytes.toString());
     expect(secret.data.path).not.toBe('L3Zhci9zZWNyZXQ=');
+  });
+
+  it('keeps a container right inside a credential forced, and a map of names in capitals', () => {
+    const cases: [string, string][] = [
+      ['{"data":{"listSecrets":{"items":[{"id":"1","name":"db","value":"SecretVal987Zz"}],"nextToken":null}}}', 'SecretVal987Zz'],
+      ['{"passwords":{"items":["Hunt3r2Pass"]}}', 'Hunt3r2Pass'],
+      ['{"credentials":{"properties":{"value":"Hunt3r2Pass"}}}', 'Hunt3r2Pass'],
+      ['{"secret":{"metadata":{"value":"Hunt3r2Pass"}}}', 'Hunt3r2Pass'],
+      ['{"secrets":{"STATUS":"Hunt3r2Pass","DOMAIN":{"raw":"SecretVal987Zz"}}}', 'Hunt3r2Pass'],
+      ['{"secrets":[{"kind":"Secret","data":{"provider":"aHVudGVyMg==","domain":"c2VjcmV0"}}]}', 'aHVudGVyMg=='],
+    ];
+    for (const [body, planted] of cases) expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
   });
 
   it('walks a schema nested deep under credential names in bounded work', () => {
