@@ -1,7 +1,8 @@
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 import { scrubBody } from './body.js';
 import { ALL_KINDS, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
-import { isCredentialHeader, UNTOUCHED } from './headers.js';
+import { isCredentialHeader, PHONE_HEADER, UNTOUCHED } from './headers.js';
+import { isPhoneDigits } from './phone-name.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, type CompiledRules, type Side } from './rules.js';
@@ -94,7 +95,7 @@ function auditHeaders(headers: readonly HeaderPair[], scrub: Auditing, where: st
       const first = name === 'set-cookie' ? value.split(';')[0]! : value;
       if (/=[^;\s]/.test(first) && !listed.has(location)) report(location, 'cookie');
       else scrub.text(value, location);
-    } else if (isCredentialHeader(name)) {
+    } else if (isCredentialHeader(name) || (PHONE_HEADER.test(name) && isPhoneDigits(value))) {
       if (value.trim() !== '' && !listed.has(location)) report(location, 'credential-header');
       else scrub.text(value, location);
     } else scrub.text(value, location);

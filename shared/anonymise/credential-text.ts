@@ -69,41 +69,54 @@ const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4
  * (`<entry key="db.password">…</entry>`), .NET's `<add key="ApiSecret">…</add>`, `<property name="password">…`,
  * `<param name="token">…`. Not any element with such an `id` or `name` (`<a id="password-reset">Forgot password?</a>`).
  */
-const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting)[ \t\r\n]/i;
+const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting|constructor-arg)[ \t\r\n]|^<(?!label[ \t\r\n])[^<>]*[ \t\r\n]key[ \t\r\n]*=/i;
 /** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
 const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?/y;
 /** A keyed element's own `<value>` (Spring's `<property name="password"><value>…</value></property>`), sticky. */
-const INNER_VALUE = /[ \t\r\n]{0,64}<value>/y;
+const INNER_VALUE = /[ \t\r\n]{0,64}<value(?:[ \t\r\n][^<>]{0,256})?>/y;
 const CDATA_OPEN = '<![CDATA[';
 
 /**
  * The text at `at` up to the next tag, or a CDATA section's content, as a span (spaces around it left out): an
- * element's text once its start tag has been read.
+ * element's text once its start tag has been read. Returns where the read stopped: the callers pass over the tags
+ * before it, so no text is read twice.
  */
-function elementText(text: string, at: number, spans: Span[]): void {
+function elementText(text: string, at: number, spans: Span[]): number {
   let start = at;
   let end: number;
   if (text.startsWith(CDATA_OPEN, at)) {
     start = at + CDATA_OPEN.length;
-    const close = text.indexOf(']]>', start);
-    end = close < 0 || close - start > 4096 ? Math.min(text.length, start + 4096) : close;
+    // the search stops where the value would: an unclosed section (a body cut short) is not searched to the end once per tag
+    end = Math.min(text.length, start + 4096);
+    for (let b = text.indexOf(']', start); b >= 0 && b < end; b = text.indexOf(']', b + 1)) {
+      if (text.startsWith(']]>', b)) {
+        end = b;
+        break;
+      }
+    }
   } else {
     end = at;
     while (end < text.length && end - at < 4096 && text.charCodeAt(end) !== 60) end++;
     while (start < end && /\s/.test(text[start]!)) start++;
   }
+  const read = end;
   while (end > start && /\s/.test(text[end - 1]!)) end--;
   if (end > start) spans.push({ start, end });
+  return read;
 }
 
-/** The text of the element whose start tag ends at `at`, or of the `<value>` right inside it. */
-function keyedText(text: string, at: number, spans: Span[]): void {
+/** The text of the element whose start tag ends at `at`, or of the `<value>` right inside it; where the read stopped. */
+function keyedText(text: string, at: number, spans: Span[]): number {
   INNER_VALUE.lastIndex = at;
-  elementText(text, INNER_VALUE.test(text) ? INNER_VALUE.lastIndex : at, spans);
+  return elementText(text, INNER_VALUE.test(text) ? INNER_VALUE.lastIndex : at, spans);
 }
 
-/** curl's credentials on a command line (a CI log, a runbook, an error that echoes the call): the password after the user's ':'. */
-const CURL_USER = /(?<![\w-])(?:-u|--user|--proxy-user)(?:[ \t]{1,8}|=)(["']?)([^\s"':]{1,256}):([^\s"']{1,4096})/g;
+/**
+ * curl's credentials on a command line (a CI log, a runbook, an error that echoes the call): the password after the
+ * user's ':', on a line that runs curl (`docker run -u 1000:1000`, `rsync -u deploy@web1:/var/www` are no credentials).
+ * Lazy and bounded: from each `curl`, at most 512 characters of the line are tried.
+ */
+const CURL_USER = /\bcurl[ \t][^\r\n]{0,512}?(?<![\w-])(?:-u|--user|--proxy-user)(?:[ \t]{1,8}|=)?(["']?)([^\s"':]{1,256}):([^\s"']{1,4096})/g;
 const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
@@ -143,8 +156,8 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;
   }
-  // `curl -u user:password`, `--user=…`: the password
-  if (text.includes('-u')) {
+  // `curl -u user:password`, `--user=…`, `-uuser:password` (not docker's or sudo's `-u 1000:1000`): the password
+  if (text.includes('curl')) {
     for (const m of text.matchAll(CURL_USER)) {
       const end = m.index + m[0].length;
       spans.push({ start: end - m[3]!.length, end });
@@ -169,24 +182,27 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     spans.push({ start, end: start + value.length });
   }
   if (text.includes('<')) {
+    let read = 0;
     for (const m of text.matchAll(ELEMENT)) {
       const value = m[2] ?? m[3]!;
       // XML-RPC's struct member: `<name>password</name><value><string>…</string></value>`
-      if (m[1] === 'name' && isCredentialName(value.trim())) {
+      if (m[1] === 'name' && m.index >= read && isCredentialName(value.trim())) {
         RPC_VALUE.lastIndex = m.index + m[0].length;
-        if (RPC_VALUE.test(text)) elementText(text, RPC_VALUE.lastIndex, spans);
+        if (RPC_VALUE.test(text)) read = elementText(text, RPC_VALUE.lastIndex, spans);
         continue;
       }
       if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;
       const end = m.index + m[0].length;
       spans.push({ start: end - value.length, end });
     }
+    read = 0;
     for (const m of text.matchAll(TAG)) {
+      if (m.index < read) continue;
       const name = NAME_ATTR.exec(m[0]);
       if (!(name && isCredentialName(name[1]!)) && !PASSWORD_TYPE.test(m[0])) continue;
       const v = VALUE_ATTR.exec(m[0]);
       if (!v) {
-        if (name && KEYED_ELEMENT.test(m[0])) keyedText(text, m.index + m[0].length, spans);
+        if (name && KEYED_ELEMENT.test(m[0])) read = keyedText(text, m.index + m[0].length, spans);
         continue;
       }
       const value = v[1] ?? v[2] ?? v[3]!;

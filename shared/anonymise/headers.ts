@@ -4,7 +4,7 @@ import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
-import { isPhoneDigits, isPhoneName } from './phone-name.js';
+import { isPhoneDigits } from './phone-name.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -23,17 +23,23 @@ export const UNTOUCHED = new Set(['host', 'content-length', 'content-type', 'con
 const CREDENTIAL = /(?:^|-)(?:api-?key|apikey|token|secret|session|sessionid|signature|password|passwd|credentials?|csrf|xsrf)(?:$|-)/i;
 export const PSEUDONYM: Treatment = { action: 'pseudonym', keep: 4 };
 /**
- * A header named `…-<what it unlocks>-key` holds a key: Datadog's `dd-application-key`, New Relic's `x-insert-key`,
- * Azure's `ocp-apim-subscription-key` and `x-functions-key`, SSE-C's `…-customer-key`. Not any `…-key`: Bitbucket's
- * `x-event-key` (`repo:push`), Fastly's `surrogate-key`, cache, partition, dedupe and idempotency keys, a WebSocket
- * nonce name what they are about. Honeycomb's key comes as `x-honeycomb-team`.
+ * A header named `…-key` holds a key (Datadog's `dd-application-key`, New Relic's `x-insert-key`, Azure's
+ * `ocp-apim-subscription-key`, RapidAPI's `x-mashape-key`, `x-key`) unless the word before `-key` says what it is
+ * about: Bitbucket's `x-event-key` (`repo:push`), Fastly's `surrogate-key`, cache, partition, dedupe, routing, sort,
+ * idempotency and object keys, a WebSocket nonce. Honeycomb's key comes as `x-honeycomb-team`.
  */
-const UNLOCKING_KEY = /-(?:api|application|app|insert|ingest|license|licence|subscription|functions|function|access|secret|private|client|master|admin|auth|account|service|server|deploy|signing|encryption|webhook|rapidapi|customer|session|management|personal|project)-key$/;
+const ABOUT_KEY = /(?:^|-)(?:event|surrogate|cache|partition|dedupe|dedup|deduplication|routing|sort|shard|idempotency|sec-websocket|object|correlation|trace|lock|group|order|primary|foreign|public)-key$/;
 
-/** A header whose whole value is a credential: named like one (CREDENTIAL, isCredentialName), an unlocking key's or Honeycomb's. */
+/** A header whose whole value is a credential: named like one (CREDENTIAL, isCredentialName), a `…-key` or Honeycomb's. */
 export function isCredentialHeader(name: string): boolean {
-  return CREDENTIAL.test(name) || isCredentialName(name) || UNLOCKING_KEY.test(name) || name === 'x-honeycomb-team';
+  return CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !ABOUT_KEY.test(name)) || name === 'x-honeycomb-team';
 }
+
+/**
+ * A header a carrier adds with the subscriber's number (header enrichment: `x-msisdn`, `x-up-calling-line-id`,
+ * `x-hts-clid`, `x-phone-number`). Not any name ending in `-mobile`, `-cell` or `-tel` (`sec-ch-ua-mobile`).
+ */
+export const PHONE_HEADER = /(?:^|-)(?:msisdn|phone|phone-number|mobile-number|calling-line-id|clid)$/;
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
   let out: HeaderPair[] | undefined;
@@ -62,7 +68,7 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (isCredentialHeader(name)) return scrub.treat(value, PSEUDONYM, loc);
   if (URL_HEADER.test(name)) return urlParams(value, scrub, loc);
   // a carrier's header enrichment (`x-msisdn: 447700900123`): a phone the detectors cannot tell from other digits
-  if (isPhoneDigits(value) && isPhoneName(name)) return scrub.treat(value, PSEUDONYM, loc);
+  if (PHONE_HEADER.test(name) && isPhoneDigits(value)) return scrub.treat(value, PSEUDONYM, loc);
   // a debug or trace header may name a credential in its text (`x-debug-info: user=app password=…`)
   return scrub.text(scrubNamedCredentials(value, scrub, loc), loc);
 }

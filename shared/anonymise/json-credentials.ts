@@ -40,6 +40,8 @@ const NAME_CHARS = 64;
 export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
   // a GraphQL error that echoes a refused variable (`Variable \"$password\" got invalid value \"…\"`): read as text
   if (text.includes('\\" got invalid value ')) return 'text';
+  // a curl command kept in a string (`{"cmd":"curl -u admin:…"}`): its password is read in text
+  if (text.includes('curl ') && /\bcurl [^"\n]{0,512}?(?:-u|--user|--proxy-user)/.test(text)) return 'text';
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen

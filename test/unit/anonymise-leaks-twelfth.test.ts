@@ -284,9 +284,15 @@ describe('anonymiser: API keys in headers named …-key, and a wallet mnemonic',
     expect(out.req.headers.slice(4)).toEqual(keys.slice(4));
   });
 
+  it("takes RapidAPI's x-mashape-key and a bare x-key, and carriers' number headers", () => {
+    const out = anonymise(record({ reqHeaders: [['x-mashape-key', 'mashKey0123456789'], ['x-key', 'xKey0123456789ab'], ['x-up-calling-line-id', '447700900123'], ['x-hts-clid', '14155552671'], ['x-served-by-cell', '1733580000'], ['sec-ch-ua-mobile', '?0']] }));
+    expectClean(out, ['mashKey0123456789', 'xKey0123456789ab', '447700900123', '14155552671']);
+    expect(out.req.headers.slice(4)).toEqual([['x-served-by-cell', '1733580000'], ['sec-ch-ua-mobile', '?0']]);
+  });
+
   it('has the audit report such a header stored raw', () => {
-    const raw = record({ reqHeaders: [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['x-event-key', 'repo:push']] });
-    expect(auditRecord(raw).map((f) => f.location)).toEqual(['req.headers.dd-application-key', 'req.headers.x-honeycomb-team']);
+    const raw = record({ reqHeaders: [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['x-event-key', 'repo:push'], ['x-msisdn', '447700900123']] });
+    expect(auditRecord(raw).map((f) => f.location)).toEqual(['req.headers.dd-application-key', 'req.headers.x-honeycomb-team', 'req.headers.x-msisdn']);
   });
 
   it('pseudonymises a mnemonic in JSON, a form and text', () => {
@@ -304,14 +310,12 @@ describe('anonymiser: XML that names a credential in an attribute or a member', 
     [".NET's appSettings", '<appSettings><add key="ApiSecret">Zq7vK2mWx9Lp</add></appSettings>'],
     ['a property element', '<bean><property name="password">Zq7vK2mWx9Lp</property></bean>'],
     ["XML-RPC's struct member", '<methodCall><methodName>login</methodName><params><param><value><struct><member><name>username</name><value><string>asha</string></value></member><member><name>password</name><value><string>Zq7vK2mWx9Lp</string></value></member></struct></value></param></params></methodCall>'],
-  ])('%s', (_, body) => {
-    expectClean(anonymise(record({ reqHeaders: xml, reqBody: body })), ['Zq7vK2mWx9Lp']);
-  });
-
-  it.each([
     ['CDATA in a keyed element', '<properties><entry key="db.password"><![CDATA[Zq7vK2mWx9Lp]]></entry></properties>'],
     ['CDATA in an XML-RPC member', '<struct><member><name>password</name><value><string><![CDATA[Zq7vK2mWx9Lp]]></string></value></member></struct>'],
     ["Spring's inner value", '<bean id="ds"><property name="password"><value>Zq7vK2mWx9Lp</value></property></bean>'],
+    ['a map item keyed', '<map><item key="db.password">Zq7vK2mWx9Lp</item></map>'],
+    ['a typed inner value', '<property name="password"><value type="java.lang.String">Zq7vK2mWx9Lp</value></property>'],
+    ['a constructor argument', '<constructor-arg name="password"><value>Zq7vK2mWx9Lp</value></constructor-arg>'],
   ])('%s', (_, body) => {
     expectClean(anonymise(record({ reqHeaders: xml, reqBody: body })), ['Zq7vK2mWx9Lp']);
   });
@@ -360,6 +364,16 @@ describe('anonymiser: credentials the eleventh review left in headers, forms, co
     ['--user=', "curl --user='deploy:Zq7vK2mWx9Lp' -X POST https://ci.example.in/hook"],
   ])('takes the password of curl %s in text', (_, body) => {
     expectClean(anonymise(record({ reqHeaders: text, reqBody: body })), ['Zq7vK2mWx9Lp']);
+  });
+
+  it('takes -uuser:password and a curl command kept in a JSON string', () => {
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: 'curl -uadmin:Hunter2Pwx https://repo.example.in/api' })), ['Hunter2Pwx']);
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: '{"cmd":"curl -u admin:Hunter2Pwx https://api.example.in/v1/export"}' })), ['Hunter2Pwx']);
+  });
+
+  it("leaves docker's, podman's and rsync's -u alone", () => {
+    const body = 'docker run -u 1000:1000 app\npodman run --user 1001:0 app\nrsync -u deploy@web1:/var/www/releases/ .\n';
+    expect(anonymise(record({ reqHeaders: text, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 
   it("takes the value graphql-js echoes for a refused credential variable", () => {
