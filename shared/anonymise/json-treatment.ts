@@ -82,12 +82,16 @@ export class JsonTreatments {
     return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : INHERITED;
   }
 
-  /** The object of frame `f` said `"type":"object"` or `"type":"array"` before its current member. */
+  /**
+   * The object of frame `f` said `"type":"object"` or `"type":"array"` before its current member, within its first
+   * SCHEMA_HEAD characters (a schema says so first; a search to the body's end once per member would be quadratic).
+   */
   #schemaTyped(f: Frame): boolean {
     const text = this.#text;
-    const t = text.indexOf('"type"', f.open);
-    if (t < 0 || t >= f.memberStart) return false;
-    let i = t + 6;
+    const head = text.slice(f.open, Math.min(f.memberStart, f.open + SCHEMA_HEAD));
+    const t = head.indexOf('"type"');
+    if (t < 0) return false;
+    let i = f.open + t + 6;
     while (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58) i++;
     return text.startsWith('"object"', i) || text.startsWith('"array"', i);
   }
@@ -159,6 +163,8 @@ export class JsonTreatments {
   }
 }
 
+/** How far into an object #schemaTyped looks for its `type`. */
+const SCHEMA_HEAD = 256;
 /** JSON Schema's members that hold schemas. */
 const SCHEMA_CONTAINERS = new Set(['properties', 'items', 'allOf', 'oneOf', 'anyOf', 'additionalProperties']);
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */

@@ -177,6 +177,8 @@ describe('record anonymiser: defaults', () => {
       ['application/json', `[${'{"kty":"EC"},'.repeat(MB / 13)}{}]`],
       // keyed elements whose CDATA never closes: each once searched to the body's end
       ['application/xml', '<entry key="password"><![CDATA[a]]]]]]]]]]]]]]]]]]]]]]]]'.repeat(MB / 57)],
+      // credentials' objects whose schema members look back for a `type` that is nowhere
+      ['application/json', `[${'{"secret":{"properties":{}}},'.repeat(MB / 29)}{}]`],
     ];
     for (const [type, body] of bodies) {
       const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body }));
