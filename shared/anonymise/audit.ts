@@ -86,8 +86,10 @@ function holdsCredentials(value: string): boolean {
 }
 
 function auditHeaders(headers: readonly HeaderPair[], scrub: Auditing, where: string, listed: ReadonlySet<string>, report: (location: string, kind: AuditKind) => void): void {
-  for (const [name, value] of headers) {
-    const location = `${where}.${name}`;
+  for (const [rawName, value] of headers) {
+    const location = `${where}.${rawName}`;
+    // captured names are lower-case; an imported record's may not be (the anonymiser lower-cases them too)
+    const name = rawName.toLowerCase();
     if (UNTOUCHED.has(name)) continue;
     if (name === 'authorization' || name === 'proxy-authorization') {
       if (holdsCredentials(value)) report(location, 'credentials');

@@ -30,6 +30,10 @@ import { isPinName, pinValueAt } from './pin.js';
  */
 export type CredentialNames = 'none' | 'key' | 'text';
 
+const CURL_WORD = /curl/i;
+/** `curl … -u` inside a JSON string: escapes walked (`-H \"Accept: …\"`, `\n` between continued lines), bounded. */
+const CURL_IN_STRING = /\bcurl(?:\.exe)?[ \t](?:[^"\\\n]|\\.){0,512}?(?:-[uU]|--(?:proxy-)?user[ \t=])/i;
+
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
@@ -41,7 +45,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   // a GraphQL error that echoes a refused variable (`Variable \"$password\" got invalid value \"…\"`): read as text
   if (text.includes('\\" got invalid value ')) return 'text';
   // a curl command kept in a string (`{"cmd":"curl -u admin:…"}`): its password is read in text
-  if (text.includes('curl ') && /\bcurl [^"\n]{0,512}?(?:-u|--user|--proxy-user)/.test(text)) return 'text';
+  if (CURL_WORD.test(text) && CURL_IN_STRING.test(text)) return 'text';
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen

@@ -1,6 +1,5 @@
 import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
-import { isWs } from './json-lex.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
@@ -72,28 +71,24 @@ export class JsonTreatments {
    */
   #inNamed(f: Frame, at: number): Treatment | undefined {
     const c = this.#text.charCodeAt(at);
-    if (c !== 123 && c !== 91) return f.obj && this.#describes(f, at) ? undefined : PSEUDONYM;
+    if (c !== 123 && c !== 91) {
+      if (!f.obj || !this.#describes(f, at)) return PSEUDONYM;
+      // the object's own `type` (not a nested member's) says whether its `properties` and `items` are schemas
+      if (c === 34 && (this.#text.startsWith('"object"', at) || this.#text.startsWith('"array"', at)) && this.#keyIs(f, 'type')) f.schema = true;
+      return undefined;
+    }
     if (!f.obj) return INHERITED;
     const key = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
     // a schema's structure: its list of types or required names, and, once it said it is an object's or an array's,
     // the schemas of its members (`"Token":{"type":"object","properties":{"access_token":{"type":"string"}}}`)
     if (c === 91 && (key === 'type' || key === 'required')) return undefined;
-    if (SCHEMA_CONTAINERS.has(key) && this.#schemaTyped(f)) return undefined;
+    if (SCHEMA_CONTAINERS.has(key) && f.schema) return undefined;
     return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : INHERITED;
   }
 
-  /**
-   * The object of frame `f` said `"type":"object"` or `"type":"array"` before its current member, within its first
-   * SCHEMA_HEAD characters (a schema says so first; a search to the body's end once per member would be quadratic).
-   */
-  #schemaTyped(f: Frame): boolean {
-    const text = this.#text;
-    const head = text.slice(f.open, Math.min(f.memberStart, f.open + SCHEMA_HEAD));
-    const t = head.indexOf('"type"');
-    if (t < 0) return false;
-    let i = f.open + t + 6;
-    while (isWs(text.charCodeAt(i)) || text.charCodeAt(i) === 58) i++;
-    return text.startsWith('"object"', i) || text.startsWith('"array"', i);
+  /** The current member's key of `f` is `name`. */
+  #keyIs(f: Frame, name: string): boolean {
+    return f.lazyKey ? f.keyEnd - f.keyStart === name.length && this.#text.startsWith(name, f.keyStart) : f.key === name;
   }
 
   /** The current member of `f`, a credential's object, describes it (DESCRIBING, COUNTING), its value starting at `at`. */
@@ -163,8 +158,6 @@ export class JsonTreatments {
   }
 }
 
-/** How far into an object #schemaTyped looks for its `type`. */
-const SCHEMA_HEAD = 256;
 /** JSON Schema's members that hold schemas. */
 const SCHEMA_CONTAINERS = new Set(['properties', 'items', 'allOf', 'oneOf', 'anyOf', 'additionalProperties']);
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */

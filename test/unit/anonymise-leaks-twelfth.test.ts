@@ -260,6 +260,7 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
       ['{"secret":{"metadata":{"value":"Hunt3r2Pass"}}}', 'Hunt3r2Pass'],
       ['{"secrets":{"STATUS":"Hunt3r2Pass","DOMAIN":{"raw":"SecretVal987Zz"}}}', 'Hunt3r2Pass'],
       ['{"secrets":[{"kind":"Secret","data":{"provider":"aHVudGVyMg==","domain":"c2VjcmV0"}}]}', 'aHVudGVyMg=='],
+      ['{"secrets":{"meta":{"type":"array"},"items":[{"name":"prod","value":"Hunt3r2Pass"}]}}', 'Hunt3r2Pass'],
     ];
     for (const [body, planted] of cases) expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
   });
@@ -291,8 +292,8 @@ describe('anonymiser: API keys in headers named …-key, and a wallet mnemonic',
   });
 
   it('has the audit report such a header stored raw', () => {
-    const raw = record({ reqHeaders: [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['x-event-key', 'repo:push'], ['x-msisdn', '447700900123']] });
-    expect(auditRecord(raw).map((f) => f.location)).toEqual(['req.headers.dd-application-key', 'req.headers.x-honeycomb-team', 'req.headers.x-msisdn']);
+    const raw = record({ reqHeaders: [['dd-application-key', 'a1b2c3d4e5f6a7b8c9d0e1f2'], ['x-honeycomb-team', 'hcaik_01hq7ExAmPlEkEy'], ['x-event-key', 'repo:push'], ['x-msisdn', '447700900123'], ['X-Mashape-Key', 'mashKey0123456789']] });
+    expect(auditRecord(raw).map((f) => f.location)).toEqual(['req.headers.dd-application-key', 'req.headers.x-honeycomb-team', 'req.headers.x-msisdn', 'req.headers.X-Mashape-Key']);
   });
 
   it('pseudonymises a mnemonic in JSON, a form and text', () => {
@@ -371,8 +372,18 @@ describe('anonymiser: credentials the eleventh review left in headers, forms, co
     expectClean(anonymise(record({ reqHeaders: json, reqBody: '{"cmd":"curl -u admin:Hunter2Pwx https://api.example.in/v1/export"}' })), ['Hunter2Pwx']);
   });
 
-  it("leaves docker's, podman's and rsync's -u alone", () => {
-    const body = 'docker run -u 1000:1000 app\npodman run --user 1001:0 app\nrsync -u deploy@web1:/var/www/releases/ .\n';
+  it.each([
+    ['continued over lines', 'curl -X POST https://api.example.in/x \\\n  -H "a: b" \\\n  -u admin:Hunter2Pwx\n', text],
+    ['curl.exe in capitals', 'CURL.EXE -u admin:Hunter2Pwx https://api.example.in/x', text],
+    ['-U for the proxy', 'curl -U proxyuser:Hunter2Pwx https://api.example.in/x', text],
+    ['an empty user', 'curl -u :Hunter2Pwx https://api.example.in/x', text],
+    ['a JSON string with quotes and a line break', JSON.stringify({ cmd: 'curl -H "Accept: application/json" \\\n -u admin:Hunter2Pwx https://x' }), json],
+  ])('takes the password of curl %s', (_, body, headers) => {
+    expectClean(anonymise(record({ reqHeaders: headers, reqBody: body })), ['Hunter2Pwx']);
+  });
+
+  it("leaves docker's, podman's and rsync's -u alone, and curl's user agent", () => {
+    const body = 'docker run -u 1000:1000 app\npodman run --user 1001:0 app\nrsync -u deploy@web1:/var/www/releases/ .\ncurl --user-agent=Parity/1.0:ci https://x | sh && docker run -u 1000:1000 alpine\n';
     expect(anonymise(record({ reqHeaders: text, reqBody: body })).req.body.bytes.toString()).toBe(body);
   });
 

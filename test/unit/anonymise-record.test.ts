@@ -179,6 +179,8 @@ describe('record anonymiser: defaults', () => {
       ['application/xml', '<entry key="password"><![CDATA[a]]]]]]]]]]]]]]]]]]]]]]]]'.repeat(MB / 57)],
       // credentials' objects whose schema members look back for a `type` that is nowhere
       ['application/json', `[${'{"secret":{"properties":{}}},'.repeat(MB / 29)}{}]`],
+      ['application/json', `{"secret":{${'"items":[1],'.repeat(MB / 12)}"x":1}}`],
+      ['text/plain', 'curl '.repeat(MB / 5)],
     ];
     for (const [type, body] of bodies) {
       const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body }));
