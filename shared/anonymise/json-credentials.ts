@@ -30,9 +30,11 @@ import { isPinName, pinValueAt } from './pin.js';
  */
 export type CredentialNames = 'none' | 'key' | 'text';
 
-const CURL_WORD = /curl/i;
-/** `curl … -u` inside a JSON string: escapes walked (`-H \"Accept: …\"`, `\n` between continued lines), bounded. */
-const CURL_IN_STRING = /\bcurl(?:\.exe)?[ \t](?:[^"\\\n]|\\.){0,512}?(?:-[uU]|--(?:proxy-)?user[ \t=])/i;
+/**
+ * `curl … -u` inside a JSON string: escapes walked (`-H \"Accept: …\"`, `\n` between continued lines, a line that
+ * starts after `\n` or `\t`), bounded.
+ */
+const CURL_IN_STRING = /(?:\b|\\[nrt])curl(?:\.exe)?(?:[ \t]|\\t)(?:[^"\\\n]|\\.){0,512}?(?:-[A-Za-z]{0,8}[uU]|--(?:proxy-)?user[ \t=])/i;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
@@ -43,9 +45,10 @@ const NAME_CHARS = 64;
 
 export function credentialNamesIn(text: string, colons: boolean): CredentialNames {
   // a GraphQL error that echoes a refused variable (`Variable \"$password\" got invalid value \"…\"`): read as text
-  if (text.includes('\\" got invalid value ')) return 'text';
+  // ('g' is rarer than '"', which a JSON text's search would stop at every few characters)
+  if (text.includes('got invalid value') && text.includes('\\" got invalid value ')) return 'text';
   // a curl command kept in a string (`{"cmd":"curl -u admin:…"}`): its password is read in text
-  if (CURL_WORD.test(text) && CURL_IN_STRING.test(text)) return 'text';
+  if ((text.includes('curl') || text.includes('CURL')) && CURL_IN_STRING.test(text)) return 'text';
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen

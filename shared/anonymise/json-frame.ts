@@ -30,8 +30,6 @@ export interface Frame {
   open: number;
   /** Members a sibling said hold a secret (json-sibling-kinds.ts: HOLDS_VALUE, HOLDS_CODE, …), 0 for none. */
   sibling: number;
-  /** A credential's object said `"type":"object"` or `"type":"array"` as its own member (json-treatment.ts). */
-  schema: boolean;
 }
 
 /** The member's key is text[start, end), clean: read from the text only when a location needs it. */
@@ -59,7 +57,6 @@ export function newFrame(obj: boolean, forced: Treatment | undefined, memberStar
     memberStart,
     open: memberStart - 1,
     sibling: 0,
-    schema: false,
   };
 }
 

@@ -72,23 +72,14 @@ export class JsonTreatments {
   #inNamed(f: Frame, at: number): Treatment | undefined {
     const c = this.#text.charCodeAt(at);
     if (c !== 123 && c !== 91) {
-      if (!f.obj || !this.#describes(f, at)) return PSEUDONYM;
-      // the object's own `type` (not a nested member's) says whether its `properties` and `items` are schemas
-      if (c === 34 && (this.#text.startsWith('"object"', at) || this.#text.startsWith('"array"', at)) && this.#keyIs(f, 'type')) f.schema = true;
-      return undefined;
+      return f.obj && this.#describes(f, at) ? undefined : PSEUDONYM;
     }
     if (!f.obj) return INHERITED;
     const key = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    // a schema's structure: its list of types or required names, and, once it said it is an object's or an array's,
-    // the schemas of its members (`"Token":{"type":"object","properties":{"access_token":{"type":"string"}}}`)
+    // a schema's list of types or of required names; not its `properties` or `items` (they may hold an `example`, a
+    // `default`, or be no schema at all: `{"secrets":{"type":"array","items":[{"value":…}]}}`)
     if (c === 91 && (key === 'type' || key === 'required')) return undefined;
-    if (SCHEMA_CONTAINERS.has(key) && f.schema) return undefined;
     return this.suspectKey(f) && this.#namesCredential(f, at) ? PSEUDONYM : INHERITED;
-  }
-
-  /** The current member's key of `f` is `name`. */
-  #keyIs(f: Frame, name: string): boolean {
-    return f.lazyKey ? f.keyEnd - f.keyStart === name.length && this.#text.startsWith(name, f.keyStart) : f.key === name;
   }
 
   /** The current member of `f`, a credential's object, describes it (DESCRIBING, COUNTING), its value starting at `at`. */
@@ -158,8 +149,6 @@ export class JsonTreatments {
   }
 }
 
-/** JSON Schema's members that hold schemas. */
-const SCHEMA_CONTAINERS = new Set(['properties', 'items', 'allOf', 'oneOf', 'anyOf', 'additionalProperties']);
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */
 const HELD: Treatment = { ...PSEUDONYM };
 /** A container inside what a credential's name holds: pseudonymised whole with everything under it (see #inNamed). */
@@ -180,8 +169,8 @@ const INHERITED: Treatment = { ...PSEUDONYM };
 const DESCRIBING = new Set([
   'type', 'kind', 'format', 'alg', 'algorithm', 'scheme', 'bearerformat', 'in', 'provider', 'issuer', 'status', 'scope', 'scopes',
   'path', 'domain', 'samesite', 'secure', 'httponly', 'createdat', 'updatedat', 'expiresat', 'expiration', 'creationtimestamp', 'apiversion',
-  'title', 'description', 'pattern', '$ref', 'properties', 'items', 'required', 'nullable', 'readonly', 'writeonly', 'deprecated',
-  'additionalproperties', 'oneof', 'anyof', 'allof', 'flows', 'openidconnecturl',
+  'title', 'description', 'pattern', '$ref', 'required', 'nullable', 'readonly', 'writeonly', 'deprecated',
+  'openidconnecturl', 'tokenurl', 'authorizationurl', 'refreshurl',
 ]);
 /** …and those that count or bound it, when they hold a number or a flag (`{"otp":{"length":6,"ttlSeconds":300}}`). */
 const COUNTING = new Set([

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Anonymising } from '../../shared/anonymise/anonymising.js';
+import { isCredentialName } from '../../shared/anonymise/credentials.js';
 import { ALL_KINDS, findPii } from '../../shared/anonymise/detect/index.js';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { rewriteJson } from '../../shared/anonymise/json.js';
@@ -84,7 +85,8 @@ describe('JSON bodies', () => {
     const safe = fc.string({ maxLength: 12 }).filter((s) => !/[0-9@:]|eyJ|earer|_live_|_test_|gh[pousr]_|whsec_|xox|xapp-|AIza/.test(s));
     const leaf = fc.oneof(planted, safe, fc.integer({ min: 0, max: 999 }), fc.boolean(), fc.constant(null));
     const doc = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => !/[0-9@:]/.test(k)), tie('node'), { maxKeys: 4 })),
+      // a key named like a credential (`OTp`, `psw`) has its value pseudonymised whatever it holds: not this property's business
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => !/[0-9@:]/.test(k) && !isCredentialName(k) && k !== 'kty'), tie('node'), { maxKeys: 4 })),
     })).node;
     fc.assert(
       fc.property(doc, fc.boolean(), (value, pretty) => {

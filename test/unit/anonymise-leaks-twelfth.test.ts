@@ -163,7 +163,8 @@ describe('anonymiser: an object that describes a credential holds none', () => {
     ['an OpenAPI property', '{"components":{"schemas":{"Login":{"type":"object","properties":{"password":{"type":"string","format":"password","minLength":8,"title":"Password"},"otp":{"type":["string","null"],"pattern":"^[0-9]{6}$"}}}}}}'],
     ['a $ref', '{"properties":{"token":{"$ref":"#/components/schemas/Token"}}}'],
     ['a security scheme', '{"components":{"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}}}'],
-    ['a schema named Token', '{"components":{"schemas":{"Token":{"type":"object","required":["access_token"],"properties":{"access_token":{"type":"string"},"expires_in":{"type":"integer","minimum":0}}}}}}'],
+    ["a schema named Token, its own keywords (its members' schemas are redrawn)", '{"components":{"schemas":{"Token":{"type":"object","required":["access_token"],"title":"Token"}}}}'],
+    ["OAuth2's flows", '{"securitySchemes":{"oauth":{"type":"oauth2","flows":{"password":{"tokenUrl":"/token","scopes":{}}}}}}'],
   ])('%s', (_, body) => {
     expect(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()).toBe(body);
   });
@@ -261,6 +262,10 @@ describe('anonymiser: what describes a credential in its object is kept', () => 
       ['{"secrets":{"STATUS":"Hunt3r2Pass","DOMAIN":{"raw":"SecretVal987Zz"}}}', 'Hunt3r2Pass'],
       ['{"secrets":[{"kind":"Secret","data":{"provider":"aHVudGVyMg==","domain":"c2VjcmV0"}}]}', 'aHVudGVyMg=='],
       ['{"secrets":{"meta":{"type":"array"},"items":[{"name":"prod","value":"Hunt3r2Pass"}]}}', 'Hunt3r2Pass'],
+      ['{"secrets":{"type":"array","items":[{"name":"prod","value":"Hunt3r2Pass"}]}}', 'Hunt3r2Pass'],
+      ['{"secret":{"type":"object","properties":{"value":"Hunt3r2Pass"}}}', 'Hunt3r2Pass'],
+      ['{"password":{"type":"array","items":{"type":"string","example":"Hunt3r2Pass"}}}', 'Hunt3r2Pass'],
+      ['{"secret":{"items":"Hunt3r2Pass"}}', 'Hunt3r2Pass'],
     ];
     for (const [body, planted] of cases) expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [planted]);
   });
@@ -378,6 +383,9 @@ describe('anonymiser: credentials the eleventh review left in headers, forms, co
     ['-U for the proxy', 'curl -U proxyuser:Hunter2Pwx https://api.example.in/x', text],
     ['an empty user', 'curl -u :Hunter2Pwx https://api.example.in/x', text],
     ['a JSON string with quotes and a line break', JSON.stringify({ cmd: 'curl -H "Accept: application/json" \\\n -u admin:Hunter2Pwx https://x' }), json],
+    ['a script line kept in JSON', JSON.stringify({ cmd: 'set -e\ncurl\t-u admin:Hunter2Pwx https://x' }), json],
+    ['after a charset and a query', 'curl -H "Content-Type: application/json; charset=utf-8" "https://x?a=1&b=2" -u admin:Hunter2Pwx', text],
+    ['bundled short options', 'curl -fsSLu admin:Hunter2Pwx https://x', text],
   ])('takes the password of curl %s', (_, body, headers) => {
     expectClean(anonymise(record({ reqHeaders: headers, reqBody: body })), ['Hunter2Pwx']);
   });

@@ -93,6 +93,8 @@ export function renderUpi(text: string, rng: SeededStream): string | undefined {
   const cps = codePoints(text);
   const at = cps.lastIndexOf(64);
   redraw(cps, rng, 0, at);
+  // as renderEmail: a handle drawn as `eq.…` would be read from after it
+  if (startsLikeFilter(fromCodePoints(cps.slice(0, at)).toLowerCase())) return undefined;
   return embedAt(cps, localTags(cps, at), rng);
 }
 
