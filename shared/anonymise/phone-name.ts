@@ -32,6 +32,12 @@ export function mayNamePhone(text: string, start: number, end: number): boolean 
   const c = text.charCodeAt(end - 1) | 0x20;
   // `…id`: only `wa_id`, `waId`
   if (c === 100 && !((text.charCodeAt(end - 3) === 95 ? end - start === 5 : end - start === 4) && (text.charCodeAt(start) | 0x20) === 119)) return false;
+  // `…1`, `…_2`: only `phone1`, `mobile_2` (not `line1`, `address_2`)
+  if (c >= 48 && c <= 57) {
+    let e = end - 1;
+    while (e > start && (isDigit(text.charCodeAt(e - 1)) || text.charCodeAt(e - 1) === 95)) e--;
+    if (!(text.startsWith('one', e - 3) || text.startsWith('ile', e - 3))) return false;
+  }
   return isPhoneName(text.slice(start, end));
 }
 
