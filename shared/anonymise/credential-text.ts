@@ -119,6 +119,7 @@ function keyedText(text: string, at: number, spans: Span[]): number {
  * `curl`, at most 512 characters are tried.
  */
 const CURL_USER = /\bcurl(?:\.exe)?[ \t](?:[^\r\n|;&]|(?<! )[|;&]|[\\`^]\r?\n){0,512}?(?<![\w-])(?:-[A-Za-z]{0,8}[uU][ \t]{0,8}|--(?:proxy-)?user(?:[ \t]{1,8}|=))(["']?)([^\s"':]{0,256}):([^\s"']{1,4096})/gi;
+const CURL_WORD = /curl/i;
 const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
@@ -159,7 +160,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     NAME.lastIndex = v.index + v[0].length;
   }
   // `curl -u user:password`, `--user=…`, `-uuser:password` (not docker's or sudo's `-u 1000:1000`): the password
-  if (text.includes('curl') || text.includes('CURL')) {
+  if (CURL_WORD.test(text)) {
     for (const m of text.matchAll(CURL_USER)) {
       const end = m.index + m[0].length;
       spans.push({ start: end - m[3]!.length, end });

@@ -386,6 +386,10 @@ describe('anonymiser: credentials the eleventh review left in headers, forms, co
     ['a script line kept in JSON', JSON.stringify({ cmd: 'set -e\ncurl\t-u admin:Hunter2Pwx https://x' }), json],
     ['after a charset and a query', 'curl -H "Content-Type: application/json; charset=utf-8" "https://x?a=1&b=2" -u admin:Hunter2Pwx', text],
     ['bundled short options', 'curl -fsSLu admin:Hunter2Pwx https://x', text],
+    ['in JSON beside an address', JSON.stringify({ email: 'bob@example.com', cmd: 'curl -u admin:Hunter2Pwx https://api.x.io/v1' }), json],
+    ['in JSON, the user glued, quoted, after a tab, with digits or a slash', JSON.stringify({ a: 'curl -uadmin:Hunter2Pwx https://x', b: 'curl -u "admin:Hunter2Pwx" https://x', c: 'curl -u\tadmin:Hunter2Pwx x', d: 'curl -u user01:Hunter2Pwx x', e: 'curl -u admin:/Hunter2Pwx x' }), json],
+    ['in JSON after a long escaped header', JSON.stringify({ cmd: `curl -H "X: ${'é'.repeat(100)}" -u admin:Hunter2Pwx https://x` }), json],
+    ['Curl in mixed case', 'Curl -u admin:Hunter2Pwx https://x', text],
   ])('takes the password of curl %s', (_, body, headers) => {
     expectClean(anonymise(record({ reqHeaders: headers, reqBody: body })), ['Hunter2Pwx']);
   });
@@ -399,6 +403,8 @@ describe('anonymiser: credentials the eleventh review left in headers, forms, co
     const body = JSON.stringify({ errors: [{ message: 'Variable "$password" got invalid value "Zq7vK2mWx9Lp"; String cannot be shorter than 16.', locations: [{ line: 1, column: 16 }] }] });
     const out = anonymise(record({ resHeaders: json, resBody: body }));
     expectClean(out, ['Zq7vK2mWx9Lp']);
+    const escaped = '{"errors":[{"message":"Variable \\"\\u0024password\\" got invalid value \\"Zq7vK2mWx9Lp\\"."}]}';
+    expectClean(anonymise(record({ resHeaders: json, resBody: escaped })), ['Zq7vK2mWx9Lp']);
     const other = JSON.stringify({ errors: [{ message: 'Variable "$first" got invalid value "abc"; Int cannot represent non-integer value: "abc"' }] });
     expect(anonymise(record({ resHeaders: json, resBody: other })).res!.body.bytes.toString()).toBe(other);
   });

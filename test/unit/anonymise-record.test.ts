@@ -181,6 +181,7 @@ describe('record anonymiser: defaults', () => {
       ['application/json', `[${'{"secret":{"properties":{}}},'.repeat(MB / 29)}{}]`],
       ['application/json', `{"secret":{${'"items":[1],'.repeat(MB / 12)}"x":1}}`],
       ['text/plain', 'curl '.repeat(MB / 5)],
+      ['application/json', `{"a":"${'-u x:'.repeat(MB / 5)}"}`],
     ];
     for (const [type, body] of bodies) {
       const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body }));
