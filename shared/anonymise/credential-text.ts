@@ -119,7 +119,8 @@ function keyedText(text: string, at: number, spans: Span[]): number {
  * `curl`, at most 512 characters are tried.
  */
 const CURL_USER = /\bcurl(?:\.exe)?[ \t](?:[^\r\n|;&]|(?<! )[|;&]|[\\`^]\r?\n){0,512}?(?<![\w-])(?:-[A-Za-z]{0,8}[uU][ \t]{0,8}|--(?:proxy-)?user(?:[ \t]{1,8}|=))(["']?)([^\s"':]{0,256}):([^\s"']{1,4096})/gi;
-const CURL_WORD = /curl/i;
+/** Where a text may hold a curl command: a literal V8 scans for fast (json-credentials.ts starts its own search so too). */
+export const CURL_WORD = /curl/i;
 const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
@@ -130,6 +131,13 @@ const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|d
 interface Span {
   start: number;
   end: number;
+}
+
+/** The span of what VALUE matched, without its quotes (`"…"`, `\"…\"`, `'…'`, or none). */
+function valueSpan(v: RegExpExecArray): Span {
+  const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
+  const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
+  return { start, end: start + value.length };
 }
 
 /** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
@@ -154,8 +162,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     if (!named && !pin(m[1]!, value)) continue;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
     if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
-    const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
-    spans.push({ start, end: start + value.length });
+    spans.push(valueSpan(v));
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;
   }
@@ -173,9 +180,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       VALUE.lastIndex = m.index + m[0].length;
       const v = VALUE.exec(text);
       if (!v) continue;
-      const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
-      const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
-      spans.push({ start, end: start + value.length });
+      spans.push(valueSpan(v));
     }
   }
   for (const m of text.matchAll(HEADER_LINE)) {

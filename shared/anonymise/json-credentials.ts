@@ -1,4 +1,5 @@
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
+import { CURL_WORD } from './credential-text.js';
 import { HOLDS_JWK, HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
@@ -35,8 +36,6 @@ export type CredentialNames = 'none' | 'key' | 'text';
  * continued lines, a line that starts after `\n` or `\t`), any case, bounded (1,024 escaped characters: at least
  * the 512 decoded ones credential-text.ts reads).
  */
-/** Where the search starts: a literal V8 scans for fast (CURL_IN_STRING's leading alternative would be tried at every position). */
-const CURL_WORD = /curl/i;
 const CURL_IN_STRING = /(?:\b|\\[nrt])curl(?:\.exe)?(?:[ \t]|\\t)(?:[^"\\\n]|\\.){0,1024}?(?:-[A-Za-z]{0,8}[uU]|--(?:proxy-)?user[ \t=])/i;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -52,6 +51,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   if ((text.includes('$') || text.includes('\\u0024')) && text.includes('\\" got invalid value ')) return 'text';
   // a curl command kept in a string (`{"cmd":"curl -u admin:…"}`): its password is read in text (one regex from each
   // `curl`, ~12 µs a 64 KiB page: what the twelfth review's fixes cost, against the leaks a cheaper look let through)
+  // CURL_WORD first: CURL_IN_STRING's leading alternative would be tried at every position
   if (CURL_WORD.test(text) && CURL_IN_STRING.test(text)) return 'text';
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
