@@ -59,6 +59,11 @@ const RENDER: Record<Kind, Render> = {
   apikey: renderApiKey,
 };
 
+/** Each cache's fingerprint seed, so one text seen as two kinds is two sightings. */
+const RENDER_SEED = Object.fromEntries(Object.keys(RENDER).map((kind, i) => [kind, i + 1])) as Record<Kind, number>;
+const GENERIC_SEED = 0x100;
+const NUMBER_SEED = 0x200;
+
 const digitsOnly = (s: string) => s.replace(/[^0-9]/g, '');
 const alnumUpper = (s: string) => s.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
 
@@ -98,12 +103,27 @@ function keyPrefix(kind: string): string {
 const CACHE_KEY_MAX = 256;
 const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
+/** Slots of the seen-once filter (a power of two): a value is cached at its second sighting. */
+const SEEN_SLOTS = 1 << 16;
+
+/**
+ * A 32-bit FNV-1a hash of `text` under `seed` (never 0, the filter's empty
+ * slot). It only decides when a value is worth caching: a collision caches
+ * a value one sighting early, nothing else.
+ */
+function fingerprint(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0 || 1;
+}
 
 export class Pseudonymiser {
   readonly #mac: HmacSha256;
   readonly #byKind = new Map<Kind, Map<string, string>>();
   readonly #generic = new Map<string, string>();
   readonly #numbers = new Map<string, string>();
+  /** Fingerprints of values seen once and not cached, by slot (direct-mapped; a newer value takes an older one's slot). */
+  readonly #seen = new Uint32Array(SEEN_SLOTS);
 
   /** Without a key, a random one for this process: pseudonyms then link only within the process. */
   constructor(key?: string | Buffer) {
@@ -123,12 +143,12 @@ export class Pseudonymiser {
     const rng = this.#seed(kind === 'vid' ? 'aadhaar' : kind, normalise(kind, text));
     let out: string | undefined;
     for (let i = 0; i < ATTEMPTS && (out === undefined || out === text); i++) out = RENDER[kind](text, rng);
-    return this.#remember(cache, text, out === undefined || out === text ? REDACTED : out);
+    return this.#remember(cache, text, out === undefined || out === text ? REDACTED : out, RENDER_SEED[kind]);
   }
 
   /** The pseudonym of a value no detector recognised (selected by a rule): its shape, no marker. */
   generic(text: string): string {
-    return this.#shaped(this.#generic, text, renderGeneric, redactSame);
+    return this.#shaped(this.#generic, text, renderGeneric, redactSame, GENERIC_SEED);
   }
 
   /**
@@ -139,28 +159,40 @@ export class Pseudonymiser {
    * generic()'s pseudonym whenever that one is a JSON number.
    */
   number(text: string): string {
-    return this.#shaped(this.#numbers, text, renderJsonNumber, unlikeJsonNumber);
+    return this.#shaped(this.#numbers, text, renderJsonNumber, unlikeJsonNumber, NUMBER_SEED);
   }
 
   /** `text` rendered under the generic key until it differs (ATTEMPTS at most), then `last` settles a pseudonym equal to it. */
-  #shaped(cache: Map<string, string>, text: string, render: (text: string, rng: SeededStream) => string, last: Last): string {
+  #shaped(cache: Map<string, string>, text: string, render: (text: string, rng: SeededStream) => string, last: Last, seed: number): string {
     const cached = cache.get(text);
     if (cached !== undefined) return cached;
     const rng = this.#seed('generic', text);
     let out = render(text, rng);
     for (let i = 1; i < ATTEMPTS && out === text; i++) out = render(text, rng);
-    return this.#remember(cache, text, last(text, out, rng));
+    return this.#remember(cache, text, last(text, out, rng), seed);
   }
 
   /**
-   * Caches are bounded: past CACHE_LIMIT values one is simply cleared. A
-   * value found in a body is a slice of the body's string, and V8 keeps the
-   * whole parent alive for a slice: the key is stored as a copy (detached),
-   * so the cache holds values, not the bodies they came from. Long values (which
-   * rarely repeat) are not cached at all.
+   * A value is cached at its second sighting: most values a record holds
+   * are new, and caching each one cost ~15 % of a customer page's time
+   * (each copy survives young-generation collections and is promoted, to be
+   * collected again later; decisions.md, 2026-12-07). A first sighting only
+   * leaves its fingerprint in #seen. Caches are bounded: past CACHE_LIMIT
+   * values one is simply cleared. A value found in a body is a slice of the
+   * body's string, and V8 keeps the whole parent alive for a slice: the key
+   * is stored as a copy (detached), so the cache holds values, not the
+   * bodies they came from. Long values (which rarely repeat) are not cached
+   * at all.
    */
-  #remember(cache: Map<string, string>, text: string, value: string): string {
+  #remember(cache: Map<string, string>, text: string, value: string, seed: number): string {
     if (text.length > CACHE_KEY_MAX) return value;
+    const print = fingerprint(seed, text);
+    const slot = print & (SEEN_SLOTS - 1);
+    if (this.#seen[slot] !== print) {
+      this.#seen[slot] = print;
+      return value;
+    }
+    this.#seen[slot] = 0;
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(detached(text), value);
     return value;
