@@ -1,3 +1,4 @@
+import { actionPathSecrets } from './action-path.js';
 import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
@@ -144,8 +145,9 @@ function valueSpan(v: RegExpExecArray): Span {
 export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): string {
   // an OAuth code in a URL (`/cb?code=…&state=…`) is named `code` only beside OAuth's other parameters
   const oauth = oauthCodeIn(text);
-  if (!oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
-  const spans: Span[] = [];
+  // a one-time secret in a link's path (`/reset-password/<token>`: a Referer, a page, an email's HTML)
+  const spans: Span[] = actionPathSecrets(text);
+  if (spans.length === 0 && !oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
   NAME.lastIndex = 0;
   // a bare `pin` (pin.ts): a postal code when it may be one and the text names an address's part
   let address: boolean | undefined;
@@ -218,6 +220,16 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       spans.push({ start: end - value.length, end });
     }
   }
+  return replaceSpans(text, spans, scrub, loc);
+}
+
+/** The links in `text` with their secrets after an action segment pseudonymised (action-path.ts); the same string when there are none. */
+export function scrubActionPaths(text: string, scrub: Scrub, loc: Loc): string {
+  return replaceSpans(text, actionPathSecrets(text), scrub, loc);
+}
+
+/** `text` with each span's value pseudonymised, but where the detectors find it whole. */
+function replaceSpans(text: string, spans: Span[], scrub: Scrub, loc: Loc): string {
   if (spans.length === 0) return text;
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';

@@ -2,7 +2,7 @@ import type { HeaderPair } from '../record/schema.js';
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
-import { scrubNamedCredentials } from './credential-text.js';
+import { scrubActionPaths, scrubNamedCredentials } from './credential-text.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
 import { isPhoneDigits } from './phone-name.js';
 
@@ -100,7 +100,9 @@ function decodeParam(raw: string): string {
  * an OAuth `code` (oauthCodeIn: `?code=…&state=…`), is pseudonymised
  * whole, as it is in the request URL; the rest is scanned as free text.
  */
-function urlParams(value: string, scrub: Scrub, loc: string): string {
+function urlParams(header: string, scrub: Scrub, loc: string): string {
+  // a link's path may carry a one-time secret (`Referer: …/reset-password/<token>`)
+  const value = scrubActionPaths(header, scrub, loc);
   if (!value.includes('=')) return scrub.text(value, loc);
   let out = '';
   let at = 0;

@@ -1,5 +1,6 @@
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
 import { CURL_WORD } from './credential-text.js';
+import { hasActionPathSecret } from './action-path.js';
 import { HOLDS_JWK, HOLDS_OTP } from './json-sibling-kinds.js';
 import { mayHoldNamedSecret, mayHoldOAuthCode, namesSiblingAt } from './json-siblings.js';
 import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
@@ -53,6 +54,9 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   // `curl`, ~12 µs a 64 KiB page: what the twelfth review's fixes cost, against the leaks a cheaper look let through)
   // CURL_WORD first: CURL_IN_STRING's leading alternative would be tried at every position
   if (CURL_WORD.test(text) && CURL_IN_STRING.test(text)) return 'text';
+  // a link with a one-time secret in its path (`{"action_url":"https://…/invite/accept/<token>"}`): read as text
+  // (~10-20 µs a 64 KiB catalogue page of CDN links: action-path.ts looks at the letter after each slash first)
+  if (hasActionPathSecret(text)) return 'text';
   let found: CredentialNames = colons && mayHoldOAuthCode(text) ? 'key' : 'none';
   if (colons) {
     // a member that names a secret its sibling holds (json-siblings.ts) needs a holder (`value`, `data`, …): looked for once a namer is seen

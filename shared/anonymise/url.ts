@@ -4,6 +4,7 @@ import type { Scrub } from './scrub.js';
 import { plusAsSpace, scrubPairs, type PairList } from './form.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
+import { isAction, isSecretToken } from './action-path.js';
 
 /**
  * The request URL: each path segment and each query value is decoded,
@@ -70,27 +71,12 @@ function scrubMatrix(value: string, scrub: Scrub, loc: string): string {
   return out.join(';');
 }
 
-/**
- * Segments after which a server takes a one-time secret in the path
- * (`/reset-password/<token>`, `/password/reset/<token>`, `/verify-email/<token>`,
- * `/invite/accept/<token>`, `/unsubscribe/<token>`), lower-cased and without
- * '-' and '_'. Collections (`tokens`, `sessions`, `invitations`) are not
- * here: what follows them is an id.
- */
-const ACTIONS = new Set([
-  'reset', 'resetpassword', 'passwordreset', 'verify', 'verifyemail', 'emailverify', 'verification', 'emailverification',
-  'confirm', 'confirmemail', 'confirmation', 'magiclink', 'magic', 'invite', 'accept', 'acceptinvite', 'activate', 'activation', 'unsubscribe',
-]);
-/** What a secret looks like: 16 characters or more of letters, digits, '_', '-' and '.', with letters and digits both (a JWT is one too). */
-const TOKEN = /^[\w.-]{16,}$/;
-
-/** Segment `i` follows an action segment and looks like a random token: it is pseudonymised whole, keeping its shape. */
+/** Segment `i` follows an action segment and looks like a random token (action-path.ts): it is pseudonymised whole, keeping its shape. */
 function secretAfterAction(decoded: readonly string[], i: number): boolean {
-  const value = decoded[i]!;
-  if (value.length < 16 || !TOKEN.test(value) || !/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  if (!isSecretToken(decoded[i]!)) return false;
   let before = i - 1;
   while (before > 0 && decoded[before] === '') before--;
-  return before > 0 && ACTIONS.has(decoded[before]!.split(';', 1)[0]!.toLowerCase().replace(/[-_]/g, ''));
+  return before > 0 && isAction(decoded[before]!);
 }
 
 function scrubPath(path: string, scrub: Scrub): string {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
+import type { HeaderPair } from '../../shared/record/schema.js';
+import { testRecord as record } from '../helpers/record.js';
+import { expectClean } from '../helpers/leaks.js';
+
+/**
+ * The thirteenth review (2026-12-07) probed the request side: forms,
+ * multipart, GraphQL, headers, links. Its leaks, each failing here first.
+ */
+
+const anonymise = createRecordAnonymiser({ key: 'thirteenth-review-key-0123456789' });
+const json: HeaderPair[] = [['content-type', 'application/json']];
+const form: HeaderPair[] = [['content-type', 'application/x-www-form-urlencoded']];
+const html: HeaderPair[] = [['content-type', 'text/html; charset=utf-8']];
+
+const TOKEN = 'zzzzQWERTY12345asdfgHJKL9876';
+
+describe('anonymiser: a one-time secret in a link path outside the request URL', () => {
+  it.each([
+    ['a Referer from the reset page', [['referer', `https://app.example.com/reset-password/${TOKEN}`]]],
+    ['a Referer with a query after the token', [['referer', `https://app.example.com/invite/accept/${TOKEN}?utm_source=email`]]],
+    ['an X-Original-URL', [['x-original-url', `/verify-email/${TOKEN}`]]],
+  ] as [string, HeaderPair[]][])('%s', (_, headers) => {
+    const out = anonymise(record({ url: '/assets/app.css', reqHeaders: headers }));
+    expectClean(out, [TOKEN]);
+    // the link keeps its shape: same path, a token of the same length
+    const stored = out.req.headers[0]![1];
+    expect(stored.replace(/[\w.-]{28}(?=$|\?)/, 'T')).toBe(headers[0]![1].replace(TOKEN, 'T'));
+  });
+
+  it('a Location header', () => {
+    expectClean(anonymise(record({ resHeaders: [['location', `/magic-link/${TOKEN}`]] })), [TOKEN]);
+  });
+
+  it.each([
+    ['Postmark TemplateModel.action_url', JSON.stringify({ To: 'x', TemplateModel: { action_url: `https://app.example.com/invite/accept/${TOKEN}` } })],
+    ['SendGrid HTML content', JSON.stringify({ content: [{ type: 'text/html', value: `<a href="https://app.example.com/reset-password/${TOKEN}">Reset</a>` }] })],
+    ['a link with escaped slashes', `{"link":"https:\\/\\/x.com\\/reset-password\\/${TOKEN}"}`],
+    ['a link beside an email a detector finds', JSON.stringify({ email: 'priya.sharma@acmecorp.in', link: `https://x.com/unsubscribe/${TOKEN}` })],
+  ])('in a JSON body: %s', (_, body) => {
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), [TOKEN, 'priya.sharma@acmecorp.in']);
+  });
+
+  it('in an HTML page and a form field holding an email HTML (Mailgun)', () => {
+    expectClean(anonymise(record({ resHeaders: html, resBody: `<p><a href="/password/reset/${TOKEN}">Set a new password</a></p>` })), [TOKEN]);
+    const body = `to=a%40b.in&html=${encodeURIComponent(`<a href="https://x.com/verify-email/${TOKEN}">Verify</a>`)}`;
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: body })), [TOKEN]);
+  });
+
+  it('leaves ids after other segments and short or letter-only words after an action', () => {
+    const body = JSON.stringify({ image: 'https://cdn.example.com/p/acme-desk-lamp-2026-large.jpg', docs: '/reset/how-to-reset-your-password', next: '/confirm/ORDER-1234' });
+    expect(anonymise(record({ reqHeaders: json, reqBody: body })).req.body.bytes.toString()).toBe(body);
+    const referer: HeaderPair[] = [['referer', 'https://app.example.com/products/acme-desk-lamp-20260101']];
+    expect(anonymise(record({ reqHeaders: referer })).req.headers).toEqual(referer);
+  });
+});
