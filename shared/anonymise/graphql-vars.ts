@@ -1,4 +1,4 @@
-import { isCredentialName } from './credentials.js';
+import { isCredentialName, mayNameCredential } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 import { compileJsonPath } from './json-path.js';
 import type { CompiledRules } from './rules.js';
@@ -7,8 +7,9 @@ import { scrubWith, type Scrub } from './scrub.js';
 /**
  * A GraphQL operation sent as JSON passes credentials as variables:
  * `login(email: $e, password: $p)` with `{"variables":{"p":"…"}}`. A
- * variable named like a credential (`$password`) is pseudonymised by its
- * key already; one named otherwise is found here, by the argument (or input
+ * variable whose key the JSON walk takes for a credential's (`$password`)
+ * is pseudonymised by its key already; any other (`$p`, and `$pw`, which
+ * the walk's look at a key's last three letters passes over) is found here, by the argument (or input
  * field) it is passed to, and its value in `variables` is treated as a
  * credential by a JSON rule made for this body: `$.variables.p`, and
  * `$[*].variables.p` for a batch of operations.
@@ -40,7 +41,7 @@ export function credentialVariables(text: string): string[] {
     if (s > 0 && text.charCodeAt(s - 1) === 92) s++;
     if (s > j) continue;
     const variable = text.slice(i + 1, e);
-    if (isCredentialName(text.slice(s, j + 1)) && !isCredentialName(variable)) out.add(variable);
+    if (isCredentialName(text.slice(s, j + 1)) && !(mayNameCredential(variable, 0, variable.length) && isCredentialName(variable))) out.add(variable);
   }
   return [...out];
 }

@@ -55,3 +55,10 @@ describe('anonymiser: a one-time secret in a link path outside the request URL',
     expect(anonymise(record({ reqHeaders: referer })).req.headers).toEqual(referer);
   });
 });
+
+describe('anonymiser: a GraphQL variable the key walk passes over', () => {
+  it('`$pw` passed to a password argument', () => {
+    const body = JSON.stringify({ query: 'mutation($pw:String!){login(password:$pw){ok}}', variables: { pw: 'Hunter2!Summer' } });
+    expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), ['Hunter2!Summer']);
+  });
+});
