@@ -62,3 +62,25 @@ describe('anonymiser: a GraphQL variable the key walk passes over', () => {
     expectClean(anonymise(record({ reqHeaders: json, reqBody: body })), ['Hunter2!Summer']);
   });
 });
+
+describe('anonymiser: a multipart body read as text', () => {
+  const part = (nl: string, name: string, value: string, boundary = 'XyZ') =>
+    `--${boundary}${nl}Content-Disposition: form-data; name="${name}"${nl}${nl}${value}${nl}`;
+  it.each([
+    ['LF-only line ends', 'multipart/form-data; boundary=XyZ', (n: string, v: string) => part('\n', n, v) + '--XyZ--\n'],
+    ['a boundary other than the declared one', 'multipart/form-data; boundary=Other', (n: string, v: string) => part('\r\n', n, v) + '--XyZ--\r\n'],
+    ['no boundary declared', 'multipart/form-data', (n: string, v: string) => part('\r\n', n, v) + '--XyZ--\r\n'],
+  ])('%s', (_, type, body) => {
+    for (const [name, value] of [['password', 'Hunter2!Summer'], ['api_key', 'ak_live_93hf83hf8s'], ['cvv', '4821']]) {
+      const out = anonymise(record({ reqHeaders: [['content-type', type]], reqBody: body(name!, value!) }));
+      expectClean(out, [value!]);
+      // the part keeps its framing
+      expect(out.req.body.bytes.toString()).toContain(`name="${name}"`);
+    }
+  });
+
+  it('leaves a part whose name is not a credential', () => {
+    const body = '--XyZ\nContent-Disposition: form-data; name="comment"\n\nHunter2 was here\n--XyZ--\n';
+    expect(anonymise(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=XyZ']], reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
