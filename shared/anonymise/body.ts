@@ -160,6 +160,32 @@ function scrubJsonOrText(text: string, given: Scrub, where: string, declared: bo
   return given.text(scrubNamedCredentials(text, given, where), where);
 }
 
+/** gzip's magic and its one method (deflate): a gzip file sent as the content itself (`application/gzip`, an upload). */
+const isGzipFile = (bytes: Buffer) => bytes.length >= 10 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 8;
+
+/**
+ * A gzip file with no Content-Encoding (an NDJSON export, a log upload):
+ * its content is read like a body and, when anything in it changed,
+ * compressed again, so what is stored is still a gzip file of the same
+ * content type. Undefined when it does not decode (read as bytes then);
+ * past the decoding bound it fails closed.
+ */
+function scrubGzipFile(body: CapturedBody, scrub: Scrub, where: string, decodedBytes: number): CapturedBody | undefined {
+  let inner: Buffer;
+  try {
+    inner = zlib.gunzipSync(body.bytes, { maxOutputLength: decodedBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BudgetExceeded();
+    return undefined;
+  }
+  scrub.charge(inner.length);
+  const { text, encoding, tail } = asText(inner, body.truncated);
+  const out = scrubJsonOrText(text, scrub, where, false);
+  if (out === text) return body;
+  const bytes = zlib.gzipSync(Buffer.concat([Buffer.from(out, encoding), tail]));
+  return body.truncated ? { ...body, bytes } : { ...body, bytes, size: bytes.length };
+}
+
 /**
  * Returns the body with personal data replaced (the same object when
  * nothing changed). Throws BudgetExceeded or UndecodableBody: the caller
@@ -179,6 +205,10 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
     // flagged as decoded but still compressed (an imported record, or codings stacked on two header
     // lines): decoded here once more, or dropped when it does not decode
     bytes = decode(bytes, decodedFrom, decodedBytes);
+  }
+  else if (!decodedFrom && isGzipFile(bytes)) {
+    const file = scrubGzipFile(body, scrub, where, decodedBytes);
+    if (file) return file;
   }
   scrub.charge(bytes.length);
   const type = headerValue(headers, 'content-type') ?? '';

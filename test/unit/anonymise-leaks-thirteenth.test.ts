@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { HeaderPair } from '../../shared/record/schema.js';
@@ -82,5 +83,33 @@ describe('anonymiser: a multipart body read as text', () => {
   it('leaves a part whose name is not a credential', () => {
     const body = '--XyZ\nContent-Disposition: form-data; name="comment"\n\nHunter2 was here\n--XyZ--\n';
     expect(anonymise(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=XyZ']], reqBody: body })).req.body.bytes.toString()).toBe(body);
+  });
+});
+
+describe('anonymiser: a gzip file sent without Content-Encoding', () => {
+  const ndjson = '{"email":"priya.sharma@acmecorp.in","phone":"+91 98765 43210"}\n{"email":"rahul.verma@example.org"}\n';
+  it.each(['application/gzip', 'application/octet-stream', 'application/x-ndjson'])('%s: stored as a gzip file of the anonymised content', (type) => {
+    const gz = gzipSync(ndjson);
+    const out = anonymise(record({ reqHeaders: [['content-type', type], ['content-length', String(gz.length)]], reqBody: gz }));
+    const stored = out.req.body.bytes;
+    expect(out.req.headers).toContainEqual(['content-length', String(stored.length)]);
+    expect(stored.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const inner = gunzipSync(stored).toString();
+    expect(inner.split('\n').length).toBe(ndjson.split('\n').length);
+    expect(out.req.body.size).toBe(stored.length);
+    for (const raw of ['priya.sharma@acmecorp.in', '98765 43210', 'rahul.verma@example.org']) expect(inner).not.toContain(raw);
+    expect(inner).toMatch(/"email":"[^"@]+@[^"]+"/);
+  });
+
+  it('drops a gzip file that decodes past the bound (fails closed)', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'a'));
+    const out = anonymise(record({ reqHeaders: [['content-type', 'application/gzip']], reqBody: bomb }));
+    expect(out.req.body.omitted).toBeTruthy();
+    expect(out.req.body.bytes.length).toBe(0);
+  });
+
+  it('keeps a gzip file with nothing personal byte for byte', () => {
+    const gz = gzipSync('{"sku":"ACME-1","qty":2}\n');
+    expect(anonymise(record({ reqHeaders: [['content-type', 'application/gzip']], reqBody: gz })).req.body.bytes).toEqual(gz);
   });
 });
