@@ -135,9 +135,26 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): strin
   const rule = namedRule(scrub.rules.cookies, name, scrub.side) ?? PSEUDONYM;
   const quoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"');
   const inner = quoted ? value.slice(1, -1) : value;
-  const out = scrub.treat(inner, rule, loc);
+  const decoded = percentDecoded(inner);
+  // a percent-encoded value (Express's `s%3A…`, a JSON cookie) is redrawn decoded and encoded again:
+  // redrawing the escapes' hex digits made `%4W`, which the server's decodeURIComponent refuses
+  const out = decoded === undefined ? scrub.treat(inner, rule, loc) : encodedLike(scrub.treat(decoded, rule, loc));
   return out === null ? null : quoted ? `"${out}"` : out;
 }
+
+const ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/** `value` decoded when it holds a percent escape and decodes; else undefined. */
+function percentDecoded(value: string): string | undefined {
+  if (!value.includes('%') || !ESCAPE.test(value)) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+const encodedLike = (value: string | null) => (value === null ? null : encodeURIComponent(value));
 
 /**
  * `a=1; b=2`: values pseudonymised (or as the cookie's rule says); names

@@ -113,3 +113,19 @@ describe('anonymiser: a gzip file sent without Content-Encoding', () => {
     expect(anonymise(record({ reqHeaders: [['content-type', 'application/gzip']], reqBody: gz })).req.body.bytes).toEqual(gz);
   });
 });
+
+describe('anonymiser: percent-encoded cookie values stay decodable', () => {
+  it.each([
+    ['an Express signed session', 'connect.sid=s%3AQ2xhc3NpY1Nlc3Npb25JZDEyMzQ1.Tm90QVJlYWxTaWduYXR1cmUrYWJj%2Bab'],
+    ['a JSON cookie', `prefs=${encodeURIComponent('{"theme":"dark","email":"priya.sharma@acmecorp.in"}')}`],
+  ])('%s', (_, cookie) => {
+    const out = anonymise(record({ reqHeaders: [['cookie', cookie]] }));
+    const stored = out.req.headers[0]![1];
+    const [name, value] = [stored.slice(0, stored.indexOf('=')), stored.slice(stored.indexOf('=') + 1)];
+    expect(name).toBe(cookie.slice(0, cookie.indexOf('=')));
+    expect(value).not.toBe(cookie.slice(cookie.indexOf('=') + 1));
+    // decodeURIComponent throws on a redrawn escape (`%4W`)
+    const decoded = decodeURIComponent(value);
+    expect(decoded).not.toContain('priya.sharma@acmecorp.in');
+  });
+});
