@@ -252,11 +252,35 @@ function replaceSpans(text: string, spans: Span[], scrub: Scrub, loc: Loc): stri
     // a value the detectors find whole (an API key, an email) is left to them: the text is
     // scanned next, and it then gets the pseudonym it gets anywhere else
     if (detectedWhole(value, scrub)) continue;
-    out += text.slice(at, s.start) + (scrub.treat(value, PSEUDONYM, loc) ?? REDACTED);
+    out += text.slice(at, s.start) + treatEscaped(value, scrub, loc);
     at = s.end;
   }
   return at === 0 ? text : out + text.slice(at);
 }
+
+/** An XML or HTML character reference: `&amp;`, `&#38;`, `&#x26;`. */
+const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));/g;
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * A credential's value pseudonymised; one holding character references
+ * (`<password>p&amp;ss&lt;w0rd</password>`) is redrawn decoded and its
+ * markup characters escaped again: redrawing `&amp;` made `&qmr;`, and the
+ * XML parser then refused the whole request.
+ */
+function treatEscaped(value: string, scrub: Scrub, loc: Loc): string {
+  if (!value.includes('&') || !value.includes(';')) return scrub.treat(value, PSEUDONYM, loc) ?? REDACTED;
+  REFERENCE.lastIndex = 0;
+  if (!REFERENCE.test(value)) return scrub.treat(value, PSEUDONYM, loc) ?? REDACTED;
+  const decoded = value.replace(REFERENCE, (_, name: string | undefined, dec: string | undefined, hex: string | undefined) =>
+    name !== undefined ? NAMED[name]! : safeCodePoint(dec !== undefined ? Number(dec) : parseInt(hex!, 16)),
+  );
+  const out = scrub.treat(decoded, PSEUDONYM, loc);
+  return out === null ? REDACTED : out.replace(/[&<>"']/g, (c) => ESCAPED[c]!);
+}
+
+const safeCodePoint = (cp: number) => (cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd');
 
 function detectedWhole(value: string, scrub: Scrub): boolean {
   const found = findPii(value, scrub.rules.kinds);

@@ -129,3 +129,18 @@ describe('anonymiser: percent-encoded cookie values stay decodable', () => {
     expect(decoded).not.toContain('priya.sharma@acmecorp.in');
   });
 });
+
+describe('anonymiser: a credential holding character references stays well-formed XML', () => {
+  const xml: HeaderPair[] = [['content-type', 'text/xml']];
+  it.each([
+    ['an element', '<login><user>asha</user><password>p&amp;ss&lt;w0rd&gt;2024</password></login>', 'p&amp;ss&lt;w0rd&gt;2024'],
+    ['an attribute', '<appSettings><add key="ApiSecret" value="ab&amp;cd&quot;ef&#33;9931" /></appSettings>', 'ab&amp;cd&quot;ef&#33;9931'],
+  ])('%s', (_, body, secret) => {
+    const out = anonymise(record({ reqHeaders: xml, reqBody: body })).req.body.bytes.toString();
+    expect(out).not.toContain(secret);
+    expect(out).not.toContain('p&ss');
+    // every reference left is one XML defines
+    for (const m of out.matchAll(/&([^;\s]{0,10});/g)) expect(m[1]).toMatch(/^(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+)$/);
+    expect(out.replace(/>[^<]*</g, '><')).toBe(body.replace(/>[^<]*</g, '><').replace(/value="[^"]*"/, out.match(/value="[^"]*"/)?.[0] ?? ''));
+  });
+});
