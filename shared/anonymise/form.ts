@@ -119,7 +119,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
  * `next=/invite?token=…`; a GraphQL query sent by GET, `query={login(password: "…")}`)
  * is read for them like text; most values hold no '=' or ':' and are passed over.
  */
-function namedInside(value: string, scrub: Scrub, loc: string): string {
+export function namedInside(value: string, scrub: Scrub, loc: string): string {
   return value.includes('=') || value.includes(':') ? scrubNamedCredentials(value, scrub, loc) : value;
 }
 

@@ -1,7 +1,7 @@
 import { REDACTED } from './pseudonym/index.js';
 import { namedRule, pathRuleTreatments, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
-import { plusAsSpace, scrubPairs, type PairList } from './form.js';
+import { namedInside, plusAsSpace, scrubPairs, type PairList } from './form.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 import { isAction, isSecretToken } from './action-path.js';
@@ -27,11 +27,13 @@ function decode(raw: string, plus: boolean): string {
 }
 
 const LITERAL_OK = "@:,;=$!*'()";
+/** …and in a path segment, where a client may send a fragment (`/cb#access_token=…&state=…`). */
+const LITERAL_OK_IN_PATH = `${LITERAL_OK}&#`;
 
 /** Encodes `value` the way `raw` was written: characters `raw` carried literally stay literal. */
 function encodeLike(raw: string, value: string, plus: boolean): string {
   let out = encodeURIComponent(value);
-  for (const ch of LITERAL_OK) {
+  for (const ch of plus ? LITERAL_OK : LITERAL_OK_IN_PATH) {
     if (raw.includes(ch)) out = out.split(encodeURIComponent(ch)).join(ch);
   }
   return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
@@ -93,7 +95,7 @@ function scrubPath(path: string, scrub: Scrub): string {
     const rule = ruled.get(i);
     const value = decoded[i]!;
     const treatment = rule ?? (secretAfterAction(decoded, i) ? PSEUDONYM : undefined);
-    const next = treatment ? (scrub.treat(value, treatment, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value, loc);
+    const next = treatment ? (scrub.treat(value, treatment, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     if (next === value) continue;
     out ??= raw.slice();
     out[i] = encodeLike(segment, next, false);

@@ -144,3 +144,19 @@ describe('anonymiser: a credential holding character references stays well-forme
     expect(out.replace(/>[^<]*</g, '><')).toBe(body.replace(/>[^<]*</g, '><').replace(/value="[^"]*"/, out.match(/value="[^"]*"/)?.[0] ?? ''));
   });
 });
+
+describe('anonymiser: credentials named inside a request URL path segment', () => {
+  const T = 'Zx81kLmQ0pRt6uVw2yAbq7Nf';
+  it('a URL encoded as a segment', () => {
+    const url = `/r/${encodeURIComponent(`https://app.example.com/cb?access_token=${T}&x=1`)}`;
+    const out = anonymise(record({ url }));
+    expectClean(out, [T, encodeURIComponent(T)]);
+    expect(decodeURIComponent(out.url.slice(3))).toMatch(/^https:\/\/app\.example\.com\/cb\?access_token=[^&]+&x=1$/);
+  });
+
+  it('a raw fragment, kept a fragment', () => {
+    const out = anonymise(record({ url: `/callback#access_token=${T}&expires_in=3600&state=af0ifjsldkj` }));
+    expectClean(out, [T]);
+    expect(out.url).toMatch(/^\/callback#access_token=[^&#%]+&expires_in=3600&state=af0ifjsldkj$/);
+  });
+});
