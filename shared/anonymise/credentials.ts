@@ -54,8 +54,22 @@ export function nameWords(name: string): string[] {
 /** `w` without its trailing digits (`password2` → password). */
 export const withoutDigits = (w: string) => w.replace(TRAILING_DIGITS, '');
 
+/**
+ * A last word that says the name is about a credential, not one: its algorithm, method, version, type, format,
+ * length, lifetime (`SigAlg`, `SignatureMethod`, `token_type`, `passwordLength`, `token_expires_in`). Not `hint`
+ * (OpenID's `id_token_hint` holds the token), not `url` (a calendar's `secretIcalUrl` is the secret).
+ */
+const DESCRIBES = new Set(['alg', 'algorithm', 'algo', 'method', 'version', 'ver', 'type', 'format', 'length', 'len', 'expiry', 'expiration', 'expires', 'ttl', 'lifetime', 'strength', 'policy', 'scheme', 'enabled', 'required', 'mode']);
+/** Twilio's resource ids (`AccountSid`, `MessageSid`, `MessagingServiceSid`): an id, not a session's (`sid`, `connect.sid`). */
+const SID_OWNERS = new Set(['account', 'message', 'sms', 'call', 'service', 'conversation', 'participant', 'recording', 'conference', 'workspace', 'task', 'worker', 'flow', 'execution', 'queue', 'media', 'channel', 'verification']);
+
 function credentialWords(name: string): boolean {
   const words = nameWords(name);
+  if (words.length >= 2) {
+    const last = withoutDigits(words[words.length - 1]!);
+    const before = words[words.length - 2]!;
+    if (DESCRIBES.has(last) || ((last === 'in' || last === 'at') && before === 'expires') || (last === 'sid' && SID_OWNERS.has(before))) return false;
+  }
   // `password1`, `password2` (Django's sign-up form): a word's trailing digits count it as itself
   return words.some((w) => WORDS.has(w) || WORDS.has(withoutDigits(w))) || JOINED.test(words.join(''));
 }

@@ -160,3 +160,34 @@ describe('anonymiser: credentials named inside a request URL path segment', () =
     expect(out.url).toMatch(/^\/callback#access_token=[^&#%]+&expires_in=3600&state=af0ifjsldkj$/);
   });
 });
+
+describe('anonymiser: names about a credential keep their values', () => {
+  it('SAML redirect binding: SigAlg kept, Signature pseudonymised', () => {
+    const sigAlg = encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    const url = `/saml/sso?SAMLRequest=fZJBT8MwDIXv&SigAlg=${sigAlg}&Signature=Q2xhc3NpY1NpZ25hdHVyZTEyMzQ1Njc4OTA`;
+    const out = anonymise(record({ url }));
+    expect(out.url).toContain(`&SigAlg=${sigAlg}&`);
+    expect(out.url).not.toContain('Q2xhc3NpY1NpZ25hdHVyZTEyMzQ1Njc4OTA');
+  });
+
+  it('an OAuth token answer: token_type and expires_in kept', () => {
+    const body = JSON.stringify({ access_token: 'Zx81kLmQ0pRt6uVw2yAbq7Nf', token_type: 'Bearer', expires_in: 3600, refresh_token_expires_in: 86400 });
+    const stored = JSON.parse(anonymise(record({ resHeaders: json, resBody: body })).res!.body.bytes.toString()) as Record<string, unknown>;
+    expect(stored.access_token).not.toBe('Zx81kLmQ0pRt6uVw2yAbq7Nf');
+    expect(stored).toMatchObject({ token_type: 'Bearer', expires_in: 3600, refresh_token_expires_in: 86400 });
+  });
+
+  it('AWS Signature V2 and Twilio webhook parameters', () => {
+    const aws = '/?Action=DescribeInstances&SignatureMethod=HmacSHA256&SignatureVersion=2&Signature=Zx81kLmQ0pRt6uVw2yAbq7Nf%3D';
+    const out = anonymise(record({ url: aws }));
+    expect(out.url).toContain('&SignatureMethod=HmacSHA256&SignatureVersion=2&');
+    expect(out.url).not.toContain('Zx81kLmQ0pRt6uVw2yAbq7Nf');
+    const twilio = 'AccountSid=AC0123456789abcdef0123456789abcdef&MessageSid=SM0123456789abcdef0123456789abcdef&Body=hello';
+    expect(anonymise(record({ reqHeaders: form, reqBody: twilio })).req.body.bytes.toString()).toBe(twilio);
+  });
+
+  it('still takes a session id, a signature and a password', () => {
+    const body = 'sid=Zx81kLmQ0pRt6uVw2yAbq7Nf&connect.sid=Yk20aLmQ0pRt6uVw2yAbq7Mm&signature=Wq11kLmQ0pRt6uVw2yAbq7Xx&password=Hunter2!Summer';
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: body })), ['Zx81kLmQ0pRt6uVw2yAbq7Nf', 'Yk20aLmQ0pRt6uVw2yAbq7Mm', 'Wq11kLmQ0pRt6uVw2yAbq7Xx', 'Hunter2!Summer']);
+  });
+});
