@@ -127,6 +127,10 @@ function keyedText(text: string, at: number, spans: Span[]): number {
 const CURL_USER = /\bcurl(?:\.exe)?[ \t](?:[^\r\n|;&]|(?<! )[|;&]|[\\`^]\r?\n){0,512}?(?<![\w-])(?:-[A-Za-z]{0,8}[uU][ \t]{0,8}|--(?:proxy-)?user(?:[ \t]{1,8}|=))(["']?)([^\s"':]{0,256}):([^\s"']{1,4096})/gi;
 /** Where a text may hold a curl command: a literal V8 scans for fast (json-credentials.ts starts its own search so too). */
 export const CURL_WORD = /curl/i;
+const CURL_WORDS = /curl/gi;
+const ABSOLUTE_URL = /^https?:\/\/[\w.-]+(?::[0-9]{1,5})?(?:[/?#]|$)/i;
+/** How far CURL_USER reads after a `curl` for its user option. */
+const CURL_READ = 512;
 const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
@@ -174,6 +178,9 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     if (!v) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
     if (!named && !pin(m[1]!, value)) continue;
+    // a link after the name (`Reset your password: https://…`): its query, its path's secret and its
+    // userinfo are read as any URL's; redrawn whole it lost its scheme and host
+    if (value.startsWith('http') && ABSOLUTE_URL.test(value)) continue;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
     if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
     spans.push(valueSpan(v));
@@ -182,6 +189,9 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   }
   // `curl -u user:password`, `--user=…`, `-uuser:password` (not docker's or sudo's `-u 1000:1000`): the password
   if (CURL_WORD.test(text)) {
+    // CURL_USER reads up to 512 characters after each `curl`: charged to the budget, so a body of nothing
+    // but `curl -u ` (~1.2 s a MiB) fails closed instead of holding the capture thread
+    scrub.charge(CURL_READ * (text.match(CURL_WORDS)?.length ?? 0));
     for (const m of text.matchAll(CURL_USER)) {
       const end = m.index + m[0].length;
       spans.push({ start: end - m[3]!.length, end });

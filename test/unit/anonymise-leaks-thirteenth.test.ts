@@ -191,3 +191,18 @@ describe('anonymiser: names about a credential keep their values', () => {
     expectClean(anonymise(record({ reqHeaders: form, reqBody: body })), ['Zx81kLmQ0pRt6uVw2yAbq7Nf', 'Yk20aLmQ0pRt6uVw2yAbq7Mm', 'Wq11kLmQ0pRt6uVw2yAbq7Xx', 'Hunter2!Summer']);
   });
 });
+
+describe('anonymiser: text that names a credential before a link', () => {
+  it('keeps the link a link, and still finds its secrets', () => {
+    const body = `Reset your password: https://x.example.com/reset-password/${TOKEN}\nOr sign in: https://x.example.com/login?next=%2Fhome&token=Qw12Er34Ty56Ui78\n`;
+    const out = anonymise(record({ resHeaders: [['content-type', 'text/plain']], resBody: body })).res!.body.bytes.toString();
+    expect(out).toMatch(/^Reset your password: https:\/\/x\.example\.com\/reset-password\/[\w.-]{28}\nOr sign in: https:\/\/x\.example\.com\/login\?next=%2Fhome&token=/);
+    expect(out).not.toContain(TOKEN);
+    expect(out).not.toContain('Qw12Er34Ty56Ui78');
+  });
+
+  it('fails closed on a body of nothing but `curl -u ` instead of reading 512 characters after each', () => {
+    const out = anonymise(record({ reqHeaders: [['content-type', 'text/plain']], reqBody: 'curl -u '.repeat(1 << 17) }));
+    expect(out.req.body.omitted).toBe('anonymiser-budget');
+  });
+});
