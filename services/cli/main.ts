@@ -50,6 +50,13 @@ function reportError(err: unknown): number {
   return 3;
 }
 
+// a reader that stops early (`parity runs list | head`) closes the pipe: the rest of the output has
+// nowhere to go, which is no error of the command's (without this, an unhandled EPIPE printed a stack)
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 const code = await main(process.argv.slice(2));
 // Long-running commands (proxy, worker) never return here until they stop.
 process.exitCode = code;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendRecords } from '../../shared/session/store.js';
 import { newRecordId } from '../../shared/record/convert.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { sampleRecord } from '../unit/record.test.js';
 
@@ -20,6 +20,19 @@ describe('parity sessions', () => {
     expect(JSON.parse(show.stdout).recent.map((r: { url: string }) => r.url)).toEqual(['/p/1', '/p/2']);
     const del = await runCli(['sessions', 'delete', 'shop', '--json'], { env });
     expect(JSON.parse(del.stdout)).toEqual({ session: 'shop', deleted: true, records: 3 });
+  });
+
+  it('stops quietly when its reader closes the pipe early (`parity sessions list | head`)', async () => {
+    await appendRecords(t.redis, [0, 1, 2].map((i) => sampleRecord({ id: newRecordId(i), session: `s${i}`, url: `/p/${i}` })), { maxLen: 100, bodyTtlSeconds: 60 });
+    for (const args of [['sessions', 'list'], ['sessions', 'list', '--json']]) {
+      const child = spawnCli(args, { env: { PARITY_REDIS_URL: t.url } });
+      child.stdout!.destroy();
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+      expect(code).toBe(0);
+    }
   });
 
   it('names a missing session and exits 2', async () => {
