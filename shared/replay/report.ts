@@ -20,10 +20,32 @@ export async function runReport(redis: Redis, id: string, gate?: GateThresholds)
     mode: def.mode,
     ...(status.startedAt !== undefined ? { startedAt: status.startedAt } : {}),
     ...(status.finishedAt !== undefined ? { endedAt: status.finishedAt } : {}),
+    state: status.state,
   };
   const report = buildReport(meta, stats, gate ?? def.gate, { noise: def.rules.noise });
+  failIfNotDone(report, status);
   failIfNothingSent(report);
   return { def, status, report };
+}
+
+/**
+ * A run that has not ended, or did not end done, tested only part of its
+ * selection: its gate fails (`parity report` on a running or cancelled run
+ * printed PASS and exited 0, so a CI job that reported without `--wait`
+ * passed on half a run).
+ */
+function failIfNotDone(report: Report, status: RunStatus): void {
+  if (status.state === 'done') return;
+  const { done, total } = status.chunks;
+  const sent = status.progress.sent;
+  const message =
+    status.state === 'cancelled'
+      ? `the run was cancelled after ${sent} requests (${done} of ${total} chunks done): a cancelled run does not pass`
+      : status.state === 'failed'
+        ? `the run failed (${status.error ?? 'a chunk failed every attempt'}): a failed run does not pass`
+        : `the run is still ${status.state} (${done} of ${total} chunks done, ${sent} requests sent): report it once it has ended (\`parity runs show ${status.id}\`, or \`parity replay … --wait\`)`;
+  report.gate.reasons.push({ rule: 'run-not-done', value: done, threshold: total, message });
+  report.verdict = 'fail';
 }
 
 /** Skips of requests that were never sent: the record was gone, or its request body not captured whole. */

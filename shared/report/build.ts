@@ -116,6 +116,7 @@ export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresho
   if (meta.session !== undefined) report.session = meta.session;
   if (meta.startedAt !== undefined) report.startedAt = meta.startedAt;
   if (meta.endedAt !== undefined) report.endedAt = meta.endedAt;
+  if (meta.state !== undefined) report.state = meta.state;
   return report;
 }
 

@@ -39,7 +39,7 @@ export const DEFAULT_GATE: GateThresholds = gateThresholdsSchema.parse({});
 
 /** One reason the gate failed. */
 export interface GateReason {
-  rule: 'new-5xx' | 'max-diff-rate' | 'max-error-rate' | 'max-p99-regression' | 'nothing-sent';
+  rule: 'new-5xx' | 'max-diff-rate' | 'max-error-rate' | 'max-p99-regression' | 'nothing-sent' | 'run-not-done';
   /** Route template, absent for the overall figure. */
   route?: string;
   value: number;

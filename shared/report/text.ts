@@ -28,7 +28,8 @@ function routeRow(r: RouteReport): string[] {
 export function renderText(report: Report, maxRoutes = 20): string {
   const t = report.totals;
   const out: string[] = [];
-  out.push(`Parity run ${report.run}: ${report.verdict.toUpperCase()}  (${report.mode} diff, target ${report.target} vs ${report.reference})`);
+  const state = report.state !== undefined && report.state !== 'done' ? `, run ${report.state}` : '';
+  out.push(`Parity run ${report.run}: ${report.verdict.toUpperCase()}  (${report.mode} diff, target ${report.target} vs ${report.reference}${state})`);
   out.push(`requests ${t.requests}  compared ${t.compared}  diffs ${t.diffs} (${pct(t.diffRate)})  errors ${t.errors} (${pct(t.errorRate)})  late ${t.late}${report.lateness.count > 0 ? ` (p99 ${ms(report.lateness.p99Us)})` : ''}`);
   out.push(`latency p50/p99 target ${ms(t.latency.target.p50Us)}/${ms(t.latency.target.p99Us)}  reference ${ms(t.latency.reference.p50Us)}/${ms(t.latency.reference.p99Us)}`);
   const skipped = Object.entries(t.skipped);

@@ -15,6 +15,8 @@ export interface ReportMeta {
   mode: DiffMode;
   startedAt?: number;
   endedAt?: number;
+  /** A replay run's state when the report was made (queued, running, done, cancelled, failed): only a done run can pass. */
+  state?: 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
 }
 
 export interface Report extends ReportMeta {

@@ -124,6 +124,11 @@ describe('replay workers', () => {
     workers.push(...(await Promise.all([startWorker(t.url), startWorker(t.url)])));
     const run = await start('--rate', '20', '--duration', '60s', '--max-p99-regression', '1000');
     await until('the first requests', () => target.arrivals.length >= 5 || undefined);
+    // a report of a run still running does not pass: CI reporting without --wait got PASS on part of a run
+    const running = await runCli(['report', run, '--format', 'json'], { env: env() });
+    expect(running.code, running.stderr).toBe(1);
+    expect(JSON.parse(running.stdout)).toMatchObject({ state: 'running', verdict: 'fail' });
+    expect(running.stderr).toMatch(/still running/);
     const c = await runCli(['runs', 'cancel', run, '--json'], { env: env() });
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout)).toEqual({ run, state: 'cancelled' });
@@ -139,6 +144,10 @@ describe('replay workers', () => {
     expect(JSON.parse(show.stdout).run).toMatchObject({ id: run, state: 'cancelled', session: 's1' });
     const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: env() })).stdout);
     expect(list.runs.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([[run, 'cancelled']]);
+    const report = await runCli(['report', run, '--format', 'json'], { env: env() });
+    expect(report.code, report.stderr).toBe(1);
+    expect(JSON.parse(report.stdout)).toMatchObject({ state: 'cancelled', verdict: 'fail' });
+    expect(JSON.parse(report.stdout).gate.reasons).toContainEqual(expect.objectContaining({ rule: 'run-not-done' }));
   });
 
   it('Ctrl-C on `replay --wait` takes every chunk of the run off the queue before it exits', async () => {

@@ -21,7 +21,9 @@ export function assertVerdict(report: Report): void {
   const reasons = report.gate.reasons.map((r) => `  - ${r.message}`);
   const shown = reasons.slice(0, 12);
   if (reasons.length > shown.length) shown.push(`  - … and ${reasons.length - shown.length} more (see the report)`);
-  throw parityError('PARITY_ERR_GATE_FAILED', `run ${report.run} failed the gate:\n${shown.join('\n')}`);
+  const notDone = report.gate.reasons.some((r) => r.rule === 'run-not-done');
+  const hint = notDone ? { hint: `Only a run that ended done can pass: wait for it (\`parity runs show ${report.run}\`), or replay again with --wait.` } : undefined;
+  throw parityError('PARITY_ERR_GATE_FAILED', `run ${report.run} failed the gate:\n${shown.join('\n')}`, hint);
 }
 
 /** Writes every format into `dir` and says where on stderr. */
