@@ -1,3 +1,4 @@
+import { sessionHeaderOf, type SessionHeader } from './ndjson.js';
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
 import { errorText } from '../errors.js';
@@ -66,6 +67,8 @@ export interface HarReadOptions {
   maxBodyBytes: number;
   /** Gives each imported record a fresh id (entries without a Parity id). */
   newId: (tsUs: number) => string;
+  /** Called with `log._parity` of a Parity export: the session's upstream. */
+  onHeader?: (h: SessionHeader) => void;
 }
 
 /** `startedDateTime` → µs since the epoch, keeping digits past milliseconds. */
@@ -197,7 +200,7 @@ const POSITION = /position "?(\d+)"?/;
 export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptions): AsyncGenerator<CaptureRecord> {
   const tokenizer = new Tokenizer();
   // Only the entries themselves: a path on the array would keep every entry in it.
-  const parser = new TokenParser({ paths: ['$.log.entries.*'], keepStack: false });
+  const parser = new TokenParser({ paths: ['$.log.entries.*', '$.log._parity'], keepStack: false });
   let ready: unknown[] = [];
   let sawEntries = false;
   let failure: { offset: number; message: string } | undefined;
@@ -207,7 +210,12 @@ export async function* readHar(source: AsyncIterable<Buffer>, opts: HarReadOptio
   let chunk: Buffer = Buffer.alloc(0);
   let entryNo = 0;
 
-  parser.onValue = ({ value }) => {
+  parser.onValue = ({ value, key }) => {
+    if (key === '_parity') {
+      const header = sessionHeaderOf({ _parity: value });
+      if (header) opts.onHeader?.(header);
+      return;
+    }
     ready.push(value);
   };
   // Keys of the open containers, to tell a HAR with no entries from JSON that is not a HAR.

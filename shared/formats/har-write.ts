@@ -1,3 +1,4 @@
+import type { SessionHeader } from './ndjson.js';
 import { isUtf8 } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import type { Entry, Har, Header, QueryString } from 'har-format';
@@ -154,16 +155,18 @@ export function harEntry(r: CaptureRecord): ParityHarEntry {
 }
 
 /** The HAR document's opening, up to the entries array. */
-export function harPrologue(comment?: string): string {
-  const log: Omit<Har['log'], 'entries'> = { version: '1.2', creator: { name: 'Parity', version: '1', comment: 'capture record v1; see _parity on each entry' }, pages: [] };
+export function harPrologue(comment?: string, header?: SessionHeader): string {
+  const log: Omit<Har['log'], 'entries'> & { _parity?: SessionHeader } = { version: '1.2', creator: { name: 'Parity', version: '1', comment: 'capture record v1; see _parity on each entry' }, pages: [] };
   if (comment) log.comment = comment;
+  // the session's upstream (ndjson.ts): an imported copy keeps replay's production-target check
+  if (header?.upstream) log._parity = header;
   const head = JSON.stringify({ log }).slice(0, -2); // drop the closing "}}"
   return `${head},"entries":[\n`;
 }
 
 /** Streams a HAR document: prologue, entries separated by commas, epilogue. */
-export async function* harChunks(records: AsyncIterable<CaptureRecord>, comment?: string): AsyncGenerator<string> {
-  yield harPrologue(comment);
+export async function* harChunks(records: AsyncIterable<CaptureRecord>, comment?: string, header?: SessionHeader): AsyncGenerator<string> {
+  yield harPrologue(comment, header);
   let first = true;
   for await (const r of records) {
     yield `${first ? '' : ',\n'}${JSON.stringify(harEntry(r))}`;

@@ -8,7 +8,7 @@ import { appendRecords, assertSessionName, markSessionUpstream } from '../sessio
 import { readGor, type GorStats } from './gor-read.js';
 import { readHar } from './har-read.js';
 import { importMalformedError, MalformedInput } from './malformed.js';
-import { readNdjson } from './ndjson.js';
+import { readNdjson, type SessionHeader } from './ndjson.js';
 import { openImportSource } from './source.js';
 
 /**
@@ -78,8 +78,8 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const newId = importIds();
   const gor: GorStats = { messages: 0, requestOnly: 0, orphanResponses: 0, replayedResponses: 0 };
   const parsers: Record<ImportFormat, () => AsyncIterable<CaptureRecord>> = {
-    ndjson: () => readNdjson(source.chunks),
-    har: () => readHar(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId }),
+    ndjson: () => readNdjson(source.chunks, onHeader),
+    har: () => readHar(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId, onHeader }),
     gor: () => readGor(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId }, gor),
   };
   const previousRecords = await opts.redis.xlen(keys.sessionStream(opts.session));
@@ -90,6 +90,11 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   let batchBytes = 0;
   let imported = 0;
   let upstream: string | undefined;
+  // a Parity export names the session's upstream itself: that wins over a record's Host (for a capture, the proxy's)
+  let exported: string | undefined;
+  const onHeader = (h: SessionHeader) => {
+    exported ??= h.upstream;
+  };
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -122,6 +127,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   }
 
   // The replay safety check refuses a target equal to the session's upstream.
+  upstream = exported ?? upstream;
   if (upstream && imported > 0 && !(await opts.redis.hexists(keys.sessionMeta(opts.session), 'upstream'))) {
     await markSessionUpstream(opts.redis, opts.session, upstream);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../../shared/redis/keys.js';
 import { runCli } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -37,8 +38,29 @@ describe('parity sessions export', () => {
     const back = await runCli(['sessions', 'import', file, '--session', 'copy', '--no-anonymise', '--json'], { env });
     expect(JSON.parse(back.stdout)).toMatchObject({ records: 5, anonymised: false });
     const second = await runCli(['sessions', 'export', 'copy'], { env });
-    expect(lines(second.stdout)).toEqual(lines(first.stdout).map((r) => ({ ...r, session: 'copy' })));
+    // the first line names the session's upstream (not a record): the copy keeps it
+    const [header, ...records] = lines(first.stdout);
+    expect(header).toEqual({ _parity: { session: 'orig', upstream: expect.stringMatching(/^https?:\/\//) } });
+    expect(lines(second.stdout)).toEqual([{ _parity: { ...(header!._parity as object), session: 'copy' } }, ...records.map((r) => ({ ...r, session: 'copy' }))]);
     expect(readdirSync(dir)).toEqual(['orig.ndjson']);
+  });
+
+  it('keeps the upstream through export and import, so replay still refuses the production target', async () => {
+    // a session captured by the proxy: its records' Host is the proxy's, its upstream the app's
+    expect((await runCli(['sessions', 'import', join(fixtures, 'goreplay.gor'), '--session', 'orig'], { env })).code).toBe(0);
+    const upstream = 'http://127.0.0.1:31001';
+    await t.redis.hset(keys.sessionMeta('orig'), 'upstream', upstream);
+    for (const format of ['ndjson', 'har']) {
+      const file = join(dir, `orig.${format}`);
+      expect((await runCli(['sessions', 'export', 'orig', '--format', format, '--out', file], { env })).code).toBe(0);
+      const back = await runCli(['sessions', 'import', file, '--format', format, '--session', `copy-${format}`, ...(format === 'ndjson' ? ['--no-anonymise'] : [])], { env });
+      expect(back.code, back.stderr).toBe(0);
+      const shown = JSON.parse((await runCli(['sessions', 'show', `copy-${format}`, '--json'], { env })).stdout);
+      expect(shown.session ?? shown).toMatchObject({ upstream });
+      const refused = await runCli(['replay', '--session', `copy-${format}`, '--target', upstream], { env });
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/--allow-production-target/);
+    }
   });
 
   it.skipIf(!CHROMIUM)('writes a HAR that a browser replays: Chromium serves the recorded answers from it', async () => {
