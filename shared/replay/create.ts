@@ -12,7 +12,7 @@ import { planClosedChunks, planOpenChunks, type ChunkSpec } from './chunk.js';
 import type { ReplayProfile } from './profile.js';
 import { chunkJobId, newRunId, type ChunkJobData, type ReplayRunDef } from './run.js';
 import { arrivalSchedule, recordTimes } from './schedule.js';
-import { resolveSelection, type SelectionSpec } from './selection.js';
+import { describeMethods, resolveSelection, type SelectionSpec } from './selection.js';
 import { saveRun } from './store.js';
 import { sealSetHeaders } from './sealed-headers.js';
 import type { RequestTransform } from './transform.js';
@@ -92,6 +92,13 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
   if (selection.ids.length === 0) {
     throw parityError('PARITY_ERR_USAGE', `no record of session "${req.session}" matches the selection (${selection.scanned} records looked at)`, {
       hint: 'Loosen --from/--to, --methods, --filter or --exclude; `parity sessions show S` lists recent records.',
+    });
+  }
+  // a production baseline is sent every selected request twice more (replay-send.ts: twice, to tell noise
+  // from differences): reads are harmless, writes would happen again
+  if (req.baseline && info.upstream && !req.allowProductionTarget && selection.unsafe.size > 0 && sameOrigin(req.baseline, info.upstream)) {
+    throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the baseline ${redactUrl(req.baseline)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from, and the selection holds requests that change state (${describeMethods(selection.unsafe)}): production would receive each twice more`, {
+      hint: 'Keep them out with --methods GET,HEAD, or pass --allow-production-target if production may take them again.',
     });
   }
   const windowUs = req.windowMs * 1000;

@@ -34,6 +34,8 @@ export interface Selection {
   ts: number[];
   /** Records in the session that were looked at. */
   scanned: number;
+  /** Selected records by method, for the methods that change state (POST, PUT, PATCH, DELETE…). */
+  unsafe: Map<string, number>;
 }
 
 type Filter = (method: string, path: string) => boolean;
@@ -92,7 +94,7 @@ export function parseTimePoint(text: string, flag: string, nowMs = Date.now()): 
 export async function resolveSelection(redis: Redis, session: string, spec: SelectionSpec, pageSize = 500): Promise<Selection> {
   const keep = selectionPredicate(spec);
   const stream = keys.sessionStream(session);
-  const found: { id: string; ts: number }[] = [];
+  const found: { id: string; ts: number; method: string }[] = [];
   let scanned = 0;
   let from = '-';
   for (;;) {
@@ -100,7 +102,7 @@ export async function resolveSelection(redis: Redis, session: string, spec: Sele
     for (const [idBuf, fields] of page) {
       scanned++;
       const record = recordOf(fields);
-      if (record && keep(record)) found.push({ id: idBuf.toString(), ts: record.ts });
+      if (record && keep(record)) found.push({ id: idBuf.toString(), ts: record.ts, method: record.method });
     }
     if (page.length < pageSize) break;
     from = `(${page[page.length - 1]![0].toString()}`;
@@ -109,7 +111,17 @@ export async function resolveSelection(redis: Redis, session: string, spec: Sele
   // capture order; the schedule needs them sorted (a stable sort keeps ties).
   found.sort((a, b) => a.ts - b.ts);
   const kept = spec.limit === undefined ? found : found.slice(0, spec.limit);
-  return { ids: kept.map((f) => f.id), ts: kept.map((f) => f.ts), scanned };
+  const unsafe = new Map<string, number>();
+  for (const f of kept) if (!SAFE_METHODS.has(f.method.toUpperCase())) unsafe.set(f.method, (unsafe.get(f.method) ?? 0) + 1);
+  return { ids: kept.map((f) => f.id), ts: kept.map((f) => f.ts), scanned, unsafe };
+}
+
+/** Methods that change nothing on the server (RFC 9110 §9.2.1): what a production baseline may be sent again. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** `POST ×8, DELETE ×3`. */
+export function describeMethods(counts: ReadonlyMap<string, number>): string {
+  return [...counts].map(([m, n]) => `${m} ×${n}`).join(', ');
 }
 
 function recordOf(fields: Buffer[]): CaptureRecord | undefined {

@@ -67,6 +67,26 @@ describe('replay against troublesome targets', () => {
     expect(target.arrivals).toHaveLength(3);
   });
 
+  it('refuses a production baseline for requests that change state unless told, and allows it for reads', async () => {
+    target = await startArrivalTarget();
+    const production = await startArrivalTarget();
+    try {
+      const specs = [...evenSpecs(3, 10), { atMs: 40, method: 'POST', url: '/orders', reqBody: '{"sku":"A1"}' }, { atMs: 50, method: 'DELETE', url: '/orders/7' }];
+      await writeSession(t.redis, 's1', specs, production.url);
+      const refused = await replay(target.url, '--baseline', production.url);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/PARITY_ERR_PRODUCTION_TARGET: the baseline .* is .*, the upstream session "s1" was captured from, and the selection holds requests that change state \(POST ×1, DELETE ×1\)/);
+      expect(refused.stderr).toMatch(/--methods GET,HEAD/);
+      expect(production.arrivals).toHaveLength(0);
+      const reads = await replay(target.url, '--baseline', production.url, '--methods', 'GET');
+      expect(reads.code, reads.stderr).toBe(0);
+      expect(production.arrivals.length).toBeGreaterThan(0);
+      expect(new Set(production.arrivals.map((a) => a.method))).toEqual(new Set(['GET']));
+    } finally {
+      await production.close();
+    }
+  });
+
   it('counts timeouts and reset connections as errors and fails the gate on them', async () => {
     target = await startArrivalTarget((req) => {
       if (req.url === '/items/1') return { delayMs: 2000 };
