@@ -258,7 +258,9 @@ async function openChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Chun
   const arrivals = indices.map((i) => ({ i, dueUs: anchorUs + schedule.offsetUs(i) }));
   if (arrivals[0]) await warmUpOnce(ctx, def, [...loaded.values()], arrivals[0].dueUs);
   // fired at their (possibly re-anchored) due times, timed against the run's schedule
-  await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), def.startAtUs + schedule.offsetUs(a.i)));
+  // an arrival past the selection's length sends a record again (constant-rate, soak, spike cycle the selection)
+  const n = def.selection.count;
+  await openLoop(arrivals, send.inFlight.signal, (a) => replayOne(send, a.i, loaded.get(schedule.recordIndex(a.i)), def.startAtUs + schedule.offsetUs(a.i), undefined, a.i >= n));
 }
 
 /**
@@ -285,7 +287,7 @@ async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Ch
   await afterPredecessor(ctx, def, spec, anchorUs, send.inFlight.signal);
   let seq = 0;
   const claim = selectionWalk(ctx.redis, def, records, (record) => skipUnsendable(send, seq++, record, nowUs()));
-  await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (record) => replayOne(send, seq++, record, nowUs()));
+  await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (c) => replayOne(send, seq++, c.record, nowUs(), undefined, c.repeat));
 }
 
 /**
@@ -298,32 +300,39 @@ async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Ch
  * user: a skip takes no time, and users handed missing records raced through
  * the counter (107,494 skips in a second from two users, nothing sent). A
  * whole pass without a sendable record leaves nothing to send: the chunk's
- * users stop.
+ * users stop. A position past the selection's length is a record's second
+ * pass or later (`repeat`): its recorded answer was counted already.
  */
-function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => CaptureRecord | undefined | Promise<CaptureRecord | undefined> {
+/** A record a closed-model user sends, and whether the run sent it before. */
+interface Claimed {
+  record: CaptureRecord;
+  repeat: boolean;
+}
+
+function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => Claimed | undefined | Promise<Claimed | undefined> {
   const n = def.selection.count;
   const block = 128;
-  let queue: (CaptureRecord | undefined)[] = [];
+  let queue: { record: CaptureRecord | undefined; repeat: boolean }[] = [];
   let refill: Promise<void> | undefined;
   /** Positions taken in a row without a sendable record. */
   let dry = 0;
   /** The next sendable record in the queue, counting those skipped on the way; undefined when the queue ran out or the walk went dry. */
-  const takeQueued = (): CaptureRecord | undefined => {
+  const takeQueued = (): Claimed | undefined => {
     while (dry < n && queue.length > 0) {
-      const record = queue.shift();
-      if (sendable(record)) {
+      const item = queue.shift()!;
+      if (sendable(item.record)) {
         dry = 0;
-        return record;
+        return item as Claimed;
       }
       dry++;
-      skipped(record);
+      skipped(item.record);
     }
     return undefined;
   };
-  const walk = async (): Promise<CaptureRecord | undefined> => {
+  const walk = async (): Promise<Claimed | undefined> => {
     while (dry < n) {
-      const record = takeQueued();
-      if (record) return record;
+      const claimed = takeQueued();
+      if (claimed) return claimed;
       if (dry >= n) break;
       refill ??= (async () => {
         const cursor = keys.runCursor(def.id);
@@ -335,13 +344,13 @@ function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, s
         const end = replies[0]![1] as number;
         const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
         const got = await records.get(indices);
-        queue = queue.concat(indices.map((index) => got.get(index)));
+        queue = queue.concat(indices.map((index, k) => ({ record: got.get(index), repeat: end - block + k >= n })));
       })().finally(() => (refill = undefined));
       await refill;
     }
     return undefined;
   };
   // as long as the queue holds records, answered without a promise
-  const fromQueue = (): CaptureRecord | undefined | Promise<CaptureRecord | undefined> => takeQueued() ?? (dry < n ? walk() : undefined);
+  const fromQueue = (): Claimed | undefined | Promise<Claimed | undefined> => takeQueued() ?? (dry < n ? walk() : undefined);
   return fromQueue;
 }

@@ -100,7 +100,7 @@ function send(ctx: SendContext, side: Side, p: Prepared, record: CaptureRecord):
 }
 
 /** Fires one request due at `scheduledUs` (µs since the epoch) and records its outcome. */
-export async function replayOne(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, method?: string): Promise<void> {
+export async function replayOne(ctx: SendContext, i: number, record: CaptureRecord | undefined, scheduledUs: number, method?: string, repeat = false): Promise<void> {
   if (!sendable(record)) {
     skipUnsendable(ctx, i, record, scheduledUs, method);
     return;
@@ -129,6 +129,8 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     url: record.url,
     reference: base1 ?? p.recorded,
     target,
+    // the recorded answer of a record sent before in this run: its latency is one sample, counted once
+    ...(repeat && !base1 ? { referenceRepeated: true } : {}),
     mode: ctx.def.mode,
     rules: ctx.def.rules,
     recordId: record.id,

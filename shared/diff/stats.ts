@@ -32,7 +32,7 @@ export class RunStats {
     if (reference.error) r.countStatus('reference', 'error');
     else {
       r.countStatus('reference', reference.status);
-      r.referenceLatency.record(reference.latencyUs);
+      if (input.referenceRepeated !== true) r.referenceLatency.record(reference.latencyUs);
     }
     if (target.error) {
       r.countStatus('target', 'error');

@@ -39,6 +39,11 @@ export interface ExchangeInput {
   recordId?: string;
   /** `routeTemplate(method, url)` when the caller has it already (a replay computes it once per record). */
   route?: string;
+  /**
+   * The reference is a recorded answer this run compared before (a profile that cycles the selection): its latency
+   * is not counted again, so the latency gate's sample counts are production's samples, not copies of them.
+   */
+  referenceRepeated?: boolean;
 }
 
 /**

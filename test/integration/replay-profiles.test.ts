@@ -71,6 +71,10 @@ describe('replay profiles against a target that records arrivals', () => {
     expect(seen[79]).toBeLessThan(1975 + 600 + lateMs);
     expect(target.arrivals.filter((a) => a.url === '/items/0')).toHaveLength(12); // 80 arrivals over 7 records
     expect(report.totals.requests).toBe(80);
+    // production's latency is 7 samples, one per record, however often the run sent each: not 80 copies
+    const referenceCount = report.latency.reduce((n: number, l: { reference: { count: number } }) => n + l.reference.count, 0);
+    expect(referenceCount).toBe(7);
+    expect(report.latency.reduce((n: number, l: { target: { count: number } }) => n + l.target.count, 0)).toBe(80);
   });
 
   it('ramping-rate and spike put more arrivals where the rate is higher', async () => {
@@ -102,6 +106,9 @@ describe('replay profiles against a target that records arrivals', () => {
     // full suite beside two benchmark runs got 6), so the floor is only that users went on after an answer
     expect(target.arrivals.length).toBeGreaterThan(3);
     expect(target.arrivals.length).toBeLessThanOrEqual(3 * Math.ceil(1500 / 50) + 3);
+    // the closed loop walks the 10 records over and over: production's latency is counted once per record
+    const cc = JSON.parse(r.stdout) as { latency: { reference: { count: number } }[] };
+    expect(cc.latency.reduce((n, l) => n + l.reference.count, 0)).toBe(Math.min(10, target.arrivals.length));
     expect(JSON.parse(r.stdout).totals.requests).toBe(target.arrivals.length);
   });
 
