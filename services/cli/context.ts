@@ -27,10 +27,10 @@ function flagAttribute(flag: string): string {
 }
 
 /** Maps parsed commander options back to setting keys. */
-export function flagValues(all: Record<string, unknown>): Record<string, unknown> {
+export function flagValues(all: Record<string, unknown>, ignore: readonly SettingKey[] = []): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(SETTINGS) as [string, Setting][]) {
-    if (!s.flag) continue;
+    if (!s.flag || ignore.includes(key as SettingKey)) continue;
     const v = all[flagAttribute(s.flag)];
     if (v !== undefined) flags[key] = v;
   }
@@ -53,9 +53,10 @@ export interface CommandContext {
 }
 
 /** Builds the context for a command action: validated config from flags, env and file. */
-export function commandContext(cmd: Command, opts: { require?: readonly SettingKey[]; logName?: string } = {}): CommandContext {
+export function commandContext(cmd: Command, opts: { require?: readonly SettingKey[]; logName?: string; notSettings?: readonly SettingKey[] } = {}): CommandContext {
   const all = cmd.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
-  const flags = flagValues(all);
+  // a flag a command uses for something of its own, whose name a setting also reads (replay's --concurrency)
+  const flags = flagValues(all, opts.notSettings);
   const loaded = loadConfig({ flags, file: all.config, require: opts.require ?? [] });
   const log = createLogger({ level: loaded.config.logLevel, format: loaded.config.logFormat, name: opts.logName ?? 'parity' });
   let client: Redis | undefined;

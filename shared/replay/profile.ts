@@ -132,15 +132,16 @@ export function profileFromFlags(f: ProfileFlags): ReplayProfile {
       problems.push(`${FLAG[key]} does not apply to the ${kind} profile (its knobs: ${KNOBS[kind].map((k) => FLAG[k]).join(', ')})`);
     }
   }
-  const number = (key: keyof ProfileFlags, opts: { required?: boolean; min?: number; int?: boolean } = {}): number | undefined => {
+  const number = (key: keyof ProfileFlags, opts: { required?: boolean; min?: number; max?: number; int?: boolean } = {}): number | undefined => {
     const raw = f[key];
     if (raw === undefined) {
       if (opts.required) problems.push(`the ${kind} profile needs ${FLAG[key]}`);
       return undefined;
     }
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n) || n < (opts.min ?? 0) || (opts.int && !Number.isInteger(n)) || (opts.min === undefined && n <= 0)) {
-      problems.push(`${FLAG[key]} expects a ${opts.int ? 'whole ' : ''}number ${opts.min === undefined ? '> 0' : `>= ${opts.min}`}, got "${raw}"`);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < (opts.min ?? 0) || n > (opts.max ?? Infinity) || (opts.int && !Number.isInteger(n)) || (opts.min === undefined && n <= 0)) {
+      const range = `${opts.min === undefined ? '> 0' : `>= ${opts.min}`}${opts.max === undefined ? '' : ` and <= ${opts.max}`}`;
+      problems.push(`${FLAG[key]} expects a ${opts.int ? 'whole ' : ''}number ${range}, got "${raw}"`);
       return undefined;
     }
     return n;
@@ -187,7 +188,7 @@ export function profileFromFlags(f: ProfileFlags): ReplayProfile {
       break;
     }
     case 'constant-concurrency': {
-      const vus = number('concurrency', { required: true, min: 1, int: true });
+      const vus = number('concurrency', { required: true, min: 1, max: 10_000, int: true });
       const durationMs = duration('duration', true);
       if (vus !== undefined && durationMs !== undefined) profile = { kind, vus, durationMs };
       break;

@@ -67,6 +67,17 @@ describe('replay against troublesome targets', () => {
     expect(target.arrivals).toHaveLength(3);
   });
 
+  it('names --concurrency, not the worker setting of that flag, when its value is wrong', async () => {
+    target = await startArrivalTarget();
+    await writeSession(t.redis, 's1', evenSpecs(3, 10));
+    for (const bad of ['0', '2.5', 'abc', '100000']) {
+      const r = await replay(target.url, '--concurrency', bad, '--duration', '1s');
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--concurrency expects a whole number >= 1 and <= 10000, got "${bad}"`));
+      expect(r.stderr).not.toMatch(/workerConcurrency|PARITY_WORKER_CONCURRENCY/);
+    }
+  });
+
   it('refuses a production baseline for requests that change state unless told, and allows it for reads', async () => {
     target = await startArrivalTarget();
     const production = await startArrivalTarget();

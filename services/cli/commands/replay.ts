@@ -153,7 +153,8 @@ export function registerReplay(program: Command): void {
     'maxBodyBytes',
   ]);
   cmd.action(async function (this: Command, f: ReplayFlags) {
-    await withContext(this, { require: ['target'], logName: 'replay' }, async (ctx) => replay(ctx, f));
+    // --concurrency is the constant-concurrency profile's here, not the worker's setting of that flag
+    await withContext(this, { require: ['target'], logName: 'replay', notSettings: ['workerConcurrency'] }, async (ctx) => replay(ctx, f));
   });
 }
 
