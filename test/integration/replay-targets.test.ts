@@ -67,7 +67,7 @@ describe('replay against troublesome targets', () => {
     expect(target.arrivals).toHaveLength(3);
   });
 
-  it('names --concurrency, not the worker setting of that flag, when its value is wrong', async () => {
+  it('names --concurrency, not the worker setting of that flag, when its value is wrong; and an inverted --from/--to', async () => {
     target = await startArrivalTarget();
     await writeSession(t.redis, 's1', evenSpecs(3, 10));
     for (const bad of ['0', '2.5', 'abc', '100000']) {
@@ -76,6 +76,9 @@ describe('replay against troublesome targets', () => {
       expect(r.stderr).toMatch(new RegExp(`--concurrency expects a whole number >= 1 and <= 10000, got "${bad}"`));
       expect(r.stderr).not.toMatch(/workerConcurrency|PARITY_WORKER_CONCURRENCY/);
     }
+    const inverted = await replay(target.url, '--from', '2026-12-07T10:00:00Z', '--to', '2026-12-07T09:00:00Z');
+    expect(inverted.code, inverted.stderr).toBe(2);
+    expect(inverted.stderr).toMatch(/--from 2026-12-07T10:00:00Z is later than --to 2026-12-07T09:00:00Z/);
   });
 
   it('refuses a production baseline for requests that change state unless told, and allows it for reads', async () => {

@@ -47,6 +47,9 @@ function selectionFrom(f: ReplayFlags): SelectionSpec {
   const s: SelectionSpec = {};
   if (f.from) s.fromUs = parseTimePoint(f.from, '--from');
   if (f.to) s.toUs = parseTimePoint(f.to, '--to');
+  if (s.fromUs !== undefined && s.toUs !== undefined && s.fromUs > s.toUs) {
+    throw parityError('PARITY_ERR_USAGE', `--from ${f.from} is later than --to ${f.to}: no record can match`, { hint: 'Swap them: --from is the earlier capture time.' });
+  }
   if (f.methods) s.methods = f.methods.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean);
   if (f.filter.length) s.include = f.filter;
   if (f.exclude.length) s.exclude = f.exclude;
