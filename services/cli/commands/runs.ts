@@ -6,7 +6,7 @@ import { keys, queues } from '../../../shared/redis/keys.js';
 import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
 import type { ChunkJobData, RunStatus } from '../../../shared/replay/run.js';
 import { isFinal, listRuns, runStatus } from '../../../shared/replay/store.js';
-import { parityError } from '../../../shared/errors.js';
+import { errorText, isParityError, parityError } from '../../../shared/errors.js';
 import { printJson, withContext } from '../context.js';
 
 const iso = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
@@ -25,12 +25,13 @@ function describe(s: RunStatus): string {
  * (a line every 5 s otherwise). After a cancel it waits a little for chunks
  * in flight to report what they did.
  */
-export async function waitForRun(redis: Redis, id: string, opts: { progress: boolean; pollMs?: number }): Promise<RunStatus> {
+export async function waitForRun(redis: Redis, id: string, opts: { progress: boolean; pollMs?: number; redisGraceMs?: number }): Promise<RunStatus> {
   const tty = opts.progress && process.stderr.isTTY === true;
   let bar: SingleBar | undefined;
   let lastLine = 0;
   const samples: { at: number; sent: number }[] = [];
-  let status = await runStatus(redis, id);
+  const poll = () => pollThroughOutage(() => runStatus(redis, id), id, opts.redisGraceMs ?? 30_000);
+  let status = await poll();
   for (;;) {
     const now = Date.now();
     samples.push({ at: now, sent: status.progress.sent });
@@ -54,12 +55,36 @@ export async function waitForRun(redis: Redis, id: string, opts: { progress: boo
     }
     if (isFinal(status.state)) break;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
-    status = await runStatus(redis, id);
+    status = await poll();
   }
   if (status.state === 'cancelled') status = await settleCancelled(redis, id, status);
   bar?.stop();
   if (opts.progress && !tty) process.stderr.write(`run ${id}: ${status.state}, ${progressText(status)}\n`);
   return status;
+}
+
+/**
+ * A run's status, read again while Redis is away (a restart, a failover) for
+ * up to `graceMs`; then a clear error that says the run itself goes on in
+ * the workers (ioredis's own "Reached the max retries per request limit"
+ * reached the user as an internal error to report).
+ */
+async function pollThroughOutage(read: () => Promise<RunStatus>, id: string, graceMs: number): Promise<RunStatus> {
+  const since = Date.now();
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (isParityError(err)) throw err;
+      if (Date.now() - since >= graceMs) {
+        throw parityError('PARITY_ERR_REDIS_UNREACHABLE', `lost Redis while waiting for run ${id}: ${errorText(err)}`, {
+          cause: err,
+          hint: `The run goes on in the workers, which reconnect by themselves: once Redis is back, follow it with \`parity runs show ${id}\` and gate it with \`parity report ${id}\`.`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Gives chunks that were running when the run was cancelled up to 5 s to record their outcome. */
