@@ -39,6 +39,8 @@ export function isCredentialHeader(name: string): boolean {
  * A header a carrier adds with the subscriber's number (header enrichment: `x-msisdn`, `x-up-calling-line-id`,
  * `x-hts-clid`, `x-phone-number`). Not any name ending in `-mobile`, `-cell` or `-tel` (`sec-ch-ua-mobile`).
  */
+const TOKEN_CHALLENGE = /^\s*(?:Negotiate|NTLM|Kerberos)\s+[A-Za-z0-9+/=._-]{8,}\s*$/i;
+
 export const PHONE_HEADER = /(?:^|-)(?:msisdn|phone|phone-number|mobile-number|calling-line-id|clid)$/;
 
 export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string): HeaderPair[] {
@@ -63,6 +65,9 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (UNTOUCHED.has(name)) return value;
   // Authorization, Proxy-Authorization, X-Forwarded-Authorization, Authentication...
   if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
+  // a challenge carries parameters (`Bearer realm="api"`); Negotiate's and NTLM's carry a token (Kerberos's
+  // mutual-authentication answer, NTLM's challenge): only the scheme stays
+  if ((name === 'www-authenticate' || name === 'proxy-authenticate') && TOKEN_CHALLENGE.test(value)) return scheme(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (isCredentialHeader(name)) return scrub.treat(value, PSEUDONYM, loc);

@@ -206,3 +206,11 @@ describe('anonymiser: text that names a credential before a link', () => {
     expect(out.req.body.omitted).toBe('anonymiser-budget');
   });
 });
+
+describe('anonymiser: a token in an authentication challenge', () => {
+  it('keeps Negotiate and NTLM as schemes only, and a Bearer challenge as it was', () => {
+    const token = 'oYG2MIGzoAMKAQChCwYJKoZIgvcSAQICooGeBIGbYIGYBgkqhkiG9xIBAgICAG+BiDCBhaADAgEFoQMCAQ+ieTB3oAMCARKicARu';
+    const out = anonymise(record({ resHeaders: [['www-authenticate', `Negotiate ${token}`], ['proxy-authenticate', `NTLM ${token}`], ['www-authenticate', 'Bearer realm="api", error="invalid_token"']] }));
+    expect(out.res!.headers).toEqual([['www-authenticate', 'Negotiate'], ['proxy-authenticate', 'NTLM'], ['www-authenticate', 'Bearer realm="api", error="invalid_token"']]);
+  });
+});
