@@ -36,7 +36,7 @@ describe('replay profiles from flags', () => {
     expect(err).toMatchObject({ code: 'PARITY_ERR_USAGE', exitCode: 2 });
     const text = (err as Error).message;
     expect(text).toMatch(/--speed does not apply to the constant-concurrency profile/);
-    expect(text).toMatch(/--concurrency expects a whole number >= 1, got "0"/);
+    expect(text).toMatch(/--concurrency expects a whole number >= 1 and <= 10000, got "0"/);
     expect(text).toMatch(/needs --duration/);
   });
 
