@@ -103,8 +103,12 @@ function keyPrefix(kind: string): string {
 const CACHE_KEY_MAX = 256;
 const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
-/** Slots of the seen-once filter (a power of two): a value is cached at its second sighting. */
-const SEEN_SLOTS = 1 << 16;
+/** Slots of the seen-once filter (a power of two, 1 MiB): a value is cached at its second sighting. */
+const SEEN_SLOTS = 1 << 18;
+/** Misses between two looks at the cache's hit rate. */
+const RATE_WINDOW = 4096;
+/** Hits per miss above which values are cached at their first sighting (a warm journey, not a stream of new values). */
+const REPEATING_HITS = 0.25;
 
 /**
  * A 32-bit FNV-1a hash of `text` under `seed` (never 0, the filter's empty
@@ -124,6 +128,11 @@ export class Pseudonymiser {
   readonly #numbers = new Map<string, string>();
   /** Fingerprints of values seen once and not cached, by slot (direct-mapped; a newer value takes an older one's slot). */
   readonly #seen = new Uint32Array(SEEN_SLOTS);
+  /** Cache hits and misses since the last look at the hit rate (#remember). */
+  #hits = 0;
+  #misses = 0;
+  /** Values repeat (the recent hit rate is high): each is cached at its first sighting. */
+  #repeating = false;
 
   /** Without a key, a random one for this process: pseudonyms then link only within the process. */
   constructor(key?: string | Buffer) {
@@ -139,7 +148,10 @@ export class Pseudonymiser {
     let cache = this.#byKind.get(kind);
     if (!cache) this.#byKind.set(kind, (cache = new Map<string, string>()));
     const cached = cache.get(text);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#hits++;
+      return cached;
+    }
     const rng = this.#seed(kind === 'vid' ? 'aadhaar' : kind, normalise(kind, text));
     let out: string | undefined;
     for (let i = 0; i < ATTEMPTS && (out === undefined || out === text); i++) out = RENDER[kind](text, rng);
@@ -165,7 +177,10 @@ export class Pseudonymiser {
   /** `text` rendered under the generic key until it differs (ATTEMPTS at most), then `last` settles a pseudonym equal to it. */
   #shaped(cache: Map<string, string>, text: string, render: (text: string, rng: SeededStream) => string, last: Last, seed: number): string {
     const cached = cache.get(text);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#hits++;
+      return cached;
+    }
     const rng = this.#seed('generic', text);
     let out = render(text, rng);
     for (let i = 1; i < ATTEMPTS && out === text; i++) out = render(text, rng);
@@ -177,7 +192,9 @@ export class Pseudonymiser {
    * are new, and caching each one cost ~15 % of a customer page's time
    * (each copy survives young-generation collections and is promoted, to be
    * collected again later; decisions.md, 2026-12-07). A first sighting only
-   * leaves its fingerprint in #seen. Caches are bounded: past CACHE_LIMIT
+   * leaves its fingerprint in #seen. While values repeat (a hit for every
+   * four misses or more over the last 4,096 misses) they are cached at
+   * their first sighting, as before. Caches are bounded: past CACHE_LIMIT
    * values one is simply cleared. A value found in a body is a slice of the
    * body's string, and V8 keeps the whole parent alive for a slice: the key
    * is stored as a copy (detached), so the cache holds values, not the
@@ -185,14 +202,18 @@ export class Pseudonymiser {
    * at all.
    */
   #remember(cache: Map<string, string>, text: string, value: string, seed: number): string {
+    if (++this.#misses >= RATE_WINDOW) {
+      this.#repeating = this.#hits >= this.#misses * REPEATING_HITS;
+      this.#hits = this.#misses = 0;
+    }
     if (text.length > CACHE_KEY_MAX) return value;
     const print = fingerprint(seed, text);
     const slot = print & (SEEN_SLOTS - 1);
-    if (this.#seen[slot] !== print) {
+    if (this.#seen[slot] !== print && !this.#repeating) {
       this.#seen[slot] = print;
       return value;
     }
-    this.#seen[slot] = 0;
+    // the fingerprint stays: a value the cache lost when it was cleared is cached again at its next sighting
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(detached(text), value);
     return value;
