@@ -129,14 +129,14 @@ export async function replayOne(ctx: SendContext, i: number, record: CaptureReco
     url: record.url,
     reference: base1 ?? p.recorded,
     target,
-    // the recorded answer of a record sent before in this run: its latency is one sample, counted once
-    ...(repeat && !base1 ? { referenceRepeated: true } : {}),
     mode: ctx.def.mode,
     rules: ctx.def.rules,
     recordId: record.id,
     route: p.route,
   };
   if (base2) input.baselines = [base2];
+  // the recorded answer of a record sent before in this run: its latency is one sample, counted once
+  else if (repeat) input.referenceRepeated = true;
   const compared = compare(ctx, input, offload, late ? lateUs : undefined);
   const { differences, kept } = 'differences' in compared ? compared : await compared;
   const a = target;
