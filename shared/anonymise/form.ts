@@ -117,10 +117,11 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
 /**
  * A value that may itself name credentials (a URL or form in a parameter,
  * `next=/invite?token=…`; a GraphQL query sent by GET, `query={login(password: "…")}`)
- * is read for them like text; most values hold no '=' or ':' and are passed over.
+ * or hold a link's one-time secret (`next=/reset-password/<token>`) is read for them
+ * like text; most values hold no '=', ':' or '/' and are passed over.
  */
 export function namedInside(value: string, scrub: Scrub, loc: string): string {
-  return value.includes('=') || value.includes(':') ? scrubNamedCredentials(value, scrub, loc) : value;
+  return value.includes('=') || value.includes(':') || value.includes('/') ? scrubNamedCredentials(value, scrub, loc) : value;
 }
 
 const FORM: PairList = {

@@ -27,13 +27,11 @@ function decode(raw: string, plus: boolean): string {
 }
 
 const LITERAL_OK = "@:,;=$!*'()";
-/** …and in a path segment, where a client may send a fragment (`/cb#access_token=…&state=…`). */
-const LITERAL_OK_IN_PATH = `${LITERAL_OK}&#`;
 
 /** Encodes `value` the way `raw` was written: characters `raw` carried literally stay literal. */
 function encodeLike(raw: string, value: string, plus: boolean): string {
   let out = encodeURIComponent(value);
-  for (const ch of plus ? LITERAL_OK : LITERAL_OK_IN_PATH) {
+  for (const ch of LITERAL_OK) {
     if (raw.includes(ch)) out = out.split(encodeURIComponent(ch)).join(ch);
   }
   return plus && raw.includes('+') ? out.replace(/%20/g, '+') : out;
@@ -95,7 +93,7 @@ function scrubPath(path: string, scrub: Scrub): string {
     const rule = ruled.get(i);
     const value = decoded[i]!;
     const treatment = rule ?? (secretAfterAction(decoded, i) ? PSEUDONYM : undefined);
-    const next = treatment ? (scrub.treat(value, treatment, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(namedInside(value, scrub, loc), loc);
+    const next = treatment ? (scrub.treat(value, treatment, loc) ?? REDACTED) : value.includes(';') ? scrubMatrix(value, scrub, loc) : scrub.text(value.includes('=') ? namedInside(value, scrub, loc) : value, loc);
     if (next === value) continue;
     out ??= raw.slice();
     out[i] = encodeLike(segment, next, false);
@@ -112,13 +110,18 @@ const QUERY: PairList = {
 /** The URL (path and query) with personal data replaced; the same string when nothing changed. */
 export function scrubUrl(url: string, scrub: Scrub): string {
   if (url === '*') return url;
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q + 1);
+  // a fragment, which browsers keep to themselves but other clients send (`/cb#access_token=…&state=…`),
+  // is read like a query: its own parameters, its `#` and `&` kept
+  const h = url.indexOf('#');
+  const fragment = h < 0 ? undefined : url.slice(h + 1);
+  const beforeFragment = h < 0 ? url : url.slice(0, h);
+  const q = beforeFragment.indexOf('?');
+  const path = q < 0 ? beforeFragment : beforeFragment.slice(0, q);
+  const query = q < 0 ? '' : beforeFragment.slice(q + 1);
   const p = scrubPath(path, scrub);
   // query parameters are read like a urlencoded body: `req.url.query.<name>`
   const qs = q < 0 ? undefined : scrubPairs(query, scrub, QUERY, 'req.url.query');
-  if (p === path && qs === query) return url;
-  if (p === path && qs === undefined) return url;
-  return qs === undefined ? p : `${p}?${qs}`;
+  const fs = fragment === undefined ? undefined : scrubPairs(fragment, scrub, QUERY, 'req.url.fragment');
+  if (p === path && (qs === undefined || qs === query) && fs === fragment) return url;
+  return `${p}${qs === undefined ? '' : `?${qs}`}${fs === undefined ? '' : `#${fs}`}`;
 }

@@ -214,3 +214,23 @@ describe('anonymiser: a token in an authentication challenge', () => {
     expect(out.res!.headers).toEqual([['www-authenticate', 'Negotiate'], ['proxy-authenticate', 'NTLM'], ['www-authenticate', 'Bearer realm="api", error="invalid_token"']]);
   });
 });
+
+describe('anonymiser: the fourteenth review of these fixes', () => {
+  it('leaves a path segment\'s `resource:verb` as it was', () => {
+    for (const url of ['/v1/token:refresh', '/v1/auth:login', '/v1/projects/p/secrets/db-password:addVersion', '/v2/apiKeys:lookup']) {
+      expect(anonymise(record({ url })).url).toBe(url);
+    }
+  });
+
+  it('keeps an encoded %23 in a path segment encoded, and reads the real fragment', () => {
+    const out = anonymise(record({ url: '/a%23b#access_token=Zx81kLmQ0pRt6uVw2yAbq7Nf&x=1' })).url;
+    expect(out).toMatch(/^\/a%23b#access_token=[^&#]+&x=1$/);
+    expect(out).not.toContain('Zx81kLmQ0pRt6uVw2yAbq7Nf');
+  });
+
+  it('finds an action link in a query or form value', () => {
+    expectClean(anonymise(record({ url: `/login?next=/reset-password/${TOKEN}` })), [TOKEN]);
+    expectClean(anonymise(record({ url: `/login?next=%2Finvite%2Faccept%2F${TOKEN}` })), [TOKEN]);
+    expectClean(anonymise(record({ reqHeaders: form, reqBody: `user=asha&next=%2Freset-password%2F${TOKEN}` })), [TOKEN]);
+  });
+});
