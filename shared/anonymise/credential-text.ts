@@ -128,7 +128,8 @@ const CURL_USER = /\bcurl(?:\.exe)?[ \t](?:[^\r\n|;&]|(?<! )[|;&]|[\\`^]\r?\n){0
 /** Where a text may hold a curl command: a literal V8 scans for fast (json-credentials.ts starts its own search so too). */
 export const CURL_WORD = /curl/i;
 const CURL_WORDS = /curl/gi;
-const ABSOLUTE_URL = /^https?:\/\/[\w.-]+(?::[0-9]{1,5})?(?:[/?#]|$)/i;
+/** A URL's scheme, and its host when it has a dot (`http://hunter2` is a password that parses as a URL), up to its path. */
+const ABSOLUTE_URL = /^https?:\/\/[\w-]+(?:\.[\w-]+)+(?::[0-9]{1,5})?\//i;
 /** How far CURL_USER reads after a `curl` for its user option. */
 const CURL_READ = 512;
 const INVALID_VALUE = '" got invalid value ';
@@ -178,12 +179,16 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     if (!v) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
     if (!named && !pin(m[1]!, value)) continue;
-    // a link after the name (`Reset your password: https://…`): its query, its path's secret and its
-    // userinfo are read as any URL's; redrawn whole it lost its scheme and host
-    if (value.startsWith('http') && ABSOLUTE_URL.test(value)) continue;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
     if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
-    spans.push(valueSpan(v));
+    const span = valueSpan(v);
+    // a link after the name (`Reset your password: https://…`, `secret_url=https://hooks.slack.com/…`): its
+    // scheme and host stay (redrawn, the link was no link), what follows them is the secret
+    if (value.startsWith('http')) {
+      const origin = ABSOLUTE_URL.exec(value);
+      if (origin && origin[0].length < value.length) span.start += origin[0].length;
+    }
+    spans.push(span);
     // the value is replaced whole: no name inside it needs reading
     NAME.lastIndex = v.index + v[0].length;
   }

@@ -196,7 +196,8 @@ describe('anonymiser: text that names a credential before a link', () => {
   it('keeps the link a link, and still finds its secrets', () => {
     const body = `Reset your password: https://x.example.com/reset-password/${TOKEN}\nOr sign in: https://x.example.com/login?next=%2Fhome&token=Qw12Er34Ty56Ui78\n`;
     const out = anonymise(record({ resHeaders: [['content-type', 'text/plain']], resBody: body })).res!.body.bytes.toString();
-    expect(out).toMatch(/^Reset your password: https:\/\/x\.example\.com\/reset-password\/[\w.-]{28}\nOr sign in: https:\/\/x\.example\.com\/login\?next=%2Fhome&token=/);
+    // the link after `password:` keeps its scheme and host; its path is the named value's, redrawn
+    expect(out).toMatch(/^Reset your password: https:\/\/x\.example\.com\/[\w.-]{14}\/[\w.-]{28}\nOr sign in: https:\/\/x\.example\.com\/login\?next=%2Fhome&token=/);
     expect(out).not.toContain(TOKEN);
     expect(out).not.toContain('Qw12Er34Ty56Ui78');
   });
@@ -216,6 +217,19 @@ describe('anonymiser: a token in an authentication challenge', () => {
 });
 
 describe('anonymiser: the fourteenth review of these fixes', () => {
+  it('takes a credential that is a link, keeping its scheme and host', () => {
+    const text: HeaderPair[] = [['content-type', 'text/plain']];
+    for (const [line, secret] of [
+      ['secret_url=https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop1234', 'T0000/B0000/abcdefghijklmnop1234'],
+      ['API_TOKEN=https://x.io/abcdefghijklmnop1234', 'abcdefghijklmnop1234'],
+      ['password=http://hunter2', 'hunter2'],
+    ] as const) {
+      const out = anonymise(record({ reqHeaders: text, reqBody: `${line}\n` })).req.body.bytes.toString();
+      expect(out).not.toContain(secret);
+      if (line.includes('.')) expect(out.startsWith(line.slice(0, line.indexOf('/', line.indexOf('//') + 2) + 1))).toBe(true);
+    }
+  });
+
   it('leaves a path segment\'s `resource:verb` as it was', () => {
     for (const url of ['/v1/token:refresh', '/v1/auth:login', '/v1/projects/p/secrets/db-password:addVersion', '/v2/apiKeys:lookup']) {
       expect(anonymise(record({ url })).url).toBe(url);
