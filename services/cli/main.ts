@@ -51,10 +51,10 @@ function reportError(err: unknown): number {
 }
 
 // a reader that stops early (`parity runs list | head`) closes the pipe: the rest of the output has
-// nowhere to go, which is no error of the command's (without this, an unhandled EPIPE printed a stack)
+// nowhere to go, which is no error of the command's (without this, an unhandled EPIPE printed a stack).
+// The command goes on and exits with its own code: `parity replay --wait | head -1` must still fail a failed gate.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
-  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 });
 
 const code = await main(process.argv.slice(2));
