@@ -163,27 +163,41 @@ function scrubJsonOrText(text: string, given: Scrub, where: string, declared: bo
 /** gzip's magic and its one method (deflate): a gzip file sent as the content itself (`application/gzip`, an upload). */
 const isGzipFile = (bytes: Buffer) => bytes.length >= 10 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 8;
 
+/** The content's bytes with personal data replaced (the same Buffer when nothing changed), read as `type` says. */
+function scrubContent(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string): Buffer {
+  const boundary = /^multipart\//i.test(type) ? multipartBoundary(type) : undefined;
+  if (boundary) return scrubMultipart(bytes, boundary, scrub, where);
+  const wide = utf16Of(type, bytes);
+  const { text, encoding, tail } = wide ? wide.decode() : asText(bytes, truncated);
+  const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
+  return out === text ? bytes : wide ? wide.encode(out) : tail.length === 0 ? Buffer.from(out, encoding) : Buffer.concat([Buffer.from(out, encoding), tail]);
+}
+
 /**
- * A gzip file with no Content-Encoding (an NDJSON export, a log upload):
- * its content is read like a body and, when anything in it changed,
- * compressed again, so what is stored is still a gzip file of the same
- * content type. Undefined when it does not decode (read as bytes then);
- * past the decoding bound it fails closed.
+ * A gzip file (an NDJSON export, a log upload) is read decoded, under the
+ * same bound as a Content-Encoding, and compressed again when anything in it
+ * changed, so what is stored is still a gzip file. Its content is read as
+ * text (UTF-16 by its byte-order mark); one holding binary data (a tar
+ * archive: NUL bytes, or not UTF-8) is kept as it came when nothing in it
+ * is found, and dropped when something is (rewriting digits inside an
+ * archive's headers breaks the archive). A file that does not decode is
+ * read as bytes; past the bound it fails closed.
  */
-function scrubGzipFile(body: CapturedBody, scrub: Scrub, where: string, decodedBytes: number): CapturedBody | undefined {
+function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string, decodedBytes: number): Buffer {
   let inner: Buffer;
   try {
-    inner = zlib.gunzipSync(body.bytes, { maxOutputLength: decodedBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    inner = zlib.gunzipSync(bytes, { maxOutputLength: decodedBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BudgetExceeded();
-    return undefined;
+    return scrubContent(bytes, type, truncated, scrub, where);
   }
   scrub.charge(inner.length);
-  const { text, encoding, tail } = asText(inner, body.truncated);
-  const out = scrubJsonOrText(text, scrub, where, false);
-  if (out === text) return body;
-  const bytes = zlib.gzipSync(Buffer.concat([Buffer.from(out, encoding), tail]));
-  return body.truncated ? { ...body, bytes } : { ...body, bytes, size: bytes.length };
+  const bom = (inner[0] === 0xff && inner[1] === 0xfe) || (inner[0] === 0xfe && inner[1] === 0xff);
+  const binary = !bom && (inner.includes(0) || !isUtf8(inner));
+  const out = scrubContent(inner, '', truncated, scrub, where);
+  if (out === inner) return bytes;
+  if (binary) throw new UndecodableBody('a gzip file of binary data holds personal data');
+  return zlib.gzipSync(out);
 }
 
 /**
@@ -206,21 +220,10 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
     // lines): decoded here once more, or dropped when it does not decode
     bytes = decode(bytes, decodedFrom, decodedBytes);
   }
-  else if (!decodedFrom && isGzipFile(bytes)) {
-    const file = scrubGzipFile(body, scrub, where, decodedBytes);
-    if (file) return file;
-  }
   scrub.charge(bytes.length);
   const type = headerValue(headers, 'content-type') ?? '';
-  let next: Buffer;
-  const boundary = /^multipart\//i.test(type) ? multipartBoundary(type) : undefined;
-  if (boundary) next = scrubMultipart(bytes, boundary, scrub, where);
-  else {
-    const wide = utf16Of(type, bytes);
-    const { text, encoding, tail } = wide ? wide.decode() : asText(bytes, body.truncated);
-    const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
-    next = out === text ? bytes : wide ? wide.encode(out) : tail.length === 0 ? Buffer.from(out, encoding) : Buffer.concat([Buffer.from(out, encoding), tail]);
-  }
+  // a gzip file as the content itself (`application/gzip`, an upload), under a Content-Encoding or not
+  const next = isGzipFile(bytes) ? scrubGzipFile(bytes, type, body.truncated, scrub, where, decodedBytes) : scrubContent(bytes, type, body.truncated, scrub, where);
   if (next === body.bytes) return body;
   const out: CapturedBody = { ...body, bytes: next };
   if (decodedFrom) out.decodedFrom = decodedFrom;

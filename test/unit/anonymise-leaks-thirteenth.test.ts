@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
@@ -246,5 +250,44 @@ describe('anonymiser: the fourteenth review of these fixes', () => {
     expectClean(anonymise(record({ url: `/login?next=/reset-password/${TOKEN}` })), [TOKEN]);
     expectClean(anonymise(record({ url: `/login?next=%2Finvite%2Faccept%2F${TOKEN}` })), [TOKEN]);
     expectClean(anonymise(record({ reqHeaders: form, reqBody: `user=asha&next=%2Freset-password%2F${TOKEN}` })), [TOKEN]);
+  });
+});
+
+describe('anonymiser: gzip files, reviewed', () => {
+  const tgz = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-tgz-'));
+    try {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      const r = spawnSync('tar', ['-czf', 'out.tgz', ...Object.keys(files)], { cwd: dir });
+      expect(r.status, String(r.stderr)).toBe(0);
+      return readFileSync(join(dir, 'out.tgz'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const gz: HeaderPair[] = [['content-type', 'application/gzip']];
+
+  it('keeps a tar.gz without personal data byte for byte, and drops one with (rewriting it would break the archive)', () => {
+    const clean = tgz({ 'a.txt': 'hello world\n', 'b.csv': 'sku,qty\nA1,2\n' });
+    const kept = anonymise(record({ reqHeaders: gz, reqBody: clean }));
+    expect(kept.req.body.bytes).toEqual(clean);
+    const pii = anonymise(record({ reqHeaders: gz, reqBody: tgz({ 'c.csv': 'email,name\npriya.sharma@acmecorp.in,Priya\n' }) }));
+    expect(pii.req.body.omitted).toBe('anonymiser-error');
+    expect(pii.req.body.bytes.length).toBe(0);
+  });
+
+  it('reads a gzip file inside a Content-Encoding, and a UTF-16 one', () => {
+    const inner = gzipSync('email: john.smith@example.com password=hunter2secret\n');
+    const out = anonymise(record({ reqHeaders: [...gz, ['content-encoding', 'gzip']], reqBody: gzipSync(inner) }));
+    expect(gunzipSync(out.req.body.bytes).toString()).not.toMatch(/john\.smith@example\.com|hunter2secret/);
+    const wide = gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email: john.smith@example.com\n', 'utf16le')]));
+    const w = anonymise(record({ reqHeaders: gz, reqBody: wide }));
+    expect(gunzipSync(w.req.body.bytes).toString('utf16le')).not.toContain('john.smith@example.com');
+  });
+
+  it('reads no phone in a zero-padded number, and still one after a trunk 0 or an international 00', () => {
+    const text: HeaderPair[] = [['content-type', 'text/plain']];
+    expect(anonymise(record({ reqHeaders: text, reqBody: 'size 00000000014 mode 00000000644 id 000441234567890' })).req.body.bytes.toString()).toBe('size 00000000014 mode 00000000644 id 000441234567890');
+    expectClean(anonymise(record({ reqHeaders: text, reqBody: 'call 09876543210 or 00442079460958' })), ['09876543210', '00442079460958']);
   });
 });

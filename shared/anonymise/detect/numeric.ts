@@ -52,9 +52,11 @@ export function classifyNumber(digits: string, plus: boolean, seps: string, grou
   if (!bracketed && n === 16 && verhoeffValid(digits)) return 'vid';
   if (!bracketed && n === 12 && first >= 2 && verhoeffValid(digits)) return 'aadhaar';
   if (n === 10 && first >= 6) return 'phone';
-  if (n === 11 && first === 0) return 'phone';
+  // a trunk `0` before an area code or mobile number, an international `00` before a country code: neither
+  // starts with 0 (a zero-padded field, a tar header's `00000000014`, is no phone)
+  if (n === 11 && first === 0 && digits.charCodeAt(1) !== 48) return 'phone';
   if (n === 12 && digits.startsWith('91') && digits.charCodeAt(2) >= 54) return 'phone';
-  if (n >= 12 && n <= 17 && digits.startsWith('00')) return 'phone';
+  if (n >= 12 && n <= 17 && digits.startsWith('00') && digits.charCodeAt(2) !== 48) return 'phone';
   return undefined;
 }
 
