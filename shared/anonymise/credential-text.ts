@@ -1,4 +1,5 @@
 import { actionPathSecrets } from './action-path.js';
+import { namedFormParts } from './form-part-text.js';
 import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
@@ -59,11 +60,6 @@ const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1
  * An Authorization or Cookie header line in text (a raw HTTP message, a log line): its value runs
  * to the end of the line (`Basic dXNlcjpwYXNz`, `theme=dark; prefs=…`), as a header's would.
  */
-/**
- * A multipart part read as text (LF-only line ends, a boundary other than the declared one):
- * `Content-Disposition: form-data; name="password"`, the part's other header lines, a blank line, the value's first line.
- */
-const FORM_PART = /form-data;[^\r\n]{0,256}?[; \t]name[ \t]*=[ \t]*"?([\w.[\]-]{1,64})"?[^\r\n]{0,256}\r?\n(?:[^\r\n]{1,1024}\r?\n){0,8}\r?\n([^\r\n]{1,4096})/gi;
 const HEADER_LINE = /(?<![\w-])((?:[A-Za-z][\w-]{0,31}-)?(?:authori[sz]ation|authentication)|(?:set-)?cookie)[ \t]{0,4}:[ \t]{0,4}([^\r\n]{1,4096})/gi;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
@@ -158,13 +154,8 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   // a one-time secret in a link's path (`/reset-password/<token>`: a Referer, a page, an email's HTML)
   const spans: Span[] = actionPathSecrets(text);
   if (spans.length === 0 && !oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
-  if (text.includes('form-data')) {
-    for (const m of text.matchAll(FORM_PART)) {
-      if (!isCredentialName(m[1]!)) continue;
-      const end = m.index + m[0].length;
-      spans.push({ start: end - m[2]!.length, end });
-    }
-  }
+  // a multipart part read as text (LF-only line ends, a boundary other than the declared one)
+  if (text.includes('form-data')) spans.push(...namedFormParts(text, scrub));
   NAME.lastIndex = 0;
   // a bare `pin` (pin.ts): a postal code when it may be one and the text names an address's part
   let address: boolean | undefined;

@@ -291,3 +291,19 @@ describe('anonymiser: gzip files, reviewed', () => {
     expectClean(anonymise(record({ reqHeaders: text, reqBody: 'call 09876543210 or 00442079460958' })), ['09876543210', '00442079460958']);
   });
 });
+
+describe('anonymiser: multipart read as text, reviewed', () => {
+  it('takes every line of a credential part, up to the next boundary', () => {
+    const body = '--X\nContent-Disposition: form-data; name="recovery_codes"\n\nabcd-efgh-1234\nijkl-mnop-5678\nqrst-uvwx-9012\n--X--\n';
+    const out = anonymise(record({ reqHeaders: [['content-type', 'multipart/form-data; boundary=X']], reqBody: body })).req.body.bytes.toString();
+    for (const code of ['abcd-efgh-1234', 'ijkl-mnop-5678', 'qrst-uvwx-9012']) expect(out).not.toContain(code);
+    expect(out.startsWith('--X\nContent-Disposition: form-data; name="recovery_codes"\n\n')).toBe(true);
+    expect(out.endsWith('\n--X--\n')).toBe(true);
+  });
+
+  it('reads a MiB of crafted form-data markers within the budget or fails closed', () => {
+    const body = `password=x\n${'form-data; name=aaaaaaaaaaaaaaaa '.repeat(32_768)}`;
+    const out = anonymise(record({ reqHeaders: [['content-type', 'text/plain']], reqBody: body }));
+    expect(out.req.body.omitted === undefined || out.req.body.omitted === 'anonymiser-budget').toBe(true);
+  });
+});
