@@ -39,7 +39,15 @@ export function isCredentialHeader(name: string): boolean {
  * A header a carrier adds with the subscriber's number (header enrichment: `x-msisdn`, `x-up-calling-line-id`,
  * `x-hts-clid`, `x-phone-number`). Not any name ending in `-mobile`, `-cell` or `-tel` (`sec-ch-ua-mobile`).
  */
-const TOKEN_CHALLENGE = /^\s*(?:Negotiate|NTLM|Kerberos)\s+[A-Za-z0-9+/=._-]{8,}\s*$/i;
+/** A token after a Negotiate, NTLM or Kerberos scheme, wherever it sits among a header's challenges. */
+const TOKEN_CHALLENGE = /\b(Negotiate|NTLM|Kerberos)[ \t]+[A-Za-z0-9+/=._-]{8,}/gi;
+
+/** Challenges with their tokens dropped (`Negotiate <token>, Basic realm="x"` → `Negotiate, Basic realm="x"`), the rest scanned. */
+function challenges(value: string, scrub: Scrub, loc: string): string {
+  const out = value.replace(TOKEN_CHALLENGE, '$1');
+  if (out !== value) scrub.changed(loc);
+  return scrub.text(scrubNamedCredentials(out, scrub, loc), loc);
+}
 
 export const PHONE_HEADER = /(?:^|-)(?:msisdn|phone|phone-number|mobile-number|calling-line-id|clid)$/;
 
@@ -67,7 +75,7 @@ function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): st
   if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
   // a challenge carries parameters (`Bearer realm="api"`); Negotiate's and NTLM's carry a token (Kerberos's
   // mutual-authentication answer, NTLM's challenge): only the scheme stays
-  if ((name === 'www-authenticate' || name === 'proxy-authenticate') && TOKEN_CHALLENGE.test(value)) return scheme(value, scrub, loc);
+  if (name === 'www-authenticate' || name === 'proxy-authenticate') return challenges(value, scrub, loc);
   if (name === 'cookie') return cookies(value, scrub, loc);
   if (name === 'set-cookie') return setCookie(value, scrub, loc);
   if (isCredentialHeader(name)) return scrub.treat(value, PSEUDONYM, loc);
@@ -143,7 +151,7 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): strin
   const decoded = percentDecoded(inner);
   // a percent-encoded value (Express's `s%3A…`, a JSON cookie) is redrawn decoded and encoded again:
   // redrawing the escapes' hex digits made `%4W`, which the server's decodeURIComponent refuses
-  const out = decoded === undefined ? scrub.treat(inner, rule, loc) : encodedLike(scrub.treat(decoded, rule, loc));
+  const out = decoded === undefined ? scrub.treat(inner, rule, loc) : encodedLike(scrub.treat(decoded, rule, loc), inner);
   return out === null ? null : quoted ? `"${out}"` : out;
 }
 
@@ -159,7 +167,12 @@ function percentDecoded(value: string): string | undefined {
   }
 }
 
-const encodedLike = (value: string | null) => (value === null ? null : encodeURIComponent(value));
+/** A redrawn value encoded again; a redaction stays readable, and a `+` the value carried stays a `+` (PHP reads it as a space). */
+function encodedLike(value: string | null, raw: string): string | null {
+  if (value === null || value === REDACTED) return value;
+  const out = encodeURIComponent(value);
+  return raw.includes('+') ? out.replace(/%2B/g, '+') : out;
+}
 
 /**
  * `a=1; b=2`: values pseudonymised (or as the cookie's rule says); names

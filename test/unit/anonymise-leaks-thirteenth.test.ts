@@ -307,3 +307,18 @@ describe('anonymiser: multipart read as text, reviewed', () => {
     expect(out.req.body.omitted === undefined || out.req.body.omitted === 'anonymiser-budget').toBe(true);
   });
 });
+
+describe('anonymiser: challenges and encoded cookies, reviewed', () => {
+  it('drops a Negotiate token among several challenges', () => {
+    const token = 'oYG2MIGzoAMKAQChCwYJKoZIgvcSAQICooGeBIGbYIGYBgkqhkiG9xIBAgICAG';
+    const out = anonymise(record({ resHeaders: [['www-authenticate', `Negotiate ${token}, Basic realm="x"`]] }));
+    expect(out.res!.headers).toEqual([['www-authenticate', 'Negotiate, Basic realm="x"']]);
+  });
+
+  it('keeps a redaction readable and a literal + a +', () => {
+    const a = createRecordAnonymiser({ key: 'k-0123456789', rules: { rules: [{ cookie: 'prefs', action: 'redact' }] } });
+    expect(a(record({ reqHeaders: [['cookie', 'prefs=a%3Ab']] })).req.headers).toEqual([['cookie', 'prefs=[redacted]']]);
+    const out = anonymise(record({ reqHeaders: [['cookie', 'sess=ab+cd%3Aef']] })).req.headers[0]![1];
+    expect(out).toMatch(/^sess=[a-z]{2}\+[a-z]{2}%3A[a-z]{2}$/);
+  });
+});
