@@ -162,6 +162,10 @@ function scrubJsonOrText(text: string, given: Scrub, where: string, declared: bo
 
 /** gzip's magic and its one method (deflate): a gzip file sent as the content itself (`application/gzip`, an upload). */
 const isGzipFile = (bytes: Buffer) => bytes.length >= 10 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 8;
+/** Content types of a gzip file or an archive sent as the content itself. */
+const GZIP_FILE_TYPE = /^\s*application\/(?:gzip|x-gzip|x-tar|x-gtar|x-compressed|octet-stream)\b/i;
+/** gzip files inside gzip files read through. */
+const GZIP_DEPTH = 3;
 
 /** The content's bytes with personal data replaced (the same Buffer when nothing changed), read as `type` says. */
 function scrubContent(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string): Buffer {
@@ -183,7 +187,7 @@ function scrubContent(bytes: Buffer, type: string, truncated: boolean, scrub: Sc
  * archive's headers breaks the archive). A file that does not decode is
  * read as bytes; past the bound it fails closed.
  */
-function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string, decodedBytes: number): Buffer {
+function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string, decodedBytes: number, depth = 1): Buffer {
   let inner: Buffer;
   try {
     inner = zlib.gunzipSync(bytes, { maxOutputLength: decodedBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
@@ -192,9 +196,16 @@ function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: S
     return scrubContent(bytes, type, truncated, scrub, where);
   }
   scrub.charge(inner.length);
+  // a gzip file of a gzip file: read through, three deep at most (deeper, it is dropped: never stored unread)
+  if (isGzipFile(inner)) {
+    if (depth >= GZIP_DEPTH) throw new UndecodableBody(`a gzip file nested more than ${GZIP_DEPTH} deep`);
+    const out = scrubGzipFile(inner, type, truncated, scrub, where, decodedBytes, depth + 1);
+    return out === inner ? bytes : zlib.gzipSync(out);
+  }
   const bom = (inner[0] === 0xff && inner[1] === 0xfe) || (inner[0] === 0xfe && inner[1] === 0xff);
   const binary = !bom && (inner.includes(0) || !isUtf8(inner));
-  const out = scrubContent(inner, '', truncated, scrub, where);
+  // the content's own charset, when the Content-Type names one (`application/gzip; charset=utf-16le` is rare but said)
+  const out = scrubContent(inner, /;\s*charset=/i.test(type) ? `text/plain${type.slice(type.indexOf(';'))}` : '', truncated, scrub, where);
   if (out === inner) return bytes;
   if (binary) throw new UndecodableBody('a gzip file of binary data holds personal data');
   return zlib.gzipSync(out);
@@ -211,17 +222,18 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
   if (body.omitted) return { ...body, bytes: Buffer.alloc(0) };
   let bytes = body.bytes;
   let decodedFrom = body.decodedFrom;
+  const type = headerValue(headers, 'content-type') ?? '';
   const coding = decodedFrom ? undefined : codingOf(headers, bytes);
   if (coding) {
     bytes = decode(bytes, coding, decodedBytes);
     decodedFrom = coding;
-  } else if (decodedFrom && stillEncoded(bytes, decodedFrom)) {
+  } else if (decodedFrom && !(decodedFrom === 'gzip' && GZIP_FILE_TYPE.test(type)) && stillEncoded(bytes, decodedFrom)) {
     // flagged as decoded but still compressed (an imported record, or codings stacked on two header
-    // lines): decoded here once more, or dropped when it does not decode
+    // lines): decoded here once more, or dropped when it does not decode; under a gzip file's own type
+    // (`application/gzip`) the bytes are the content, read as a gzip file below
     bytes = decode(bytes, decodedFrom, decodedBytes);
   }
   scrub.charge(bytes.length);
-  const type = headerValue(headers, 'content-type') ?? '';
   // a gzip file as the content itself (`application/gzip`, an upload), under a Content-Encoding or not
   const next = isGzipFile(bytes) ? scrubGzipFile(bytes, type, body.truncated, scrub, where, decodedBytes) : scrubContent(bytes, type, body.truncated, scrub, where);
   if (next === body.bytes) return body;

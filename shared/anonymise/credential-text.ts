@@ -124,6 +124,7 @@ const CURL_USER = /\bcurl(?:\.exe)?[ \t](?:[^\r\n|;&]|(?<! )[|;&]|[\\`^]\r?\n){0
 /** Where a text may hold a curl command: a literal V8 scans for fast (json-credentials.ts starts its own search so too). */
 export const CURL_WORD = /curl/i;
 const CURL_WORDS = /curl/gi;
+const FORM_DATA_WORD = /form-data/i;
 /** A URL's scheme, and its host when it has a dot (`http://hunter2` is a password that parses as a URL), up to its path. */
 const ABSOLUTE_URL = /^https?:\/\/[\w-]+(?:\.[\w-]+)+(?::[0-9]{1,5})?\//i;
 /** How far CURL_USER reads after a `curl` for its user option. */
@@ -155,7 +156,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   const spans: Span[] = actionPathSecrets(text);
   if (spans.length === 0 && !oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
   // a multipart part read as text (LF-only line ends, a boundary other than the declared one)
-  if (text.includes('form-data')) spans.push(...namedFormParts(text, scrub));
+  if (FORM_DATA_WORD.test(text)) spans.push(...namedFormParts(text, scrub));
   NAME.lastIndex = 0;
   // a bare `pin` (pin.ts): a postal code when it may be one and the text names an address's part
   let address: boolean | undefined;

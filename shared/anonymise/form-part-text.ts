@@ -12,16 +12,18 @@ import type { Scrub } from './scrub.js';
  */
 
 /** A part header's `name` parameter. */
-const PART_NAME = /[; \t]name[ \t]*=[ \t]*"?([\w.[\]-]{1,64})/i;
-/** Longest header line, header lines and value read. */
-const LINE_MAX = 1024;
+const PART_NAME = /[; \t]name[ \t]*=[ \t]*["']?([\w.[\]-]{1,64})/i;
+/** `form-data` in any case (`FORM-DATA`, `Form-Data`). */
+const FORM_DATA = /form-data/gi;
+/** Longest header line (a Content-Disposition with a long filename), header lines and value read. */
+const LINE_MAX = 8192;
 const HEADER_LINES = 8;
 const VALUE_MAX = 4096;
 
-/** Where the line that starts at or before `from` ends (its `\r` or `\n`), at most LINE_MAX characters on. */
+/** Where the line that starts at or before `from` ends (its `\r` or `\n`), or -1 past LINE_MAX characters. */
 function lineEnd(text: string, from: number): number {
-  const end = text.indexOf('\n', from);
-  const stop = end < 0 || end - from > LINE_MAX ? Math.min(text.length, from + LINE_MAX) : end;
+  const nl = text.slice(from, from + LINE_MAX + 1).indexOf('\n');
+  const stop = nl < 0 ? (from + LINE_MAX >= text.length ? text.length : -1) : from + nl;
   return stop > from && text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
 }
 
@@ -33,9 +35,12 @@ function nextLine(text: string, at: number): number {
 
 export function namedFormParts(text: string, scrub: Scrub): { start: number; end: number }[] {
   const spans: { start: number; end: number }[] = [];
-  for (let i = text.indexOf('form-data'); i >= 0; i = text.indexOf('form-data', i + 9)) {
+  FORM_DATA.lastIndex = 0;
+  for (let m = FORM_DATA.exec(text); m; m = FORM_DATA.exec(text)) {
+    const i = m.index;
     const end = lineEnd(text, i);
-    scrub.charge(end - i);
+    scrub.charge(Math.min(text.length - i, LINE_MAX));
+    if (end < 0) continue;
     const name = PART_NAME.exec(text.slice(i, end));
     if (!name || !isCredentialName(name[1]!)) continue;
     // the blank line that ends the part's headers
@@ -48,6 +53,7 @@ export function namedFormParts(text: string, scrub: Scrub): { start: number; end
         break;
       }
       const e = lineEnd(text, at);
+      if (e < 0) break;
       scrub.charge(e - at);
       at = nextLine(text, e);
     }
@@ -57,9 +63,11 @@ export function namedFormParts(text: string, scrub: Scrub): { start: number; end
     scrub.charge(window.length);
     const boundary = window.indexOf('\n--');
     let stop = start + (boundary < 0 ? Math.min(window.length, VALUE_MAX) : boundary);
+    // a part handed on its own (scrubMultipart) ends with the line break before the next delimiter: not the value's
+    if (boundary < 0) while (stop > start && (text.charCodeAt(stop - 1) === 10 || text.charCodeAt(stop - 1) === 13)) stop--;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
     if (stop > start) spans.push({ start, end: stop });
-    i = Math.max(i, stop - 9);
+    FORM_DATA.lastIndex = Math.max(FORM_DATA.lastIndex, stop);
   }
   return spans;
 }

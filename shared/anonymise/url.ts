@@ -5,6 +5,7 @@ import { namedInside, plusAsSpace, scrubPairs, type PairList } from './form.js';
 import { isCredentialName } from './credentials.js';
 import { PSEUDONYM } from './headers.js';
 import { isAction, isSecretToken } from './action-path.js';
+import { scrubNamedCredentials } from './credential-text.js';
 
 /**
  * The request URL: each path segment and each query value is decoded,
@@ -26,7 +27,8 @@ function decode(raw: string, plus: boolean): string {
   }
 }
 
-const LITERAL_OK = "@:,;=$!*'()";
+/** Characters a query or segment may carry unencoded (RFC 3986 pchar and query), kept so when the original had them. */
+const LITERAL_OK = "@:,;=$!*'()/?";
 
 /** Encodes `value` the way `raw` was written: characters `raw` carried literally stay literal. */
 function encodeLike(raw: string, value: string, plus: boolean): string {
@@ -107,11 +109,16 @@ const QUERY: PairList = {
   rule: (name, scrub) => namedRule(scrub.rules.query, name, 'req'),
 };
 
+/** A fragment read as text: named credentials, an OAuth code, an action link's secret, what the detectors find; nothing re-encoded. */
+function scrubFragment(fragment: string, scrub: Scrub): string {
+  return scrub.text(scrubNamedCredentials(fragment, scrub, 'req.url.fragment'), 'req.url.fragment');
+}
+
 /** The URL (path and query) with personal data replaced; the same string when nothing changed. */
 export function scrubUrl(url: string, scrub: Scrub): string {
   if (url === '*') return url;
-  // a fragment, which browsers keep to themselves but other clients send (`/cb#access_token=…&state=…`),
-  // is read like a query: its own parameters, its `#` and `&` kept
+  // a fragment, which browsers keep to themselves but other clients send (`/cb#access_token=…&state=…`,
+  // a hash route `#/reset-password/<token>` or `#/callback?code=…&state=…`), is read as text
   const h = url.indexOf('#');
   const fragment = h < 0 ? undefined : url.slice(h + 1);
   const beforeFragment = h < 0 ? url : url.slice(0, h);
@@ -121,7 +128,7 @@ export function scrubUrl(url: string, scrub: Scrub): string {
   const p = scrubPath(path, scrub);
   // query parameters are read like a urlencoded body: `req.url.query.<name>`
   const qs = q < 0 ? undefined : scrubPairs(query, scrub, QUERY, 'req.url.query');
-  const fs = fragment === undefined ? undefined : scrubPairs(fragment, scrub, QUERY, 'req.url.fragment');
+  const fs = fragment === undefined ? undefined : scrubFragment(fragment, scrub);
   if (p === path && (qs === undefined || qs === query) && fs === fragment) return url;
   return `${p}${qs === undefined ? '' : `?${qs}`}${fs === undefined ? '' : `#${fs}`}`;
 }

@@ -322,3 +322,46 @@ describe('anonymiser: challenges and encoded cookies, reviewed', () => {
     expect(out).toMatch(/^sess=[a-z]{2}\+[a-z]{2}%3A[a-z]{2}$/);
   });
 });
+
+describe('anonymiser: the fifteenth review', () => {
+  const T = 'Abc123XyZ987Qwe456Rty';
+  it('reads a hash route as text: an action link, an OAuth code, named credentials; nothing re-encoded', () => {
+    for (const url of [`/s#/reset-password/${T}`, `/app#/callback?code=${T}&state=xyz`, `/cb#access_token=${T}&expires_in=3600`]) {
+      const out = anonymise(record({ url }));
+      expectClean(out, [T]);
+      expect(out.url.length).toBe(url.length);
+      expect(out.anonymised.join(' ')).not.toContain(T);
+    }
+    const kept = '/s#!/users/list?page=2#top';
+    expect(anonymise(record({ url: kept })).url).toBe(kept);
+    expect(anonymise(record({ url: '/s#!/users/priya.sharma@example.com' })).url).toMatch(/^\/s#!\/users\/[^/%]+@[^/%]+$/);
+  });
+
+  it('keeps a query value\'s literal / and ? when it rewrites it', () => {
+    const out = anonymise(record({ url: `/login?next=/reset-password/${T}?x=1` })).url;
+    expect(out).toMatch(/^\/login\?next=\/reset-password\/[\w.-]{21}\?x=1$/);
+  });
+
+  it('reads gzip files nested in gzip files, and a proxy-decoded gzip file stays one', () => {
+    const pii = 'email: john.smith@example.com\n';
+    const twice = gzipSync(gzipSync(pii));
+    const out = anonymise(record({ reqHeaders: gz2, reqBody: twice }));
+    expect(gunzipSync(gunzipSync(out.req.body.bytes)).toString()).not.toContain('john.smith@example.com');
+    const captured = record({ reqHeaders: [...gz2, ['content-encoding', 'gzip']], reqBody: gzipSync(pii) });
+    captured.req.body.decodedFrom = 'gzip';
+    const stored = anonymise(captured).req.body;
+    expect(stored.decodedFrom).toBe('gzip');
+    expect(gunzipSync(stored.bytes).toString()).not.toContain('john.smith@example.com');
+  });
+
+  it('finds credential parts in any case and quoting, with a long filename, and keeps an LF-only part\'s framing', () => {
+    const lf: HeaderPair[] = [['content-type', 'multipart/form-data; boundary=BND']];
+    for (const cd of ['FORM-DATA; name="password"', "form-data; name='password'", `form-data; filename="${'f'.repeat(1500)}.txt"; name="password"`]) {
+      const out = anonymise(record({ reqHeaders: lf, reqBody: `--BND\nContent-Disposition: ${cd}\n\nhunter2xyz\n--BND--\n` }));
+      expectClean(out, ['hunter2xyz']);
+    }
+    const empty = `--BND\nContent-Disposition: form-data; name="password"\n\n\n--BND\nContent-Disposition: form-data; name="x"\n\n1\n--BND--\n`;
+    expect(anonymise(record({ reqHeaders: lf, reqBody: empty })).req.body.bytes.toString()).toBe(empty);
+  });
+});
+const gz2: HeaderPair[] = [['content-type', 'application/gzip']];
