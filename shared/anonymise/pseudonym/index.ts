@@ -103,8 +103,8 @@ function keyPrefix(kind: string): string {
 const CACHE_KEY_MAX = 256;
 const CACHE_LIMIT = 50_000;
 const ATTEMPTS = 4;
-/** Slots of the seen-once filter (a power of two, 1 MiB): a value is cached at its second sighting. */
-const SEEN_SLOTS = 1 << 18;
+/** Slots of the seen-once filter (a power of two; 256 KiB, zeroed when an anonymiser is made): a value is cached at its second sighting. */
+const SEEN_SLOTS = 1 << 16;
 /** Misses between two looks at the cache's hit rate. */
 const RATE_WINDOW = 4096;
 /** Hits per miss above which values are cached at their first sighting (a warm journey, not a stream of new values). */
