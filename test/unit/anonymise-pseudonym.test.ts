@@ -173,7 +173,7 @@ describe('keyed pseudonyms', () => {
       }),
       { numRuns: 500 },
     );
-    for (const [ip, prefix] of [['10.0.0.1', '10.'], ['127.0.0.1', '127.'], ['172.16.5.4', '172.'], ['192.168.10.24', '192.168.']]) expect(names.of('ipv4', ip)).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}`));
+    for (const [ip, prefix] of [['10.0.0.1', '10.'], ['127.0.0.1', '127.'], ['172.16.5.4', '172.'], ['192.168.10.24', '192.168.']] as const) expect(names.of('ipv4', ip)).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}`));
   });
 
   it('maps every way of writing one phone number to the same national pseudonym', () => {
