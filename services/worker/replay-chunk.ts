@@ -10,13 +10,14 @@ import { chunkArrivals, type ChunkSpec } from '../../shared/replay/chunk.js';
 import type { ChunkJobData, ChunkOutcome, ReplayRunDef, RunState } from '../../shared/replay/run.js';
 import { arrivalSchedule, type RecordTimes } from '../../shared/replay/schedule.js';
 import { openSetHeaders } from '../../shared/replay/sealed-headers.js';
-import { chunkOutcome, countRetriedChunk, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning, runExpiresAt } from '../../shared/replay/store.js';
+import { chunkOutcome, countRetriedChunk, endRun, finishChunk, isCancelled, isFinal, loadRunDef, markRunning } from '../../shared/replay/store.js';
 import { ChunkRecorder } from './chunk-recorder.js';
 import { InFlight } from './exchange.js';
 import { closedLoop, openLoop, sleepUntil } from './loops.js';
 import type { TargetPools } from './pools.js';
 import { RecordSource } from './record-source.js';
-import { replayOne, sendable, skipUnsendable, type SendContext } from './replay-send.js';
+import { replayOne, skipUnsendable, type SendContext } from './replay-send.js';
+import { selectionWalk } from './selection-walk.js';
 import type { DiffThread } from './diff-thread.js';
 import { warmUpOnce } from './warm-up.js';
 
@@ -288,69 +289,4 @@ async function closedChunk(ctx: ReplayWorkerContext, def: ReplayRunDef, spec: Ch
   let seq = 0;
   const claim = selectionWalk(ctx.redis, def, records, (record) => skipUnsendable(send, seq++, record, nowUs()));
   await closedLoop(spec.vus ?? 1, anchorUs + spec.endUs, send.inFlight.signal, claim, (c) => replayOne(send, seq++, c.record, nowUs(), undefined, c.repeat));
-}
-
-/**
- * The records a closed-model chunk's users send. Selection indices come from
- * one counter shared by the whole run, in blocks, so consecutive requests
- * walk the session in order; each position of the counter is taken once in
- * the run. A record that cannot be sent (trimmed from the session after the
- * run was created, or its request body not captured whole) is counted as
- * skipped here, once per pass over the selection, and never handed to a
- * user: a skip takes no time, and users handed missing records raced through
- * the counter (107,494 skips in a second from two users, nothing sent). A
- * whole pass without a sendable record leaves nothing to send: the chunk's
- * users stop. A position past the selection's length is a record's second
- * pass or later (`repeat`): its recorded answer was counted already.
- */
-/** A record a closed-model user sends, and whether the run sent it before. */
-interface Claimed {
-  record: CaptureRecord;
-  repeat: boolean;
-}
-
-function selectionWalk(redis: Redis, def: ReplayRunDef, records: RecordSource, skipped: (record: CaptureRecord | undefined) => void): () => Claimed | undefined | Promise<Claimed | undefined> {
-  const n = def.selection.count;
-  const block = 128;
-  let queue: { record: CaptureRecord | undefined; repeat: boolean }[] = [];
-  let refill: Promise<void> | undefined;
-  /** Positions taken in a row without a sendable record. */
-  let dry = 0;
-  /** The next sendable record in the queue, counting those skipped on the way; undefined when the queue ran out or the walk went dry. */
-  const takeQueued = (): Claimed | undefined => {
-    while (dry < n && queue.length > 0) {
-      const item = queue.shift()!;
-      if (sendable(item.record)) {
-        dry = 0;
-        return item as Claimed;
-      }
-      dry++;
-      skipped(item.record);
-    }
-    return undefined;
-  };
-  const walk = async (): Promise<Claimed | undefined> => {
-    while (dry < n) {
-      const claimed = takeQueued();
-      if (claimed) return claimed;
-      if (dry >= n) break;
-      refill ??= (async () => {
-        const cursor = keys.runCursor(def.id);
-        // the cursor expires with the run; both commands go out in one write (a syscall per command
-        // showed in the worker's CPU profile: on loopback the write also pays Redis's receive) and one round trip
-        const replies = (await redis.pipeline().incrby(cursor, block).expireat(cursor, runExpiresAt(def)).exec()) ?? [];
-        const failed = replies.find(([err]) => err)?.[0];
-        if (failed || replies.length < 2) throw failed ?? new Error('the run cursor did not advance');
-        const end = replies[0]![1] as number;
-        const indices = Array.from({ length: block }, (_, k) => (end - block + k) % n);
-        const got = await records.get(indices);
-        queue = queue.concat(indices.map((index, k) => ({ record: got.get(index), repeat: end - block + k >= n })));
-      })().finally(() => (refill = undefined));
-      await refill;
-    }
-    return undefined;
-  };
-  // as long as the queue holds records, answered without a promise
-  const fromQueue = (): Claimed | undefined | Promise<Claimed | undefined> => takeQueued() ?? (dry < n ? walk() : undefined);
-  return fromQueue;
 }
