@@ -41,27 +41,25 @@ const ACTION_AT = /\/((?:reset|password|verif|email|confirm|magic|invite|accept|
 /** The letters (lower-cased) ACTION_AT's words start with. */
 const startsAction = (c: number) => c === 114 || c === 112 || c === 118 || c === 101 || c === 99 || c === 109 || c === 105 || c === 97 || c === 117;
 
-/** Where `text` holds a secret after an action segment: the tokens' spans. */
-export function actionPathSecrets(text: string): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
-  for (let i = text.indexOf('/'); i >= 0; i = text.indexOf('/', i + 1)) {
+/** The first secret after an action segment at or after `from`: its token's span, or undefined. */
+function nextSecret(text: string, from: number): { start: number; end: number } | undefined {
+  for (let i = text.indexOf('/', from); i >= 0; i = text.indexOf('/', i + 1)) {
     if (!startsAction(text.charCodeAt(i + 1) | 32)) continue;
     ACTION_AT.lastIndex = i;
     const m = ACTION_AT.exec(text);
-    if (!m || !isAction(m[1]!) || !isSecretToken(m[2]!)) continue;
-    out.push({ start: ACTION_AT.lastIndex - m[2]!.length, end: ACTION_AT.lastIndex });
-    i = ACTION_AT.lastIndex - 1;
+    if (m && isAction(m[1]!) && isSecretToken(m[2]!)) return { start: ACTION_AT.lastIndex - m[2]!.length, end: ACTION_AT.lastIndex };
   }
+  return undefined;
+}
+
+/** Where `text` holds a secret after an action segment: the tokens' spans. */
+export function actionPathSecrets(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (let s = nextSecret(text, 0); s; s = nextSecret(text, s.end)) out.push(s);
   return out;
 }
 
 /** `text` holds a secret after an action segment somewhere (json-credentials.ts: its strings are then read as text). */
 export function hasActionPathSecret(text: string): boolean {
-  for (let i = text.indexOf('/'); i >= 0; i = text.indexOf('/', i + 1)) {
-    if (!startsAction(text.charCodeAt(i + 1) | 32)) continue;
-    ACTION_AT.lastIndex = i;
-    const m = ACTION_AT.exec(text);
-    if (m && isAction(m[1]!) && isSecretToken(m[2]!)) return true;
-  }
-  return false;
+  return nextSecret(text, 0) !== undefined;
 }
