@@ -4,6 +4,7 @@ import { namedRule, type Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
 import { isBareKey, isCredentialName, isHexToken, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
+import { credentialVariables, rewriteOperationJson } from './graphql-vars.js';
 import { PSEUDONYM } from './headers.js';
 import { isPhoneDigits, isPhoneName } from './phone-name.js';
 import { isPinName, isPinValue, mayBePostal, postalPairs } from './pin.js';
@@ -80,6 +81,8 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
   let postal: boolean | undefined;
   // a one-time code checked against where it was sent (Twilio Verify's `To=…&Code=482913`), looked for once
   let recipient: boolean | undefined;
+  // a GraphQL operation by GET or in a form: the credential variables its `query` passes, wherever `variables` comes
+  const operation = text.includes('variables=') ? queryVariables(text, list) : undefined;
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
@@ -103,7 +106,7 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     const pin = isPinValue(value) && isPinName(name) && !(mayBePostal(name, value) && (postal ??= postalPairs(text)));
     const otp = isPinValue(value) && (name === 'code' || name === 'Code') && (recipient ??= RECIPIENT.test(text));
     const rule = list.rule(name, scrub) ?? (isCredentialName(name) || (oauth && name === 'code') || pin || otp || (isBareKey(name) && isHexToken(value)) || (isPhoneDigits(value) && isPhoneName(name)) ? PSEUDONYM : undefined);
-    const next = rule ? scrub.treat(value, rule, loc) : scrub.text(namedInside(value, scrub, loc), loc);
+    const next = rule ? scrub.treat(value, rule, loc) : operation?.length && name === 'variables' ? variablesJson(value, operation, scrub, loc) : scrub.text(namedInside(value, scrub, loc), loc);
     const valueOut = next === null ? null : next === value ? rawValue : list.encode(rawValue, next);
     if (valueOut === rawValue && nameOut === rawName) out.push(pair);
     else {
@@ -112,6 +115,22 @@ export function scrubPairs(text: string, scrub: Scrub, list: PairList, where: st
     }
   }
   return changed ? out.join('&') : text;
+}
+
+/** The credential variables of the GraphQL operation in a list's `query=` field. */
+function queryVariables(text: string, list: PairList): string[] {
+  const m = /(?:^|&)query=([^&]*)/.exec(text);
+  return m ? credentialVariables(list.decode(m[1]!), false) : [];
+}
+
+/** A `variables=` field's JSON, with a rule per credential variable; read as any value when it is not JSON. */
+function variablesJson(value: string, vars: readonly string[], scrub: Scrub, loc: string): string {
+  try {
+    return rewriteOperationJson(value, vars, 'variables', scrub, loc);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    return scrub.text(namedInside(value, scrub, loc), loc);
+  }
 }
 
 /**
@@ -237,8 +256,17 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const text = content.toString(encoding);
   const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinValue(text) && isPinName(rawName)) || (isPhoneDigits(text) && isPhoneName(rawName)) ? PSEUDONYM : undefined)) : undefined;
   let next: string | null;
+  // an Apollo upload's `operations`: a GraphQL operation whose credential variables are found by their arguments
+  const operation = rule ? [] : credentialVariables(text);
   if (rule) next = scrub.treat(text, rule, loc);
-  else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {
+  else if (operation.length > 0) {
+    try {
+      next = rewriteOperationJson(text, operation, 'operation', scrub, loc);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      next = scrub.text(scrubNamedCredentials(text, scrub, loc), loc);
+    }
+  } else if (/content-type:\s*application\/(?:[\w.+-]*\+)?json/i.test(head)) {
     try {
       next = rewriteJson(text, scrub, loc, 'deep');
     } catch (err) {

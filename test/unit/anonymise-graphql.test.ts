@@ -54,3 +54,63 @@ describe('GraphQL variables passed to credential arguments', () => {
     expect(run(body).text).toBe(JSON.stringify(body));
   });
 });
+
+describe('GraphQL variables outside a JSON body (thirteenth review, left then; fixed 2026-12-07)', () => {
+  const QUERY = 'mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}';
+  const VARS = JSON.stringify({ e: 'priya.sharma@acmecorp.in', p: SECRET });
+  const clean = (r: ReturnType<typeof anonymise>) => {
+    const stored = [r.url, r.req.body.bytes.toString()].join('\n');
+    expect(stored).not.toContain(SECRET);
+    expect(stored).not.toContain(encodeURIComponent(SECRET));
+    expect(stored).not.toContain('priya.sharma');
+    expect(auditRecord(r)).toEqual([]);
+  };
+
+  it('by GET: ?query=…&variables=…, in either order', () => {
+    for (const url of [
+      `/graphql?query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(VARS)}`,
+      `/graphql?variables=${encodeURIComponent(VARS)}&operationName=Login&query=${encodeURIComponent(QUERY)}`,
+    ]) {
+      const r = anonymise(testRecord({ url }));
+      clean(r);
+      const q = new URL(r.url, 'http://x').searchParams;
+      expect(q.get('query')).toBe(QUERY);
+      // the variables stay JSON with the same members, the secret's length kept
+      const vars = JSON.parse(q.get('variables')!) as Record<string, string>;
+      expect(Object.keys(vars)).toEqual(['e', 'p']);
+      expect(vars.p).toHaveLength(SECRET.length);
+    }
+  });
+
+  it('in a urlencoded form body', () => {
+    const body = `query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(VARS)}`;
+    clean(anonymise(testRecord({ url: '/graphql', reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: body })));
+  });
+
+  it("in an Apollo multipart upload's operations part", () => {
+    const ops = JSON.stringify({ query: 'mutation($f:Upload!,$k:String!){upload(file:$f,apiSecret:$k){ok}}', variables: { f: null, k: SECRET } });
+    const body = [
+      '--b1', 'Content-Disposition: form-data; name="operations"', '', ops,
+      '--b1', 'Content-Disposition: form-data; name="map"', '', '{"0":["variables.f"]}',
+      '--b1', 'Content-Disposition: form-data; name="0"; filename="a.txt"', 'Content-Type: text/plain', '', 'hello',
+      '--b1--', '',
+    ].join('\r\n');
+    const r = anonymise(testRecord({ url: '/graphql', reqHeaders: [['content-type', 'multipart/form-data; boundary=b1']], reqBody: body }));
+    clean(r);
+    const stored = r.req.body.bytes.toString();
+    expect(stored).toContain('{"0":["variables.f"]}');
+    expect(stored).toContain('hello');
+  });
+
+  it('in a JSON body whose variables are a JSON string', () => {
+    const { r, text } = run({ query: QUERY, variables: VARS });
+    clean(r);
+    const vars = JSON.parse((JSON.parse(text) as { variables: string }).variables) as Record<string, string>;
+    expect(vars.p).toHaveLength(SECRET.length);
+  });
+
+  it('leaves a GET operation without credential arguments as it was', () => {
+    const url = `/graphql?query=${encodeURIComponent('query($id:ID!){product(id:$id){name}}')}&variables=${encodeURIComponent('{"id":"SKU-0042"}')}`;
+    expect(anonymise(testRecord({ url })).url).toBe(url);
+  });
+});
