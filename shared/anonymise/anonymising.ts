@@ -5,6 +5,7 @@ import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
 import type { CompiledRules, Side, Treatment } from './rules.js';
 import { locText, type Loc, type ScanBudget, type Scrub } from './scrub.js';
+import { isEchoable, type RecordSecrets } from './echoes.js';
 
 /**
  * The anonymiser's scrub: detector findings in free text get their kind's
@@ -27,6 +28,8 @@ const DIGIT = /[0-9]/;
 export interface AnonymiserContext {
   readonly rules: CompiledRules;
   readonly names: Pseudonymiser;
+  /** The record's secrets taken whole, for the sweep of their echoes (none: not noted). */
+  readonly secrets?: RecordSecrets;
 }
 
 /** Masks all but the last `keep` characters: letters and digits become '*', separators stay. */
@@ -44,10 +47,12 @@ export class Anonymising implements Scrub {
   readonly #changes: Set<string>;
   readonly #budget: ScanBudget;
   readonly #depth: number;
+  readonly #secrets: RecordSecrets | undefined;
 
   constructor(ctx: AnonymiserContext, side: Side, changes: Set<string>, budget: ScanBudget, depth = 0) {
     this.rules = ctx.rules;
     this.#names = ctx.names;
+    this.#secrets = ctx.secrets;
     this.side = side;
     this.#changes = changes;
     this.#budget = budget;
@@ -67,7 +72,7 @@ export class Anonymising implements Scrub {
     this.#budget.charge(value.length);
     if (this.#depth < MAX_NESTED_JSON && looksLikeJson(value)) {
       try {
-        const nested = new Anonymising({ rules: this.rules, names: this.#names }, this.side, this.#changes, this.#budget, this.#depth + 1);
+        const nested = new Anonymising({ rules: this.rules, names: this.#names, secrets: this.#secrets }, this.side, this.#changes, this.#budget, this.#depth + 1);
         return rewriteJson(value, nested, locText(loc), 'deep');
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
@@ -78,18 +83,30 @@ export class Anonymising implements Scrub {
     return out;
   }
 
+  secret(raw: string, replacement?: string): void {
+    this.#secrets?.add(raw, replacement);
+  }
+
   treat(value: string, t: Treatment, loc: Loc, number = false): string | null {
     this.#changes.add(locText(loc));
+    let out: string | null;
     switch (t.action) {
       case 'drop':
-        return null;
+        out = null;
+        break;
       case 'redact':
-        return REDACTED;
+        out = REDACTED;
+        break;
       case 'mask':
-        return mask(value, t.keep);
+        out = mask(value, t.keep);
+        break;
       case 'pseudonym':
+        // noted there, unless a detector finds it (then it is found wherever it is)
         return this.#pseudonymWhole(value, number);
     }
+    // its echoes elsewhere in the record get the same, or a pseudonym when it was dropped
+    if (this.#secrets && isEchoable(value)) this.#secrets.add(value, out ?? undefined);
+    return out;
   }
 
   /**
@@ -108,7 +125,15 @@ export class Anonymising implements Scrub {
     if (only && only.start === 0 && only.end === value.length) {
       const named = escapeLike(only, this.#names.of(only.kind, findingValue(value, only)));
       if (!number || NUMBER.test(named)) return named;
-    } else if (found.length > 0) {
+    }
+    const out = this.#redrawn(value, found, number);
+    if (this.#secrets && isEchoable(value)) this.#secrets.add(value, out);
+    return out;
+  }
+
+  /** A value selected whole that is not one detected value: the detected values' pseudonyms kept, the rest redrawn. */
+  #redrawn(value: string, found: readonly Finding[], number: boolean): string {
+    if (found.length > 0 && !(found.length === 1 && found[0]!.start === 0 && found[0]!.end === value.length)) {
       // keep the detected values' pseudonyms (with markers) and redraw the rest
       let out = '';
       let at = 0;

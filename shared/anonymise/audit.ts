@@ -56,6 +56,8 @@ class Auditing implements Scrub {
 
   changed(): void {}
 
+  secret(): void {}
+
   treat(value: string, _t: unknown, loc: Loc): string {
     return this.text(value, loc);
   }

@@ -5,6 +5,7 @@ import type { Loc, Scrub } from './scrub.js';
 import { scrubActionPaths, scrubNamedCredentials } from './credential-text.js';
 import { isCredentialName, oauthCodeIn } from './credentials.js';
 import { isPhoneDigits } from './phone-name.js';
+import { isEchoable } from './echoes.js';
 
 /**
  * Headers: a rule by header name wins; otherwise Authorization keeps only its
@@ -140,6 +141,9 @@ function scheme(value: string, scrub: Scrub, loc: Loc): string {
   const m = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+\S/.exec(value);
   const out = m ? m[1]! : REDACTED;
   if (out !== value) scrub.changed(loc);
+  // the token is dropped here; an echo of it elsewhere in the record is redrawn
+  const token = m ? value.slice(m[0].length - 1).trim() : value.trim();
+  if (isEchoable(token)) scrub.secret(token);
   return out;
 }
 

@@ -4,7 +4,8 @@ import { scrubBody } from './body.js';
 import { CleanCache } from './clean-cache.js';
 import { ALL_KINDS, findPii } from './detect/index.js';
 import { newRecordId } from '../record/convert.js';
-import { scrubHeaders } from './headers.js';
+import { RecordSecrets, sweepBytes, sweepText } from './echoes.js';
+import { scrubHeaders, UNTOUCHED } from './headers.js';
 import { Pseudonymiser, REDACTED } from './pseudonym/index.js';
 import { anonymiseRulesSchema, compileRules, loadAnonymiseRules } from './rules.js';
 import { BudgetExceeded, ScanBudget } from './scrub.js';
@@ -52,8 +53,10 @@ function anonymiseRecord(record: CaptureRecord, ctx: RecordContext): CaptureReco
   // an imported record's own list is kept, but never an entry that itself holds a value a detector finds
   const changes = new Set<string>(record.anonymised.length === 0 ? undefined : record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
   const budget = new ScanBudget(ctx.rules.scanBytes);
-  const req = new Anonymising(ctx, 'req', changes, budget);
-  const res = new Anonymising(ctx, 'res', changes, budget);
+  const secrets = new RecordSecrets();
+  const own: AnonymiserContext = { rules: ctx.rules, names: ctx.names, secrets };
+  const req = new Anonymising(own, 'req', changes, budget);
+  const res = new Anonymising(own, 'res', changes, budget);
   let out: CaptureRecord;
   try {
     out = { ...record, url: ctx.clean.url(record.url, req, changes), req: { ...record.req, headers: ctx.clean.headers(record.req.headers, req, 'req.headers', changes) } };
@@ -80,8 +83,47 @@ function anonymiseRecord(record: CaptureRecord, ctx: RecordContext): CaptureReco
   }
   out.req = { ...out.req, ...bodyAndLength(noHash(out.req.body), out.req.headers, req, 'req.body', ctx, changes) };
   if (out.res) out.res = { ...out.res, ...bodyAndLength(noHash(out.res.body), out.res.headers, res, 'res.body', ctx, changes) };
+  if (secrets.size > 0) sweepEchoes(out, secrets.spellings((raw) => ctx.names.generic(raw)), changes);
   out.anonymised = [...changes];
   return out;
+}
+
+/** What is left in the record of a secret taken whole elsewhere in it, replaced the same way (echoes.ts). */
+function sweepEchoes(out: CaptureRecord, spellings: readonly [string, string][], changes: Set<string>): void {
+  const url = sweepText(out.url, spellings);
+  if (url !== out.url) {
+    out.url = url;
+    changes.add('req.url');
+  }
+  const headers = (list: HeaderPair[], where: string): HeaderPair[] => {
+    let next: HeaderPair[] | undefined;
+    for (let h = 0; h < list.length; h++) {
+      const [name, value] = list[h]!;
+      const swept = UNTOUCHED.has(name.toLowerCase()) ? value : sweepText(value, spellings);
+      if (swept === value) {
+        next?.push(list[h]!);
+        continue;
+      }
+      next ??= list.slice(0, h);
+      next.push([name, swept]);
+      changes.add(`${where}.${name}`);
+    }
+    return next ?? list;
+  };
+  const body = (b: CapturedBody, heads: HeaderPair[], where: string): { body: CapturedBody; headers: HeaderPair[] } => {
+    if (b.omitted !== undefined || b.bytes.length === 0) return { body: b, headers: heads };
+    const bytes = sweepBytes(b.bytes, spellings);
+    if (bytes === b.bytes) return { body: b, headers: heads };
+    changes.add(where);
+    if (b.truncated || b.decodedFrom) return { body: { ...b, bytes }, headers: heads };
+    const length = String(bytes.length);
+    return { body: { ...b, bytes, size: bytes.length }, headers: heads.map(([k, v]) => (k === 'content-length' && v !== length ? [k, length] : [k, v])) };
+  };
+  out.req = { ...out.req, ...body(out.req.body, headers(out.req.headers, 'req.headers'), 'req.body') };
+  if (out.res) {
+    out.res = { ...out.res, ...body(out.res.body, headers(out.res.headers, 'res.headers'), 'res.body') };
+    if (out.res.trailers) out.res.trailers = headers(out.res.trailers, 'res.trailers');
+  }
 }
 
 /**

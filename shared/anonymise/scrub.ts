@@ -37,6 +37,12 @@ export interface Scrub {
   treat(value: string, t: Treatment, loc: Loc, number?: boolean): string | null;
   /** Counts scanned characters against the record's budget (throws BudgetExceeded past it). */
   charge(chars: number): void;
+  /**
+   * Notes a secret taken whole where it was found, with what replaced it
+   * there (none: it was dropped), so that its echoes elsewhere in the
+   * record are replaced too (echoes.ts). treat() notes its own.
+   */
+  secret(raw: string, replacement?: string): void;
 }
 
 /**
@@ -52,6 +58,7 @@ export function scrubWith(scrub: Scrub, over: { rules?: CompiledRules; text?: Sc
     changed: (loc) => scrub.changed(loc),
     treat: (value, t, loc, number) => scrub.treat(value, t, loc, number),
     charge: (chars) => scrub.charge(chars),
+    secret: (raw, replacement) => scrub.secret(raw, replacement),
   };
 }
 
