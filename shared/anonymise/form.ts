@@ -5,7 +5,8 @@ import type { Scrub } from './scrub.js';
 import { isBareKey, isCredentialName, isHexToken, oauthCodeIn } from './credentials.js';
 import { scrubNamedCredentials } from './credential-text.js';
 import { credentialVariables, rewriteOperationJson } from './graphql-vars.js';
-import { PSEUDONYM } from './headers.js';
+import { isCredentialHeader, PSEUDONYM } from './headers.js';
+import { REDACTED } from './pseudonym/index.js';
 import { isPhoneDigits, isPhoneName } from './phone-name.js';
 import { isPinName, isPinValue, mayBePostal, postalPairs } from './pin.js';
 
@@ -222,11 +223,22 @@ function scrubPartHead(head: string, scrub: Scrub, where: string): { head: strin
   const loc = `${where}.form.${name ?? ''}`;
   const out = lines.map((line, i) => {
     if (line === '') return line;
-    if (i !== d) return scrub.text(line, `${loc}.headers`);
+    if (i !== d) return partHeader(line, scrub, `${loc}.headers`);
     if (!param) return scrub.text(line, `${loc}.filename`);
     return scrub.text(line.slice(0, param.start), `${loc}.filename`) + name + scrub.text(line.slice(param.end), `${loc}.filename`);
   });
   return { head: out.join('\r\n'), name: param?.value, loc };
+}
+
+/** A part's header line other than its Content-Disposition: a credential's (`X-Api-Key: …`) pseudonymised whole, any other scanned. */
+function partHeader(line: string, scrub: Scrub, loc: string): string {
+  const colon = line.indexOf(':');
+  if (colon > 0 && isCredentialHeader(line.slice(0, colon).trim().toLowerCase())) {
+    let start = colon + 1;
+    while (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9) start++;
+    if (start < line.length) return line.slice(0, start) + (scrub.treat(line.slice(start), PSEUDONYM, loc) ?? REDACTED);
+  }
+  return scrub.text(line, loc);
 }
 
 /** One part, from its delimiter up to the next. */
