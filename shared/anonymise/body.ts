@@ -168,9 +168,10 @@ const GZIP_FILE_TYPE = /^\s*application\/(?:gzip|x-gzip|x-tar|x-gtar|x-compresse
 const GZIP_DEPTH = 3;
 
 /** The content's bytes with personal data replaced (the same Buffer when nothing changed), read as `type` says. */
-function scrubContent(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string): Buffer {
+function scrubContent(bytes: Buffer, type: string, truncated: boolean, scrub: Scrub, where: string, decodedBytes: number): Buffer {
   const boundary = /^multipart\//i.test(type) ? multipartBoundary(type) : undefined;
-  if (boundary) return scrubMultipart(bytes, boundary, scrub, where);
+  // a part that is a gzip file (`curl -F file=@export.ndjson.gz`) is read as one
+  if (boundary) return scrubMultipart(bytes, boundary, scrub, where, (part, loc) => (isGzipFile(part) ? scrubGzipFile(part, '', false, scrub, loc, decodedBytes) : undefined));
   const wide = utf16Of(type, bytes);
   const { text, encoding, tail } = wide ? wide.decode() : asText(bytes, truncated);
   const out = /^application\/x-www-form-urlencoded\b/i.test(type) ? scrubUrlencoded(text, scrub, where) : scrubJsonOrText(text, scrub, where, JSON_TYPE.test(type));
@@ -193,7 +194,7 @@ function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: S
     inner = zlib.gunzipSync(bytes, { maxOutputLength: decodedBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BudgetExceeded();
-    return scrubContent(bytes, type, truncated, scrub, where);
+    return scrubContent(bytes, type, truncated, scrub, where, decodedBytes);
   }
   scrub.charge(inner.length);
   // a gzip file of a gzip file: read through, three deep at most (deeper, it is dropped: never stored unread)
@@ -205,7 +206,7 @@ function scrubGzipFile(bytes: Buffer, type: string, truncated: boolean, scrub: S
   const bom = (inner[0] === 0xff && inner[1] === 0xfe) || (inner[0] === 0xfe && inner[1] === 0xff);
   const binary = !bom && (inner.includes(0) || !isUtf8(inner));
   // the content's own charset, when the Content-Type names one (`application/gzip; charset=utf-16le` is rare but said)
-  const out = scrubContent(inner, /;\s*charset=/i.test(type) ? `text/plain${type.slice(type.indexOf(';'))}` : '', truncated, scrub, where);
+  const out = scrubContent(inner, /;\s*charset=/i.test(type) ? `text/plain${type.slice(type.indexOf(';'))}` : '', truncated, scrub, where, decodedBytes);
   if (out === inner) return bytes;
   if (binary) throw new UndecodableBody('a gzip file of binary data holds personal data');
   return zlib.gzipSync(out);
@@ -235,7 +236,7 @@ export function scrubBody(body: CapturedBody, headers: readonly HeaderPair[], sc
   }
   scrub.charge(bytes.length);
   // a gzip file as the content itself (`application/gzip`, an upload), under a Content-Encoding or not
-  const next = isGzipFile(bytes) ? scrubGzipFile(bytes, type, body.truncated, scrub, where, decodedBytes) : scrubContent(bytes, type, body.truncated, scrub, where);
+  const next = isGzipFile(bytes) ? scrubGzipFile(bytes, type, body.truncated, scrub, where, decodedBytes) : scrubContent(bytes, type, body.truncated, scrub, where, decodedBytes);
   if (next === body.bytes) return body;
   const out: CapturedBody = { ...body, bytes: next };
   if (decodedFrom) out.decodedFrom = decodedFrom;

@@ -172,13 +172,16 @@ function scanBytes(bytes: Buffer, scrub: Scrub, loc: string): Buffer {
   return next === text ? bytes : Buffer.from(next, encoding);
 }
 
+/** Reads a part's content as a file of its own kind (a gzip file), or says it is none (undefined). */
+export type FileReader = (content: Buffer, loc: string) => Buffer | undefined;
+
 /**
  * Rewrites a multipart body; returns the same Buffer when nothing changed.
  * Only the delimiters are kept unread: whatever does not parse as a part
  * (a preamble, an epilogue, a part cut short in its headers, a body whose
  * boundary is not the one declared, LF-only line ends) is scanned as text.
  */
-export function scrubMultipart(body: Buffer, boundary: string, scrub: Scrub, where: string): Buffer {
+export function scrubMultipart(body: Buffer, boundary: string, scrub: Scrub, where: string, file?: FileReader): Buffer {
   const delimiter = Buffer.from(`--${boundary}`);
   let at = body.indexOf(delimiter);
   if (at < 0) return scanBytes(body, scrub, where);
@@ -188,7 +191,7 @@ export function scrubMultipart(body: Buffer, boundary: string, scrub: Scrub, whe
   while (at >= 0) {
     const next = body.indexOf(delimiter, at + delimiter.length);
     const part = body.subarray(at, next < 0 ? body.length : next);
-    const rewritten = scrubPart(part, delimiter.length, scrub, where);
+    const rewritten = scrubPart(part, delimiter.length, scrub, where, file);
     if (rewritten !== part) changed = true;
     out.push(rewritten);
     at = next;
@@ -242,7 +245,7 @@ function partHeader(line: string, scrub: Scrub, loc: string): string {
 }
 
 /** One part, from its delimiter up to the next. */
-function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: string): Buffer {
+function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: string, file: FileReader | undefined): Buffer {
   // the delimiter, a closing "--", transport padding and the line end stay as they are
   let at = delimiterLength;
   const closing = part[at] === 45 && part[at + 1] === 45;
@@ -267,6 +270,11 @@ function scrubPart(part: Buffer, delimiterLength: number, scrub: Scrub, where: s
   const encoding: BufferEncoding = isUtf8(content) ? 'utf8' : 'latin1';
   const text = content.toString(encoding);
   const rule = rawName !== undefined ? (namedRule(scrub.rules.form, rawName, scrub.side) ?? (isCredentialName(rawName) || (isPinValue(text) && isPinName(rawName)) || (isPhoneDigits(text) && isPhoneName(rawName)) ? PSEUDONYM : undefined)) : undefined;
+  const asFile = rule ? undefined : file?.(content, loc);
+  if (asFile !== undefined) {
+    if (asFile === content && newHead === head) return part;
+    return Buffer.concat([lead, Buffer.from(newHead, headEncoding), asFile, rest.subarray(rest.length - tail)]);
+  }
   let next: string | null;
   // an Apollo upload's `operations`: a GraphQL operation whose credential variables are found by their arguments
   const operation = rule ? [] : credentialVariables(text);
