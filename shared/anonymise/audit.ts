@@ -1,7 +1,7 @@
 import type { CaptureRecord, HeaderPair } from '../record/schema.js';
 import { scrubBody } from './body.js';
 import { ALL_KINDS, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
-import { isCredentialHeader, PHONE_HEADER, UNTOUCHED } from './headers.js';
+import { isCredentialHeader, PHONE_HEADER, scrubHeader, UNTOUCHED } from './headers.js';
 import { isPhoneDigits } from './phone-name.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
 import { hasMarker, REDACTED } from './pseudonym/index.js';
@@ -58,7 +58,14 @@ class Auditing implements Scrub {
 
   secret(): void {}
 
+  /**
+   * A value the anonymiser takes whole (named like a credential, a token
+   * in an action link): it must have been rewritten there. Its pseudonym
+   * has no detectable shape, so the location is what tells.
+   */
   treat(value: string, _t: unknown, loc: Loc): string {
+    const v = value.trim();
+    if (v !== '' && v !== REDACTED && !this.#listed.has(locText(loc))) this.#report(locText(loc), 'credentials');
     return this.text(value, loc);
   }
 
@@ -102,7 +109,7 @@ function auditHeaders(headers: readonly HeaderPair[], scrub: Auditing, where: st
     } else if (isCredentialHeader(name) || (PHONE_HEADER.test(name) && isPhoneDigits(value))) {
       if (value.trim() !== '' && !listed.has(location)) report(location, 'credential-header');
       else scrub.text(value, location);
-    } else scrub.text(value, location);
+    } else scrubHeader(name, value, scrub, location); // links' parameters and action tokens, credentials named in text
   }
 }
 

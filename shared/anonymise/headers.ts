@@ -68,7 +68,8 @@ export function scrubHeaders(headers: HeaderPair[], scrub: Scrub, where: string)
   return out ?? headers;
 }
 
-function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): string | null {
+/** One header's value (`name` lower-case) scrubbed; null drops it. The audit walks headers through it too. */
+export function scrubHeader(name: string, value: string, scrub: Scrub, loc: string): string | null {
   const rule = namedRule(scrub.rules.headers, name, scrub.side);
   if (rule) return scrub.treat(value, rule, loc);
   if (UNTOUCHED.has(name)) return value;

@@ -66,6 +66,13 @@ describe('audit', () => {
     expect(auditRecord(tampered)).toEqual([{ record: 'r-1', location: 'req.body$.email', kind: 'email' }]);
   });
 
+  it('flags a value taken whole (named like a credential, a token in a link) where the anonymiser never changed it', () => {
+    const token = 'zzzzQWERTY12345asdfgHJKL9876';
+    const raw = record('/login?password=hunter2', [['referer', `https://app.example.com/reset-password/${token}`], ['x-debug', 'user=a password=hunter2']], '{"user":"asha","password":"hunter2"}', '');
+    expect(auditRecord(raw).filter((f) => f.kind === 'credentials').map((f) => f.location).sort()).toEqual(['req.body$.password', 'req.headers.referer', 'req.headers.x-debug', 'req.url.query.password']);
+    expect(auditRecord(anonymise(raw))).toEqual([]);
+  });
+
   it('passes an address whose new leading digits follow other digits (they are scanned again)', () => {
     // the pseudonym of 11119.alice@example.com once made 4111 1111 1111 64880 a valid card number
     const raw = record('/', [], '{}', '4111 1111 1111 11119.alice@example.com');
