@@ -1,4 +1,4 @@
-import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, SIBLING_END } from './credentials.js';
+import { hexTokenAt, isBareKey, isCredentialName, keyEnding, mayNameCredential, nameWords, SIBLING_END } from './credentials.js';
 import type { Frame, JsonLocations } from './json-frame.js';
 import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
@@ -107,7 +107,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return isCredentialName(name) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
+    return (isCredentialName(name) && !countsTokens(name, this.#text, at)) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */
@@ -147,6 +147,23 @@ export class JsonTreatments {
     if (f.lazyKey) return mayNameCredential(this.#text, f.keyStart, f.keyEnd) || mayNamePhone(this.#text, f.keyStart, f.keyEnd);
     return typeof f.key === 'string' && (mayNameCredential(f.key, 0, f.key.length) || mayNamePhone(f.key, 0, f.key.length));
   }
+}
+
+/**
+ * A language model's token counts and limits (`prompt_tokens`, `max_tokens`, Gemini's `maxOutputTokens`) and a
+ * tokenizer's ids (`"tokens":[15496,995]`): numbers under a name whose last word is `tokens`. A push service's
+ * `tokens` are strings; no credential is a number there. Redrawn, `max_tokens` went past a model's limit in replay.
+ */
+function countsTokens(name: string, text: string, at: number): boolean {
+  let c = text.charCodeAt(at);
+  if (c === 91) {
+    let i = at + 1;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13 || text.charCodeAt(i) === 9) i++;
+    c = text.charCodeAt(i);
+  }
+  if (!((c >= 48 && c <= 57) || c === 45)) return false;
+  const words = nameWords(name);
+  return words[words.length - 1] === 'tokens';
 }
 
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */
