@@ -59,17 +59,25 @@ export const withoutDigits = (w: string) => w.replace(TRAILING_DIGITS, '');
  * length, lifetime (`SigAlg`, `SignatureMethod`, `token_type`, `passwordLength`, `token_expires_in`). Not `hint`
  * (OpenID's `id_token_hint` holds the token), not `url` (a calendar's `secretIcalUrl` is the secret).
  */
-const DESCRIBES = new Set(['alg', 'algorithm', 'algo', 'method', 'version', 'ver', 'type', 'format', 'length', 'len', 'expiry', 'expiration', 'expires', 'ttl', 'lifetime', 'strength', 'policy', 'scheme', 'enabled', 'required', 'mode']);
+const DESCRIBES = new Set(['alg', 'algorithm', 'algo', 'method', 'version', 'ver', 'type', 'format', 'length', 'len', 'expiry', 'expiration', 'expires', 'expired', 'ttl', 'lifetime', 'timeout', 'strength', 'policy', 'scheme', 'enabled', 'required', 'mode', 'domain']);
 /** Twilio's resource ids (`AccountSid`, `MessageSid`, `MessagingServiceSid`): an id, not a session's (`sid`, `connect.sid`). */
 const SID_OWNERS = new Set(['account', 'message', 'sms', 'call', 'service', 'conversation', 'participant', 'recording', 'conference', 'workspace', 'task', 'worker', 'flow', 'execution', 'queue', 'media', 'channel', 'verification']);
 
+/** A name of two words or more whose last says it is about a credential (`token_type`, `x-session-timeout`, Firebase's `authDomain`). */
+export function describesCredential(name: string): boolean {
+  return describedBy(nameWords(name));
+}
+
+function describedBy(words: readonly string[]): boolean {
+  if (words.length < 2) return false;
+  const last = withoutDigits(words[words.length - 1]!);
+  const before = words[words.length - 2]!;
+  return DESCRIBES.has(last) || ((last === 'in' || last === 'at') && before === 'expires') || (last === 'sid' && SID_OWNERS.has(before));
+}
+
 function credentialWords(name: string): boolean {
   const words = nameWords(name);
-  if (words.length >= 2) {
-    const last = withoutDigits(words[words.length - 1]!);
-    const before = words[words.length - 2]!;
-    if (DESCRIBES.has(last) || ((last === 'in' || last === 'at') && before === 'expires') || (last === 'sid' && SID_OWNERS.has(before))) return false;
-  }
+  if (describedBy(words)) return false;
   // `password1`, `password2` (Django's sign-up form): a word's trailing digits count it as itself
   return words.some((w) => WORDS.has(w) || WORDS.has(withoutDigits(w))) || JOINED.test(words.join(''));
 }
@@ -126,6 +134,10 @@ for (const w of ['ier', 'ode', 'ber', 'num', 'cno', 'tno', '_no', 'nse']) mark(w
 for (const w of ['lue', 'ash', 'ata']) mark(w, TRAILING_END);
 // 2FA `recovery_codes` and `backup_codes`
 mark('des', LONGER_END);
+// `session_id`, `SESSION_ID`, `session-id`, Cashfree's `payment_session_id` (`sessionId` ends as `sessionid` does); every
+// other `…_id` key stops at one look back
+mark('_id', LONGER_END);
+mark('-id', LONGER_END);
 // `…ing` keys too (rating, billing): of those only AWS Secrets Manager's `SecretString`, and a credential's name and `string`
 mark('ing', SECRET_STRING_END);
 for (const w of ['name', 'type', 'key', 'uri', 'ier', 'kind', 'label', 'field', 'title', 'param', 'path', 'property', 'variable', 'attribute', 'loc', 'phone', 'email', 'mobile', 'msisdn', 'phoneNumber', 'mobileNumber', 'kty']) mark(w, SIBLING_END);
@@ -185,6 +197,9 @@ function endsLikeLonger(text: string, start: number, end: number): boolean {
       return endsWithWord(text, start, end, 'codeverifier') || endsWithWord(text, start, end, 'oauthverifier');
     case END_NSE:
       return endsWithWord(text, start, end, 'samlresponse');
+    case END__ID:
+    case END_DASH_ID:
+      return endsWithWord(text, start, end, 'sessionid');
     case END_BER:
       return credentialThen(text, start, end, 'number') || accountNumber(text, start, end) || endsWithWord(text, start, end, 'cvnumber');
     case END_ODE:
@@ -199,7 +214,7 @@ function endsLikeLonger(text: string, start: number, end: number): boolean {
 }
 
 const end3 = (w: string) => code3(w.charCodeAt(0), w.charCodeAt(1), w.charCodeAt(2));
-const [END_LUE, END_ASH, END_ATA, END_DES, END_IER, END_NSE, END_BER, END_ODE] = ['lue', 'ash', 'ata', 'des', 'ier', 'nse', 'ber', 'ode'].map(end3);
+const [END_LUE, END_ASH, END_ATA, END_DES, END_IER, END_NSE, END_BER, END_ODE, END__ID, END_DASH_ID] = ['lue', 'ash', 'ata', 'des', 'ier', 'nse', 'ber', 'ode', '_id', '-id'].map(end3);
 
 /** A bank account number's key (`accountNumber`, `acc_no`, `beneficiary_account_num`). */
 function accountNumber(text: string, start: number, end: number): boolean {

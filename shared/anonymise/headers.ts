@@ -3,7 +3,7 @@ import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
 import { scrubActionPaths, scrubNamedCredentials } from './credential-text.js';
-import { isCredentialName, oauthCodeIn } from './credentials.js';
+import { describesCredential, isCredentialName, oauthCodeIn } from './credentials.js';
 import { isPhoneDigits } from './phone-name.js';
 import { isEchoable } from './echoes.js';
 
@@ -33,7 +33,8 @@ const ABOUT_KEY = /(?:^|-)(?:event|surrogate|cache|partition|dedupe|dedup|dedupl
 
 /** A header whose whole value is a credential: named like one (CREDENTIAL, isCredentialName), a `…-key` or Honeycomb's. */
 export function isCredentialHeader(name: string): boolean {
-  return CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !ABOUT_KEY.test(name)) || name === 'x-honeycomb-team';
+  // not devise_token_auth's `token-type: Bearer`, `x-session-timeout: 1800`, `x-token-expires-in` (looked at only for the few names that pass)
+  return (CREDENTIAL.test(name) || isCredentialName(name) || (name.endsWith('-key') && !ABOUT_KEY.test(name)) || name === 'x-honeycomb-team') && !describesCredential(name);
 }
 
 /**

@@ -54,3 +54,36 @@ describe('anonymiser: a gzip file uploaded as a multipart part (thirteenth revie
     expect(out.req.body.bytes.length).toBe(0);
   });
 });
+
+const jsonType: [string, string][] = [['content-type', 'application/json']];
+const answer = (body: string, headers: [string, string][] = jsonType) => anonymise(record({ resHeaders: headers, resBody: body }));
+
+describe('fourteenth review: the response side', () => {
+  it('a session id under `session_id`, `SESSION_ID`, `session-id` and Cashfree’s `payment_session_id`', () => {
+    const ids = ['Qz9XyW4vU2tS8rQ6pO4nM2lK0jI8hG6', 'Qz9XyW4vU2tS8rQ6pO4nM2lK0jI8hG7', 'Qz9XyW4vU2tS8rQ6pO4nM2lK0jI8hG8', 'session_a1VXabc123XYZ'];
+    const body = JSON.stringify({ session_id: ids[0], SESSION_ID: ids[1], 'x-session-id': ids[2], payment_session_id: ids[3], user_id: 'u_123456789', 'order-id': 'ORD123456789' });
+    const out = answer(body);
+    expectClean(out, ids);
+    expect(out.res!.body.bytes.toString()).toContain('"user_id":"u_123456789","order-id":"ORD123456789"');
+  });
+
+  it("keeps a language model's token counts and limits, and a tokenizer's ids; a push service's tokens are still taken", () => {
+    const body = JSON.stringify({ usage: { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21, input_tokens: 1024 }, max_tokens: 4096, generationConfig: { maxOutputTokens: 800 }, tokens: [15496, 995] });
+    expect(answer(body).res!.body.bytes.toString()).toBe(body);
+    expect(anonymise(record({ reqHeaders: jsonType, reqBody: body })).req.body.bytes.toString()).toBe(body);
+    expectClean(answer(JSON.stringify({ tokens: ['fcmAbcdefgh12345678'] })), ['fcmAbcdefgh12345678']);
+  });
+
+  it('keeps headers and keys that describe a credential: token-type, a session timeout, an expiry, authDomain, passwordExpired', () => {
+    const headers: [string, string][] = [['token-type', 'Bearer'], ['x-session-timeout', '1800'], ['x-token-expires-in', '3600'], ['x-session-token', 'Zq8xPLm2Rt7vWn4K']];
+    const out = anonymise(record({ resHeaders: headers }));
+    expect(out.res!.headers.slice(0, 3)).toEqual(headers.slice(0, 3));
+    expectClean(out, ['Zq8xPLm2Rt7vWn4K']);
+    const firebase = JSON.stringify({ apiKey: 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW', authDomain: 'acme-app.firebaseapp.com' });
+    expect(answer(firebase).res!.body.bytes.toString()).toContain('"authDomain":"acme-app.firebaseapp.com"');
+    const soap = '<result><passwordExpired>false</passwordExpired><sessionId>00D5g000004Ab12!AQ0AQH</sessionId></result>';
+    const xml = answer(soap, [['content-type', 'text/xml']]).res!.body.bytes.toString();
+    expect(xml).toContain('<passwordExpired>false</passwordExpired>');
+    expect(xml).not.toContain('00D5g000004Ab12!AQ0AQH');
+  });
+});
