@@ -3,7 +3,7 @@ import { namedFormParts } from './form-part-text.js';
 import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
-import { PSEUDONYM } from './headers.js';
+import { encodedLike, percentDecoded, PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Finding } from './detect/index.js';
 import { scrubWith, type Loc, type Scrub } from './scrub.js';
@@ -277,14 +277,27 @@ const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
  * XML parser then refused the whole request.
  */
 function treatEscaped(value: string, scrub: Scrub, loc: Loc): string {
-  if (!value.includes('&') || !value.includes(';')) return scrub.treat(value, PSEUDONYM, loc) ?? REDACTED;
+  if (!value.includes('&') || !value.includes(';')) return treatPercentEncoded(value, scrub, loc);
   REFERENCE.lastIndex = 0;
-  if (!REFERENCE.test(value)) return scrub.treat(value, PSEUDONYM, loc) ?? REDACTED;
+  if (!REFERENCE.test(value)) return treatPercentEncoded(value, scrub, loc);
   const decoded = value.replace(REFERENCE, (_, name: string | undefined, dec: string | undefined, hex: string | undefined) =>
     name !== undefined ? NAMED[name]! : safeCodePoint(dec !== undefined ? Number(dec) : parseInt(hex!, 16)),
   );
   const out = scrub.treat(decoded, PSEUDONYM, loc);
   return out === null ? REDACTED : out.replace(/[&<>"']/g, (c) => ESCAPED[c]!);
+}
+
+/**
+ * A value with percent escapes (an STS session token in a presigned link
+ * kept in JSON, `?token=abc%2Fdef%3D%3D` in a page's link) is redrawn
+ * decoded and encoded again, as a cookie or a query value is: redrawing
+ * the escapes' hex digits made `%9O`, a broken link, and a pseudonym unlike
+ * the same value's in the request URL.
+ */
+function treatPercentEncoded(value: string, scrub: Scrub, loc: Loc): string {
+  const decoded = percentDecoded(value);
+  if (decoded === undefined) return scrub.treat(value, PSEUDONYM, loc) ?? REDACTED;
+  return encodedLike(scrub.treat(decoded, PSEUDONYM, loc), value) ?? REDACTED;
 }
 
 const safeCodePoint = (cp: number) => (cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd');

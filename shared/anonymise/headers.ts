@@ -164,7 +164,7 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): strin
 const ESCAPE = /%[0-9A-Fa-f]{2}/;
 
 /** `value` decoded when it holds a percent escape and decodes; else undefined. */
-function percentDecoded(value: string): string | undefined {
+export function percentDecoded(value: string): string | undefined {
   if (!value.includes('%') || !ESCAPE.test(value)) return undefined;
   try {
     return decodeURIComponent(value);
@@ -174,7 +174,7 @@ function percentDecoded(value: string): string | undefined {
 }
 
 /** A redrawn value encoded again; a redaction stays readable, and a `+` the value carried stays a `+` (PHP reads it as a space). */
-function encodedLike(value: string | null, raw: string): string | null {
+export function encodedLike(value: string | null, raw: string): string | null {
   if (value === null || value === REDACTED) return value;
   const out = encodeURIComponent(value);
   return raw.includes('+') ? out.replace(/%2B/g, '+') : out;
