@@ -87,3 +87,38 @@ describe('fourteenth review: the response side', () => {
     expect(xml).not.toContain('00D5g000004Ab12!AQ0AQH');
   });
 });
+
+describe('fourteenth review: escapes around values', () => {
+  it("a credential's percent-encoded value in a JSON link or a page's link is redrawn decoded, as in the request URL", () => {
+    const token = 'FwoGZXIvYXdzEBYaDH%2BabcDEF%2FghiJKL%3D%3D';
+    const link = `https://b.s3.amazonaws.com/k.pdf?X-Amz-Security-Token=${token}&X-Amz-Signature=abcd1234ef`;
+    const out = anonymise(record({ url: `/files?X-Amz-Security-Token=${token}`, resHeaders: jsonType, resBody: JSON.stringify({ url: link }) }));
+    expectClean(out, ['FwoGZXIvYXdzEBYaDH', 'abcDEF', 'ghiJKL']);
+    const stored = (JSON.parse(out.res!.body.bytes.toString()) as { url: string }).url;
+    const inUrl = new URL(out.url, 'http://x').searchParams.get('X-Amz-Security-Token');
+    expect(new URL(stored).searchParams.get('X-Amz-Security-Token')).toBe(inUrl);
+    expect(stored).toMatch(/Token=[A-Za-z0-9]{18}%2B[A-Za-z0-9]{6}%2F[A-Za-z0-9]{6}%3D%3D&/);
+    const page = answer('<a href="/api?token=abc%2Fdef%3D%3D12345">x</a>', [['content-type', 'text/html']]).res!.body.bytes.toString();
+    expect(page).toMatch(/^<a href="\/api\?token=[a-z]{3}%2F[a-z]{3}%3D%3D[0-9]{5}">x<\/a>$/);
+  });
+
+  it('an address after a `\\u003c`, `\\x3c`, `\\n` or a percent escape: the escape stays, one pseudonym everywhere', () => {
+    const email = 'priya.sharma@acmecorp.in';
+    const sse = answer(`data: {"from":"Priya \\u003c${email}\\u003e"}\n\n`, [['content-type', 'text/event-stream']]);
+    const js = answer(`<script>a="\\x3c${email}\\x3e"; b="\\n${email}"</script>`, [['content-type', 'text/html']]);
+    const link = answer('', [['location', `/search?q=from%20${email}`]]);
+    const url = anonymise(record({ url: `/search?q=from%20${email}` }));
+    for (const r of [sse, js, link, url]) expectClean(r, [email]);
+    const pseudonym = /q=from%20(.+)$/.exec(url.url)![1]!;
+    expect(sse.res!.body.bytes.toString()).toBe(`data: {"from":"Priya \\u003c${pseudonym}\\u003e"}\n\n`);
+    expect(js.res!.body.bytes.toString()).toBe(`<script>a="\\x3c${pseudonym}\\x3e"; b="\\n${pseudonym}"</script>`);
+    expect(link.res!.headers).toEqual([['location', `/search?q=from%20${pseudonym}`]]);
+  });
+
+  it("an address or a UPI id glued to what follows by '-' (a statement's file name, a bank's narration)", () => {
+    const out = answer(JSON.stringify({ narration: 'UPI-RAHUL V-RAHULV@YBL-YESB0YBLUPI-412312345678-PAYMENT' }), [...jsonType, ['content-disposition', 'attachment; filename="priya.sharma@acmecorp.in-statement.pdf"']]);
+    expectClean(out, ['RAHULV@YBL', 'rahulv@ybl', 'priya.sharma@acmecorp.in']);
+    expect(out.res!.headers[1]![1]).toMatch(/^attachment; filename="[a-z]{5}\.[a-z]{6}@[a-z]{8}\.in-statement\.pdf"$/);
+    expect(out.res!.body.bytes.toString()).toMatch(/@YBL-YESB0[A-Z0-9]{6}-412312345678-PAYMENT/);
+  });
+});

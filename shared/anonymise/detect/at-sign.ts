@@ -54,6 +54,7 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
     // in a URL or a path often reads as local-part characters, and the address must not survive)
     // the cut at 64 must not split a surrogate pair
     if (s > 0 && (text.charCodeAt(s) & 0xfc00) === 0xdc00) s++;
+    s = afterEscapes(text, s, at);
     while (s < at && text.charCodeAt(s) === 46) s++;
     s = afterFilterOperator(text, s, at);
     if (s === at) continue;
@@ -70,12 +71,40 @@ export function findAtSigns(text: string, kinds: KindSet, out: Finding[]): void 
       dot = domain.lastIndexOf('.');
       if (dot < 0) continue;
     }
+    // an address glued by '-' to what follows (`priya@acmecorp.in-statement.pdf`, a bank narration's
+    // `UPI-RAHUL V-RAHULV@YBL-YESB0YBLUPI-…`): no TLD or handle holds a '-', so the address ends at it
+    const dash = domain.indexOf('-', dot + 1);
+    if (dash > dot + 1 && (dot >= 0 ? !validDomain(domain, dot) : !upiHandle(text, s, at, e))) {
+      e = at + 1 + dash;
+      domain = domain.slice(0, dash);
+    }
     if (dot >= 0) {
       if (wantEmail && validDomain(domain, dot)) out.push({ kind: 'email', start: s, end: e });
     } else if (wantUpi && upiHandle(text, s, at, e)) {
       out.push({ kind: 'upi', start: s, end: e });
     }
   }
+}
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+
+/**
+ * Where the address starts when its local part [s, at) begins with the rest of an escape: JavaScript's and Go's
+ * `\u003c` and `\x3c` before an address (`Priya \u003cpriya@…\u003e`), a JSON `\n`, and percent escapes before it in
+ * a link (`?q=from%20priya@…`: `%` is a local-part character). Redrawn with the address, the escape broke.
+ */
+function afterEscapes(text: string, s: number, at: number): number {
+  if (s > 0 && text.charCodeAt(s - 1) === 92) {
+    const c = text.charCodeAt(s);
+    if (c === 117 && isHex(text.charCodeAt(s + 1)) && isHex(text.charCodeAt(s + 2)) && isHex(text.charCodeAt(s + 3)) && isHex(text.charCodeAt(s + 4))) s += 5;
+    else if (c === 120 && isHex(text.charCodeAt(s + 1)) && isHex(text.charCodeAt(s + 2))) s += 3;
+    else if (c === 110 || c === 114 || c === 116) s += 1;
+  }
+  // read back within the local part only (64 characters at most): a search of the text before it is quadratic
+  for (let i = at - 3; i >= s; i--) {
+    if (text.charCodeAt(i) === 37 && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) return i + 3;
+  }
+  return s;
 }
 
 /** A userinfo is read back from its '@' at most this far. */
