@@ -1,6 +1,6 @@
 import { actionPathSecrets } from './action-path.js';
 import { namedFormParts } from './form-part-text.js';
-import { codeParamAt, isCredentialName, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
+import { codeParamAt, isBareKey, isCredentialName, isHexToken, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
 import { encodedLike, percentDecoded, PSEUDONYM } from './headers.js';
@@ -43,14 +43,14 @@ import { scrubWith, type Loc, type Scrub } from './scrub.js';
  * name alone, so a name inside another name's value (`data: password=…`, `url=…?token=…`) is
  * still seen.
  */
-const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})\\?["']?[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
+const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})(?:\\?["']?|&quot;|&#34;)[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
 /**
  * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
  * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
  * `\"…\"` is a value in JSON kept as a string (NDJSON logging a request, `JSON.parse("…")` in a
  * page): `{\"password\":\"…\"}`.
  */
-const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|\\"((?:[^"\\\r\n]|\\[^"\r\n]){1,4096})(?:\\")?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})/y;
+const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|\\"((?:[^"\\\r\n]|\\[^"\r\n]){1,4096})(?:\\")?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})|(?:&quot;|&#34;)((?:[^&<>\r\n]|&(?!quot;|#34;)){1,4096})(?:&quot;|&#34;)?/y;
 /**
  * An element's text or CDATA section. No closing tag is needed: a body cut by the capture limit
  * has none, and a value longer than 4,096 characters has its first 4,096 replaced.
@@ -63,7 +63,7 @@ const ELEMENT = /<(?:[\w.-]{1,32}:)?([A-Za-z_][\w.-]{0,63})(?:[ \t\r\n][^<>]{0,1
 const HEADER_LINE = /(?<![\w-])((?:[A-Za-z][\w-]{0,31}-)?(?:authori[sz]ation|authentication)|(?:set-)?cookie)[ \t]{0,4}:[ \t]{0,4}([^\r\n]{1,4096})/gi;
 const TAG = /<[A-Za-z][\w:-]{0,32}[ \t\r\n][^<>]{0,2048}>/g;
 const PASSWORD_TYPE = /[ \t\r\n]type[ \t\r\n]*=[ \t\r\n]*["']?password\b/i;
-const NAME_ATTR = /[ \t\r\n](?:name|id|key)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:-]{1,64})/i;
+const NAME_ATTR = /[ \t\r\n](?:name|id|key)[ \t\r\n]*=[ \t\r\n]*["']?([\w.:[\]-]{1,64})/i;
 const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4096})"|'([^']{1,4096})'|([^\s"'>]{1,4096}))/i;
 
 /**
@@ -133,6 +133,14 @@ const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
 
+/**
+ * Names that are a credential's only by what they hold or stand beside, looked for when nothing else names one: a
+ * bare `key=` (hex: isHexToken) and an HTML field named `code` (an OpenID Connect `form_post`: FORM_POST_STATE).
+ */
+const RARE_NAMES = /(?<![\w.-])key["']?[ \t]{0,32}[=:]|[ \t\r\n]name[ \t\r\n]*=[ \t\r\n]*["']?code\b/i;
+/** An OpenID Connect `form_post` answer: its hidden `state` or `id_token` field beside the `code`. */
+const FORM_POST_STATE = /[ \t\r\n]name[ \t\r\n]*=[ \t\r\n]*["']?(?:state|id_token)\b/i;
+
 /** A word naming an address's part (pin.ts's names, as words of a text: `<city>`, `district:`). */
 const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|district|taluk|tehsil|state|country|locality|landmark|pin[ _-]?code|postal[ _-]?code|zip)\b/i;
 
@@ -143,8 +151,8 @@ interface Span {
 
 /** The span of what VALUE matched, without its quotes (`"…"`, `\"…\"`, `'…'`, or none). */
 function valueSpan(v: RegExpExecArray): Span {
-  const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
-  const start = v.index + (v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
+  const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5]!;
+  const start = v.index + (v[5] !== undefined ? (v.input.startsWith('&quot;', v.index) ? 6 : 5) : v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
   return { start, end: start + value.length };
 }
 
@@ -154,7 +162,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   const oauth = oauthCodeIn(text);
   // a one-time secret in a link's path (`/reset-password/<token>`: a Referer, a page, an email's HTML)
   const spans: Span[] = actionPathSecrets(text);
-  if (spans.length === 0 && !oauth && !MAYBE_CREDENTIAL_KEY.test(text)) return text;
+  if (spans.length === 0 && !oauth && !MAYBE_CREDENTIAL_KEY.test(text) && !RARE_NAMES.test(text)) return text;
   // a multipart part read as text (LF-only line ends, a boundary other than the declared one)
   if (FORM_DATA_WORD.test(text)) spans.push(...namedFormParts(text, scrub));
   NAME.lastIndex = 0;
@@ -163,14 +171,15 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   const pin = (name: string, value: string) => isPinName(name) && isPinValue(value) && !(mayBePostal(name, value) && (address ??= ADDRESS_WORD.test(text)));
   for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
     const named = isCredentialName(m[1]!) || (oauth && codeParamAt(text, m.index));
-    if (!named && !isPinName(m[1]!)) continue;
+    if (!named && !isPinName(m[1]!) && !isBareKey(m[1]!)) continue;
     // a GraphQL variable's definition (`($password: String!)`): the value is a type
     if (text.charCodeAt(m.index - 1) === 36 && m[0].includes(':')) continue;
     VALUE.lastIndex = NAME.lastIndex;
     const v = VALUE.exec(text);
     if (!v) continue;
-    const value = v[1] ?? v[2] ?? v[3] ?? v[4]!;
-    if (!named && !pin(m[1]!, value)) continue;
+    const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5]!;
+    // a bare `key` holding 32 to 128 hex digits, as in a query (Shopify's order status link `…/authenticate?key=…`)
+    if (!named && !pin(m[1]!, value) && !(isBareKey(m[1]!) && isHexToken(value))) continue;
     // a GraphQL variable the operation declares (`login(password: $pw)` after `($pw: String!)`): its value is in `variables`
     if (v[4] !== undefined && value.charCodeAt(0) === 36 && text.includes(`${value}:`)) continue;
     const span = valueSpan(v);
@@ -211,6 +220,7 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     spans.push({ start, end: start + value.length });
   }
   if (text.includes('<')) {
+    let formPost: boolean | undefined;
     let read = 0;
     for (const m of text.matchAll(ELEMENT)) {
       const value = m[2] ?? m[3]!;
@@ -228,7 +238,9 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     for (const m of text.matchAll(TAG)) {
       if (m.index < read) continue;
       const name = NAME_ATTR.exec(m[0]);
-      if (!(name && isCredentialName(name[1]!)) && !PASSWORD_TYPE.test(m[0])) continue;
+      // an OpenID Connect `form_post` page: the `code` field beside `state` or `id_token`
+      const code = name?.[1] === 'code' && (formPost ??= FORM_POST_STATE.test(text));
+      if (!(name && (isCredentialName(name[1]!) || code)) && !PASSWORD_TYPE.test(m[0])) continue;
       const v = VALUE_ATTR.exec(m[0]);
       if (!v) {
         if (name && KEYED_ELEMENT.test(m[0])) read = keyedText(text, m.index + m[0].length, spans);

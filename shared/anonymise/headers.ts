@@ -3,7 +3,7 @@ import { REDACTED } from './pseudonym/index.js';
 import { namedRule, type Treatment } from './rules.js';
 import type { Loc, Scrub } from './scrub.js';
 import { scrubActionPaths, scrubNamedCredentials } from './credential-text.js';
-import { describesCredential, isCredentialName, oauthCodeIn } from './credentials.js';
+import { describesCredential, isBareKey, isCredentialName, isHexToken, oauthCodeIn } from './credentials.js';
 import { isPhoneDigits } from './phone-name.js';
 import { isEchoable } from './echoes.js';
 
@@ -126,10 +126,12 @@ function urlParams(header: string, scrub: Scrub, loc: string): string {
   PARAM.lastIndex = 0;
   for (let m = PARAM.exec(value); m; m = PARAM.exec(value)) {
     const name = decodeParam(m[1]!);
-    if (!isCredentialName(name) && !(oauth && name === 'code')) continue;
+    const bareKey = isBareKey(name);
+    if (!isCredentialName(name) && !(oauth && name === 'code') && !bareKey) continue;
     PARAM_VALUE.lastIndex = PARAM.lastIndex;
     const v = PARAM_VALUE.exec(value);
-    if (!v) continue;
+    // a bare `key` is a credential when it holds hex, as in a query (Shopify's order status link)
+    if (!v || (bareKey && !isHexToken(v[0]))) continue;
     const next = scrub.treat(decodeParam(v[0]), PSEUDONYM, loc) ?? REDACTED;
     out += scrub.text(value.slice(at, v.index), loc) + encodeURIComponent(next);
     at = PARAM.lastIndex = v.index + v[0].length;

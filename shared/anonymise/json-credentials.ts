@@ -89,7 +89,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
     let end = i;
     while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
-    if (namedBefore(text, end) || attributeNames(text, end, i + 1)) return 'text';
+    if (namedBefore(text, end) || attributeNames(text, end, i + 1) || (end === i && bareHexKey(text, end))) return 'text';
     // an OAuth callback or token request kept in a string (`"next":"/cb?code=…&state=…"`): credential-text.ts reads its code
     if (end === i && end >= 4 && codeParamAt(text, end - 4) && (oauth ??= oauthContextInJson(text))) return 'text';
   }
@@ -151,6 +151,16 @@ function namedBefore(text: string, end: number): boolean {
   if (end - start < 2 || !((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95)) return false;
   return isCredentialName(text.slice(start, end));
 }
+
+/** `key=` and 32 to 128 hex digits (Shopify's order status link `…/authenticate?key=…`, Trello's `?key=…`), the `=` at `end`. */
+function bareHexKey(text: string, end: number): boolean {
+  if (end < 3 || isNameChar(text.charCodeAt(end - 4)) || !isBareKey(text.slice(end - 3, end))) return false;
+  let i = end + 1;
+  while (i < text.length && i - end <= 129 && isHex(text.charCodeAt(i))) i++;
+  return i - end - 1 >= 32 && i - end - 1 <= 128 && !isNameChar(text.charCodeAt(i));
+}
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
 
 /** `name="password"`, `id='csrf_token'`, `key="ApiSecret"`, `type=password`: a field named like a credential. */
 function attributeNames(text: string, nameEnd: number, valueAt: number): boolean {

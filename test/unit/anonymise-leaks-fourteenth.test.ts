@@ -122,3 +122,37 @@ describe('fourteenth review: escapes around values', () => {
     expect(out.res!.body.bytes.toString()).toMatch(/@YBL-YESB0[A-Z0-9]{6}-412312345678-PAYMENT/);
   });
 });
+
+describe('fourteenth review: names in pages and links', () => {
+  const html: [string, string][] = [['content-type', 'text/html']];
+  const KEY = '0c7d3e1b2a9f8e7d6c5b4a3f2e1d0c9b';
+
+  it("a bare `key` holding hex in a link outside the request URL (Shopify's order status link)", () => {
+    const link = `https://acme.myshopify.com/690933842/orders/b1946ac9/authenticate?key=${KEY}`;
+    const out = answer(JSON.stringify({ order_status_url: link }), [...jsonType, ['location', link]]);
+    expectClean(out, [KEY]);
+    expectClean(answer(`<a href="${link}">Your order</a>`, html), [KEY]);
+    // a `key` that holds no hex is an object's or a translation's
+    expect(answer('<p>key: not-hex</p>', html).res!.body.bytes.toString()).toBe('<p>key: not-hex</p>');
+  });
+
+  it("Rails' bracketed field names", () => {
+    const secrets = ['Qz9XyW4vU2tS8rQ6', 'whsec_abcdef123456', 'Hunter2!Summer'];
+    expectClean(answer(`<input type="text" name="user[api_key]" value="${secrets[0]}"><input name="settings[webhook_secret]" value="${secrets[1]}"><input name="account[password]" value="${secrets[2]}">`, html), secrets);
+  });
+
+  it("an OpenID Connect form_post page's code; a `code` field without `state` is a coupon's", () => {
+    const page = '<form method="post" action="https://app.acme.in/callback"><input type="hidden" name="code" value="SplxlOBeZQQYbYS6WxSbIA"/><input type="hidden" name="state" value="af0ifjsldkj"/></form>';
+    expectClean(answer(page, html), ['SplxlOBeZQQYbYS6WxSbIA']);
+    expect(answer('<input name="code" value="SPRING25">', html).res!.body.bytes.toString()).toBe('<input name="code" value="SPRING25">');
+  });
+
+  it("JSON kept HTML-escaped in an attribute (Inertia's data-page, react-rails' props): its credentials, escapes kept", () => {
+    const page = '<div id="app" data-page="{&quot;props&quot;:{&quot;password&quot;:&quot;Hunter2!Summer&quot;,&quot;api_token&quot;:&quot;Qz9XyW4vU2tS8rQ6&amp;x&quot;,&quot;name&quot;:&quot;Asha&quot;}}"></div><i data-x="{&#34;secret&#34;:&#34;abcdefgh1234&#34;}">';
+    const out = answer(page, html);
+    expectClean(out, ['Hunter2!Summer', 'Qz9XyW4vU2tS8rQ6', 'abcdefgh1234']);
+    const stored = out.res!.body.bytes.toString();
+    expect(stored).toMatch(/&quot;password&quot;:&quot;[A-Za-z0-9]{7}!{1}[A-Za-z]{6}&quot;,&quot;api_token&quot;:&quot;[A-Za-z0-9]{16}&amp;[a-z]&quot;,&quot;name&quot;:&quot;Asha&quot;/);
+    expect(stored).toMatch(/\{&#34;secret&#34;:&#34;[a-z0-9]{12}&#34;\}/);
+  });
+});
