@@ -69,9 +69,9 @@ const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4
 /**
  * An element whose text is the value its `key` or `name` attribute names: Java's properties XML
  * (`<entry key="db.password">…</entry>`), .NET's `<add key="ApiSecret">…</add>`, `<property name="password">…`,
- * `<param name="token">…`. Not any element with such an `id` or `name` (`<a id="password-reset">Forgot password?</a>`).
+ * `<param name="token">…`, a form's `<textarea name="client_secret">…`. Not any element with such an `id` or `name` (`<a id="password-reset">Forgot password?</a>`).
  */
-const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting|constructor-arg)[ \t\r\n]|^<(?!label[ \t\r\n])[^<>]*[ \t\r\n]key[ \t\r\n]*=/i;
+const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting|constructor-arg|textarea)[ \t\r\n]|^<(?!label[ \t\r\n])[^<>]*[ \t\r\n]key[ \t\r\n]*=/i;
 /** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
 const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?/y;
 /** A keyed element's own `<value>` (Spring's `<property name="password"><value>…</value></property>`), sticky. */

@@ -156,3 +156,9 @@ describe('fourteenth review: names in pages and links', () => {
     expect(stored).toMatch(/\{&#34;secret&#34;:&#34;[a-z0-9]{12}&#34;\}/);
   });
 });
+
+it("fourteenth review: a textarea named like a credential (an OAuth app's settings page)", () => {
+  const out = answer('<textarea name="client_secret" rows="2">Qz9XyW4vU2tS8rQ6pO4n</textarea><textarea name="bio">Loves tea</textarea>', [['content-type', 'text/html']]);
+  expectClean(out, ['Qz9XyW4vU2tS8rQ6pO4n']);
+  expect(out.res!.body.bytes.toString()).toContain('<textarea name="bio">Loves tea</textarea>');
+});
