@@ -31,6 +31,13 @@ export interface ForwarderOptions {
   session: () => string;
   stats: TrafficStats;
   log: Logger;
+  /**
+   * The shadow marker (`x-parity-shadow: 1`): a request carrying it is a
+   * mirrored one (this proxy stands in front of a candidate, or a shadow was
+   * pointed back at a proxy). It is forwarded, never captured, so it is
+   * neither stored as production traffic nor mirrored again.
+   */
+  marker?: readonly [string, string];
 }
 
 export interface Forwarder {
@@ -47,7 +54,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   const engine = createEngine(opts.engine, { upstream: opts.upstream }, agent);
   // origin never carries credentials
   const upstreamName = opts.upstream.origin;
-  const { stats, sinks, sampler, maxBodyBytes } = opts;
+  const { stats, sinks, sampler, maxBodyBytes, marker } = opts;
   const wanted = () => sinks.some((s) => s.accepts());
   const basePath = opts.upstream.pathname.replace(/\/$/, '');
 
@@ -56,7 +63,8 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     stats.active++;
     const flow = startFlow(req, performance.now());
     flow.expectContinue = expectContinue;
-    if (wanted() && sampler.decide(req)) {
+    if (marker && req.headers[marker[0]] === marker[1]) stats.marked++;
+    else if (wanted() && sampler.decide(req)) {
       stats.sampled++;
       startCapture(flow, req, opts.session(), maxBodyBytes);
     }

@@ -35,6 +35,7 @@ export function createMetrics(src: MetricSources): Registry {
   counter('parity_proxy_requests_total', 'Requests received by the data plane (HTTP and upgrades).', () => src.traffic.proxied);
   counter('parity_proxy_upgrades_total', 'Protocol upgrades (WebSocket) proxied.', () => src.traffic.upgrades);
   counter('parity_proxy_sampled_total', 'Requests sampled for capture at request start.', () => src.traffic.sampled);
+  counter('parity_proxy_marked_total', 'Requests carrying the shadow marker: forwarded, never captured nor mirrored.', () => src.traffic.marked);
   counter('parity_sampling_capped_total', 'Requests the sample rate admitted but the captures-per-second cap turned away.', () => src.sampler.capped);
   counter('parity_capture_offered_total', 'Sampled exchanges handed to the capture writer.', () => src.capture().offered);
   counter('parity_capture_records_total', 'Capture records written to Redis.', () => src.capture().written);

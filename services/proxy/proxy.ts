@@ -10,6 +10,7 @@ import { checkEvictionPolicy, connectRedis, createRedis, type Redis } from '../.
 import { Sampler } from '../../shared/sampling/sampler.js';
 import { samplingRules } from '../../shared/sampling/rules.js';
 import type { ShadowGate } from '../../shared/shadow/gate.js';
+import { markerHeader } from '../../shared/shadow/options.js';
 import { ADMIN_EXTENSIONS, type AdminExtension } from './admin/extensions.js';
 import { checkAdminExposure, startAdminPlane } from './admin/server.js';
 import { CaptureControl } from './capture-control.js';
@@ -92,6 +93,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     session: () => control.session,
     stats: traffic,
     log,
+    marker: markerHeader(config.shadowMarker),
   });
   const stopped: (() => Promise<unknown>)[] = [() => writer.close(1000), () => Promise.resolve(redis.disconnect())];
   try {

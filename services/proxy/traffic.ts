@@ -10,6 +10,8 @@ export class TrafficStats {
   proxied = 0;
   /** Requests sampled for capture at request start. */
   sampled = 0;
+  /** Requests carrying the shadow marker: forwarded, never captured nor mirrored. */
+  marked = 0;
   upgrades = 0;
   /** Requests in flight. */
   active = 0;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { ListenAddress } from '../config/setting.js';
 import { MARKER_PATTERN } from '../config/sections/shadow.js';
 import type { RulesDocument } from '../config/rules.js';
 import { parityError } from '../errors.js';
@@ -6,6 +7,11 @@ import { sameOrigin } from '../origin.js';
 import type { ShadowDestination } from './job.js';
 import { loadShadowPolicy, type ShadowPolicy } from './rules.js';
 import { parseShadowKey } from './seal.js';
+
+/** The URL a listener's address answers at (`0.0.0.0` and `::` are this host's loopback too: origin.ts). */
+function listenUrl(listen: ListenAddress): string {
+  return `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
 
 /** What `parity proxy --shadow URL` needs, validated once at start-up. */
 export interface ShadowProxyOptions {
@@ -31,9 +37,16 @@ export function markerHeader(text: string): [string, string] {
  */
 export function shadowProxyOptions(config: Config, rules: RulesDocument, rulesFile?: string): ShadowProxyOptions | undefined {
   if (!config.shadowTarget) return undefined;
+  const own = listenUrl(config.listen);
   for (const [name, url] of [['--shadow', config.shadowTarget], ['--shadow-baseline', config.shadowBaseline]] as const) {
     if (url && config.upstream && sameOrigin(url, config.upstream)) {
       throw parityError('PARITY_ERR_PRODUCTION_TARGET', `${name} ${new URL(url).origin} is the production upstream itself`, {
+        hint: 'Point --shadow (and --shadow-baseline) at a separate deployment of the candidate (and of the current release).',
+      });
+    }
+    // the proxy itself: each mirrored request would reach production through it (and be mirrored again)
+    if (url && sameOrigin(url, own)) {
+      throw parityError('PARITY_ERR_PRODUCTION_TARGET', `${name} ${new URL(url).origin} is this proxy's own listener (--listen), which forwards to production`, {
         hint: 'Point --shadow (and --shadow-baseline) at a separate deployment of the candidate (and of the current release).',
       });
     }

@@ -65,6 +65,24 @@ describe('sampling through the proxy', () => {
     expect(shop).toBeLessThan(users.length * 3);
   });
 
+  it('forwards a request carrying the shadow marker without capturing it (a mirrored request is no production traffic)', async () => {
+    let upstreamSaw = 0;
+    await upstream.close();
+    upstream = await startHttpServer((req, res) => {
+      upstreamSaw++;
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    proxy = await startTestProxy(t.url, upstream.url, { session: 'marked', shadowMarker: 'x-mirror: yes' });
+    await send(`${proxy.url}/real`, 'GET');
+    await send(`${proxy.url}/mirrored`, 'GET', { 'x-mirror': 'yes' });
+    // another value is not the marker
+    await send(`${proxy.url}/other`, 'GET', { 'x-mirror': 'no' });
+    expect(upstreamSaw).toBe(3);
+    expect(proxy.control.stats()).toMatchObject({ proxied: 3, sampled: 2 });
+    expect(await capturedUrls('marked', 2)).toEqual(['GET /real', 'GET /other']);
+  });
+
   it('caps captures per second', async () => {
     proxy = await startTestProxy(t.url, upstream.url, { session: 'cap', maxCapturesPerSecond: 3 });
     const start = Date.now();

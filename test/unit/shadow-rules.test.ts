@@ -77,6 +77,16 @@ describe('shadow settings', () => {
     }
   });
 
+  it("refuses a shadow or baseline that is the proxy's own listener", () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'parity-shadow-'));
+    const env = { PARITY_UPSTREAM: 'http://127.0.0.1:3000', PARITY_LISTEN: '0.0.0.0:8099' };
+    for (const own of ['http://127.0.0.1:8099', 'http://localhost:8099/v2']) {
+      expect(() => shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_TARGET: own }, cwd }).config, {})).toThrow(/own listener/);
+      expect(() => shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_TARGET: 'http://127.0.0.1:4000', PARITY_SHADOW_BASELINE: own }, cwd }).config, {})).toThrow(/own listener/);
+    }
+    expect(shadowProxyOptions(loadConfig({ env: { ...env, PARITY_SHADOW_TARGET: 'http://127.0.0.1:8100' }, cwd }).config, {})).toBeDefined();
+  });
+
   it('rejects a sealing key that is not 32 bytes without printing it', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'parity-shadow-'));
     try {
