@@ -3,6 +3,7 @@ import { namedFormParts } from './form-part-text.js';
 import { codeParamAt, isBareKey, isCredentialName, isHexToken, MAYBE_CREDENTIAL_KEY, oauthCodeIn } from './credentials.js';
 import { isPinName, isPinValue, mayBePostal } from './pin.js';
 import { findPii } from './detect/index.js';
+import { maybeJson } from './json-lex.js';
 import { encodedLike, percentDecoded, PSEUDONYM } from './headers.js';
 import { REDACTED } from './pseudonym/index.js';
 import type { Finding } from './detect/index.js';
@@ -312,6 +313,15 @@ function treatPercentEncoded(value: string, scrub: Scrub, loc: Loc): string {
   return encodedLike(scrub.treat(decoded, PSEUDONYM, loc), value) ?? REDACTED;
 }
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const safeCodePoint = (cp: number) => (cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : '\ufffd');
 
 function detectedWhole(value: string, scrub: Scrub): boolean {
@@ -328,6 +338,9 @@ function detectedWhole(value: string, scrub: Scrub): boolean {
 export function namedCredentialsFirst(scrub: Scrub): Scrub {
   return scrubWith(scrub, {
     text(value: string, loc: Loc, found?: readonly Finding[]): string {
+      // JSON kept in a string is walked as JSON, names and all: read here first too, its secrets were
+      // pseudonyms of pseudonyms (`{"echo":"{\"password\":…}"}` unlike the same password elsewhere)
+      if (value.length >= 2 && maybeJson(value.charCodeAt(0), value.charCodeAt(value.length - 1)) && isJson(value)) return scrub.text(value, loc, found);
       const named = scrubNamedCredentials(value, scrub, loc);
       return scrub.text(named, loc, named === value ? found : undefined);
     },

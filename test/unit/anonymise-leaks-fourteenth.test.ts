@@ -162,3 +162,12 @@ it("fourteenth review: a textarea named like a credential (an OAuth app's settin
   expectClean(out, ['Qz9XyW4vU2tS8rQ6pO4n']);
   expect(out.res!.body.bytes.toString()).toContain('<textarea name="bio">Loves tea</textarea>');
 });
+
+it('black-box review: a password echoed in JSON kept in a string gets the pseudonym it gets elsewhere, not a pseudonym of it', () => {
+  const out = anonymise(record({ reqHeaders: jsonType, reqBody: '{"password":"hunter2"}', resHeaders: jsonType, resBody: '{"echo":"{\\"password\\":\\"hunter2\\"}","password":"hunter2"}' }));
+  expectClean(out, ['hunter2']);
+  const pw = (JSON.parse(out.req.body.bytes.toString()) as { password: string }).password;
+  const res = JSON.parse(out.res!.body.bytes.toString()) as { echo: string; password: string };
+  expect(res.password).toBe(pw);
+  expect((JSON.parse(res.echo) as { password: string }).password).toBe(pw);
+});
