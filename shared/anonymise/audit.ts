@@ -118,7 +118,12 @@ export function auditRecord(record: CaptureRecord, scanBytes = AUDIT_RULES.scanB
   const listed = new Set(record.anonymised);
   const findings: AuditFinding[] = [];
   const seen = new Set<string>();
-  const report = (location: string, kind: AuditKind) => {
+  const report = (raw: string, kind: AuditKind) => {
+    // a location names what holds the value, and a name may itself be personal data (a header, a JSON key or a
+    // form field named by an address): what a detector finds in it is shown as its kind, never as it is
+    const found = findPii(raw, ALL_KINDS);
+    let location = raw;
+    for (let i = found.length - 1; i >= 0; i--) location = `${location.slice(0, found[i]!.start)}(${found[i]!.kind})${location.slice(found[i]!.end)}`;
     const id = `${location}\u0000${kind}`;
     if (seen.has(id)) return;
     seen.add(id);

@@ -73,6 +73,15 @@ describe('audit', () => {
     expect(auditRecord(anonymise(raw))).toEqual([]);
   });
 
+  it('never prints personal data that names a location (a header, a JSON key, a form field named by an address)', () => {
+    const raw = record('/x', [['x-user-carol@example.com', 'yes']], '{"dave.secret@example.com":{"phone":"+447911123456"}}', '');
+    const found = auditRecord(raw);
+    expect(found.length).toBeGreaterThan(0);
+    const text = JSON.stringify(found);
+    for (const v of ['carol@example.com', 'dave.secret@example.com', '447911123456']) expect(text).not.toContain(v);
+    expect(found.map((f) => f.location)).toContain("req.body$['(email)'].phone");
+  });
+
   it('passes an address whose new leading digits follow other digits (they are scanned again)', () => {
     // the pseudonym of 11119.alice@example.com once made 4111 1111 1111 64880 a valid card number
     const raw = record('/', [], '{}', '4111 1111 1111 11119.alice@example.com');
