@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { RulesDocument } from '../../shared/config/rules.js';
 import type { Config } from '../../shared/config/schema.js';
@@ -41,6 +42,9 @@ export async function startShadowWorker(opts: ShadowWorkerOptions): Promise<Shad
   const recorder = new ShadowStatsRecorder(redis, { retentionSeconds: config.shadowRetentionSeconds });
   const pools = new TargetPools();
   const stopping = new AbortController();
+  // every exchange in flight listens on it (twice the concurrency with a baseline): past Node's default of 10
+  // listeners it printed a MaxListenersExceededWarning, a line that is no JSON, on a busy worker's stderr
+  setMaxListeners(4 * config.shadowConcurrency + 16, stopping.signal);
   const deps = {
     pools,
     // the baseline gets two requests per exchange

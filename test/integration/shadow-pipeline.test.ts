@@ -128,6 +128,34 @@ describe('shadow pipeline (sink → queue → worker → statistics)', { timeout
     expect(counters).toMatchObject({ offered: 5, enqueued: 4, skipped: { method: 1 } });
   });
 
+  it('runs many exchanges at once without Node warning of listeners piling up on its stop signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      await shadow.close();
+      let open = 0;
+      let most = 0;
+      shadow = await startHttpServer((req, res) => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+        most = Math.max(most, ++open);
+        setTimeout(() => {
+          open--;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":7}');
+        }, 300);
+      });
+      const { config } = start();
+      worker = await startShadowWorker({ config, rules: {}, log: silentLogger });
+      for (let i = 0; i < 24; i++) sink!.offer(exchange('GET', `/api/users/${i}`, { id: 7 }));
+      await until('24 mirrored requests', () => (seen.length >= 24 ? true : undefined));
+      expect(most).toBeGreaterThan(10);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('with capture on, stores and mirrors the same anonymised record: built and anonymised once for both', async () => {
     const { config } = loadConfig({ env: { PARITY_REDIS_URL: t.url }, cwd: '/' });
     sink = shadowWriter(t.url, { target: shadow.url, marker: ['x-parity-shadow', '1'] }, { capture: true });
