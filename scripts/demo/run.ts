@@ -103,7 +103,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
     say(`1/4 traffic   ${traffic.requests} requests through the proxy in ${(traffic.durationMs / 1000).toFixed(1)} s (autocannon, 4 connections; users, orders, products, unicode searches, JSON orders with emails, phones and cards, a gzip report)`);
     if (traffic.errors > 0) throw new Error(`${traffic.errors} requests through the proxy failed; see ${resolve(outDir, 'demo.log')}`);
 
-    const captured = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`, { token: adminToken });
+    const { records: captured, settled } = await waitForCapture(redis, session, `http://127.0.0.1:${adminPort}`, { token: adminToken });
+    if (!settled) say('              (the proxy had not settled its capture within 60 s: counting what reached Redis)');
     const audit = await procs.run('audit', ['audit', session, '--json']);
     const auditDoc = safeJson(audit.stdout) as { findings?: unknown[] } | undefined;
     say(`2/4 capture   ${captured} records in Redis; audit for raw PII: ${audit.code === 0 ? 'clean' : `${auditDoc?.findings?.length ?? '?'} findings (exit ${audit.code})`}`);
@@ -147,25 +148,29 @@ interface CaptureStats {
 /**
  * Waits until the proxy has no request in flight and its writer has settled
  * everything it was offered (written or dropped, as its admin stats count
- * them), 60 s at most; returns the records in Redis. The writer's thread runs
+ * them), 60 s at most; returns the records in Redis and whether it settled
+ * (false: it ran to its deadline). The writer's thread runs
  * at a lower priority than the proxy's requests, so on a busy machine it can
  * write nothing for seconds: a lull in Redis is not the end of the capture.
  * `token`: the admin API's (PARITY_ADMIN_TOKEN, which the demo gives its
  * proxy), sent as a bearer token. Stats that cannot be read (refused,
  * 401, 5xx, not JSON) are not settled yet: the wait goes on to its deadline.
  */
-export async function waitForCapture(redis: Redis, session: string, adminUrl: string, opts: { token?: string; timeoutMs?: number } = {}): Promise<number> {
+export async function waitForCapture(redis: Redis, session: string, adminUrl: string, opts: { token?: string; timeoutMs?: number } = {}): Promise<{ records: number; settled: boolean }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  let settled = false;
   for (;;) {
     const stats = await readStats(`${adminUrl}/session/stats`, headers);
-    if ((stats && stats.active === 0 && stats.capture?.bufferRecords === 0) || Date.now() > deadline) break;
+    settled = stats?.active === 0 && stats.capture?.bufferRecords === 0;
+    if (settled || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  return sessionInfo(redis, session).then(
+  const records = await sessionInfo(redis, session).then(
     (i) => i.records,
     () => 0,
   );
+  return { records, settled };
 }
 
 async function readStats(url: string, headers: Record<string, string>): Promise<Partial<CaptureStats> | undefined> {

@@ -26,11 +26,10 @@ describe('parity demo', () => {
   // with an admin token in the environment (the demo's proxy inherits it), which the demo's wait must send
   it('runs the whole story, names every planted regression, exits 0 and leaves nothing behind', async () => {
     const out = mkdtempSync(join(tmpdir(), 'parity-demo-'));
-    const started = Date.now();
     const r = await runCli(['demo', '--out', out, '--requests', '300'], { env: { PARITY_REDIS_URL: t.url, PARITY_ADMIN_TOKEN: ADMIN_TOKEN }, timeoutMs: 110_000 });
     expect(r.code, r.stderr).toBe(0);
-    // a wait refused by the admin API ran to its 60 s deadline
-    expect(Date.now() - started).toBeLessThan(60_000);
+    // a wait refused by the admin API ran to its 60 s deadline (said so, not timed: timings are the benches')
+    expect(r.stdout).not.toMatch(/had not settled/);
     for (const text of [r.stdout, r.stderr, readFileSync(join(out, 'demo.log'), 'utf8')]) expect(text).not.toContain(ADMIN_TOKEN);
     expect(r.stdout).toMatch(/4\/4 verdict\s+FAIL/);
     expect(r.stdout).toMatch(/audit for raw PII: clean/);
