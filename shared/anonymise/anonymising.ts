@@ -1,5 +1,6 @@
 import { escapeLike, findingValue, findPii, type Finding, type Kind } from './detect/index.js';
 import { JsonSyntaxError, looksLikeJson, MAX_NESTED_JSON, rewriteJson } from './json.js';
+import { scrubNamedCredentials } from './credential-text.js';
 import { NUMBER } from './json-lex.js';
 import { hasMarker, REDACTED, type Pseudonymiser } from './pseudonym/index.js';
 import { isShapeChar } from './pseudonym/shape.js';
@@ -40,6 +41,20 @@ export function mask(value: string, keep: number): string {
   return chars.join('');
 }
 
+/**
+ * An address with a `\` or `%` just before it or in it: where its local part starts depends on the letters after
+ * them (`\n`, `%2F`: at-sign.ts), so a pseudonym's first letters can move that start (`CORP\bob@…` redrawn
+ * `CORP\rty@…`). Such text is scanned again, as the audit will read it.
+ */
+function escapeNear(value: string, f: Finding): boolean {
+  if (f.kind !== 'email' && f.kind !== 'upi') return false;
+  for (let i = Math.max(0, f.start - 3); i < f.end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 92 || c === 37) return true;
+  }
+  return false;
+}
+
 export class Anonymising implements Scrub {
   readonly rules: CompiledRules;
   readonly side: Side;
@@ -78,7 +93,9 @@ export class Anonymising implements Scrub {
         if (!(err instanceof JsonSyntaxError)) throw err;
       }
     }
-    const out = this.#scrubFindings(value, found);
+    // JSON nested deeper than it is walked: the credentials it names are still read (its detectors below)
+    const named = this.#depth >= MAX_NESTED_JSON && looksLikeJson(value) ? scrubNamedCredentials(value, this, loc) : value;
+    const out = this.#scrubFindings(named, named === value ? found : undefined);
     if (out !== value) this.#changes.add(locText(loc));
     return out;
   }
@@ -87,26 +104,22 @@ export class Anonymising implements Scrub {
     this.#secrets?.add(raw, replacement);
   }
 
-  treat(value: string, t: Treatment, loc: Loc, number = false): string | null {
+  treat(value: string, t: Treatment, loc: Loc, number = false, echoes = true): string | null {
     this.#changes.add(locText(loc));
-    let out: string | null;
     switch (t.action) {
       case 'drop':
-        out = null;
-        break;
+        return null;
       case 'redact':
-        out = REDACTED;
-        break;
+        return REDACTED;
       case 'mask':
-        out = mask(value, t.keep);
-        break;
-      case 'pseudonym':
-        // noted there, unless a detector finds it (then it is found wherever it is)
-        return this.#pseudonymWhole(value, number);
+        return mask(value, t.keep);
+      case 'pseudonym': {
+        const out = this.#pseudonymWhole(value, number);
+        // its echoes elsewhere in the record get the same pseudonym (a string's: a number's echo is any number)
+        if (echoes && !number && this.#secrets && isEchoable(value)) this.#secrets.add(value, out);
+        return out;
+      }
     }
-    // its echoes elsewhere in the record get the same, or a pseudonym when it was dropped
-    if (this.#secrets && isEchoable(value)) this.#secrets.add(value, out ?? undefined);
-    return out;
   }
 
   /**
@@ -126,9 +139,7 @@ export class Anonymising implements Scrub {
       const named = escapeLike(only, this.#names.of(only.kind, findingValue(value, only)));
       if (!number || NUMBER.test(named)) return named;
     }
-    const out = this.#redrawn(value, found, number);
-    if (this.#secrets && isEchoable(value)) this.#secrets.add(value, out);
-    return out;
+    return this.#redrawn(value, found, number);
   }
 
   /** A value selected whole that is not one detected value: the detected values' pseudonyms kept, the rest redrawn. */
@@ -181,10 +192,11 @@ export class Anonymising implements Scrub {
     // address's (`4111 1111 1111 11119.alice@example.com`) — and where a finding
     // won over a longer one it overlapped (`A-@sk_live_…alice@example.com`: the
     // UPI id `A-@sk` wins, and the rest of the address is still to be replaced).
-    return found.some((f) => f.decoded || f.spills || ((f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end))))) ? this.#settle(out) : out;
+    return found.some((f) => f.decoded || f.spills || escapeNear(value, f) || ((f.start > 0 || f.end < value.length) && (NUMERIC.has(f.kind) || DIGIT.test(value.slice(f.start, f.end))))) ? this.#settle(out) : out;
   }
 
   /** Rescans replaced text until nothing unmarked is left (see the module comment). */
+  // (an address beside an escape: see escapeNear)
   #settle(text: string): string {
     let out = text;
     for (let round = 1; round <= ROUNDS; round++) {

@@ -151,6 +151,9 @@ function scheme(value: string, scrub: Scrub, loc: Loc): string {
   return out;
 }
 
+/** Cookie names of sessions and logins (`laravel_session`, `connect.sid`, `remember_user_token`, `JWT`). */
+const SESSION_COOKIE = /sess|sid|token|auth|jwt|remember|login/i;
+
 function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): string | null {
   if (value.length === 0) return value;
   const rule = namedRule(scrub.rules.cookies, name, scrub.side) ?? PSEUDONYM;
@@ -159,7 +162,9 @@ function cookieValue(name: string, value: string, scrub: Scrub, loc: Loc): strin
   const decoded = percentDecoded(inner);
   // a percent-encoded value (Express's `s%3A…`, a JSON cookie) is redrawn decoded and encoded again:
   // redrawing the escapes' hex digits made `%4W`, which the server's decodeURIComponent refuses
-  const out = decoded === undefined ? scrub.treat(inner, rule, loc) : encodedLike(scrub.treat(decoded, rule, loc), inner);
+  // a session's cookie is a secret to search the record for; a region's, a time zone's or an analytics id's is not
+  const session = isCredentialName(name) || SESSION_COOKIE.test(name);
+  const out = decoded === undefined ? scrub.treat(inner, rule, loc, false, session) : encodedLike(scrub.treat(decoded, rule, loc, false, session), inner);
   return out === null ? null : quoted ? `"${out}"` : out;
 }
 

@@ -53,7 +53,7 @@ function anonymiseRecord(record: CaptureRecord, ctx: RecordContext): CaptureReco
   // an imported record's own list is kept, but never an entry that itself holds a value a detector finds
   const changes = new Set<string>(record.anonymised.length === 0 ? undefined : record.anonymised.filter((loc) => findPii(loc, ALL_KINDS).length === 0));
   const budget = new ScanBudget(ctx.rules.scanBytes);
-  const secrets = new RecordSecrets();
+  const secrets = new RecordSecrets((text) => findPii(text, ctx.rules.kinds).length === 0);
   const own: AnonymiserContext = { rules: ctx.rules, names: ctx.names, secrets };
   const req = new Anonymising(own, 'req', changes, budget);
   const res = new Anonymising(own, 'res', changes, budget);
@@ -83,14 +83,30 @@ function anonymiseRecord(record: CaptureRecord, ctx: RecordContext): CaptureReco
   }
   out.req = { ...out.req, ...bodyAndLength(noHash(out.req.body), out.req.headers, req, 'req.body', ctx, changes) };
   if (out.res) out.res = { ...out.res, ...bodyAndLength(noHash(out.res.body), out.res.headers, res, 'res.body', ctx, changes) };
-  if (secrets.size > 0) sweepEchoes(out, secrets.spellings((raw) => ctx.names.generic(raw)), changes);
+  if (secrets.size > 0) {
+    try {
+      const spellings = secrets.spellings((raw) => ctx.names.generic(raw));
+      sweepEchoes(out, spellings, changes, (chars) => budget.charge(chars));
+      // a location named by a secret's echo (a JSON key, a part's name) is listed as it is now stored
+      for (const loc of [...changes]) {
+        const swept = sweepText(loc, spellings);
+        if (swept !== loc) {
+          changes.delete(loc);
+          changes.add(swept);
+        }
+      }
+    } catch {
+      // over the budget, or anything unforeseen: fail closed
+      return lockedDown(record);
+    }
+  }
   out.anonymised = [...changes];
   return out;
 }
 
 /** What is left in the record of a secret taken whole elsewhere in it, replaced the same way (echoes.ts). */
-function sweepEchoes(out: CaptureRecord, spellings: readonly [string, string][], changes: Set<string>): void {
-  const url = sweepText(out.url, spellings);
+function sweepEchoes(out: CaptureRecord, spellings: readonly [string, string][], changes: Set<string>, charge: (chars: number) => void): void {
+  const url = sweepText(out.url, spellings, charge);
   if (url !== out.url) {
     out.url = url;
     changes.add('req.url');
@@ -99,7 +115,7 @@ function sweepEchoes(out: CaptureRecord, spellings: readonly [string, string][],
     let next: HeaderPair[] | undefined;
     for (let h = 0; h < list.length; h++) {
       const [name, value] = list[h]!;
-      const swept = UNTOUCHED.has(name.toLowerCase()) ? value : sweepText(value, spellings);
+      const swept = UNTOUCHED.has(name.toLowerCase()) ? value : sweepText(value, spellings, charge);
       if (swept === value) {
         next?.push(list[h]!);
         continue;
@@ -112,7 +128,7 @@ function sweepEchoes(out: CaptureRecord, spellings: readonly [string, string][],
   };
   const body = (b: CapturedBody, heads: HeaderPair[], where: string): { body: CapturedBody; headers: HeaderPair[] } => {
     if (b.omitted !== undefined || b.bytes.length === 0) return { body: b, headers: heads };
-    const bytes = sweepBytes(b.bytes, spellings);
+    const bytes = sweepBytes(b.bytes, spellings, charge);
     if (bytes === b.bytes) return { body: b, headers: heads };
     changes.add(where);
     if (b.truncated || b.decodedFrom) return { body: { ...b, bytes }, headers: heads };

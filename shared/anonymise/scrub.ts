@@ -32,9 +32,12 @@ export interface Scrub {
   changed(loc: Loc): void;
   /**
    * A value a rule selected whole; null drops it. `number`: the value is a
-   * JSON number's text, and a pseudonym of it must be one too.
+   * JSON number's text, and a pseudonym of it must be one too. `echoes`
+   * (default true): a pseudonymised string is also replaced where the record
+   * repeats it (echoes.ts); false for values that are no secret to search
+   * for (a cookie that is not a session's).
    */
-  treat(value: string, t: Treatment, loc: Loc, number?: boolean): string | null;
+  treat(value: string, t: Treatment, loc: Loc, number?: boolean, echoes?: boolean): string | null;
   /** Counts scanned characters against the record's budget (throws BudgetExceeded past it). */
   charge(chars: number): void;
   /**
@@ -56,7 +59,7 @@ export function scrubWith(scrub: Scrub, over: { rules?: CompiledRules; text?: Sc
     side: scrub.side,
     text: over.text ?? ((value, loc, found) => scrub.text(value, loc, found)),
     changed: (loc) => scrub.changed(loc),
-    treat: (value, t, loc, number) => scrub.treat(value, t, loc, number),
+    treat: (value, t, loc, number, echoes) => scrub.treat(value, t, loc, number, echoes),
     charge: (chars) => scrub.charge(chars),
     secret: (raw, replacement) => scrub.secret(raw, replacement),
   };
