@@ -64,9 +64,16 @@ class Auditing implements Scrub {
    * has no detectable shape, so the location is what tells.
    */
   treat(value: string, _t: unknown, loc: Loc): string {
+    const where = locText(loc);
     const v = value.trim();
-    if (v !== '' && v !== REDACTED && !this.#listed.has(locText(loc))) this.#report(locText(loc), 'credentials');
-    return this.text(value, loc);
+    if (!this.#listed.has(where)) {
+      if (v !== '' && v !== REDACTED) this.#report(where, 'credentials');
+      return this.text(value, loc);
+    }
+    // redrawn whole there: read flat, as the anonymiser settled it (a JSON value redrawn whole is no JSON to walk)
+    this.#budget.charge(value.length);
+    for (const f of findPii(value, ALL_KINDS)) if (!hasMarker(findingValue(value, f))) this.#report(where, f.kind);
+    return value;
   }
 
   text(value: string, loc: Loc, found?: readonly Finding[]): string {

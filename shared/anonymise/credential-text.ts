@@ -44,7 +44,7 @@ import { scrubWith, type Loc, type Scrub } from './scrub.js';
  * name alone, so a name inside another name's value (`data: password=…`, `url=…?token=…`) is
  * still seen.
  */
-const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.-]{0,63})(?:\\?["']?|&quot;|&#34;)[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
+const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.[\]-]{0,63})(?:\\?["']?|&quot;|&#34;)[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
 /**
  * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
  * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
@@ -134,6 +134,21 @@ const INVALID_VALUE = '" got invalid value ';
 /** graphql-js's message for a variable it refused, quotes escaped when it sits in a JSON string. */
 const GRAPHQL_VARIABLE = /Variable \\?"\$([A-Za-z_]\w{0,63})\\?" got invalid value /g;
 
+const isHexChar = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+
+/** The run of characters at `at` (after an opening quote, if any) that `ok` accepts, as long as `min` to `max`, then no letter or digit. */
+function runAt(text: string, at: number, min: number, max: number, ok: (c: number) => boolean): boolean {
+  let i = at;
+  if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
+  const start = i;
+  while (i < text.length && i - start <= max && ok(text.charCodeAt(i))) i++;
+  const n = i - start;
+  const after = text.charCodeAt(i);
+  return n >= min && n <= max && !((after >= 48 && after <= 57) || ((after | 0x20) >= 97 && (after | 0x20) <= 122));
+}
+const digitsAt = (text: string, at: number, min: number, max: number) => runAt(text, at, min, max, (c) => c >= 48 && c <= 57);
+const hexAt = (text: string, at: number) => runAt(text, at, 32, 128, isHexChar);
+
 /**
  * Names that are a credential's only by what they hold or stand beside, looked for when nothing else names one: a
  * bare `key=` (hex: isHexToken) and an HTML field named `code` (an OpenID Connect `form_post`: FORM_POST_STATE).
@@ -172,7 +187,9 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
   const pin = (name: string, value: string) => isPinName(name) && isPinValue(value) && !(mayBePostal(name, value) && (address ??= ADDRESS_WORD.test(text)));
   for (let m = NAME.exec(text); m; m = NAME.exec(text)) {
     const named = isCredentialName(m[1]!) || (oauth && codeParamAt(text, m.index));
-    if (!named && !isPinName(m[1]!) && !isBareKey(m[1]!)) continue;
+    // a bare `pin` or `key` is one by what it holds: a few characters looked at before a value is read
+    // (`key=` repeated made each read up to 4,096 characters)
+    if (!named && !((isPinName(m[1]!) && digitsAt(text, NAME.lastIndex, 4, 8)) || (isBareKey(m[1]!) && hexAt(text, NAME.lastIndex)))) continue;
     // a GraphQL variable's definition (`($password: String!)`): the value is a type
     if (text.charCodeAt(m.index - 1) === 36 && m[0].includes(':')) continue;
     VALUE.lastIndex = NAME.lastIndex;

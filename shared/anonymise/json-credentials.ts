@@ -41,7 +41,8 @@ const CURL_IN_STRING = /(?:\b|\\[nrt])curl(?:\.exe)?(?:[ \t]|\\t)(?:[^"\\\n]|\\.
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
+/** Name characters, brackets too (Rails' `user[password]`). */
+const isNameChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 91 || c === 93;
 const isQuote = (c: number) => c === 34 || c === 39;
 /** Names are at most this long, as in credential-text.ts. */
 const NAME_CHARS = 64;

@@ -163,8 +163,14 @@ function countsTokens(name: string, text: string, at: number): boolean {
   }
   if (!((c >= 48 && c <= 57) || c === 45)) return false;
   const words = nameWords(name);
-  return words[words.length - 1] === 'tokens';
+  if (words[words.length - 1] !== 'tokens') return false;
+  // a bare `tokens` list is a tokenizer's; `…_tokens` is a count only after a model's words (`backup_tokens`,
+  // `mfa_tokens` hold one-time codes as numbers)
+  return words.length === 1 ? text.charCodeAt(at) === 91 : MODEL_COUNTS.has(words[words.length - 2]!);
 }
+
+/** The word before `tokens` in a language model's counts and limits (OpenAI, Anthropic, Gemini, Bedrock, Ollama). */
+const MODEL_COUNTS = new Set(['prompt', 'completion', 'total', 'input', 'output', 'cached', 'cache', 'reasoning', 'max', 'audio', 'prediction', 'num', 'context', 'text', 'image', 'candidates', 'thoughts', 'tool', 'used', 'remaining', 'eval']);
 
 /** A sibling's secret, pseudonymised whole with everything under it (see of()). */
 const HELD: Treatment = { ...PSEUDONYM };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { auditRecord } from '../../shared/anonymise/audit.js';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import { testRecord as record } from '../helpers/record.js';
 import { expectClean } from '../helpers/leaks.js';
@@ -170,4 +171,42 @@ it('black-box review: a password echoed in JSON kept in a string gets the pseudo
   const res = JSON.parse(out.res!.body.bytes.toString()) as { echo: string; password: string };
   expect(res.password).toBe(pw);
   expect((JSON.parse(res.echo) as { password: string }).password).toBe(pw);
+});
+
+describe('the review of the fourteenth review’s fixes', () => {
+  it('an address beside an escape stays clean for the audit whatever its pseudonym starts with', () => {
+    for (const body of ['CORP\\bob@example.com', 'mail a%zzalice@example.com', '{"user":"CORP\\\\bob@example.com"}']) {
+      for (const key of ['k', 'k2', 'k3', 'k4', 'k5', 'k6']) {
+        const out = createRecordAnonymiser({ key })(record({ resHeaders: [['content-type', 'text/plain']], resBody: body }));
+        expect(auditRecord(out), `${key} ${body}`).toEqual([]);
+      }
+    }
+  });
+
+  it('JSON nested four strings deep still has its named credentials read', () => {
+    let s = '{"password":"hunter2xyz9"}';
+    for (let i = 0; i < 4; i++) s = JSON.stringify({ l: s });
+    expectClean(anonymise(record({ reqHeaders: jsonType, reqBody: s })), ['hunter2xyz9']);
+  });
+
+  it('numbers under `…_tokens` are counts only after a model’s words: backup and MFA codes are still taken', () => {
+    for (const body of ['{"backup_tokens":[48291312,19384756]}', '{"mfa_tokens":48291312}', '{"access_tokens":[-5,"abcd1234efgh5678"]}']) {
+      expectClean(anonymise(record({ reqHeaders: jsonType, reqBody: body })), ['48291312', 'abcd1234efgh5678']);
+    }
+  });
+
+  it('the audit reads a credential redrawn whole flat, not as the JSON it held', () => {
+    const r = anonymise(record({ url: '/?token={"a":"alice@example.com x"}', reqHeaders: [['referer', 'https://a.example.com/?pw=%5B%7B%22n%22%3A%22sk_live_4eC39HqLyjWDarjtT1zdp7dc%5C']] }));
+    expect(auditRecord(r)).toEqual([]);
+  });
+
+  it('many bare `key=` and `pin=` in text stay linear', () => {
+    for (const body of ['key='.repeat(1 << 18), 'pin='.repeat(1 << 18)]) {
+      expect(anonymise(record({ resHeaders: [['content-type', 'text/plain']], resBody: body })).res!.body.omitted).toBeUndefined();
+    }
+  });
+
+  it('bracketed names outside HTML', () => {
+    expectClean(anonymise(record({ reqHeaders: jsonType, reqBody: JSON.stringify({ raw: 'user[password]=hunter2xyz9&user[email]=x' }) })), ['hunter2xyz9']);
+  });
 });
