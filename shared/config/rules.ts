@@ -1,19 +1,42 @@
 import type { z } from 'zod';
 import { readObjectFile } from './file.js';
 import { configProblemsError } from './load.js';
+import { closestName } from './suggest.js';
 
 /**
  * The rules file (--rules / PARITY_RULES): one JSON or YAML object whose
  * top-level keys are sections owned by their concern — `sampling`
  * (shared/sampling), `anonymise` (shared/anonymise), `shadow`, `diff`
- * (shared/diff). Each concern validates its own section with
- * `rulesSection`, so errors name the file and the path inside it.
+ * (shared/diff), `gate` (shared/report). Each concern validates its own
+ * section with `rulesSection`, so errors name the file and the path inside it.
  */
 export type RulesDocument = Record<string, unknown>;
 
+/** The sections a rules file may hold. */
+export const RULES_SECTIONS = ['sampling', 'anonymise', 'shadow', 'diff', 'gate'] as const;
+
+/**
+ * Reads the rules file and refuses a section no concern reads: a misspelt
+ * one (`anonymize:`) would otherwise switch its rules off without a word.
+ */
 export function loadRulesFile(path: string | undefined): RulesDocument {
   if (!path) return {};
-  return readObjectFile(path, 'rules file', 'an object with sections (sampling, anonymise, shadow, diff, gate)');
+  const doc = readObjectFile(path, 'rules file', `an object with sections (${RULES_SECTIONS.join(', ')})`);
+  const unknown = Object.keys(doc).filter((key) => !(RULES_SECTIONS as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    throw configProblemsError(
+      unknown.map((key) => {
+        const near = closestName(key, RULES_SECTIONS);
+        return {
+          key: `rules.${key}`,
+          env: '-',
+          source: 'file' as const,
+          message: `unknown section "${key}" in ${path}${near ? `; did you mean "${near}"?` : ''} (the sections are ${RULES_SECTIONS.join(', ')})`,
+        };
+      }),
+    );
+  }
+  return doc;
 }
 
 /** Validates one section; a missing section parses as `undefined` (so `.default()` applies). */

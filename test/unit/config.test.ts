@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../shared/config/load.js';
+import { closestName } from '../../shared/config/suggest.js';
 import { isParityError } from '../../shared/errors.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'parity-config-'));
@@ -75,5 +76,15 @@ describe('configuration', () => {
     } catch (err) {
       expect(String((err as Error).message)).not.toContain('s3cret');
     }
+  });
+
+  it('suggests the known name closest to a misspelt one, and none when nothing is near', () => {
+    const sections = ['sampling', 'anonymise', 'shadow', 'diff', 'gate'];
+    expect(closestName('anonymize', sections)).toBe('anonymise');
+    expect(closestName('Shadow', sections)).toBe('shadow');
+    expect(closestName('smapling', sections)).toBe('sampling');
+    expect(closestName('gates', sections)).toBe('gate');
+    expect(closestName('extras', sections)).toBeUndefined();
+    expect(closestName('x', sections)).toBeUndefined();
   });
 });
