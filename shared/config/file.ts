@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { errorText, parityError } from '../errors.js';
+import { FileSyntaxError, parseText } from './syntax.js';
 
 /**
  * Reads a JSON (`.json`) or YAML file that must hold one object — the config
  * file and the rules file. `what` names it in errors ("config file"), and
- * `expected` says what the object should hold.
+ * `expected` says what the object should hold. A syntax error names the line
+ * and column but quotes nothing of the file, which holds secrets.
  */
 export function readObjectFile(path: string, what: string, expected: string): Record<string, unknown> {
   let text: string;
@@ -16,9 +17,10 @@ export function readObjectFile(path: string, what: string, expected: string): Re
   }
   let data: unknown;
   try {
-    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    data = parseText(text, path.endsWith('.json'));
   } catch (err) {
-    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot parse ${what} ${path}: ${errorText(err)}`);
+    const why = err instanceof FileSyntaxError ? err.message : 'not valid JSON or YAML';
+    throw parityError('PARITY_ERR_CONFIG_FILE', `cannot parse ${what} ${path}: ${why}`);
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {

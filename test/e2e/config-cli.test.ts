@@ -1,5 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+
+/** Fails if any four characters in a row of the secret show up in the output. */
+function expectNoTraceOf(secret: string, r: CliResult): void {
+  const said = r.stdout + r.stderr;
+  for (let i = 0; i + 4 <= secret.length; i++) expect(said, `"${secret.slice(i, i + 4)}" of the secret leaked`).not.toContain(secret.slice(i, i + 4));
+}
 
 describe('parity config', () => {
   it('check prints every problem at once and exits 2', async () => {
@@ -37,5 +46,45 @@ describe('parity config', () => {
     const r = await runCli(['runs', 'list', '--limit', 'abc'], { env: { PARITY_REDIS_URL: 'redis://127.0.0.1:1' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--limit "abc" is not a whole number/);
+  });
+
+  describe('a config or rules file that does not parse is named with line and column, and none of its text', () => {
+    const dir = () => mkdtempSync(join(tmpdir(), 'parity-syntax-'));
+
+    it('YAML: a nested mapping after the anonymisation key', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'c.yaml'), 'anonKey: AnonKeySecret-0123456789\n  adminToken: x\n');
+      const r = await runCli(['--config', join(d, 'c.yaml'), 'config', 'check']);
+      expect(r.code).toBe(2);
+      expectNoTraceOf('AnonKeySecret-0123456789', r);
+      expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_FILE: cannot parse config file .*c\.yaml: line 1, column 10: Nested mappings are not allowed/);
+    });
+
+    it('YAML: an admin token with its closing quote missing, in parity.config.yaml of the working directory', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'parity.config.yaml'), 'logLevel: info\nadminToken: "AdminTok-Secret-9876543210\n');
+      const r = await runCli(['config', 'check'], { cwd: d });
+      expect(r.code).toBe(2);
+      expectNoTraceOf('AdminTok-Secret-9876543210', r);
+      expect(r.stderr).toMatch(/cannot parse config file .*parity\.config\.yaml: line 3, column 1: Missing closing "quote/);
+    });
+
+    it('JSON: a key left unquoted', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'c.json'), '{"anonKey":AnonKeySecret0123456789}');
+      const r = await runCli(['--config', join(d, 'c.json'), 'config', 'check']);
+      expect(r.code).toBe(2);
+      expectNoTraceOf('AnonKeySecret0123456789', r);
+      expect(r.stderr).toMatch(/cannot parse config file .*c\.json: line 1, column 12: expected a value/);
+    });
+
+    it('the rules file given with --rules', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'rules.yaml'), 'anonymise:\n  rules:\n    - { header: x-api-key, action: redact, note: "Zx9Qk-7Wv3Pm-5555\n');
+      const r = await runCli(['proxy', '--upstream', 'http://127.0.0.1:1', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--rules', join(d, 'rules.yaml')], { timeoutMs: 15_000 });
+      expect(r.code).toBe(2);
+      expectNoTraceOf('Zx9Qk-7Wv3Pm-5555', r);
+      expect(r.stderr).toMatch(/cannot parse rules file .*rules\.yaml: line \d+, column \d+: /);
+    });
   });
 });
