@@ -87,4 +87,25 @@ describe('parity config', () => {
       expect(r.stderr).toMatch(/cannot parse rules file .*rules\.yaml: line \d+, column \d+: /);
     });
   });
+
+  it('check refuses a Redis URL that does not parse with exit 2, naming the part and not the password', async () => {
+    for (const [url, problem] of [
+      ['redis://:Pw7Kq-Zx4Vb-9931@127.0.0.1:99999', /the port must be a number from 1 to 65535/],
+      ['redis://:Pw7Kq-Zx4Vb-9931@h:notaport', /the port must be a number from 1 to 65535/],
+      ['redis://:Pw7Kq-Zx4Vb-9931@[::1:6379', /the IPv6 address has no closing \]/],
+    ] as const) {
+      const r = await runCli(['config', 'check'], { env: { PARITY_REDIS_URL: url } });
+      expect(r.code, url).toBe(2);
+      expectNoTraceOf('Pw7Kq-Zx4Vb-9931', r);
+      expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: 1 configuration problem/);
+      expect(r.stderr).toMatch(problem);
+    }
+  });
+
+  it('a command given --redis with a bad port stops with exit 2 before connecting, not an internal error', async () => {
+    const r = await runCli(['--redis', 'redis://127.0.0.1:99999', 'sessions', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/redisUrl \(from flag, PARITY_REDIS_URL\): the port must be a number from 1 to 65535/);
+    expect(r.stderr).not.toMatch(/PARITY_ERR_INTERNAL|Invalid URL/);
+  });
 });

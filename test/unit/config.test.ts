@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../shared/config/load.js';
+import { redisUrlProblem } from '../../shared/config/sections/core.js';
 import { closestName } from '../../shared/config/suggest.js';
 import { isParityError } from '../../shared/errors.js';
 
@@ -86,5 +87,36 @@ describe('configuration', () => {
     expect(closestName('gates', sections)).toBe('gate');
     expect(closestName('extras', sections)).toBeUndefined();
     expect(closestName('x', sections)).toBeUndefined();
+  });
+
+  it('checks a Redis URL in full, saying which part is wrong', () => {
+    for (const good of ['redis://127.0.0.1:6379', 'rediss://user:pw@cache.internal:6380/2', 'redis://[::1]:6379', 'redis://h', 'redis://h:6379/?password=x', 'redis://:p%40ss@h:6379']) {
+      expect(redisUrlProblem(good), good).toBeUndefined();
+    }
+    const cases: [string, RegExp][] = [
+      ['http://h:6379', /expected a redis:\/\/ or rediss:\/\/ URL/],
+      ['redis://127.0.0.1:99999', /the port must be a number from 1 to 65535/],
+      ['redis://h:notaport', /the port must be a number from 1 to 65535/],
+      ['redis://h:0', /the port must be a number from 1 to 65535/],
+      ['redis://[::1:6379', /the IPv6 address has no closing \]/],
+      ['redis://', /names no host/],
+      ['redis://h:6379/abc', /the path can only be a database number/],
+      ['redis://:p%zz@h:6379', /a % that starts no %XX escape/],
+      ['redis://:pa/ss@h:6379', /a \/ \? or # in the password must be written as %2F, %3F or %23/],
+      ['redis://:pa?ss@h:6379', /a \/ \? or # in the password/],
+    ];
+    for (const [url, problem] of cases) expect(redisUrlProblem(url), url).toMatch(problem);
+  });
+
+  it('refuses a Redis URL that does not parse, without echoing its password', () => {
+    let message = '';
+    try {
+      loadConfig({ cwd: tmp(), env: { PARITY_REDIS_URL: 'redis://:Hunter2-Pw@127.0.0.1:99999' } });
+    } catch (err) {
+      message = (err as Error).message;
+      expect((err as { code: string }).code).toBe('PARITY_ERR_CONFIG_INVALID');
+    }
+    expect(message).toMatch(/redisUrl \(from env, PARITY_REDIS_URL\): the port must be a number from 1 to 65535/);
+    expect(message).not.toContain('Hunter2');
   });
 });
