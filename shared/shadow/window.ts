@@ -31,15 +31,16 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 
 /**
  * `--since`: a duration back from now (`90s`, `15m`, `2h`, `1d`) or an ISO
- * date. Throws PARITY_ERR_USAGE naming what was wrong.
+ * date. Throws PARITY_ERR_USAGE naming what was wrong and `flag`, the option
+ * it came from (`parity report` calls it --shadow-window).
  */
-export function parseWindow(since: string | undefined, now = Date.now()): ShadowWindow {
+export function parseWindow(since: string | undefined, now = Date.now(), flag = '--since'): ShadowWindow {
   if (since === undefined || since === '') return { since: bucketStart(now - DEFAULT_WINDOW_MS), until: now };
   const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(since.trim());
   if (m) return { since: bucketStart(now - Number(m[1]) * UNITS[m[2]!]!), until: now };
   const t = Date.parse(since);
   if (Number.isNaN(t) || t > now) {
-    throw parityError('PARITY_ERR_USAGE', `--since "${since.slice(0, 60)}" is neither a duration (30s, 15m, 2h, 1d) nor a past ISO date`);
+    throw parityError('PARITY_ERR_USAGE', `${flag} "${since.slice(0, 60)}" is neither a duration (30s, 15m, 2h, 1d) nor a past ISO date`);
   }
   return { since: bucketStart(t), until: now };
 }

@@ -12,7 +12,7 @@ import { runReport } from '../../../shared/replay/report.js';
 import { loadRunDef } from '../../../shared/replay/store.js';
 import { readShadowWindow } from '../../../shared/shadow/stats.js';
 import { shadowReport } from '../../../shared/shadow/status.js';
-import { parseWindow } from '../../../shared/shadow/window.js';
+import { parseWindow, type ShadowWindow } from '../../../shared/shadow/window.js';
 import { settingOptions, withContext } from '../context.js';
 
 /** Fails the command with PARITY_ERR_GATE_FAILED (exit 1) naming the gate's reasons. */
@@ -45,9 +45,8 @@ export function emitReport(report: Report, opts: { format: ReportFormat; out?: s
   if (opts.report) writeReports(opts.report, report);
 }
 
-/** The report over shadow traffic since `since` (a duration back from now or an ISO date), gated by the config's thresholds. */
-export async function shadowWindowReport(redis: Redis, config: Config, since: string): Promise<Report> {
-  const window = parseWindow(since);
+/** The report over shadow traffic in `window` (see parseWindow), gated by the config's thresholds. */
+export async function shadowWindowReport(redis: Redis, config: Config, window: ShadowWindow): Promise<Report> {
   const rules = loadRulesFile(config.rulesFile);
   const data = await readShadowWindow(redis, window);
   return shadowReport(window, data, { gate: gateThresholdsFrom(config, rules), noise: diffRulesFrom(rules, config.rulesFile).noise });
@@ -67,10 +66,12 @@ export function registerReport(program: Command): void {
     if ((id === undefined) === (opts.shadowWindow === undefined)) {
       throw parityError('PARITY_ERR_USAGE', id === undefined ? 'name a run (parity report RUN) or a shadow window (parity report --shadow-window 1h)' : `give either run ${id} or --shadow-window, not both`);
     }
+    // a malformed window is a usage error, told before any Redis is needed
+    const window = opts.shadowWindow === undefined ? undefined : parseWindow(opts.shadowWindow, Date.now(), '--shadow-window');
     await withContext(this, { logName: 'report' }, async (ctx) => {
       const { config, sources } = ctx.loaded;
-      if (opts.shadowWindow !== undefined) {
-        const report = await shadowWindowReport(await ctx.redis(), config, opts.shadowWindow);
+      if (window) {
+        const report = await shadowWindowReport(await ctx.redis(), config, window);
         emitReport(report, opts);
         return assertVerdict(report);
       }

@@ -48,8 +48,9 @@ export function registerShadow(program: Command): Command {
     if (!REPORT_FORMATS.includes(opts.format as ReportFormat)) {
       throw parityError('PARITY_ERR_USAGE', `--format "${opts.format}" is not one of ${REPORT_FORMATS.join(', ')}`);
     }
+    const window = parseWindow(opts.since);
     await withContext(this, { logName: 'shadow' }, async (ctx) => {
-      const built = await shadowWindowReport(await ctx.redis(), ctx.loaded.config, opts.since);
+      const built = await shadowWindowReport(await ctx.redis(), ctx.loaded.config, window);
       emitReport(built, { ...opts, format: opts.format as ReportFormat });
       if (built.verdict === 'fail') process.exitCode = 1;
     });
