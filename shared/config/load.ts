@@ -31,6 +31,8 @@ export interface ConfigProblem {
   key: string;
   env: string;
   source: Source;
+  /** The flag as typed (`--shadow-raw`), named when the value came from it. */
+  flag?: string;
   message: string;
 }
 
@@ -106,7 +108,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     } else {
       for (const issue of result.error.issues) {
         const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
-        problems.push({ key, env: s.env, source, message: `${issue.message}${where}${raw === undefined ? '' : `, got ${shown(s, raw)}`}` });
+        const flag = source === 'flag' ? s.flag?.split(' ')[0] : undefined;
+        problems.push({ key, env: s.env, source, ...(flag ? { flag } : {}), message: `${issue.message}${where}${raw === undefined ? '' : `, got ${shown(s, raw)}`}` });
       }
     }
   }
@@ -123,7 +126,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 }
 
 export function configProblemsError(problems: ConfigProblem[]) {
-  const lines = problems.map((p) => `  - ${p.key} (${p.source === 'default' ? 'not set' : `from ${p.source}`}${p.env !== '-' ? `, ${p.env}` : ''}): ${p.message}`);
+  const lines = problems.map((p) => `  - ${p.key} (${p.source === 'default' ? 'not set' : `from ${p.source}${p.flag ? ` ${p.flag}` : ''}`}${p.env !== '-' ? `, ${p.env}` : ''}): ${p.message}`);
   return parityError('PARITY_ERR_CONFIG_INVALID', `${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
 }
 

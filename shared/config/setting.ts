@@ -25,7 +25,9 @@ export function setting<S extends z.ZodType>(s: Setting<S>): Setting<S> {
 }
 
 /** A boolean that also accepts the strings env vars and flags carry. */
-export const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+export const boolish = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true or false (or 1/0, yes/no)' })
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 /** host:port, :port or a bare port; normalised to {host, port}. */
 export const listenAddress = (defaultHost: string) =>

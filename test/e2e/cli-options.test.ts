@@ -3,6 +3,7 @@ import { runCli } from '../helpers/cli.js';
 
 // Nothing listens here: every refusal below must come before Redis is needed.
 const env = { PARITY_REDIS_URL: 'redis://127.0.0.1:1' };
+const proxyArgs = ['proxy', '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'];
 
 describe('the CLI names a malformed option and exits 2', () => {
   it('report --shadow-window bogus names --shadow-window, not --since', async () => {
@@ -16,5 +17,12 @@ describe('the CLI names a malformed option and exits 2', () => {
     const r = await runCli(['shadow', 'report', '--since', 'bogus'], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PARITY_ERR_USAGE: --since "bogus" is neither a duration/);
+  });
+
+  it('proxy --shadow-raw maybe says true or false is expected, naming the flag', async () => {
+    const r = await runCli([...proxyArgs, '--shadow', 'http://127.0.0.1:8', '--shadow-raw', 'maybe'], { env, timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shadowRaw \(from flag --shadow-raw, PARITY_SHADOW_RAW\): expected true or false \(or 1\/0, yes\/no\), got "maybe"/);
+    expect(r.stderr).not.toMatch(/Invalid input/);
   });
 });

@@ -105,7 +105,7 @@ describe('parity config', () => {
   it('a command given --redis with a bad port stops with exit 2 before connecting, not an internal error', async () => {
     const r = await runCli(['--redis', 'redis://127.0.0.1:99999', 'sessions', 'list']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/redisUrl \(from flag, PARITY_REDIS_URL\): the port must be a number from 1 to 65535/);
+    expect(r.stderr).toMatch(/redisUrl \(from flag --redis, PARITY_REDIS_URL\): the port must be a number from 1 to 65535/);
     expect(r.stderr).not.toMatch(/PARITY_ERR_INTERNAL|Invalid URL/);
   });
 });
