@@ -32,11 +32,19 @@ export function markerHeader(text: string): [string, string] {
 
 /**
  * The proxy's shadow options, or undefined when no shadow target is set.
- * Refuses raw mirroring without a key, and a shadow target that is the
+ * Refuses raw mirroring without a key, a baseline without a target (it
+ * would be ignored without a word), and a shadow target that is the
  * production upstream itself (it would receive every mirrored request twice).
  */
 export function shadowProxyOptions(config: Config, rules: RulesDocument, rulesFile?: string): ShadowProxyOptions | undefined {
-  if (!config.shadowTarget) return undefined;
+  if (!config.shadowTarget) {
+    if (config.shadowBaseline) {
+      throw parityError('PARITY_ERR_CONFIG_INVALID', 'shadowBaseline (--shadow-baseline, PARITY_SHADOW_BASELINE) is set but shadowTarget (--shadow, PARITY_SHADOW_TARGET) is not: the baseline only runs beside a shadow target', {
+        hint: 'Give --shadow URL (or PARITY_SHADOW_TARGET) as well to mirror traffic, or drop --shadow-baseline (PARITY_SHADOW_BASELINE).',
+      });
+    }
+    return undefined;
+  }
   const own = listenUrl(config.listen);
   for (const [name, url] of [['--shadow', config.shadowTarget], ['--shadow-baseline', config.shadowBaseline]] as const) {
     if (url && config.upstream && sameOrigin(url, config.upstream)) {

@@ -25,4 +25,11 @@ describe('the CLI names a malformed option and exits 2', () => {
     expect(r.stderr).toMatch(/shadowRaw \(from flag --shadow-raw, PARITY_SHADOW_RAW\): expected true or false \(or 1\/0, yes\/no\), got "maybe"/);
     expect(r.stderr).not.toMatch(/Invalid input/);
   });
+
+  it('proxy --shadow-baseline without --shadow is refused rather than ignored', async () => {
+    const r = await runCli([...proxyArgs, '--shadow-baseline', 'http://127.0.0.1:8'], { env, timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: shadowBaseline \(--shadow-baseline, PARITY_SHADOW_BASELINE\) is set but shadowTarget \(--shadow, PARITY_SHADOW_TARGET\) is not/);
+    expect(r.stderr).toMatch(/hint: Give --shadow URL/);
+  });
 });
