@@ -32,4 +32,12 @@ describe('the CLI names a malformed option and exits 2', () => {
     expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: shadowBaseline \(--shadow-baseline, PARITY_SHADOW_BASELINE\) is set but shadowTarget \(--shadow, PARITY_SHADOW_TARGET\) is not/);
     expect(r.stderr).toMatch(/hint: Give --shadow URL/);
   });
+
+  it('sessions show --last takes a whole number of 0 or more: abc, -1 and 1.5 are refused', async () => {
+    for (const last of ['abc', '-1', '1.5']) {
+      const r = await runCli(['sessions', 'show', 'S', '--last', last], { env });
+      expect(r.code, last).toBe(2);
+      expect(r.stderr).toContain(`PARITY_ERR_USAGE: --last "${last}" is not a whole number of records of 0 or more`);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parityError } from '../../../shared/errors.js';
 import { recentRecords } from '../../../shared/session/recent.js';
 import { deleteSession, listSessions, sessionInfo, type SessionInfo } from '../../../shared/session/store.js';
 import { printJson, withContext } from '../context.js';
@@ -34,10 +35,14 @@ export function registerSessions(program: Command): Command {
     .option('--json', 'print JSON')
     .option('--last <n>', 'records to list', '10')
     .action(async function (this: Command, name: string, opts: { json?: boolean; last: string }) {
+      const last = Number(opts.last);
+      if (!/^\d+$/.test(opts.last.trim()) || !Number.isSafeInteger(last)) {
+        throw parityError('PARITY_ERR_USAGE', `--last "${opts.last.slice(0, 40)}" is not a whole number of records of 0 or more (e.g. --last 20)`);
+      }
       await withContext(this, {}, async (ctx) => {
         const redis = await ctx.redis();
         const info = await sessionInfo(redis, name);
-        const recent = await recentRecords(redis, name, Math.max(0, Number(opts.last) || 0));
+        const recent = await recentRecords(redis, name, last);
         if (opts.json) return printJson({ session: info, recent });
         process.stdout.write(`session ${info.name}: ${info.records} records, ${info.captured} captured in all\n`);
         process.stdout.write(`  upstream ${info.upstream ?? '-'}\n  first    ${iso(info.firstTs)}\n  last     ${iso(info.lastTs)}\n`);
