@@ -31,7 +31,7 @@ export const ERRORS = {
   PARITY_ERR_REDIS_COMMAND: def(3, 503, 'Redis answered a command with an error.', 'Check the Redis server log; Parity needs Redis >= 6.2 with `maxmemory-policy noeviction`.'),
   PARITY_ERR_SESSION_NOT_FOUND: def(2, 404, 'No capture session with that name exists in Redis.', 'Run `parity sessions list` to see the stored sessions.'),
   PARITY_ERR_SESSION_NAME: def(2, 400, 'A session name is not valid.', 'Use 1-64 characters from A-Z, a-z, 0-9, dot, underscore and dash.'),
-  PARITY_ERR_RECORD_INVALID: def(2, 400, 'A capture record does not match the record schema.', 'Records must follow the v1 capture record schema (docs/record.md); re-export them with `parity sessions export`.'),
+  PARITY_ERR_RECORD_INVALID: def(2, 400, 'A capture record does not match the record schema.', 'Records must follow the v1 capture record schema (shared/record/schema.ts); re-export them with `parity sessions export`.'),
   PARITY_ERR_LISTEN: def(3, 500, 'A listening address could not be bound.', 'Choose a free port with --listen / --admin (or PARITY_LISTEN / PARITY_ADMIN_LISTEN).'),
   PARITY_ERR_ADMIN_TOKEN_REQUIRED: def(2, 400, 'The admin API would bind beyond loopback without a token.', 'Set PARITY_ADMIN_TOKEN, or bind the admin API to 127.0.0.1.'),
   PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`; in a browser, sign in at /login.'),
