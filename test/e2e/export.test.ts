@@ -1,12 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newRecordId } from '../../shared/record/convert.js';
 import { keys } from '../../shared/redis/keys.js';
+import { appendRecords } from '../../shared/session/store.js';
 import { runCli } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { testRecord } from '../helpers/record.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -86,6 +90,65 @@ describe('parity sessions export', () => {
       await browser.close();
     }
   }, 60_000);
+
+  const storeSession = (session: string, n = 3) =>
+    appendRecords(t.redis, Array.from({ length: n }, (_, i) => ({ ...testRecord({ url: `/p/${i}` }), id: newRecordId(i), session })), { maxLen: 100, bodyTtlSeconds: 60 });
+
+  it('--out through a symlink replaces the file it names and keeps the link and the file\'s mode', async () => {
+    await storeSession('shop');
+    writeFileSync(join(dir, 'target.ndjson'), 'old\n');
+    chmodSync(join(dir, 'target.ndjson'), 0o640);
+    symlinkSync('target.ndjson', join(dir, 'link.ndjson'));
+    // a link to a file not written yet: the file is created, as a shell's `>` would
+    symlinkSync('later.ndjson', join(dir, 'dangling.ndjson'));
+    for (const name of ['link.ndjson', 'dangling.ndjson']) {
+      const r = await runCli(['sessions', 'export', 'shop', '--out', join(dir, name)], { env });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(readlinkSync(join(dir, 'link.ndjson'))).toBe('target.ndjson');
+    expect(readlinkSync(join(dir, 'dangling.ndjson'))).toBe('later.ndjson');
+    for (const file of ['target.ndjson', 'later.ndjson']) expect(readFileSync(join(dir, file), 'utf8').trimEnd().split('\n')).toHaveLength(3);
+    expect(statSync(join(dir, 'target.ndjson')).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir).sort()).toEqual(['dangling.ndjson', 'later.ndjson', 'link.ndjson', 'target.ndjson']);
+  });
+
+  it('--out a FIFO writes into it and leaves it a FIFO', async () => {
+    await storeSession('shop');
+    const fifo = join(dir, 'pipe.ndjson');
+    execFileSync('mkfifo', [fifo]);
+    const read = (async () => {
+      const parts: Buffer[] = [];
+      for await (const c of createReadStream(fifo) as AsyncIterable<Buffer>) parts.push(c);
+      return Buffer.concat(parts).toString('utf8');
+    })();
+    const r = await runCli(['sessions', 'export', 'shop', '--out', fifo], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await read).trimEnd().split('\n')).toHaveLength(3);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['pipe.ndjson']);
+  });
+
+  // a copy of /dev/full (char 1,7) in the test's own directory: the real one must never be at risk
+  const full = (at: string) => {
+    try {
+      execFileSync('mknod', [at, 'c', '1', '7'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('--out a device that fails the write reports it with exit 2 and leaves the device in place', async (ctx) => {
+    const device = join(dir, 'full');
+    if (!full(device)) return ctx.skip(); // mknod needs root
+    await storeSession('shop');
+    const r = await runCli(['sessions', 'export', 'shop', '--out', device], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_FILE: cannot write .*full: ENOSPC/);
+    expect(r.stderr).not.toMatch(/exported \d+ records|\n\s+at /);
+    expect(lstatSync(device).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['full']);
+  });
 
   it('names an unknown session and a --json without --out, with exit 2', async () => {
     const unknown = await runCli(['sessions', 'export', 'never', '--out', join(dir, 'x.har'), '--format', 'har'], { env });

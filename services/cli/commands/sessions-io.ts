@@ -1,15 +1,13 @@
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { createRecordAnonymiser } from '../../../shared/anonymise/index.js';
 import { loadRulesFile } from '../../../shared/config/rules.js';
-import { errorText, parityError } from '../../../shared/errors.js';
+import { parityError } from '../../../shared/errors.js';
 import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../../shared/formats/export.js';
 import { IMPORT_FORMATS, importFile, type ImportFormat, type ImportProgress } from '../../../shared/formats/import.js';
 import type { Logger } from '../../../shared/log.js';
 import { assertSessionName } from '../../../shared/session/store.js';
 import { printJson, settingOptions, withContext } from '../context.js';
+import { writeOutFile } from '../out-file.js';
 
 /** `parity sessions export S` and `parity sessions import FILE` (NDJSON, HAR, GoReplay). */
 
@@ -110,27 +108,9 @@ function registerExport(sessions: Command): void {
           ctx.log.info(summary, `exported ${summary.records} records`);
           return;
         }
-        // Written beside the target and renamed at the end, so a failed export leaves no half file.
-        const partial = `${opts.out}.partial-${process.pid}`;
-        const out = createWriteStream(partial);
-        try {
-          const opened = new Promise<void>((resolve, reject) => {
-            out.once('open', () => resolve());
-            out.once('error', reject);
-          });
-          await opened;
-          const summary = await exportSession(redis, session, opts.format, out);
-          out.end();
-          await finished(out);
-          await rename(partial, opts.out);
-          if (opts.json) printJson({ ...summary, file: opts.out });
-          else process.stderr.write(`exported ${summary.records} records of session ${session} to ${opts.out} (${mib(summary.bytes)})\n`);
-        } catch (err) {
-          out.destroy();
-          await unlink(partial).catch(() => undefined);
-          if ((err as NodeJS.ErrnoException).syscall) throw parityError('PARITY_ERR_FILE', `cannot write ${opts.out}: ${errorText(err)}`);
-          throw err;
-        }
+        const summary = await writeOutFile(opts.out, (out) => exportSession(redis, session, opts.format, out));
+        if (opts.json) printJson({ ...summary, file: opts.out });
+        else process.stderr.write(`exported ${summary.records} records of session ${session} to ${opts.out} (${mib(summary.bytes)})\n`);
       });
     });
 }
