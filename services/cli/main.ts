@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { errorText, isParityError } from '../../shared/errors.js';
+import { errorText, isParityError, parityError } from '../../shared/errors.js';
 import { registerCommands } from './commands/index.js';
 
 /**
@@ -53,8 +53,13 @@ function reportError(err: unknown): number {
 // a reader that stops early (`parity runs list | head`) closes the pipe: the rest of the output has
 // nowhere to go, which is no error of the command's (without this, an unhandled EPIPE printed a stack).
 // The command goes on and exits with its own code: `parity replay --wait | head -1` must still fail a failed gate.
+// Any other failure (a full disk, `> /dev/full`) loses the output: the command stops there, exit 2.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
+  if (err.code === 'EPIPE') return;
+  const failed = parityError('PARITY_ERR_FILE', `cannot write to standard output: ${errorText(err)}`, {
+    hint: 'What was written is incomplete: free space where stdout goes, or redirect it elsewhere (`sessions export` also takes --out FILE).',
+  });
+  process.exit(reportError(failed));
 });
 
 const code = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, closeSync, openSync, createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newRecordId } from '../../shared/record/convert.js';
 import { keys } from '../../shared/redis/keys.js';
 import { appendRecords } from '../../shared/session/store.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { testRecord } from '../helpers/record.js';
 
@@ -148,6 +148,26 @@ describe('parity sessions export', () => {
     expect(r.stderr).not.toMatch(/exported \d+ records|\n\s+at /);
     expect(lstatSync(device).isCharacterDevice()).toBe(true);
     expect(readdirSync(dir)).toEqual(['full']);
+  });
+
+  it('reports a standard output that cannot be written (`> /dev/full`) with exit 2, not a stack', async () => {
+    await storeSession('shop');
+    const stdout = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, [`${ROOT}bin/parity.mjs`, 'sessions', 'export', 'shop'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, PARITY_FROM_SOURCE: '1', PARITY_LOG_FORMAT: 'json', ...env },
+        stdio: ['ignore', stdout, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/PARITY_ERR_FILE: cannot write to standard output: ENOSPC/);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      closeSync(stdout);
+    }
   });
 
   it('names an unknown session and a --json without --out, with exit 2', async () => {

@@ -102,8 +102,10 @@ function registerExport(sessions: Command): void {
       await withContext(this, { logName: 'export' }, async (ctx) => {
         const redis = await ctx.redis();
         if (!opts.out) {
-          // A reader that stops early (`| head`) is not an error.
-          process.stdout.once('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 3));
+          // A reader that stops early (`| head`) is not an error; main.ts reports any other failure.
+          process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+            if (err.code === 'EPIPE') process.exit(0);
+          });
           const summary = await exportSession(redis, session, opts.format, process.stdout);
           ctx.log.info(summary, `exported ${summary.records} records`);
           return;
