@@ -9,7 +9,7 @@ import { readGor, type GorStats } from './gor-read.js';
 import { readHar } from './har-read.js';
 import { importMalformedError, MalformedInput } from './malformed.js';
 import { readNdjson, type SessionHeader } from './ndjson.js';
-import { openImportSource } from './source.js';
+import { openImportSource, sourceName } from './source.js';
 
 /**
  * `parity sessions import`: streams a file through its format's parser,
@@ -23,11 +23,13 @@ export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportProgress {
   bytesRead: number;
-  totalBytes: number;
+  /** Undefined when reading a pipe or standard input. */
+  totalBytes: number | undefined;
   records: number;
 }
 
 export interface ImportOptions {
+  /** A path, or `-` for standard input. */
   file: string;
   format: ImportFormat;
   session: string;
@@ -118,12 +120,12 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
     if (err instanceof MalformedInput) {
       // Everything parsed before the problem is kept, and the error says so.
       await flush();
-      throw importMalformedError(opts.file, err, imported, opts.session);
+      throw importMalformedError(sourceName(opts.file), err, imported, opts.session);
     }
     // Any other failure (Redis, the anonymiser) still says how far the import got.
     const done = `${imported} record${imported === 1 ? ' was' : 's were'} imported into session "${opts.session}" before it`;
     if (isParityError(err)) throw parityError(err.code, `${err.message}; ${done}`, { hint: err.hint, cause: err });
-    throw parityError('PARITY_ERR_INTERNAL', `importing ${opts.file} failed: ${errorText(err)}; ${done}`, { cause: err });
+    throw parityError('PARITY_ERR_INTERNAL', `importing ${sourceName(opts.file)} failed: ${errorText(err)}; ${done}`, { cause: err });
   }
 
   // The replay safety check refuses a target equal to the session's upstream.

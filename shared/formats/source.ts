@@ -1,47 +1,98 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, fstatSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { errorText, parityError } from '../errors.js';
+import { errorText, isParityError, parityError } from '../errors.js';
 import { MalformedInput } from './malformed.js';
 
 /**
  * An imported file as a stream of byte chunks, gunzipped on the fly when it
  * starts with the gzip magic bytes (`.gor.gz`, `.har.gz`, `.ndjson.gz`),
- * with a running count of the file bytes read for progress.
+ * with a running count of the file bytes read for progress. The file may be
+ * `-` (standard input), a FIFO or `/dev/fd/N`: it is read once, front to
+ * back, and the magic bytes are peeked from the stream itself.
  */
 export interface ImportSource {
   chunks: AsyncIterable<Buffer>;
-  /** Size of the file on disk. */
-  totalBytes: number;
+  /** Size of the file on disk; undefined for a pipe or terminal-less stream, whose size is not known ahead. */
+  totalBytes: number | undefined;
   /** File bytes read so far (compressed bytes for a gzip file). */
   readonly bytesRead: number;
   compressed: boolean;
 }
 
-export async function openImportSource(path: string, chunkBytes = 1024 * 1024): Promise<ImportSource> {
-  let size: number;
-  let magic: Buffer;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-    const fh = await open(path, 'r');
-    try {
-      magic = Buffer.alloc(2);
-      await fh.read(magic, 0, 2, 0);
-    } finally {
-      await fh.close();
+/** Whether `path` names standard input: `-`, or `/dev/stdin` (which cannot be opened when stdin is a socket). */
+export function isStdin(path: string): boolean {
+  return path === '-' || path === '/dev/stdin';
+}
+
+/** How messages name the source: `standard input` for `-`. */
+export function sourceName(path: string): string {
+  return isStdin(path) ? 'standard input' : path;
+}
+
+function cannotRead(path: string, err: unknown) {
+  return parityError('PARITY_ERR_FILE', `cannot read ${sourceName(path)}: ${errorText(err)}`);
+}
+
+async function openInput(path: string, chunkBytes: number): Promise<{ input: Readable; size: number | undefined }> {
+  if (isStdin(path)) {
+    if (process.stdin.isTTY) {
+      throw parityError('PARITY_ERR_FILE', 'standard input is a terminal, not a file', { hint: 'Pipe the file in (`parity sessions import - --format har < traffic.har`) or name it.' });
     }
-  } catch (err) {
-    throw parityError('PARITY_ERR_FILE', `cannot read ${path}: ${errorText(err)}`);
+    const st = fstatSync(0);
+    return { input: process.stdin, size: st.isFile() ? st.size : undefined };
   }
-  const compressed = size >= 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  const st = await stat(path);
+  // reading a directory fails only at its first read, with a less plain message
+  if (st.isDirectory()) throw new Error('it is a directory');
+  const input = createReadStream(path, { highWaterMark: chunkBytes });
+  await new Promise<void>((resolve, reject) => {
+    input.once('open', () => resolve());
+    input.once('error', reject);
+  });
+  return { input, size: st.isFile() ? st.size : undefined };
+}
+
+export async function openImportSource(path: string, chunkBytes = 1024 * 1024): Promise<ImportSource> {
+  let opened: Awaited<ReturnType<typeof openInput>>;
+  try {
+    opened = await openInput(path, chunkBytes);
+  } catch (err) {
+    throw isParityError(err) ? err : cannotRead(path, err);
+  }
+  const reader = (opened.input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const counter = { bytes: 0 };
+  const next = async (): Promise<IteratorResult<Buffer>> => {
+    try {
+      const r = await reader.next();
+      if (!r.done) counter.bytes += r.value.length;
+      return r;
+    } catch (err) {
+      throw cannotRead(path, err);
+    }
+  };
+  // the first two bytes tell a gzip stream; a pipe cannot be read twice, so they are kept
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 2 && !ended) {
+    const r = await next();
+    if (r.done) ended = true;
+    else {
+      head.push(r.value);
+      headBytes += r.value.length;
+    }
+  }
+  const first = Buffer.concat(head);
+  const compressed = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   async function* raw(): AsyncGenerator<Buffer> {
-    for await (const c of createReadStream(path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
-      counter.bytes += c.length;
-      yield c;
+    try {
+      yield* head;
+      for (let r = ended ? undefined : await next(); r && !r.done; r = await next()) yield r.value;
+    } finally {
+      // an import stopped early (malformed input) closes the file
+      await reader.return?.();
     }
   }
   async function* gunzipped(): AsyncGenerator<Buffer> {
@@ -61,7 +112,7 @@ export async function openImportSource(path: string, chunkBytes = 1024 * 1024): 
   }
   return {
     chunks: compressed ? gunzipped() : raw(),
-    totalBytes: size,
+    totalBytes: opened.size,
     get bytesRead() {
       return counter.bytes;
     },

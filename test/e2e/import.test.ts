@@ -1,4 +1,6 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -67,6 +69,28 @@ describe('parity sessions import', () => {
     expect(raw.stderr).toMatch(/--no-anonymise applies to NDJSON exports of Parity only/);
     const badName = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 'no spaces'], { env });
     expect(badName.code).toBe(2);
+  });
+
+  it('reads standard input as `-` or /dev/stdin, given --format, and says --format is needed without it', async () => {
+    const har = readFileSync(join(fixtures, 'chrome.har'), 'utf8');
+    for (const [name, file] of [['dash', '-'], ['devstdin', '/dev/stdin']] as const) {
+      const r = await runCli(['sessions', 'import', file, '--format', 'har', '--session', name], { env, input: har });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^imported 6 records from standard input into session ${name}`));
+    }
+    const bare = await runCli(['sessions', 'import', '-', '--session', 's'], { env, input: har });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/PARITY_ERR_USAGE: cannot tell the format of standard input.*\n.*hint: Pass --format ndjson, har or gor/);
+  });
+
+  it('reads a pipe (a FIFO), gzip and all', async () => {
+    const fifo = join(dir, 'traffic.gor.gz');
+    execFileSync('mkfifo', [fifo]);
+    const writing = pipeline(createReadStream(join(fixtures, 'goreplay.gor.gz')), createWriteStream(fifo));
+    const r = await runCli(['sessions', 'import', fifo, '--session', 'piped', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    await writing;
+    expect(JSON.parse(r.stdout)).toMatchObject({ records: 5, compressed: true, bytesRead: readFileSync(join(fixtures, 'goreplay.gor.gz')).length });
   });
 
   it('streams a HAR far larger than its heap allows (64 MiB through a 48 MiB heap)', async () => {

@@ -4,6 +4,7 @@ import { loadRulesFile } from '../../../shared/config/rules.js';
 import { parityError } from '../../../shared/errors.js';
 import { EXPORT_FORMATS, exportSession, type ExportFormat } from '../../../shared/formats/export.js';
 import { IMPORT_FORMATS, importFile, type ImportFormat, type ImportProgress } from '../../../shared/formats/import.js';
+import { isStdin, sourceName } from '../../../shared/formats/source.js';
 import type { Logger } from '../../../shared/log.js';
 import { assertSessionName } from '../../../shared/session/store.js';
 import { printJson, settingOptions, withContext } from '../context.js';
@@ -21,6 +22,13 @@ function formatFromName(file: string): ImportFormat | undefined {
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
+function howFar(p: ImportProgress): string {
+  // a pipe's size is not known ahead
+  if (p.totalBytes === undefined) return `${mib(p.bytesRead)} read`;
+  const pct = p.totalBytes > 0 ? Math.min(100, (100 * p.bytesRead) / p.totalBytes).toFixed(0) : '100';
+  return `${mib(p.bytesRead)} of ${mib(p.totalBytes)} (${pct}%)`;
+}
+
 /** Progress on stderr: a line rewritten in place on a terminal, a log line every few seconds otherwise. */
 function progressReporter(file: string, log: Logger): { update(p: ImportProgress): void; done(): void } {
   const tty = process.stderr.isTTY === true;
@@ -31,8 +39,7 @@ function progressReporter(file: string, log: Logger): { update(p: ImportProgress
       const now = Date.now();
       if (now - last < (tty ? 200 : 5000)) return;
       last = now;
-      const pct = p.totalBytes > 0 ? Math.min(100, (100 * p.bytesRead) / p.totalBytes).toFixed(0) : '100';
-      const text = `importing ${file}: ${mib(p.bytesRead)} of ${mib(p.totalBytes)} (${pct}%), ${p.records} records`;
+      const text = `importing ${file}: ${howFar(p)}, ${p.records} records`;
       if (tty) {
         process.stderr.write(`\r${text}\x1b[K`);
         shown = true;
@@ -47,14 +54,15 @@ function progressReporter(file: string, log: Logger): { update(p: ImportProgress
 function registerImport(sessions: Command): void {
   const cmd = sessions
     .command('import <file>')
-    .description('Import a NDJSON export, a HAR (browser-saved or Parity) or a GoReplay .gor/.gor.gz file into a session')
-    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices([...IMPORT_FORMATS]))
+    .description('Import a NDJSON export, a HAR (browser-saved or Parity) or a GoReplay .gor/.gor.gz file into a session; `-` reads standard input')
+    .addOption(new Option('--format <format>', 'file format (default: from the file name; needed for standard input)').choices([...IMPORT_FORMATS]))
     .requiredOption('--session <name>', 'session to import into (created when missing, appended to otherwise)')
     .option('--no-anonymise', 'store NDJSON records as they are: only for files made by `parity sessions export`, which are anonymised already')
     .option('--json', 'print a JSON summary');
   settingOptions(cmd, ['anonKey', 'rulesFile', 'maxBodyBytes']);
   cmd.action(async function (this: Command, file: string, opts: { format?: ImportFormat; session: string; anonymise: boolean; json?: boolean }) {
-    const format = opts.format ?? formatFromName(file);
+    const format = opts.format ?? (isStdin(file) ? undefined : formatFromName(file));
+    if (!format && isStdin(file)) throw parityError('PARITY_ERR_USAGE', 'cannot tell the format of standard input: it has no file name', { hint: 'Pass --format ndjson, har or gor.' });
     if (!format) throw parityError('PARITY_ERR_USAGE', `cannot tell the format of ${file} from its name`, { hint: 'Pass --format ndjson, har or gor.' });
     if (!opts.anonymise && format !== 'ndjson') {
       throw parityError('PARITY_ERR_USAGE', `--no-anonymise applies to NDJSON exports of Parity only, not to ${format} files`, { hint: 'HAR and .gor files hold raw traffic: import them without --no-anonymise.' });
@@ -64,7 +72,7 @@ function registerImport(sessions: Command): void {
       const config = ctx.loaded.config;
       const anonymise = opts.anonymise ? createRecordAnonymiser({ key: config.anonKey, rules: loadRulesFile(config.rulesFile).anonymise }) : null;
       const redis = await ctx.redis();
-      const progress = progressReporter(file, ctx.log);
+      const progress = progressReporter(sourceName(file), ctx.log);
       let summary;
       try {
         summary = await importFile({
@@ -84,7 +92,7 @@ function registerImport(sessions: Command): void {
       for (const w of summary.warnings) ctx.log.warn({ session: summary.session }, w);
       if (opts.json) return printJson(summary);
       const extra = summary.gor ? ` (${summary.gor.requestOnly} without a response, ${summary.gor.replayedResponses} replayed responses ignored)` : '';
-      process.stdout.write(`imported ${summary.records} records from ${file} into session ${summary.session}${extra} in ${(summary.durationMs / 1000).toFixed(1)} s\n`);
+      process.stdout.write(`imported ${summary.records} records from ${sourceName(file)} into session ${summary.session}${extra} in ${(summary.durationMs / 1000).toFixed(1)} s\n`);
     });
   });
 }
