@@ -4,11 +4,12 @@ import { errorText, isParityError, parityError } from '../errors.js';
 import type { RecordAnonymiser } from '../anonymise/index.js';
 import type { CaptureRecord } from '../record/schema.js';
 import { keys } from '../redis/keys.js';
-import { appendRecords, assertSessionName, markSessionUpstream } from '../session/store.js';
+import { appendRecords, assertSessionName } from '../session/store.js';
 import { readGor, type GorStats } from './gor-read.js';
 import { readHar } from './har-read.js';
+import { ImportUpstream } from './import-upstream.js';
 import { importMalformedError, MalformedInput } from './malformed.js';
-import { readNdjson, type SessionHeader } from './ndjson.js';
+import { readNdjson } from './ndjson.js';
 import { openImportSource, sourceName } from './source.js';
 
 /**
@@ -44,6 +45,8 @@ export interface ImportOptions {
   /** Body bytes per append batch; default 8 MiB. */
   batchBytes?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Called with each warning as it arises (they are in the summary too, which a failed import never returns). */
+  onWarning?: (warning: string) => void;
 }
 
 export interface ImportSummary {
@@ -79,6 +82,13 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const source = await openImportSource(opts.file);
   const newId = importIds();
   const gor: GorStats = { messages: 0, requestOnly: 0, orphanResponses: 0, replayedResponses: 0 };
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    opts.onWarning?.(w);
+  };
+  const upstream = new ImportUpstream(opts.redis, opts.session, warn);
+  const onHeader = upstream.header.bind(upstream);
   const parsers: Record<ImportFormat, () => AsyncIterable<CaptureRecord>> = {
     ndjson: () => readNdjson(source.chunks, onHeader),
     har: () => readHar(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId, onHeader }),
@@ -91,15 +101,10 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   let batch: CaptureRecord[] = [];
   let batchBytes = 0;
   let imported = 0;
-  let upstream: string | undefined;
-  // a Parity export names the session's upstream itself: that wins over a record's Host (for a capture, the proxy's)
-  let exported: string | undefined;
-  const onHeader = (h: SessionHeader) => {
-    exported ??= h.upstream;
-  };
 
   const flush = async () => {
     if (batch.length === 0) return;
+    await upstream.beforeAppend();
     imported += await appendRecords(opts.redis, batch, append);
     batch = [];
     batchBytes = 0;
@@ -109,7 +114,8 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   try {
     for await (const parsed of parsers[opts.format]()) {
       parsed.session = opts.session;
-      if (upstream === undefined && parsed.host && opts.format !== 'ndjson') upstream = `${parsed.scheme}://${parsed.host}`;
+      // an NDJSON record's Host is the proxy's: its export names the upstream in its header
+      if (opts.format !== 'ndjson') upstream.record(parsed);
       const record = opts.anonymise ? opts.anonymise(parsed) : parsed;
       batch.push(record);
       batchBytes += bodyBytes(record);
@@ -128,16 +134,10 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
     throw parityError('PARITY_ERR_INTERNAL', `importing ${sourceName(opts.file)} failed: ${errorText(err)}; ${done}`, { cause: err });
   }
 
-  // The replay safety check refuses a target equal to the session's upstream.
-  upstream = exported ?? upstream;
-  if (upstream && imported > 0 && !(await opts.redis.hexists(keys.sessionMeta(opts.session), 'upstream'))) {
-    await markSessionUpstream(opts.redis, opts.session, upstream);
-  }
-  const warnings: string[] = [];
   if (previousRecords + imported > opts.streamMaxLen) {
-    warnings.push(`the session now holds more than PARITY_STREAM_MAXLEN (${opts.streamMaxLen}) records: the oldest are trimmed`);
+    warn(`the session now holds more than PARITY_STREAM_MAXLEN (${opts.streamMaxLen}) records: the oldest are trimmed`);
   }
-  if (gor.orphanResponses > 0) warnings.push(`${gor.orphanResponses} responses had no request in the file and were skipped`);
+  if (gor.orphanResponses > 0) warn(`${gor.orphanResponses} responses had no request in the file and were skipped`);
   const summary: ImportSummary = {
     session: opts.session,
     file: opts.file,

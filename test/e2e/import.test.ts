@@ -7,7 +7,9 @@ import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ndjsonHeaderLine, ndjsonLine } from '../../shared/formats/ndjson.js';
 import { runCli } from '../helpers/cli.js';
+import { testRecord } from '../helpers/record.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -55,6 +57,22 @@ describe('parity sessions import', () => {
     expect(r.stderr).toMatch(/PARITY_ERR_IMPORT_MALFORMED: .*broken\.ndjson: line 2, byte offset \d+: not valid JSON[^;]*; 1 record was imported into session "partial" before it, nothing after it/);
     expect(r.stderr).toMatch(/hint: .*parity sessions delete partial/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a partial import keeps the upstream its export names, so replay still refuses it; another upstream is warned of', async () => {
+    const upstream = 'http://127.0.0.1:31002';
+    const file = join(dir, 'partial.ndjson');
+    writeFileSync(file, `${ndjsonHeaderLine({ session: 'src', upstream })}${ndjsonLine({ ...testRecord(), session: 'src' })}{"broken": \n`);
+    const r = await runCli(['sessions', 'import', file, '--session', 'partial', '--no-anonymise'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/1 record was imported into session "partial"/);
+    const refused = await runCli(['replay', '--session', 'partial', '--target', upstream], { env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/PARITY_ERR_PRODUCTION_TARGET/);
+    writeFileSync(file, `${ndjsonHeaderLine({ session: 'src', upstream: 'http://127.0.0.1:31003' })}${ndjsonLine({ ...testRecord(), id: 'rec-2', session: 'src' })}`);
+    const other = await runCli(['sessions', 'import', file, '--session', 'partial', '--no-anonymise'], { env });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/session \\"partial\\" keeps its upstream http:\/\/127\.0\.0\.1:31002; the imported records came from http:\/\/127\.0\.0\.1:31003/);
   });
 
   it('names bad arguments and unreadable files with exit 2', async () => {

@@ -85,11 +85,11 @@ function registerImport(sessions: Command): void {
           streamMaxLen: config.streamMaxLen,
           bodyTtlSeconds: config.retentionSeconds,
           onProgress: (p) => progress.update(p),
+          onWarning: (w) => ctx.log.warn({ session: opts.session }, w),
         });
       } finally {
         progress.done();
       }
-      for (const w of summary.warnings) ctx.log.warn({ session: summary.session }, w);
       if (opts.json) return printJson(summary);
       const extra = summary.gor ? ` (${summary.gor.requestOnly} without a response, ${summary.gor.replayedResponses} replayed responses ignored)` : '';
       process.stdout.write(`imported ${summary.records} records from ${sourceName(file)} into session ${summary.session}${extra} in ${(summary.durationMs / 1000).toFixed(1)} s\n`);
