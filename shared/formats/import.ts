@@ -7,6 +7,7 @@ import { keys } from '../redis/keys.js';
 import { appendRecords, assertSessionName } from '../session/store.js';
 import { readGor, type GorStats } from './gor-read.js';
 import { readHar } from './har-read.js';
+import { ImportIds } from './import-ids.js';
 import { ImportUpstream } from './import-upstream.js';
 import { importMalformedError, MalformedInput } from './malformed.js';
 import { readNdjson } from './ndjson.js';
@@ -15,8 +16,9 @@ import { openImportSource, sourceName } from './source.js';
 /**
  * `parity sessions import`: streams a file through its format's parser,
  * the anonymiser and batched appends into a session. Memory holds one
- * batch; a malformed input stops the import with its position and the
- * number of records already imported (everything before it).
+ * batch (and the record ids the file carries: import-ids.ts); a malformed
+ * input stops the import with its position and the number of records
+ * already imported (everything before it).
  */
 
 export const IMPORT_FORMATS = ['ndjson', 'har', 'gor'] as const;
@@ -80,7 +82,6 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   assertSessionName(opts.session);
   const started = Date.now();
   const source = await openImportSource(opts.file);
-  const newId = importIds();
   const gor: GorStats = { messages: 0, requestOnly: 0, orphanResponses: 0, replayedResponses: 0 };
   const warnings: string[] = [];
   const warn = (w: string) => {
@@ -89,12 +90,14 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   };
   const upstream = new ImportUpstream(opts.redis, opts.session, warn);
   const onHeader = upstream.header.bind(upstream);
+  const previousRecords = await opts.redis.xlen(keys.sessionStream(opts.session));
+  const ids = new ImportIds(opts.redis, opts.session, importIds(), previousRecords > 0);
+  const newId = ids.fresh;
   const parsers: Record<ImportFormat, () => AsyncIterable<CaptureRecord>> = {
     ndjson: () => readNdjson(source.chunks, onHeader),
     har: () => readHar(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId, onHeader }),
     gor: () => readGor(source.chunks, { maxBodyBytes: opts.maxBodyBytes, newId }, gor),
   };
-  const previousRecords = await opts.redis.xlen(keys.sessionStream(opts.session));
   const append = { maxLen: opts.streamMaxLen, bodyTtlSeconds: opts.bodyTtlSeconds };
   const maxRecords = opts.batchRecords ?? 500;
   const maxBytes = opts.batchBytes ?? 8 * 1024 * 1024;
@@ -105,6 +108,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const flush = async () => {
     if (batch.length === 0) return;
     await upstream.beforeAppend();
+    await ids.claim(batch);
     imported += await appendRecords(opts.redis, batch, append);
     batch = [];
     batchBytes = 0;
@@ -132,6 +136,10 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
     const done = `${imported} record${imported === 1 ? ' was' : 's were'} imported into session "${opts.session}" before it`;
     if (isParityError(err)) throw parityError(err.code, `${err.message}; ${done}`, { hint: err.hint, cause: err });
     throw parityError('PARITY_ERR_INTERNAL', `importing ${sourceName(opts.file)} failed: ${errorText(err)}; ${done}`, { cause: err });
+  } finally {
+    if (ids.renamed > 0) {
+      warn(`${ids.renamed} record${ids.renamed === 1 ? ' had an id' : 's had ids'} another record of this file or of session "${opts.session}" already had: given new ids, so that no body replaces another's`);
+    }
   }
 
   if (previousRecords + imported > opts.streamMaxLen) {
