@@ -6,6 +6,7 @@ import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.j
 import { capturedBody, contentCoding } from './body.js';
 import type { HarParityExtension } from './har-write.js';
 import { MalformedInput } from './malformed.js';
+import { HEADER_NAME, HEADER_NAME_PROBLEM, HEADER_VALUE, HEADER_VALUE_PROBLEM, REQUEST_TARGET, TARGET_PROBLEM } from './sendable.js';
 
 /**
  * HAR import: browser-saved HARs (Chrome, Firefox, Safari) and Parity's own
@@ -13,7 +14,11 @@ import { MalformedInput } from './malformed.js';
  * becomes a record as soon as it closes, so memory holds one entry at a time.
  */
 
-const nameValue = z.object({ name: z.string(), value: z.string() });
+// a record keeps only what a replay can send: HTTP/2 pseudo-headers (:authority) are read and dropped
+const harHeader = z.object({
+  name: z.string().refine((n) => HEADER_NAME.test(n.startsWith(':') ? n.slice(1) : n), HEADER_NAME_PROBLEM),
+  value: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM),
+});
 const harBodyMeta = z.object({
   size: z.number().int().nonnegative(),
   truncated: z.boolean(),
@@ -26,8 +31,8 @@ const parityExt = z.object({
   v: z.literal(1),
   id: z.string().min(1).max(64),
   ts: z.number().int().nonnegative(),
-  url: z.string().optional(),
-  host: z.string().nullable(),
+  url: z.string().regex(REQUEST_TARGET, TARGET_PROBLEM).optional(),
+  host: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM).nullable(),
   clientIp: z.string().optional(),
   upgrade: z.string().optional(),
   error: z.enum(['upstream-refused', 'upstream-timeout', 'upstream-error', 'client-aborted']).optional(),
@@ -44,15 +49,16 @@ const harEntry = z.object({
   time: z.number().optional(),
   request: z.object({
     method: z.string().regex(/^[A-Z][A-Z0-9_-]{0,31}$/i, 'expected an HTTP method'),
-    url: z.string().min(1),
+    url: z.string().min(1).regex(REQUEST_TARGET, TARGET_PROBLEM),
     httpVersion: z.string().optional(),
-    headers: z.array(nameValue).default([]),
-    postData: z.object({ mimeType: z.string().optional(), text: z.string().optional(), params: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional() }).optional(),
+    headers: z.array(harHeader).default([]),
+    // the type becomes the Content-Type header when the headers have none
+    postData: z.object({ mimeType: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM).optional(), text: z.string().optional(), params: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional() }).optional(),
     bodySize: z.number().optional(),
   }),
   response: z.object({
     status: z.number().int().min(0).max(999),
-    headers: z.array(nameValue).default([]),
+    headers: z.array(harHeader).default([]),
     content: z.object({ size: z.number().optional(), text: z.string().optional(), encoding: z.string().optional() }).optional(),
     bodySize: z.number().optional(),
     _error: z.string().nullable().optional(),

@@ -1,4 +1,5 @@
 import type { HeaderPair } from '../record/schema.js';
+import { HEADER_NAME, HEADER_VALUE } from './sendable.js';
 
 /**
  * A raw HTTP/1.x message as GoReplay stores it: start line, headers and body
@@ -38,8 +39,8 @@ export class HttpSyntaxError extends Error {
   }
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^ \r\n]+) HTTP\/(\d\.\d)$/;
+// the target holds no space or control character: a replay sends it as it is
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP\/(\d\.\d)$/;
 const STATUS_LINE = /^HTTP\/(\d\.\d) (\d{3})(?: .*)?$/;
 
 function headerEnd(buf: Buffer): { end: number; bodyStart: number } {
@@ -65,9 +66,11 @@ function parseHeaderLines(lines: string[], offsetOfLine: (i: number) => number):
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     // the line itself is not quoted: it may hold personal data
-    if (!TOKEN.test(name)) throw new HttpSyntaxError(`header line ${i + 1} has no "name: value" form`, offsetOfLine(i));
+    if (!HEADER_NAME.test(name)) throw new HttpSyntaxError(`header line ${i + 1} has no "name: value" form`, offsetOfLine(i));
     // Header values are bytes; UTF-8 is by far the most common meaning of non-ASCII ones.
     const value = line.slice(colon + 1).trim();
+    // a CR inside a line, a NUL: a replay could not send it (the line itself is not quoted)
+    if (!HEADER_VALUE.test(value)) throw new HttpSyntaxError(`header line ${i + 1}: its value holds CR, LF or another control character`, offsetOfLine(i));
     headers.push([name.toLowerCase(), /[^\x20-\x7e\t]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);
   }
   return headers;
@@ -150,6 +153,7 @@ export function parseRequest(buf: Buffer): RawRequest {
   const { start, headers, rest } = splitHead(buf);
   const m = REQUEST_LINE.exec(start);
   // the line is not quoted: its path and query may hold personal data
+  if (!m && /^\S+ .+ HTTP\/\d\.\d$/.test(start)) throw new HttpSyntaxError(`request line (${start.length} characters): its target holds a space or a control character, which no URL may`, 0);
   if (!m) throw new HttpSyntaxError(`request line (${start.length} characters) is not "METHOD /path HTTP/1.x"`, 0);
   const base = buf.length - rest.length;
   const body = readBody(headers, rest, base, false);

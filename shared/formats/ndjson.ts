@@ -3,6 +3,7 @@ import { fromJson, toJson } from '../record/convert.js';
 import type { CaptureRecord } from '../record/schema.js';
 import { readLines } from './lines.js';
 import { MalformedInput } from './malformed.js';
+import { unsendable } from './sendable.js';
 
 /**
  * NDJSON: one capture record per line in its JSON form (shared/record:
@@ -68,6 +69,8 @@ export async function* readNdjson(source: AsyncIterable<Buffer>, onHeader?: (h: 
       if (isParityError(err)) throw new MalformedInput({ line, offset }, `not a capture record: ${err.message}`);
       throw err;
     }
+    const problem = unsendable(record);
+    if (problem) throw new MalformedInput({ line, offset }, `not a capture record a replay can send: ${problem}`);
     yield record;
   }
 }

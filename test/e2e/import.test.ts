@@ -75,6 +75,17 @@ describe('parity sessions import', () => {
     expect(other.stderr).toMatch(/session \\"partial\\" keeps its upstream http:\/\/127\.0\.0\.1:31002; the imported records came from http:\/\/127\.0\.0\.1:31003/);
   });
 
+  it('refuses a header value with CR LF, naming the entry and the field, with exit 2', async () => {
+    const har = JSON.parse(readFileSync(join(fixtures, 'chrome.har'), 'utf8'));
+    har.log.entries[1].request.headers.push({ name: 'X-Note', value: 'line1\r\nInjected: header' });
+    const file = join(dir, 'injected.har');
+    writeFileSync(file, JSON.stringify(har));
+    const r = await runCli(['sessions', 'import', file, '--session', 'injected'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_IMPORT_MALFORMED: .*injected\.har: entry 2 \(line 1, byte offset \d+\): request\.headers\.\d+\.value: holds CR, LF or another control character, which no header value may; 1 record was imported/);
+    expect(r.stderr).not.toMatch(/Injected|\n\s+at /);
+  });
+
   it('names bad arguments and unreadable files with exit 2', async () => {
     const missing = await runCli(['sessions', 'import', join(dir, 'nope.har'), '--session', 's'], { env });
     expect(missing.code).toBe(2);
