@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { errorText } from '../errors.js';
 import type { CapturedBody, CaptureRecord, HeaderPair } from '../record/schema.js';
 import { capturedBody, contentCoding } from './body.js';
+import { formBody } from './har-form.js';
 import type { HarParityExtension } from './har-write.js';
 import { MalformedInput } from './malformed.js';
 import { HEADER_NAME, HEADER_NAME_PROBLEM, HEADER_VALUE, HEADER_VALUE_PROBLEM, REQUEST_TARGET, TARGET_PROBLEM } from './sendable.js';
@@ -15,10 +16,9 @@ import { HEADER_NAME, HEADER_NAME_PROBLEM, HEADER_VALUE, HEADER_VALUE_PROBLEM, R
  */
 
 // a record keeps only what a replay can send: HTTP/2 pseudo-headers (:authority) are read and dropped
-const harHeader = z.object({
-  name: z.string().refine((n) => HEADER_NAME.test(n.startsWith(':') ? n.slice(1) : n), HEADER_NAME_PROBLEM),
-  value: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM),
-});
+const headerValue = z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM);
+const harHeader = z.object({ name: z.string().refine((n) => HEADER_NAME.test(n.startsWith(':') ? n.slice(1) : n), HEADER_NAME_PROBLEM), value: headerValue });
+const harParam = z.object({ name: z.string(), value: z.string().optional(), fileName: z.string().optional(), contentType: headerValue.optional() });
 const harBodyMeta = z.object({
   size: z.number().int().nonnegative(),
   truncated: z.boolean(),
@@ -32,7 +32,7 @@ const parityExt = z.object({
   id: z.string().min(1).max(64),
   ts: z.number().int().nonnegative(),
   url: z.string().regex(REQUEST_TARGET, TARGET_PROBLEM).optional(),
-  host: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM).nullable(),
+  host: headerValue.nullable(),
   clientIp: z.string().optional(),
   upgrade: z.string().optional(),
   error: z.enum(['upstream-refused', 'upstream-timeout', 'upstream-error', 'client-aborted']).optional(),
@@ -53,7 +53,7 @@ const harEntry = z.object({
     httpVersion: z.string().optional(),
     headers: z.array(harHeader).default([]),
     // the type becomes the Content-Type header when the headers have none
-    postData: z.object({ mimeType: z.string().regex(HEADER_VALUE, HEADER_VALUE_PROBLEM).optional(), text: z.string().optional(), params: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional() }).optional(),
+    postData: z.object({ mimeType: headerValue.optional(), text: z.string().optional(), params: z.array(harParam).optional() }).optional(),
     bodySize: z.number().optional(),
   }),
   response: z.object({
@@ -136,9 +136,7 @@ export function recordFromHarEntry(e: HarEntry, opts: HarReadOptions): CaptureRe
   // the body's type as the HAR gives it, when the headers do not: the anonymiser reads a form by it
   // (password=... in postData.params was scanned as plain text, and its name-based rule never applied)
   if (post?.mimeType && (post.text !== undefined || post.params) && !reqHeaders.some(([k]) => k.toLowerCase() === 'content-type')) reqHeaders.push(['content-type', post.mimeType]);
-  let reqText = post?.text;
-  if (reqText === undefined && post?.params) reqText = new URLSearchParams(post.params.map((x): [string, string] => [x.name, x.value ?? ''])).toString();
-  const reqBytes = Buffer.from(reqText ?? '', p?.req.base64 ? 'base64' : 'utf8');
+  const reqBytes = post?.text === undefined && post?.params?.length ? formBody(post.params, reqHeaders) : Buffer.from(post?.text ?? '', p?.req.base64 ? 'base64' : 'utf8');
   const reqBody = p ? fromMeta(reqBytes, p.req) : capturedBody({ bytes: reqBytes, size: Math.max(e.request.bodySize ?? 0, reqBytes.length) }, opts.maxBodyBytes);
 
   const record: CaptureRecord = {
