@@ -1,3 +1,4 @@
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parseDocument, YAMLError } from 'yaml';
 import { errorText } from '../errors.js';
 
@@ -68,100 +69,36 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line: before.split('\n').length, column: before.length - lineStart + 1 };
 }
 
-class JsonProblem extends Error {
-  constructor(
-    readonly offset: number,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
 /**
  * The first syntax error of a JSON text that JSON.parse refused: its offset
- * and a reason. Undefined if it finds none (it then agrees with JSON.parse
- * on nothing, and the caller says only "not valid JSON").
+ * and a reason, from jsonc-parser (strict: no comments, no trailing commas).
+ * Undefined if it finds none; the caller then says only "not valid JSON".
  */
 export function jsonProblem(text: string): { offset: number; reason: string } | undefined {
-  let i = 0;
-  const fail = (reason: string, at = i): never => {
-    throw new JsonProblem(at, at >= text.length ? `${reason} (the file ends here)` : reason);
-  };
-  const space = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const literal = (word: string) => {
-    for (const ch of word) if (text[i++] !== ch) fail('expected a value (object, array, string, number, true, false or null)', i - 1);
-  };
-  const string = () => {
-    i++; // the opening quote
-    for (;;) {
-      if (i >= text.length) fail('a string is not closed');
-      const c = text.charCodeAt(i);
-      if (c === 0x22) return void i++;
-      if (c < 0x20) fail('a control character (such as a line break) inside a string: write it as an escape (\\n)');
-      if (c === 0x5c) {
-        const e = text[i + 1];
-        if (e === 'u' ? !/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)) : !'"\\/bfnrt'.includes(e ?? 'x')) fail('invalid escape sequence in a string');
-        i += e === 'u' ? 6 : 2;
-      } else i++;
-    }
-  };
-  const number = () => {
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
-    if (!m || /^[\d.eE+-]/.test(text[i + m[0].length] ?? '')) fail('invalid number');
-    i += m![0].length;
-  };
-  const value = (): void => {
-    space();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      space();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail('expected a double-quoted property name');
-        string();
-        space();
-        if (text[i] !== ':') fail("expected ':' after a property name");
-        i++;
-        value();
-        space();
-        if (text[i] === '}') return void i++;
-        if (text[i] !== ',') fail("expected ',' or '}' after a property value");
-        i++;
-      }
-    }
-    if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        space();
-        if (text[i] === ']') return void i++;
-        if (text[i] !== ',') fail("expected ',' or ']' after an array element");
-        i++;
-      }
-    }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    fail('expected a value (object, array, string, number, true, false or null)');
-  };
-  try {
-    value();
-    space();
-    if (i < text.length) fail('unexpected text after the JSON value');
-    return undefined;
-  } catch (e) {
-    if (e instanceof JsonProblem) return { offset: e.offset, reason: e.reason };
-    return undefined; // nesting too deep for this scanner: JSON.parse's own error stands, without position
-  }
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return undefined;
+  const reason = JSONC_REASONS[printParseErrorCode(first.error)] ?? 'invalid JSON';
+  return { offset: first.offset, reason: first.offset >= text.length ? `${reason} (the file ends here)` : reason };
 }
+
+/** jsonc-parser's error codes in words. */
+const JSONC_REASONS: Record<string, string> = {
+  InvalidSymbol: 'expected a value (object, array, string, number, true, false or null)',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a double-quoted property name',
+  ValueExpected: 'expected a value (object, array, string, number, true, false or null)',
+  ColonExpected: "expected ':' after a property name",
+  CommaExpected: "expected ',' between values",
+  CloseBraceExpected: "expected ',' or '}' after a property value",
+  CloseBracketExpected: "expected ',' or ']' after an array element",
+  EndOfFileExpected: 'unexpected text after the JSON value',
+  InvalidCommentToken: 'comments are not JSON',
+  UnexpectedEndOfComment: 'comments are not JSON',
+  UnexpectedEndOfString: 'a string that starts here is not closed',
+  UnexpectedEndOfNumber: 'invalid number',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+  InvalidCharacter: 'a control character inside a string',
+};

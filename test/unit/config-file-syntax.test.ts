@@ -24,7 +24,7 @@ describe('config and rules file syntax errors', () => {
     expect(errorOf(`anonKey: x\nadminToken: "${SECRET}\n`, false)).toMatch(/^line 3, column 1: Missing closing "quote$/);
     expect(errorOf(`{"anonKey":${SECRET}}`, true)).toBe('line 1, column 12: expected a value (object, array, string, number, true, false or null)');
     expect(errorOf(`{\n  "anonKey": "${SECRET}",\n}`, true)).toBe('line 3, column 1: expected a double-quoted property name');
-    expect(errorOf(`{"anonKey": "${SECRET}`, true)).toBe('line 1, column 25: a string is not closed (the file ends here)');
+    expect(errorOf(`{"anonKey": "${SECRET}`, true)).toBe('line 1, column 13: a string that starts here is not closed');
   });
 
   it('never carry the secret, nor warn with it, whatever the syntax around it (YAML and JSON)', () => {
