@@ -42,7 +42,8 @@ export function shadowAdminExtension(gate?: ShadowGate): ShadowAdminExtension {
     const noise = diffRulesFrom(loadRulesFile(ctx.config.rulesFile), ctx.config.rulesFile).noise;
     registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(gate ? { counters: () => gate.counters(), paused: () => gate.paused } : {}) });
 
-    const status = async (since: string | undefined) => shadowStatus(ctx.redis, parseWindow(since), { noise });
+    // a bad window is named as the page's `since` parameter, not the CLI's flag
+    const status = async (since: string | undefined) => shadowStatus(ctx.redis, parseWindow(since, Date.now(), 'the since parameter'), { noise });
     const fail = (err: unknown) => {
       if (isParityError(err)) return { code: err.httpStatus, body: { error: err.code, message: err.message, hint: err.hint } };
       ctx.log.warn({ err: errorText(err) }, 'shadow status failed');

@@ -124,6 +124,9 @@ describe('admin plane', () => {
       expect(r.status, path).toBe(409);
       expect(r.json).toMatchObject({ error: 'PARITY_ERR_SHADOW_OFF', hint: expect.stringContaining('--shadow') });
     }
+    // a bad window is named as what the page was sent, not as the CLI's --since
+    const bad = await call(`${proxy.adminUrl}/shadow.json?since=bogus`, { token: TOKEN });
+    expect(bad.json).toMatchObject({ error: 'PARITY_ERR_USAGE', message: expect.stringMatching(/^the since parameter "bogus" is neither/) });
   });
 
   it('lets a browser sign in with the token on a form, then serves /shadow and /queues on a session cookie that is not the token', async () => {
