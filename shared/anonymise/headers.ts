@@ -74,8 +74,24 @@ export function scrubHeader(name: string, value: string, scrub: Scrub, loc: stri
   const rule = namedRule(scrub.rules.headers, name, scrub.side);
   if (rule) return scrub.treat(value, rule, loc);
   if (UNTOUCHED.has(name)) return value;
+  return headerValue(name, value, scrub, loc);
+}
+
+/**
+ * `name` (lower case) is a header whose value headerValue reads other than as
+ * free text: a name/value pair kept in a JSON body (Sentry's and Mailgun's
+ * `[["Authorization","Bearer …"],["X-Api-Key","…"]]`) is read like that header.
+ */
+export function isTreatedHeader(name: string): boolean {
+  return AUTHORIZATION.test(name) || name === 'www-authenticate' || name === 'proxy-authenticate' || name === 'cookie' || name === 'set-cookie' || isCredentialHeader(name) || URL_HEADER.test(name) || PHONE_HEADER.test(name);
+}
+
+const AUTHORIZATION = /(?:^|-)authori[sz]ation$|(?:^|-)authentication$/;
+
+/** A header's value by its name (lower case) alone: no rule, framing headers included. */
+export function headerValue(name: string, value: string, scrub: Scrub, loc: string): string | null {
   // Authorization, Proxy-Authorization, X-Forwarded-Authorization, Authentication...
-  if (/(?:^|-)authori[sz]ation$|(?:^|-)authentication$/.test(name)) return scheme(value, scrub, loc);
+  if (AUTHORIZATION.test(name)) return scheme(value, scrub, loc);
   // a challenge carries parameters (`Bearer realm="api"`); Negotiate's and NTLM's carry a token (Kerberos's
   // mutual-authentication answer, NTLM's challenge): only the scheme stays
   if (name === 'www-authenticate' || name === 'proxy-authenticate') return challenges(value, scrub, loc);

@@ -1,3 +1,4 @@
+import { headerPairIn, phoneListAt } from './json-lists.js';
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
 import { CURL_WORD } from './credential-text.js';
 import { hasActionPathSecret } from './action-path.js';
@@ -84,6 +85,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
         if (says === NAMES || (says === NAMES_SIBLINGS && (holders ??= mayHoldNamedSecret(text))) || (says === NAMES_CODE_SIBLING && (code ??= text.includes('"code"'))) || (says === NAMES_JWK && (jwk ??= privateJwk(text)))) found = 'key';
       } else if (namedBefore(text, end)) return 'text';
     }
+    if (found === 'none' && headerPairIn(text)) found = 'key';
   }
   // whether a string holds OAuth's other parameters: looked for once, at the first `code=` (a promotions page holds thousands)
   let oauth: boolean | undefined;
@@ -104,7 +106,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
 function credentialKey(text: string, quote: number, after: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
   if (!mayNameCredential(text, 0, quote)) {
-    return (keyEnding(text, 0, quote) & PHONE_END) !== 0 && mayNamePhone(text, text.lastIndexOf('"', quote - 1) + 1, quote) && phoneValueAt(text, after);
+    return (keyEnding(text, 0, quote) & PHONE_END) !== 0 && mayNamePhone(text, text.lastIndexOf('"', quote - 1) + 1, quote) && (phoneValueAt(text, after) || phoneListAt(text, quote, after));
   }
   const name = text.slice(text.lastIndexOf('"', quote - 1) + 1, quote);
   return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after)) || (isBareKey(name) && hexTokenAt(text, after)) || (isPhoneName(name) && phoneValueAt(text, after));
@@ -127,7 +129,8 @@ const privateJwk = (text: string) => text.includes('"d"') || text.includes('"k"'
  */
 function keySays(text: string, quote: number, after: number): number {
   const ending = keyEndingBefore(text, quote);
-  if (ending === 0) return 0;
+  // `phones`, SCIM's `phoneNumbers`: a list (json-lists.ts)
+  if (ending === 0) return phoneListAt(text, quote, after) ? NAMES : 0;
   if (credentialKey(text, quote, after)) return NAMES;
   if ((ending & SIBLING_END) === 0) return 0;
   const kind = namesSiblingAt(text, quote, after);

@@ -30,6 +30,10 @@ export interface Frame {
   open: number;
   /** Members a sibling said hold a secret (json-sibling-kinds.ts: HOLDS_VALUE, HOLDS_CODE, …), 0 for none. */
   sibling: number;
+  /** What an array's elements or an object's members are, read from where the container sits (json-lists.ts): 0 for most. */
+  list: number;
+  /** A LIST_PAIR array's name, its first element (lower case). */
+  pairName: string | undefined;
 }
 
 /** The member's key is text[start, end), clean: read from the text only when a location needs it. */
@@ -57,6 +61,8 @@ export function newFrame(obj: boolean, forced: Treatment | undefined, memberStar
     memberStart,
     open: memberStart - 1,
     sibling: 0,
+    list: 0,
+    pairName: undefined,
   };
 }
 

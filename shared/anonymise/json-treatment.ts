@@ -4,6 +4,7 @@ import type { JsonSiblings } from './json-siblings.js';
 import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
 import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
+import { holdsPhone } from './json-lists.js';
 import { isPinName, mayBePostalAt, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -57,6 +58,7 @@ export class JsonTreatments {
         return r.treatment;
       }
     }
+    if (f !== undefined && f.list !== 0 && holdsPhone(f, this.#text, at)) return PSEUDONYM;
     if (!f?.obj) return undefined;
     // a sibling's secret (a Kubernetes Secret's `data`) is a map of any names: all of it is pseudonymised
     if (f.sibling !== 0 && this.#siblings.holds(f, at)) return HELD;
@@ -107,7 +109,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return (isCredentialName(name) && !countsTokens(name, this.#text, at)) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
+    return (isCredentialName(name) && !countsTokens(name, this.#text, at) && !(name === 'token' && logprobToken(this.#text, f.open, at))) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */
@@ -167,6 +169,26 @@ function countsTokens(name: string, text: string, at: number): boolean {
   // a bare `tokens` list is a tokenizer's; `…_tokens` is a count only after a model's words (`backup_tokens`,
   // `mfa_tokens` hold one-time codes as numbers)
   return words.length === 1 ? text.charCodeAt(at) === 91 : MODEL_COUNTS.has(words[words.length - 2]!);
+}
+
+/**
+ * A language model's output token with its log probability (OpenAI's `logprobs.content[]` and `top_logprobs[]`:
+ * `{"token":"Hello","logprob":-0.31,"bytes":[…]}`): text the model wrote, no credential. Redrawn, every token of a
+ * chat answer with logprobs became gibberish. Read around the value starting at `at`, in the object opening at
+ * `open`: `logprob` right after the value, or among the members before it.
+ */
+function logprobToken(text: string, open: number, at: number): boolean {
+  if (text.charCodeAt(at) !== 34) return false;
+  const close = text.indexOf('"', at + 1);
+  if (close < 0 || close - at > 256) return false;
+  let i = close + 1;
+  while (text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i) === 44) {
+    i++;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13 || text.charCodeAt(i) === 9) i++;
+    if (text.startsWith('"logprob"', i)) return true;
+  }
+  return at - open <= 512 && text.slice(open, at).includes('"logprob"');
 }
 
 /** The word before `tokens` in a language model's counts and limits (OpenAI, Anthropic, Gemini, Bedrock, Ollama). */

@@ -8,6 +8,8 @@ import type { Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
 import { JsonSiblings } from './json-siblings.js';
 import { keyEnding } from './credentials.js';
+import { headerValue } from './headers.js';
+import { lastElement, LIST_PAIR, listOf, notePairName } from './json-lists.js';
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -210,17 +212,24 @@ export class JsonRewrite {
     }
     if (c === 34) {
       const close = this.#lex.closingQuote(i);
-      if (!t && close >= 0 && this.#clean(i + 1, close)) {
+      const pair = f !== undefined && f.list === LIST_PAIR && f.key === 1;
+      if (!t && !pair && close >= 0 && this.#clean(i + 1, close)) {
         if (f?.obj) this.siblings.note(f, text, i + 1, close);
+        else if (f?.key === 0 && this.#inArray()) notePairName(f, text.slice(i + 1, close));
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
       if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
+      else if (f?.key === 0 && this.#inArray()) notePairName(f, s.content);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
-      const out = t ? this.#scrub.treat(s.content, t, this.#loc) : this.#scrub.text(s.content, this.#loc, known);
+      const out = t
+        ? this.#scrub.treat(s.content, t, this.#loc)
+        : pair && s.closed && lastElement(text, s.end)
+          ? headerValue(f.pairName!, s.content, this.#scrub, this.#loc())
+          : this.#scrub.text(s.content, this.#loc, known);
       if (out !== s.content) {
         const json = out === null ? 'null' : JSON.stringify(out);
         this.#replace(i, s.end, s.closed ? json : json.slice(0, -1));
@@ -251,9 +260,16 @@ export class JsonRewrite {
     this.#i = end;
   }
 
+  /** The current container is an array's element. */
+  #inArray(): boolean {
+    return this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
+  }
+
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
+    const parent = this.#stack[this.#stack.length - 1];
     const f = newFrame(obj, forced, this.#i + 1);
+    if (parent !== undefined && forced === undefined) f.list = listOf(parent, obj, this.#text);
     if (this.#holderFirst !== undefined) f.sibling = this.#holderFirst.get(this.#i) ?? 0;
     this.#stack.push(f);
     this.#i++;
@@ -276,8 +292,9 @@ export class JsonRewrite {
     let f = this.#stack[this.#stack.length - 1];
     let i = this.#i;
     let skipped = 0;
-    // a container a treatment was forced on (a credential's object) is walked value by value
-    while (i < n && f !== undefined && f.pendingKey === undefined && f.forced === undefined) {
+    // a container a treatment was forced on (a credential's object), or read by where it sits (json-lists.ts), is walked
+    // value by value
+    while (i < n && f !== undefined && f.pendingKey === undefined && f.forced === undefined && f.list === 0) {
       const c = text.charCodeAt(i);
       if (isWs(c)) {
         i++;
@@ -294,8 +311,10 @@ export class JsonRewrite {
           f.expectKey = false;
           i = j + 1;
         } else {
-          // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of)
+          // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of); so is
+          // the first string of an array in an array, which may name a header (json-lists.ts)
           if (f.obj && (!f.lazyKey || f.sibling !== 0 || keyEnding(text, f.keyStart, f.keyEnd) !== 0) && this.#treatments.leftToWalk(f, i + 1, q)) break;
+          if (!f.obj && f.key === 0 && length >= 3 && this.#inArray()) break;
           i = q + 1;
         }
         skipped += length;

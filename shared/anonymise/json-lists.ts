@@ -1,0 +1,106 @@
+import type { Frame } from './json-frame.js';
+import { isTreatedHeader } from './headers.js';
+import { mayNamePhone, phoneValueAt } from './phone-name.js';
+
+/**
+ * Containers whose elements are read by where the container sits, not by a
+ * key of their own:
+ * - a name/value pair kept as a two-element array in an array, as error
+ *   trackers and mail services keep headers (Sentry's `request.headers`,
+ *   Mailgun's `message-headers`: `[["Authorization","Bearer …"],
+ *   ["X-Api-Key","…"]]`): its value is read like that header's (headers.ts),
+ *   when its name is a header read other than as free text;
+ * - a list under a phone's name (`{"phone":["4155552671"]}`, SCIM's
+ *   `phoneNumbers`, `phones`): its strings and integers of 7 to 15 digits are
+ *   pseudonymised whole like a phone-named member's (phone-name.ts), and so
+ *   are an entry object's `value` and `number` (SCIM's
+ *   `phoneNumbers[].value`).
+ */
+
+/** An array whose first element names a header (Frame.pairName). */
+export const LIST_PAIR = 1;
+/** An array under a phone's name. */
+export const LIST_PHONES = 2;
+/** An object in a LIST_PHONES array. */
+export const PHONE_ENTRY = 3;
+
+/** The list kind of a container opening in `parent` (the walk's current frame). */
+export function listOf(parent: Frame, obj: boolean, text: string): number {
+  if (parent.obj) {
+    if (obj) return 0;
+    return parent.lazyKey ? (phoneListKey(text, parent.keyStart, parent.keyEnd) ? LIST_PHONES : 0) : typeof parent.key === 'string' && phoneListKey(parent.key, 0, parent.key.length) ? LIST_PHONES : 0;
+  }
+  return obj && parent.list === LIST_PHONES ? PHONE_ENTRY : 0;
+}
+
+/**
+ * The key whose closing quote is at `quote` names phone numbers and holds a list, its value read from `after` on
+ * (json-credentials.ts: such a body is walked though no detector found anything in it).
+ */
+export function phoneListAt(text: string, quote: number, after: number): boolean {
+  const c = text.charCodeAt(after) === 32 ? text.charCodeAt(after + 1) : text.charCodeAt(after);
+  return c === 91 && phoneListKey(text, text.lastIndexOf('"', quote - 1) + 1, quote);
+}
+
+/** The key text[start, end) names phone numbers, one or many (`phone`, `phones`, `phoneNumbers`, `mobile_numbers`). */
+function phoneListKey(text: string, start: number, end: number): boolean {
+  return mayNamePhone(text, start, (text.charCodeAt(end - 1) | 0x20) === 115 ? end - 1 : end);
+}
+
+const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * `text` holds an array in an array whose first element names a header read other than as free text
+ * (`[["X-Api-Key","…"]`): such a body is walked though no detector found anything in it. Read from each `[`: a page
+ * holds few.
+ */
+export function headerPairIn(text: string): boolean {
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
+    let j = i + 1;
+    while (isWs(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== 91) continue;
+    j++;
+    while (isWs(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== 34) continue;
+    const q = text.indexOf('"', j + 1);
+    if (q < 0) return false;
+    if (q - j - 1 < 3 || q - j - 1 > 64) continue;
+    const name = text.slice(j + 1, q);
+    if (HEADER_NAME.test(name) && isTreatedHeader(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/** Header names a pair may carry: token characters (RFC 9110), 3 to 64 of them. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{3,64}$/;
+
+/**
+ * Notes the first element of array `f`, the string `value`, when `f` sits in an array (`inArray`) and `value` names a
+ * header read other than as free text: the array is then a LIST_PAIR.
+ */
+export function notePairName(f: Frame, value: string): void {
+  if (!HEADER_NAME.test(value)) return;
+  const name = value.toLowerCase();
+  if (!isTreatedHeader(name)) return;
+  f.list = LIST_PAIR;
+  f.pairName = name;
+}
+
+/** The value at `at`, in container `f` of list kind PHONE_ENTRY or LIST_PHONES, is a phone number to pseudonymise whole. */
+export function holdsPhone(f: Frame, text: string, at: number): boolean {
+  if (f.list === LIST_PHONES) return phoneValueAt(text, at);
+  if (f.list !== PHONE_ENTRY) return false;
+  const key = f.lazyKey ? text.slice(f.keyStart, f.keyEnd) : f.key;
+  return (key === 'value' || key === 'number') && phoneValueAt(text, at);
+}
+
+/** The array element ending at text[end) is the array's last (a `]` follows, whitespace aside). */
+export function lastElement(text: string, end: number): boolean {
+  let i = end;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c === 93;
+    i++;
+  }
+  return false;
+}
