@@ -171,6 +171,19 @@ function valueSpan(v: RegExpExecArray): Span {
   return { start, end: start + value.length };
 }
 
+/** A call's first argument, quoted, and the comma after it (sticky value read next): `setItem("authToken", `. */
+const CALL_ARGUMENT = /\([ \t]{0,32}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t]{0,32},[ \t]{0,32}/g;
+
+/** The value (VALUE; `quoted`: only a quoted one) after each match of `pattern` whose last group names a credential. */
+function valuesAfter(text: string, pattern: RegExp, quoted: boolean, spans: Span[]): void {
+  for (const m of text.matchAll(pattern)) {
+    if (!isCredentialName(m[m.length - 1]!)) continue;
+    VALUE.lastIndex = m.index + m[0].length;
+    const v = VALUE.exec(text);
+    if (v && !(quoted && v[4] !== undefined)) spans.push(valueSpan(v));
+  }
+}
+
 /** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
 export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): string {
   // an OAuth code in a URL (`/cb?code=…&state=…`) is named `code` only beside OAuth's other parameters
@@ -221,15 +234,10 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     }
   }
   // graphql-js's `Variable "$password" got invalid value "…"`, echoed to the client in `errors`
-  if (text.includes('got invalid value') && text.includes(INVALID_VALUE)) {
-    for (const m of text.matchAll(GRAPHQL_VARIABLE)) {
-      if (!isCredentialName(m[1]!)) continue;
-      VALUE.lastIndex = m.index + m[0].length;
-      const v = VALUE.exec(text);
-      if (!v) continue;
-      spans.push(valueSpan(v));
-    }
-  }
+  if (text.includes('got invalid value') && text.includes(INVALID_VALUE)) valuesAfter(text, GRAPHQL_VARIABLE, false, spans);
+  // a page's script storing or sending one (`localStorage.setItem("authToken", "…")`, `setRequestHeader('X-Api-Key', '…')`);
+  // a variable passed instead (`setItem("token", token)`) holds nothing
+  if (text.includes('(')) valuesAfter(text, CALL_ARGUMENT, true, spans);
   for (const m of text.matchAll(HEADER_LINE)) {
     const value = m[2]!.trimEnd();
     if (value === '') continue;

@@ -70,3 +70,18 @@ describe("anonymiser: a language model's logprobs", () => {
     expectClean(answer(session), ['tok9Xv2Lm8Qw3Rt7']);
   });
 });
+
+describe("anonymiser: a page's script storing or sending a credential", () => {
+  const page = (script: string) => anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: `<html><script>${script}</script></html>` }));
+
+  it('pseudonymises a quoted value after a credential-named first argument', () => {
+    const out = page(`localStorage.setItem("authToken","Zq9wE3rT5yU7iOabc12"); xhr.setRequestHeader('X-Api-Key', 'kq8Vn3Lp0Wx7Rt2'); sessionStorage.setItem(\\"access_token\\", \\"Mx8Kd92jLq0Pz4\\")`);
+    expectClean(out, ['Zq9wE3rT5yU7iOabc12', 'kq8Vn3Lp0Wx7Rt2', 'Mx8Kd92jLq0Pz4']);
+    expect(out.res!.body.bytes.toString()).toMatch(/setItem\("authToken","\w{19}"\); xhr\.setRequestHeader\('X-Api-Key', '\w{15}'\)/);
+  });
+
+  it('leaves a variable passed instead and a value under another name', () => {
+    const script = 'localStorage.setItem("token", token); localStorage.setItem("theme", "dark-9x"); fetch("/api", opts)';
+    expect(page(script).res!.body.bytes.toString()).toBe(`<html><script>${script}</script></html>`);
+  });
+});
