@@ -74,6 +74,13 @@ const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4
 const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting|constructor-arg|textarea)[ \t\r\n]|^<(?!label[ \t\r\n])[^<>]*[ \t\r\n]key[ \t\r\n]*=/i;
 /** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
 const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?/y;
+/** Elements whose text may label the value the next element holds (LABEL_VALUE). */
+const LABELS = new Set(['key', 'td', 'th', 'dt']);
+/**
+ * After a label's end tag: a plist's value (`<string>`, `<data>`, `<integer>`), a table's next cell or a definition
+ * list's `<dd>`, and up to three inline elements opening inside it (`<pre class="sf-dump">`, `<code>`), sticky.
+ */
+const LABEL_VALUE = /<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/y;
 /** A keyed element's own `<value>` (Spring's `<property name="password"><value>…</value></property>`), sticky. */
 const INNER_VALUE = /[ \t\r\n]{0,64}<value(?:[ \t\r\n][^<>]{0,256})?>/y;
 const CDATA_OPEN = '<![CDATA[';
@@ -249,10 +256,12 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     let read = 0;
     for (const m of text.matchAll(ELEMENT)) {
       const value = m[2] ?? m[3]!;
-      // XML-RPC's struct member: `<name>password</name><value><string>…</string></value>`
-      if (m[1] === 'name' && m.index >= read && isCredentialName(value.trim())) {
-        RPC_VALUE.lastIndex = m.index + m[0].length;
-        if (RPC_VALUE.test(text)) read = elementText(text, RPC_VALUE.lastIndex, spans);
+      // XML-RPC's struct member (`<name>password</name><value><string>…</string></value>`), a plist's `<key>`, a
+      // table's or a definition list's label (a debug page's `<td>DB_PASSWORD</td><td><pre>…</pre></td>`)
+      const after = m[1] === 'name' ? RPC_VALUE : LABELS.has(m[1]!) ? LABEL_VALUE : undefined;
+      if (after !== undefined && m.index >= read && isCredentialName(value.trim())) {
+        after.lastIndex = m.index + m[0].length;
+        if (after.test(text)) read = elementText(text, after.lastIndex, spans);
         continue;
       }
       if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;

@@ -85,3 +85,29 @@ describe("anonymiser: a page's script storing or sending a credential", () => {
     expect(page(script).res!.body.bytes.toString()).toBe(`<html><script>${script}</script></html>`);
   });
 });
+
+describe('anonymiser: a value labelled by the element before it (plist, debug pages, settings pages)', () => {
+  const text = (type: string, body: string) => anonymise(record({ resHeaders: [['content-type', type]], resBody: body }));
+
+  it("reads a plist's value after a credential's <key>", () => {
+    const out = text('application/x-plist', '<plist><dict><key>Password</key>\n\t<string>hunter2-Secret9</string><key>Token</key><data>Zq9wE3rT5yU7iOabc12</data><key>Name</key><string>Asha</string></dict></plist>');
+    expectClean(out, ['hunter2-Secret9', 'Zq9wE3rT5yU7iOabc12']);
+    expect(out.res!.body.bytes.toString()).toContain('<key>Name</key><string>Asha</string>');
+  });
+
+  it("reads a table's next cell and a definition list's <dd>, inline elements inside them too", () => {
+    const page = '<table><tr><td>APP_ENV</td><td><pre class="sf-dump">production</pre></td></tr><tr><td>DB_PASSWORD</td><td><pre class="sf-dump">hunter2-Secret9</pre></td></tr>'
+      + '<tr><th>API key</th><td>kq8Vn3Lp0Wx7Rt2</td></tr><tr><th>Plan</th><td>Pro</td></tr></table><dl><dt>Client secret</dt><dd><code>Mx8Kd92jLq0Pz4</code></dd></dl>';
+    const out = text('text/html', page);
+    expectClean(out, ['hunter2-Secret9', 'kq8Vn3Lp0Wx7Rt2', 'Mx8Kd92jLq0Pz4']);
+    const stored = out.res!.body.bytes.toString();
+    expect(stored).toContain('<td>APP_ENV</td><td><pre class="sf-dump">production</pre>');
+    expect(stored).toContain('<th>Plan</th><td>Pro</td>');
+    expect(stored).toMatch(/<th>API key<\/th><td>\w{15}<\/td>/);
+  });
+
+  it('leaves a header row and a cell holding a form field', () => {
+    const page = '<table><tr><th>Password</th><th>Last changed</th></tr><tr><td>Password</td><td><input type="text" name="hint"></td></tr></table>';
+    expect(text('text/html', page).res!.body.bytes.toString()).toBe(page);
+  });
+});
