@@ -9,7 +9,8 @@ import { mayNamePhone, phoneValueAt } from './phone-name.js';
  *   trackers and mail services keep headers (Sentry's `request.headers`,
  *   Mailgun's `message-headers`: `[["Authorization","Bearer …"],
  *   ["X-Api-Key","…"]]`): its value is read like that header's (headers.ts),
- *   when its name is a header read other than as free text;
+ *   when its name is a header read other than as free text; so is a value
+ *   in Node's `rawHeaders`, a flat list of names and values;
  * - a list under a phone's name (`{"phone":["4155552671"]}`, SCIM's
  *   `phoneNumbers`, `phones`): its strings and integers of 7 to 15 digits are
  *   pseudonymised whole like a phone-named member's (phone-name.ts), and so
@@ -23,12 +24,21 @@ export const LIST_PAIR = 1;
 export const LIST_PHONES = 2;
 /** An object in a LIST_PHONES array. */
 export const PHONE_ENTRY = 3;
+/** Node's `rawHeaders`: names at even indices, each followed by its value. */
+export const LIST_RAW = 4;
+
+const RAW_HEADERS = 'rawHeaders';
 
 /** The list kind of a container opening in `parent` (the walk's current frame). */
 export function listOf(parent: Frame, obj: boolean, text: string): number {
   if (parent.obj) {
     if (obj) return 0;
-    return parent.lazyKey ? (phoneListKey(text, parent.keyStart, parent.keyEnd) ? LIST_PHONES : 0) : typeof parent.key === 'string' && phoneListKey(parent.key, 0, parent.key.length) ? LIST_PHONES : 0;
+    if (parent.lazyKey) {
+      if (parent.keyEnd - parent.keyStart === RAW_HEADERS.length && text.startsWith(RAW_HEADERS, parent.keyStart)) return LIST_RAW;
+      return phoneListKey(text, parent.keyStart, parent.keyEnd) ? LIST_PHONES : 0;
+    }
+    if (parent.key === RAW_HEADERS) return LIST_RAW;
+    return typeof parent.key === 'string' && phoneListKey(parent.key, 0, parent.key.length) ? LIST_PHONES : 0;
   }
   return obj && parent.list === LIST_PHONES ? PHONE_ENTRY : 0;
 }
@@ -55,6 +65,7 @@ const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
  * holds few.
  */
 export function headerPairIn(text: string): boolean {
+  if (text.includes(`"${RAW_HEADERS}"`)) return true;
   for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
     let j = i + 1;
     while (isWs(text.charCodeAt(j))) j++;
@@ -75,15 +86,29 @@ export function headerPairIn(text: string): boolean {
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{3,64}$/;
 
 /**
- * Notes the first element of array `f`, the string `value`, when `f` sits in an array (`inArray`) and `value` names a
- * header read other than as free text: the array is then a LIST_PAIR.
+ * The current element of array `f` may name a header: a LIST_RAW's at an even index, or the first of an array in an
+ * array (`inArray`).
+ */
+export function mayNameHeader(f: Frame, inArray: () => boolean): boolean {
+  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.key === 0 && inArray();
+}
+
+/**
+ * Notes the element of array `f` that may name a header (mayNameHeader), the string `value`: when it names one read
+ * other than as free text, the next element is its value (a first element makes the array a LIST_PAIR).
  */
 export function notePairName(f: Frame, value: string): void {
-  if (!HEADER_NAME.test(value)) return;
-  const name = value.toLowerCase();
-  if (!isTreatedHeader(name)) return;
-  f.list = LIST_PAIR;
-  f.pairName = name;
+  const name = HEADER_NAME.test(value) ? value.toLowerCase() : undefined;
+  if (name !== undefined && isTreatedHeader(name)) {
+    if (f.list === 0) f.list = LIST_PAIR;
+    f.pairName = name;
+  } else if (f.list === LIST_RAW) f.pairName = undefined;
+}
+
+/** The current element of array `f`, a string ending at text[end), is the value of a header named before it. */
+export function isPairValue(f: Frame, text: string, end: number): boolean {
+  if (f.pairName === undefined) return false;
+  return f.list === LIST_PAIR ? f.key === 1 && lastElement(text, end) : f.list === LIST_RAW && (f.key as number) % 2 === 1;
 }
 
 /** The value at `at`, in container `f` of list kind PHONE_ENTRY or LIST_PHONES, is a phone number to pseudonymise whole. */
@@ -95,7 +120,7 @@ export function holdsPhone(f: Frame, text: string, at: number): boolean {
 }
 
 /** The array element ending at text[end) is the array's last (a `]` follows, whitespace aside). */
-export function lastElement(text: string, end: number): boolean {
+function lastElement(text: string, end: number): boolean {
   let i = end;
   while (i < text.length) {
     const c = text.charCodeAt(i);

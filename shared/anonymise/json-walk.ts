@@ -9,7 +9,7 @@ import { JsonTreatments } from './json-treatment.js';
 import { JsonSiblings } from './json-siblings.js';
 import { keyEnding } from './credentials.js';
 import { headerValue } from './headers.js';
-import { lastElement, LIST_PAIR, listOf, notePairName } from './json-lists.js';
+import { isPairValue, listOf, mayNameHeader, notePairName } from './json-lists.js';
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -212,22 +212,22 @@ export class JsonRewrite {
     }
     if (c === 34) {
       const close = this.#lex.closingQuote(i);
-      const pair = f !== undefined && f.list === LIST_PAIR && f.key === 1;
+      const pair = f !== undefined && f.pairName !== undefined && !f.obj;
       if (!t && !pair && close >= 0 && this.#clean(i + 1, close)) {
         if (f?.obj) this.siblings.note(f, text, i + 1, close);
-        else if (f?.key === 0 && this.#inArray()) notePairName(f, text.slice(i + 1, close));
+        else if (f !== undefined && mayNameHeader(f, this.#inArray)) notePairName(f, text.slice(i + 1, close));
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
       if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
-      else if (f?.key === 0 && this.#inArray()) notePairName(f, s.content);
+      else if (f !== undefined && mayNameHeader(f, this.#inArray)) notePairName(f, s.content);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t
         ? this.#scrub.treat(s.content, t, this.#loc)
-        : pair && s.closed && lastElement(text, s.end)
+        : pair && s.closed && isPairValue(f, text, s.end)
           ? headerValue(f.pairName!, s.content, this.#scrub, this.#loc())
           : this.#scrub.text(s.content, this.#loc, known);
       if (out !== s.content) {
@@ -261,9 +261,7 @@ export class JsonRewrite {
   }
 
   /** The current container is an array's element. */
-  #inArray(): boolean {
-    return this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
-  }
+  readonly #inArray = (): boolean => this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
 
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {

@@ -36,6 +36,16 @@ describe('anonymiser: headers kept as name/value pairs in a JSON body (Sentry, M
     expect(auditRecord(record({ resHeaders: json, resBody: body })).map((f) => f.kind)).toContain('credentials');
   });
 
+  it("reads Node's rawHeaders, a flat list of names and values", () => {
+    const dump = { req: { rawHeaders: ['Host', 'api.example.in', 'X-Api-Key', KEY, 'Accept', 'application/json', 'Cookie', 'connect.sid=s%3AZq9wE3rT5yU7iO'] } };
+    const out = answer(dump);
+    expectClean(out, [KEY, 'Zq9wE3rT5yU7iO']);
+    const raw = (JSON.parse(out.res!.body.bytes.toString()) as typeof dump).req.rawHeaders;
+    expect(raw.filter((_, i) => i % 2 === 0)).toEqual(['Host', 'X-Api-Key', 'Accept', 'Cookie']);
+    expect(raw.slice(4, 6)).toEqual(['Accept', 'application/json']);
+    expect(raw[7]).toMatch(/^connect\.sid=\w%3A\w{14}$/);
+  });
+
   it('leaves a row that is no pair, a name that is no header, and a pair not in an array', () => {
     const rows = { rows: [['X-Api-Key', KEY, 'x'], ['Accept', 'application/json']], pair: ['X-Api-Key', 'kept-as-is'] };
     expect(stored(rows)).toEqual(rows);
