@@ -1,5 +1,5 @@
-import type { Config } from '../config/schema.js';
-import type { ListenAddress } from '../config/setting.js';
+import { SETTINGS, type Config, type SettingKey } from '../config/schema.js';
+import type { ListenAddress, Setting } from '../config/setting.js';
 import { MARKER_PATTERN } from '../config/sections/shadow.js';
 import type { RulesDocument } from '../config/rules.js';
 import { parityError } from '../errors.js';
@@ -31,18 +31,46 @@ export function markerHeader(text: string): [string, string] {
 }
 
 /**
+ * The proxy's settings that mean something only beside a shadow target, each
+ * with what it would have done. Not shadowMarker: every proxy forwards a
+ * request carrying it uncaptured, shadow on or not.
+ */
+const NEEDS_TARGET = {
+  shadowBaseline: 'the baseline only runs beside a shadow target',
+  shadowRaw: 'only mirrored requests are sent raw',
+  shadowRawTtlSeconds: 'only raw mirrored requests wait in Redis under that TTL',
+  shadowMaxQueue: 'only the shadow queue is bounded by it',
+} as const satisfies Partial<Record<SettingKey, string>>;
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
+/**
+ * Refuses shadow-only settings given without a shadow target: they would be
+ * ignored without a word. A setting counts as given when its value is not
+ * its default, whether it came from a flag, the environment or the config
+ * file (so `--shadow-raw false` alone passes: it asks for nothing ignored).
+ */
+function refuseWithoutTarget(config: Config): void {
+  const given = (Object.keys(NEEDS_TARGET) as (keyof typeof NEEDS_TARGET)[]).filter((key) => config[key] !== (SETTINGS[key] as Setting).schema.safeParse(undefined).data);
+  if (given.length === 0) return;
+  const flag = (key: SettingKey) => (SETTINGS[key] as Setting).flag?.split(' ')[0];
+  const named = given.map((key) => `${key} (${[flag(key), SETTINGS[key].env].filter(Boolean).join(', ')})`);
+  const spelt = given.map((key) => (flag(key) ? `${flag(key)} (${SETTINGS[key].env})` : SETTINGS[key].env));
+  throw parityError('PARITY_ERR_CONFIG_INVALID', `${listed(named)} ${given.length === 1 ? 'is' : 'are'} set but shadowTarget (--shadow, PARITY_SHADOW_TARGET) is not: ${given.map((key) => NEEDS_TARGET[key]).join('; ')}`, {
+    hint: `Give --shadow URL (or PARITY_SHADOW_TARGET) as well to mirror traffic, or drop ${listed(spelt)}.`,
+  });
+}
+
+/**
  * The proxy's shadow options, or undefined when no shadow target is set.
- * Refuses raw mirroring without a key, a baseline without a target (it
- * would be ignored without a word), and a shadow target that is the
- * production upstream itself (it would receive every mirrored request twice).
+ * Refuses raw mirroring without a key, shadow-only settings without a target
+ * (refuseWithoutTarget), and a shadow target that is the production upstream
+ * itself (it would receive every mirrored request twice).
  */
 export function shadowProxyOptions(config: Config, rules: RulesDocument, rulesFile?: string): ShadowProxyOptions | undefined {
   if (!config.shadowTarget) {
-    if (config.shadowBaseline) {
-      throw parityError('PARITY_ERR_CONFIG_INVALID', 'shadowBaseline (--shadow-baseline, PARITY_SHADOW_BASELINE) is set but shadowTarget (--shadow, PARITY_SHADOW_TARGET) is not: the baseline only runs beside a shadow target', {
-        hint: 'Give --shadow URL (or PARITY_SHADOW_TARGET) as well to mirror traffic, or drop --shadow-baseline (PARITY_SHADOW_BASELINE).',
-      });
-    }
+    refuseWithoutTarget(config);
     return undefined;
   }
   const own = listenUrl(config.listen);

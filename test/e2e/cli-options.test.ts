@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -31,6 +34,29 @@ describe('the CLI names a malformed option and exits 2', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: shadowBaseline \(--shadow-baseline, PARITY_SHADOW_BASELINE\) is set but shadowTarget \(--shadow, PARITY_SHADOW_TARGET\) is not/);
     expect(r.stderr).toMatch(/hint: Give --shadow URL/);
+  });
+
+  it('proxy --shadow-raw without --shadow is refused rather than ignored, naming the flag and what to do', async () => {
+    const r = await runCli([...proxyArgs, '--shadow-raw', 'true'], { env, timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: shadowRaw \(--shadow-raw, PARITY_SHADOW_RAW\) is set but shadowTarget \(--shadow, PARITY_SHADOW_TARGET\) is not: only mirrored requests are sent raw/);
+    expect(r.stderr).toMatch(/hint: Give --shadow URL \(or PARITY_SHADOW_TARGET\) as well to mirror traffic, or drop --shadow-raw \(PARITY_SHADOW_RAW\)/);
+  });
+
+  it('every shadow-only setting given without a shadow target is named at once, from flags, environment or config file alike', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'parity-options-')), 'parity.config.json');
+    writeFileSync(file, JSON.stringify({ shadowMaxQueue: 50 }));
+    const r = await runCli(['--config', file, ...proxyArgs, '--shadow-raw', 'yes'], { env: { ...env, PARITY_SHADOW_RAW_TTL_SECONDS: '30' }, timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shadowRaw \(--shadow-raw, PARITY_SHADOW_RAW\), shadowRawTtlSeconds \(PARITY_SHADOW_RAW_TTL_SECONDS\) and shadowMaxQueue \(--shadow-max-queue, PARITY_SHADOW_MAX_QUEUE\) are set but shadowTarget \(--shadow, PARITY_SHADOW_TARGET\) is not/);
+    expect(r.stderr).toMatch(/or drop --shadow-raw \(PARITY_SHADOW_RAW\), PARITY_SHADOW_RAW_TTL_SECONDS and --shadow-max-queue \(PARITY_SHADOW_MAX_QUEUE\)/);
+  });
+
+  it('proxy --shadow-raw false without --shadow asks for nothing that is ignored and goes on to start', async () => {
+    const r = await runCli([...proxyArgs, '--shadow-raw', 'false'], { env, timeoutMs: 15_000 });
+    // past the shadow checks, the proxy needs the Redis that is not there
+    expect(r.stderr).toMatch(/PARITY_ERR_REDIS_UNREACHABLE/);
+    expect(r.stderr).not.toMatch(/PARITY_ERR_CONFIG_INVALID/);
   });
 
   it('sessions show --last takes a whole number of 0 or more: abc, -1 and 1.5 are refused', async () => {
