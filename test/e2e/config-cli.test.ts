@@ -88,6 +88,68 @@ describe('parity config', () => {
     });
   });
 
+  describe('check reads the rules file as `parity proxy` does', () => {
+    const dir = () => mkdtempSync(join(tmpdir(), 'parity-rules-check-'));
+    /** The error as the CLI printed it: code, message and hint. */
+    const errorOf = (r: CliResult) => r.stderr.slice(r.stderr.indexOf('error PARITY_ERR'));
+    const proxy = (rules: string) => runCli(['proxy', '--upstream', 'http://127.0.0.1:1', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--rules', rules], { env: { PARITY_REDIS_URL: 'redis://127.0.0.1:1' }, timeoutMs: 15_000 });
+
+    it('a rule the proxy refuses fails check with exit 2 and the very error the proxy prints, quoting none of the file', async () => {
+      const rules = join(dir(), 'rules.yaml');
+      writeFileSync(rules, 'anonymise:\n  rules:\n    - { header: x-api-key, action: scramble, note: "Zx9Qk-7Wv3Pm-5555" }\n');
+      const [check, started] = await Promise.all([runCli(['config', 'check'], { env: { PARITY_RULES: rules } }), proxy(rules)]);
+      expect(started.code).toBe(2);
+      expect(check.code).toBe(2);
+      expect(check.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: 2 configuration problems:\n {2}- rules\.anonymise\.rules\.0\.action \(from file\): expected one of drop, redact, mask, pseudonym/);
+      expect(errorOf(check)).toBe(errorOf(started));
+      expect(check.stdout).not.toMatch(/valid/);
+      expectNoTraceOf('Zx9Qk-7Wv3Pm-5555', check);
+    });
+
+    it('a misspelt section fails check with exit 2, as it stops the proxy', async () => {
+      const rules = join(dir(), 'rules.json');
+      writeFileSync(rules, JSON.stringify({ anonymize: { rules: [] } }));
+      const [check, started] = await Promise.all([runCli(['config', 'check', '--rules', rules]), proxy(rules)]);
+      expect(check.code).toBe(2);
+      expect(check.stderr).toMatch(/unknown section "anonymize" in .*rules\.json; did you mean "anonymise"\?/);
+      expect(errorOf(check)).toBe(errorOf(started));
+    });
+
+    it('a rules file that does not parse fails check with exit 2, naming line and column and none of its text', async () => {
+      const rules = join(dir(), 'rules.yaml');
+      writeFileSync(rules, 'anonymise:\n  rules:\n    - { header: x-api-key, action: redact, note: "Zx9Qk-7Wv3Pm-5555\n');
+      const r = await runCli(['config', 'check'], { env: { PARITY_RULES: rules } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_FILE: cannot parse rules file .*rules\.yaml: line \d+, column \d+: /);
+      expectNoTraceOf('Zx9Qk-7Wv3Pm-5555', r);
+    });
+
+    it('a section only workers and reports read (diff, gate, shadow) is checked too', async () => {
+      for (const [doc, problem] of [
+        [{ diff: { ignorePaths: 'not-a-list' } }, /rules\.diff\.ignorePaths/],
+        [{ gate: { maxDiffRate: 7 } }, /rules\.gate\.maxDiffRate/],
+        [{ shadow: { allow: [{ methods: ['POST'] }] } }, /rules\.shadow\.allow\.0\.path/],
+      ] as const) {
+        const rules = join(dir(), 'rules.json');
+        writeFileSync(rules, JSON.stringify(doc));
+        const r = await runCli(['config', 'check', '--rules', rules]);
+        expect(r.code, JSON.stringify(doc)).toBe(2);
+        expect(r.stderr).toMatch(problem);
+      }
+    });
+
+    it('a valid rules file gets a line saying so, and its sections in --json', async () => {
+      const rules = join(dir(), 'rules.yaml');
+      writeFileSync(rules, 'sampling:\n  routes: [{ path: /health, rate: 0 }]\nanonymise:\n  rules: [{ json: "$.name", action: redact }]\n');
+      const r = await runCli(['config', 'check', '--rules', rules]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^rules file .*rules\.yaml is valid \(sections: sampling, anonymise\)$/m);
+      const json = await runCli(['config', 'check', '--json'], { env: { PARITY_RULES: rules } });
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, rules: { file: rules, sections: ['sampling', 'anonymise'] } });
+    });
+  });
+
   it('check refuses a Redis URL that does not parse with exit 2, naming the part and not the password', async () => {
     for (const [url, problem] of [
       ['redis://:Pw7Kq-Zx4Vb-9931@127.0.0.1:99999', /the port must be a number from 1 to 65535/],

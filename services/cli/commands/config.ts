@@ -1,29 +1,63 @@
 import type { Command } from 'commander';
+import { createRecordAnonymiser } from '../../../shared/anonymise/index.js';
 import { loadConfig, printableConfig } from '../../../shared/config/load.js';
+import { loadRulesFile, RULES_SECTIONS } from '../../../shared/config/rules.js';
+import type { Config } from '../../../shared/config/schema.js';
 import { settingsTable } from '../../../shared/config/table.js';
-import { flagValues, printJson, type GlobalOptions } from '../context.js';
+import { diffRulesFrom } from '../../../shared/diff/index.js';
+import { gateThresholdsFrom } from '../../../shared/report/gate.js';
+import { samplingRules } from '../../../shared/sampling/rules.js';
+import { loadShadowPolicy } from '../../../shared/shadow/rules.js';
+import { flagValues, printJson, settingOptions, type GlobalOptions } from '../context.js';
+
+/** The rules file `config check` read, and the sections it holds. */
+interface CheckedRules {
+  file: string;
+  sections: string[];
+}
+
+/**
+ * Reads the rules file and validates each section with the loader its
+ * command uses, so a problem throws the error that command would print:
+ * shadow, sampling and anonymise as `parity proxy` (with --shadow) does
+ * before it listens, then diff and gate as workers and reports read them.
+ * Undefined when no rules file is set.
+ */
+function checkRulesFile(config: Config): CheckedRules | undefined {
+  const file = config.rulesFile;
+  if (!file) return undefined;
+  const rules = loadRulesFile(file);
+  loadShadowPolicy(rules, file);
+  samplingRules(rules, file);
+  createRecordAnonymiser({ key: config.anonKey, rules: rules.anonymise });
+  diffRulesFrom(rules, file);
+  gateThresholdsFrom(config, rules);
+  return { file, sections: RULES_SECTIONS.filter((section) => section in rules) };
+}
 
 /** `parity config check | schema`. */
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('Validate or describe the configuration');
 
-  config
+  const check = config
     .command('check')
-    .description('Validate the effective configuration (flags, PARITY_* env, config file) and print every problem at once')
-    .option('--json', 'print the effective configuration as JSON (secrets masked)')
-    .action(function (this: Command, opts: { json?: boolean }) {
-      const g = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
-      const loaded = loadConfig({ flags: flagValues(g), file: g.config });
-      const shown = printableConfig(loaded.config);
-      if (opts.json) {
-        printJson({ ok: true, file: loaded.file ?? null, config: shown, sources: loaded.sources });
-        return;
-      }
-      process.stdout.write(`configuration is valid${loaded.file ? ` (file: ${loaded.file})` : ''}\n`);
-      for (const [k, v] of Object.entries(shown)) {
-        process.stdout.write(`  ${k} = ${JSON.stringify(v) ?? 'unset'}  (${loaded.sources[k as keyof typeof loaded.sources]})\n`);
-      }
-    });
+    .description('Validate the effective configuration (flags, PARITY_* env, config file), printing every problem at once, and the rules file as the commands read it')
+    .option('--json', 'print the effective configuration as JSON (secrets masked)');
+  settingOptions(check, ['rulesFile']).action(function (this: Command, opts: { json?: boolean }) {
+    const g = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+    const loaded = loadConfig({ flags: flagValues(g), file: g.config });
+    const rules = checkRulesFile(loaded.config);
+    const shown = printableConfig(loaded.config);
+    if (opts.json) {
+      printJson({ ok: true, file: loaded.file ?? null, config: shown, sources: loaded.sources, rules: rules ?? null });
+      return;
+    }
+    process.stdout.write(`configuration is valid${loaded.file ? ` (file: ${loaded.file})` : ''}\n`);
+    for (const [k, v] of Object.entries(shown)) {
+      process.stdout.write(`  ${k} = ${JSON.stringify(v) ?? 'unset'}  (${loaded.sources[k as keyof typeof loaded.sources]})\n`);
+    }
+    if (rules) process.stdout.write(`rules file ${rules.file} is valid (sections: ${rules.sections.join(', ') || 'none'})\n`);
+  });
 
   config
     .command('schema')
