@@ -26,7 +26,7 @@ const def = (exit: ExitCode, http: number, summary: string, hint: string): Error
 export const ERRORS = {
   PARITY_ERR_USAGE: def(2, 400, 'A command was called with unknown or missing arguments.', 'Run `parity <command> --help` for the accepted arguments.'),
   PARITY_ERR_CONFIG_INVALID: def(2, 400, 'One or more settings are invalid; every problem is listed with its setting, source and expectation.', 'Fix the settings named above; `parity config schema` lists every setting with its default.'),
-  PARITY_ERR_CONFIG_FILE: def(2, 400, 'The config file could not be read or parsed.', 'Check the path given with --config (or parity.config.json/.yaml in the working directory) and its syntax.'),
+  PARITY_ERR_CONFIG_FILE: def(2, 400, 'The config file or the rules file could not be read or parsed.', 'Check the path given with --config (or parity.config.json/.yaml in the working directory) and its syntax.'),
   PARITY_ERR_REDIS_UNREACHABLE: def(3, 503, 'Redis did not answer at the configured URL.', 'Start one with `redis-server` or set PARITY_REDIS_URL (or --redis) to a reachable Redis.'),
   PARITY_ERR_REDIS_COMMAND: def(3, 503, 'Redis answered a command with an error.', 'Check the Redis server log; Parity needs Redis >= 6.2 with `maxmemory-policy noeviction`.'),
   PARITY_ERR_SESSION_NOT_FOUND: def(2, 404, 'No capture session with that name exists in Redis.', 'Run `parity sessions list` to see the stored sessions.'),

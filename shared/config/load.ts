@@ -125,9 +125,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   return { config: Object.freeze(config) as Config, sources: Object.freeze(sources), file };
 }
 
-export function configProblemsError(problems: ConfigProblem[]) {
+/** One PARITY_ERR_CONFIG_INVALID listing every problem; `hint` replaces the default one (which is about settings). */
+export function configProblemsError(problems: ConfigProblem[], hint?: string) {
   const lines = problems.map((p) => `  - ${p.key} (${p.source === 'default' ? 'not set' : `from ${p.source}${p.flag ? ` ${p.flag}` : ''}`}${p.env !== '-' ? `, ${p.env}` : ''}): ${p.message}`);
-  return parityError('PARITY_ERR_CONFIG_INVALID', `${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
+  return parityError('PARITY_ERR_CONFIG_INVALID', `${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`, hint === undefined ? undefined : { hint });
 }
 
 /** The configuration with secrets replaced, fit to print or log. */

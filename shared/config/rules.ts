@@ -15,13 +15,17 @@ export type RulesDocument = Record<string, unknown>;
 /** The sections a rules file may hold. */
 export const RULES_SECTIONS = ['sampling', 'anonymise', 'shadow', 'diff', 'gate'] as const;
 
+// Not the errors' default hints: those name --config, and `parity config schema`, which lists settings, not rules.
+const FILE_HINT = 'Check the path given with --rules (PARITY_RULES, or rulesFile in the config file) and its syntax.';
+const RULES_HINT = 'Fix the rules named above in the rules file (--rules, PARITY_RULES); README describes each section beside the concern that reads it.';
+
 /**
  * Reads the rules file and refuses a section no concern reads: a misspelt
  * one (`anonymize:`) would otherwise switch its rules off without a word.
  */
 export function loadRulesFile(path: string | undefined): RulesDocument {
   if (!path) return {};
-  const doc = readObjectFile(path, 'rules file', `an object with sections (${RULES_SECTIONS.join(', ')})`);
+  const doc = readObjectFile(path, 'rules file', `an object with sections (${RULES_SECTIONS.join(', ')})`, FILE_HINT);
   const unknown = Object.keys(doc).filter((key) => !(RULES_SECTIONS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw configProblemsError(
@@ -34,6 +38,7 @@ export function loadRulesFile(path: string | undefined): RulesDocument {
           message: `unknown section "${key}" in ${path}${near ? `; did you mean "${near}"?` : ''} (the sections are ${RULES_SECTIONS.join(', ')})`,
         };
       }),
+      RULES_HINT,
     );
   }
   return doc;
@@ -50,5 +55,6 @@ export function rulesSection<S extends z.ZodType>(doc: RulesDocument, section: s
       source: 'file' as const,
       message: `${i.message} (in ${file})`,
     })),
+    RULES_HINT,
   );
 }

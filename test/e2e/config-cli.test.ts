@@ -150,6 +150,40 @@ describe('parity config', () => {
     });
   });
 
+  describe('a hint names the setting that chose the file at fault', () => {
+    const dir = () => mkdtempSync(join(tmpdir(), 'parity-hint-'));
+
+    it('a rules file that cannot be read or parsed: --rules and PARITY_RULES, not --config', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'broken.json'), '{"sampling": }');
+      for (const rules of [join(d, 'missing.yaml'), join(d, 'broken.json')]) {
+        const r = await runCli(['config', 'check'], { env: { PARITY_RULES: rules } });
+        expect(r.code, rules).toBe(2);
+        expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_FILE: cannot (read|parse) rules file/);
+        expect(r.stderr).toMatch(/hint: Check the path given with --rules \(PARITY_RULES, or rulesFile in the config file\)/);
+        expect(r.stderr).not.toMatch(/--config/);
+      }
+    });
+
+    it('a config file that cannot be parsed: still --config', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'c.json'), '{"logLevel": }');
+      const r = await runCli(['--config', join(d, 'c.json'), 'config', 'check']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/hint: Check the path given with --config/);
+    });
+
+    it('a rule the rules file gets wrong: the rules file, not `parity config schema`, which lists no rules', async () => {
+      const rules = join(dir(), 'rules.json');
+      writeFileSync(rules, JSON.stringify({ sampling: { routes: [{ path: '/a', rate: 3 }] } }));
+      const r = await runCli(['config', 'check', '--rules', rules]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/rules\.sampling\.routes\.0\.rate/);
+      expect(r.stderr).toMatch(/hint: Fix the rules named above in the rules file \(--rules, PARITY_RULES\)/);
+      expect(r.stderr).not.toMatch(/config schema/);
+    });
+  });
+
   it('check refuses a Redis URL that does not parse with exit 2, naming the part and not the password', async () => {
     for (const [url, problem] of [
       ['redis://:Pw7Kq-Zx4Vb-9931@127.0.0.1:99999', /the port must be a number from 1 to 65535/],
