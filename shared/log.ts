@@ -54,3 +54,32 @@ export function createLogger(opts: LogOptions = {}): Logger {
 
 /** A logger that writes nothing, for tests and library defaults. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** A counter watched by `logGrowth`; `stop()` logs what grew since the last line, then stops watching. */
+export interface GrowthLog {
+  stop(): void;
+}
+
+/**
+ * Logs a failure counter at most once per `everyMs`: a warning when
+ * `count()` grew since the last line, with the growth (`count`) and the total.
+ * For failures that can repeat thousands of times a second (Redis full or
+ * gone): the log says so once an interval, and the code that counts them
+ * does nothing more than count — the counter is read on a timer, which does
+ * not keep the process alive.
+ */
+export function logGrowth(log: Logger, opts: { count: () => number; everyMs: number; msg: string; fields?: Record<string, unknown> }): GrowthLog {
+  let logged = opts.count();
+  const look = () => {
+    const total = opts.count();
+    if (total > logged) log.warn({ ...opts.fields, count: total - logged, total }, opts.msg);
+    logged = total;
+  };
+  const timer = setInterval(look, opts.everyMs).unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      look();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { RulesDocument } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
 import { redactUrl } from '../errors.js';
-import type { Logger } from '../log.js';
+import { logGrowth, type Logger } from '../log.js';
 import { shadowAdminExtension, type ShadowAdminExtension } from './admin.js';
 import { shadowProxyOptions } from './options.js';
 import { ShadowGate } from './gate.js';
@@ -19,6 +19,9 @@ export interface ProxyShadow {
   stopped(): void;
 }
 
+/** How often at most a line says that shadow work was dropped because Redis failed. */
+const DROP_LOG_MS = 5000;
+
 export function attachShadow(config: Config, rules: RulesDocument, rulesFile: string | undefined, log: Logger): ProxyShadow {
   const opts = shadowProxyOptions(config, rules, rulesFile);
   if (!opts) return { adminExtensions: [shadowAdminExtension()], stopped: () => undefined };
@@ -28,10 +31,18 @@ export function attachShadow(config: Config, rules: RulesDocument, rulesFile: st
     maxQueue: opts.maxQueue,
   });
   log.info({ target: redactUrl(opts.destination.target), baseline: opts.destination.baseline && redactUrl(opts.destination.baseline), raw: opts.raw !== undefined, marker: opts.destination.marker[0] }, 'shadow mode on');
+  // counted where the capture thread settles them; said here, off the request path, with counts only (no URL, no reply text)
+  const redisDrops = logGrowth(log, {
+    count: () => gate.counters().dropped['redis-error'],
+    everyMs: DROP_LOG_MS,
+    fields: { reason: 'redis-error' },
+    msg: 'shadow work dropped: Redis refused or did not answer the shadow queue\'s writes (production is served as before; count is since the last such line)',
+  });
   return {
     gate,
     adminExtensions: [shadowAdminExtension(gate)],
     stopped() {
+      redisDrops.stop();
       const final = gate.counters();
       log.info({ enqueued: final.enqueued, dropped: final.dropped }, 'shadow mode stopped');
     },
