@@ -1,5 +1,5 @@
 import { errorText } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { logGrowth, silentLogger, type GrowthLog, type Logger } from '../log.js';
 import type { ShadowGate } from '../shadow/gate.js';
 import { exchangeBytes } from './batch.js';
 import { startBackend, type CaptureBackend, type CaptureMode } from './backend.js';
@@ -7,6 +7,18 @@ import type { Exchange, ExchangeSink } from './exchange.js';
 import { DROP_REASONS, TO_CAPTURE, TO_SHADOW, type CaptureThreadSettings, type DropReason, type Settlement } from './protocol.js';
 import { BatchEncoder } from './wire.js';
 
+
+/** How often at most a line says records were dropped for one reason. */
+const DROP_LOG_MS = 5000;
+/**
+ * Drops logged as they grow (counts only: no URL, no Redis reply). `redis-down` has its own line when Redis goes,
+ * `record-error` the thread's failure, `shutdown` the proxy's last line.
+ */
+const LOGGED_DROPS: [DropReason, string][] = [
+  ['redis-error', 'capture dropped records: Redis refused the writes (out of memory, read-only?); production is served as before; count is since the last such line'],
+  ['buffer-full', 'capture dropped records: the capture buffer was full (Redis too slow for this traffic?); production is served as before; count is since the last such line'],
+  ['anonymiser-error', 'capture dropped records the anonymiser could not read; production is served as before; count is since the last such line'],
+];
 /** A batch leaves for the capture thread at this size even before its delay. */
 const BATCH_BYTES = 1 << 20;
 /** How often the shadow gate's counters go to the capture thread (for the per-minute buckets in Redis). */
@@ -77,6 +89,8 @@ export class CaptureWriter implements ExchangeSink {
   /** Charged records and bytes per batch posted and not yet settled, oldest first. */
   #inFlight: { records: number; bytes: number }[] = [];
   readonly #stats: CaptureStats = { offered: 0, written: 0, dropped: zeroDrops(), bufferRecords: 0, bufferBytes: 0, redisUp: false };
+  /** Lines saying records were dropped while Redis was connected (its loss has a line of its own). */
+  readonly #dropLogs: GrowthLog[];
 
   constructor(opts: CaptureWriterOptions) {
     this.#settings = opts;
@@ -84,6 +98,7 @@ export class CaptureWriter implements ExchangeSink {
     this.#log = opts.logger ?? silentLogger;
     this.#shadow = opts.shadowGate;
     this.#backend = this.#start();
+    this.#dropLogs = LOGGED_DROPS.map(([reason, msg]) => logGrowth(this.#log, { count: () => this.#stats.dropped[reason], everyMs: DROP_LOG_MS, fields: { reason }, msg }));
     const gate = this.#shadow;
     if (gate) this.#shadowTick = setInterval(() => this.#backend.shadowCounters(gate.counters()), SHADOW_COUNTERS_MS).unref();
     // what was admitted before a pause is enqueued now rather than at the end of the enqueuer's wait
@@ -189,6 +204,7 @@ export class CaptureWriter implements ExchangeSink {
     this.#send();
     await this.#backend.close(timeoutMs, this.#shadow?.counters());
     this.#shadow?.abandon();
+    for (const l of this.#dropLogs) l.stop();
     const left = this.#stats.bufferRecords;
     if (left > 0) {
       this.#stats.dropped.shutdown += left;

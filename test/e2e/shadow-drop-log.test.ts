@@ -17,7 +17,7 @@ function lines(stderr: string, msg: RegExp): Record<string, unknown>[] {
     .filter((l) => msg.test(String(l.msg)));
 }
 
-describe('shadow work dropped because Redis errored is logged (parity proxy --shadow)', { timeout: 60_000 }, () => {
+describe('captured records and shadow work dropped because Redis errored are logged (parity proxy --shadow)', { timeout: 60_000 }, () => {
   let server: RedisServer;
   let admin: Redis;
   let upstream: TestServer;
@@ -67,6 +67,13 @@ describe('shadow work dropped because Redis errored is logged (parity proxy --sh
     expect(final).toBeGreaterThanOrEqual(5);
     expect(drops.reduce((sum, l) => sum + Number(l.count), 0)).toBe(final);
     expect(drops.at(-1)!.total).toBe(final);
+    // the captured records Redis refused too, on a line of their own
+    const captureDrops = lines(stderr, /^capture dropped records: Redis refused/);
+    const [proxyStopped] = lines(stderr, /^proxy stopped/);
+    const captureFinal = (proxyStopped as { dropped: Record<string, number> }).dropped['redis-error']!;
+    expect(captureFinal).toBeGreaterThanOrEqual(5);
+    expect(captureDrops.reduce((sum, l) => sum + Number(l.count), 0)).toBe(captureFinal);
+    expect(captureDrops.every((l) => l.level === 40 && l.reason === 'redis-error')).toBe(true);
     expect(stderr).not.toContain(PASSWORD);
   });
 });
