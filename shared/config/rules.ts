@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { readObjectFile } from './file.js';
 import { configProblemsError } from './load.js';
-import { closestName } from './suggest.js';
+import { closestName, issueMessage } from './suggest.js';
 
 /**
  * The rules file (--rules / PARITY_RULES): one JSON or YAML object whose
@@ -53,7 +53,7 @@ export function rulesSection<S extends z.ZodType>(doc: RulesDocument, section: s
       key: `rules.${section}${i.path.length ? `.${i.path.join('.')}` : ''}`,
       env: '-',
       source: 'file' as const,
-      message: `${i.message} (in ${file})`,
+      message: `${issueMessage(schema, i)} (in ${file})`,
     })),
     RULES_HINT,
   );

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The known name closest to a mistyped one ("anonymize" → "anonymise"), or
  * undefined when none is near: at most a third of the name's letters differ
@@ -30,4 +32,38 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** `schema` without the wrappers that do not change what keys it takes (a default, optional, a preprocess). */
+function bare(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let i = 0; i < 16; i++) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.out as z.ZodType;
+    else break;
+  }
+  return s;
+}
+
+/** The keys the object `schema` takes at `path` (an issue's), none when no object is there. */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let s = bare(schema);
+  for (const segment of path) {
+    if (s instanceof z.ZodObject) {
+      const next = (s.shape as Record<string, z.ZodType | undefined>)[String(segment)];
+      if (next === undefined) return [];
+      s = bare(next);
+    } else if (s instanceof z.ZodArray) s = bare(s.element as z.ZodType);
+    else if (s instanceof z.ZodRecord) s = bare(s.valueType as z.ZodType);
+    else return [];
+  }
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** A zod issue's message, with the nearest known key offered for each key it did not know (`ignorePath` → `ignorePaths`). */
+export function issueMessage(schema: z.ZodType, issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const known = knownKeysAt(schema, issue.path);
+  const near = issue.keys.map((k) => [k, closestName(k, known)] as const).filter(([, n]) => n !== undefined);
+  return near.length === 0 ? issue.message : `${issue.message}; did you mean ${near.map(([k, n]) => `"${n}" for "${k}"`).join(', ')}?`;
 }

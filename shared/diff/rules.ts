@@ -30,10 +30,10 @@ const pathText = z.string().superRefine((p, ctx) => {
 });
 const routeText = z.string().min(1).describe('route template, e.g. "GET /users/:id"; * matches anything');
 /** A path, or { path, route } to scope it to one route template. */
-const scoped = z.preprocess((v) => (typeof v === 'string' ? { path: v } : v), z.object({ path: pathText, route: routeText.optional() }));
+const scoped = z.preprocess((v) => (typeof v === 'string' ? { path: v } : v), z.strictObject({ path: pathText, route: routeText.optional() }));
 
 export const diffRulesSchema = z
-  .object({
+  .strictObject({
     /** Paths never compared (a covered object hides its members). */
     ignorePaths: z.array(scoped).default([]),
     /** Header names never compared, added to the default list (date, etag, request ids, ...). `*` wildcards allowed. */
@@ -41,7 +41,7 @@ export const diffRulesSchema = z
     /** Numbers within the tolerance are equal: |a-b| <= absolute, or |a-b| <= relative * max(|a|,|b|). */
     tolerance: z
       .array(
-        z.object({
+        z.strictObject({
           path: pathText,
           route: routeText.optional(),
           absolute: z.number().nonnegative().default(0),
@@ -50,14 +50,14 @@ export const diffRulesSchema = z
       )
       .default([]),
     /** Arrays whose elements are matched by the value of a key (e.g. `id`) instead of by position. */
-    matchBy: z.array(z.object({ path: pathText, key: z.string().min(1), route: routeText.optional() })).default([]),
+    matchBy: z.array(z.strictObject({ path: pathText, key: z.string().min(1), route: routeText.optional() })).default([]),
     /** Arrays compared as multisets: order does not matter. */
     unordered: z.array(scoped).default([]),
     /** Paths declared as intentionally changed in this release: reported as expected, never fail the gate. */
     expected: z.array(scoped).default([]),
     /** The noise rule (docs/report-format.md): a path is a real difference when its rate is clearly above its noise rate. */
     noise: z
-      .object({
+      .strictObject({
         /** (diff rate − noise rate) must be at least this share of the diff rate. Default 0.2. */
         minRelative: z.number().min(0).max(1).default(0.2),
         /** (diff rate − noise rate) must be above this absolute rate. Default 0. */

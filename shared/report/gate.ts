@@ -8,13 +8,13 @@ import { rulesSection, type RulesDocument } from '../config/rules.js';
  * than `maxP99Regression` and by at least `minLatencyDeltaUs`, and the
  * slowdown is statistically significant with enough samples.
  */
-const routeLimits = z.object({
+const routeLimits = z.strictObject({
   maxDiffRate: z.number().min(0).max(1).optional(),
   maxErrorRate: z.number().min(0).max(1).optional(),
   maxP99Regression: z.number().min(0).optional(),
 });
 
-export const gateThresholdsSchema = z.object({
+export const gateThresholdsSchema = z.strictObject({
   /** Highest share of compared requests with a real difference (overall and each route). Default 0. */
   maxDiffRate: z.number().min(0).max(1).default(0),
   /** Highest share of requests without an answer (overall and each route). Default 0. */
@@ -57,6 +57,23 @@ export function routeThresholds(g: GateThresholds, route: string): { maxDiffRate
   };
 }
 
+/** A key of the rules file's `gate` section that is a setting: refused, naming where it is set. */
+const overall = (key: string, flag: string, env: string) =>
+  z.never({ error: `the overall ${key} is a setting: give ${flag}, ${env} or ${key} in the config file (this section sets the finer knobs and per-route limits under routes)` });
+
+/**
+ * The rules file's `gate` section: the finer knobs and per-route overrides. The three overall limits are settings
+ * (flags, environment, config file); here they were overridden by the settings' defaults without a word.
+ */
+const GATE_SECTION = gateThresholdsSchema
+  .extend({
+    maxDiffRate: overall('maxDiffRate', '--max-diff-rate', 'PARITY_MAX_DIFF_RATE'),
+    maxErrorRate: overall('maxErrorRate', '--max-error-rate', 'PARITY_MAX_ERROR_RATE'),
+    maxP99Regression: overall('maxP99Regression', '--max-p99-regression', 'PARITY_MAX_P99_REGRESSION'),
+  })
+  .partial()
+  .optional();
+
 /**
  * The thresholds a run is gated with: the three settings (flag > env >
  * config file) plus the rules file's optional `gate` section, which may set
@@ -66,7 +83,8 @@ export function routeThresholds(g: GateThresholds, route: string): { maxDiffRate
 export function gateThresholdsFrom(
   settings: { maxDiffRate: number; maxErrorRate: number; maxP99Regression: number },
   rules: RulesDocument = {},
+  rulesFile?: string,
 ): GateThresholds {
-  const section = rulesSection(rules, 'gate', gateThresholdsSchema.partial().optional()) ?? {};
+  const section = rulesSection(rules, 'gate', GATE_SECTION, rulesFile) ?? {};
   return gateThresholdsSchema.parse({ ...section, maxDiffRate: settings.maxDiffRate, maxErrorRate: settings.maxErrorRate, maxP99Regression: settings.maxP99Regression });
 }

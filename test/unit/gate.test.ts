@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareExchange, diffRulesSchema, RunStats, type Answer, type DiffMode, type ExchangeInput } from '../../shared/diff/index.js';
+import { diffRulesFrom } from '../../shared/diff/index.js';
 import { buildReport, gateThresholdsFrom, gateThresholdsSchema, type GateThresholdsInput } from '../../shared/report/index.js';
 import { isParityError } from '../../shared/errors.js';
 
@@ -128,5 +129,26 @@ describe('the release gate', () => {
       expect(isParityError(err) && err.code).toBe('PARITY_ERR_CONFIG_INVALID');
       expect(String((err as Error).message)).toContain('rules.gate.routes.GET /x.maxDiffRate');
     }
+  });
+
+  it("refuses a misspelt key of the rules file's gate and diff sections, with the nearest name, and an overall limit there", () => {
+    const problem = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        expect(isParityError(err) && err.code).toBe('PARITY_ERR_CONFIG_INVALID');
+        return String((err as Error).message);
+      }
+      return expect.unreachable();
+    };
+    const settings = { maxDiffRate: 0, maxErrorRate: 0, maxP99Regression: 0.25 };
+    // a typo used to leave the default (0.25) in force without a word: a laxer gate than the file asks for
+    expect(problem(() => gateThresholdsFrom(settings, { gate: { routes: { 'GET /x': { maxP99Regresion: 0.05 } } } }, 'rules.yaml'))).toMatch(/rules\.gate\.routes\.GET \/x .*"maxP99Regresion"; did you mean "maxP99Regression".*\(in rules\.yaml\)/);
+    expect(problem(() => gateThresholdsFrom(settings, { gate: { minLatencySample: 50 } }))).toContain('did you mean "minLatencySamples"');
+    // the overall limits are settings: in the section they were overridden by the settings' defaults
+    expect(problem(() => gateThresholdsFrom(settings, { gate: { maxDiffRate: 0.05 } }))).toMatch(/rules\.gate\.maxDiffRate .*--max-diff-rate, PARITY_MAX_DIFF_RATE/);
+    expect(problem(() => diffRulesFrom({ diff: { ignorePath: ['$.updatedAt'] } }, 'rules.yaml'))).toContain('"ignorePath"; did you mean "ignorePaths"');
+    expect(problem(() => diffRulesFrom({ diff: { tolerance: [{ path: '$.price', relativ: 0.01 }] } }))).toContain('did you mean "relative"');
+    expect(diffRulesFrom({ diff: { ignorePaths: ['$.updatedAt', { path: '$.etag', route: 'GET /x' }] } }).ignorePaths).toHaveLength(2);
   });
 });

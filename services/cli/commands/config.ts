@@ -31,7 +31,7 @@ function checkRulesFile(config: Config): CheckedRules | undefined {
   samplingRules(rules, file);
   createRecordAnonymiser({ key: config.anonKey, rules: rules.anonymise });
   diffRulesFrom(rules, file);
-  gateThresholdsFrom(config, rules);
+  gateThresholdsFrom(config, rules, config.rulesFile);
   return { file, sections: RULES_SECTIONS.filter((section) => section in rules) };
 }
 

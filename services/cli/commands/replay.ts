@@ -90,7 +90,7 @@ function runRequest(f: ReplayFlags, config: Config): RunRequest {
     transform: transformFrom(f),
     mode: modeFrom(f, config),
     rules: rulesSection(rules, 'diff', diffRulesSchema, config.rulesFile),
-    gate: gateThresholdsFrom(config, rules),
+    gate: gateThresholdsFrom(config, rules, config.rulesFile),
     timeoutMs: config.replayTimeoutMs,
     connections: config.replayConnections,
     lateAfterMs: config.lateAfterMs,

@@ -49,7 +49,7 @@ export function emitReport(report: Report, opts: { format: ReportFormat; out?: s
 export async function shadowWindowReport(redis: Redis, config: Config, window: ShadowWindow): Promise<Report> {
   const rules = loadRulesFile(config.rulesFile);
   const data = await readShadowWindow(redis, window);
-  return shadowReport(window, data, { gate: gateThresholdsFrom(config, rules), noise: diffRulesFrom(rules, config.rulesFile).noise });
+  return shadowReport(window, data, { gate: gateThresholdsFrom(config, rules, config.rulesFile), noise: diffRulesFrom(rules, config.rulesFile).noise });
 }
 
 /** `parity report RUN | --shadow-window SINCE --format text|json|junit|html [--out FILE] [--report DIR]`. */
