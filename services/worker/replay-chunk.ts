@@ -235,7 +235,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   }
   const state = abort.signal.aborted ? 'cancelled' : 'done';
   if (recorder.dropped > 0) ctx.log.warn({ run, chunk: spec.index, dropped: recorder.dropped }, 'some results were not written to the results stream (stats count them)');
-  const finished = await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats);
+  const finished = await finishChunk(ctx.redis, def, spec.index, outcome(state), recorder.stats, recorder);
   if (finished.counted.attempt !== attempt) ctx.log.warn({ run, chunk: spec.index, counted: finished.counted.attempt }, 'another attempt of this chunk finished first: this one is not counted');
   // the chunk that completes the run learns it here: its records are of no more use to this process
   if (finished.run) ctx.runs.drop(run);

@@ -71,24 +71,48 @@ export interface RunStatus {
   session: string;
   target: string;
   profile: string;
+  /** ms since the epoch the run was created (queued). */
   createdAt: number;
   startedAt?: number;
+  /** ms since the epoch the last of its chunks recorded its outcome. */
   finishedAt?: number;
   /** Why the run failed. */
   error?: string;
-  chunks: { total: number; done: number; failed: number; cancelled: number };
+  chunks: ChunkCounts;
   progress: RunProgress;
 }
 
-/** Live counters summed over the chunks' current attempts. */
+/**
+ * A run's chunks by outcome; `done + failed + cancelled + pending = total`.
+ * A run in a final state has none pending.
+ */
+export interface ChunkCounts {
+  total: number;
+  /** Fired every request (a cancel that came after it finished changes nothing). */
+  done: number;
+  /** Failed every attempt (or its worker died too often): the run fails. */
+  failed: number;
+  /** Stopped by a cancel, or never started because of one. */
+  cancelled: number;
+  /** No outcome yet: waiting in the queue, or running. */
+  pending: number;
+}
+
+/**
+ * Live counters summed over the chunks: a finished chunk's counted attempt
+ * (the one its report counts), a running chunk's current attempt. Once the
+ * run has ended, `sent + skipped` is the report's `totals.requests`.
+ */
 export interface RunProgress {
   /** Requests planned (open model), 0 when unknown (closed model). */
   planned: number;
-  /** Requests fired at the target. */
+  /** Requests fired at the target, answered or not; those a cancel cut off in flight are not counted. */
   sent: number;
   /** Requests not sent: the record was gone from the session, or its request body not captured whole. */
   skipped: number;
+  /** Sent requests the target did not answer: refused, reset, timed out. */
   errors: number;
+  /** Requests that started more than PARITY_LATE_AFTER_MS after their scheduled time. */
   late: number;
 }
 

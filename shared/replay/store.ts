@@ -102,9 +102,25 @@ export async function countRetriedChunk(redis: Redis, id: string): Promise<void>
   await redis.eval(COUNT_RETRIED, 1, keys.runMeta(id));
 }
 
-/** Live counters of one chunk's current attempt (replaced, never added). */
-export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: number, p: Omit<RunProgress, 'planned'>): Promise<void> {
-  await redis.multi().hset(keys.runProgress(def.id), String(chunk), `${p.sent} ${p.errors} ${p.late} ${p.skipped}`).expireat(keys.runProgress(def.id), runExpiresAt(def)).exec();
+/** What one chunk attempt has done so far, as its progress line counts it. */
+export type ChunkProgress = Omit<RunProgress, 'planned'>;
+
+const progressLine = (p: ChunkProgress) => `${p.sent} ${p.errors} ${p.late} ${p.skipped}`;
+
+// KEYS: progress, chunks; ARGV: chunk, line, expiry
+const WRITE_PROGRESS = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return 1`;
+
+/**
+ * Live counters of one chunk's current attempt (replaced, never added).
+ * Once the chunk has an outcome its line is final (finishChunk): an attempt
+ * that is not counted no longer moves the run's progress.
+ */
+export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: number, p: ChunkProgress): Promise<void> {
+  await redis.eval(WRITE_PROGRESS, 2, keys.runProgress(def.id), keys.runChunks(def.id), String(chunk), progressLine(p), runExpiresAt(def));
 }
 
 /** The outcome recorded for a chunk: its counted attempt's, if one finished. */
@@ -113,14 +129,16 @@ export async function chunkOutcome(redis: Redis, id: string, chunk: number): Pro
   return text ? (JSON.parse(text) as ChunkOutcome) : undefined;
 }
 
-// KEYS: chunks, stats, then the run's other keys to expire; ARGV: chunk,
-// outcome JSON, stats JSON ('' for none), expiry (s since the epoch).
+// KEYS: chunks, stats, progress, then the run's other keys to expire; ARGV:
+// chunk, outcome JSON, stats JSON ('' for none), expiry (s since the epoch),
+// progress line ('' for none).
 const FINISH = `
 local recorded = redis.call('HGET', KEYS[1], ARGV[1])
 if not recorded then
   recorded = ARGV[2]
   redis.call('HSET', KEYS[1], ARGV[1], recorded)
   if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[5]) else redis.call('HDEL', KEYS[3], ARGV[1]) end
 end
 for i = 1, #KEYS do redis.call('EXPIREAT', KEYS[i], ARGV[4]) end
 return {recorded, redis.call('HLEN', KEYS[1])}`;
@@ -131,12 +149,21 @@ return {recorded, redis.call('HLEN', KEYS[1])}`;
  * the one counted, and a later one (BullMQ delivered the chunk again, or
  * took it over from a worker that was only slow) never replaces its
  * outcome or stats, which must match the results readRunResults counts.
+ * The chunk's progress line becomes the counted attempt's `progress` (none
+ * without it), so that a run's progress adds up to what its report counts.
  * When every chunk has an outcome, the run ends (done, failed or
  * cancelled). Returns the counted outcome and the run's state once ended.
  */
-export async function finishChunk(redis: Redis, def: ReplayRunDef, chunk: number, outcome: ChunkOutcome, stats?: RunStats): Promise<{ counted: ChunkOutcome; run: RunState | undefined }> {
+export async function finishChunk(
+  redis: Redis,
+  def: ReplayRunDef,
+  chunk: number,
+  outcome: ChunkOutcome,
+  stats?: RunStats,
+  progress?: ChunkProgress,
+): Promise<{ counted: ChunkOutcome; run: RunState | undefined }> {
   const ks = [keys.runChunks(def.id), keys.runStats(def.id), keys.runProgress(def.id), keys.runResults(def.id), keys.runCursor(def.id)];
-  const args = [String(chunk), JSON.stringify(outcome), stats ? JSON.stringify(stats.toJSON()) : '', runExpiresAt(def)];
+  const args = [String(chunk), JSON.stringify(outcome), stats ? JSON.stringify(stats.toJSON()) : '', runExpiresAt(def), progress ? progressLine(progress) : ''];
   const [recorded, finished] = (await redis.eval(FINISH, ks.length, ...ks, ...args)) as [string, number];
   const counted = JSON.parse(recorded) as ChunkOutcome;
   return { counted, run: finished < def.chunks ? undefined : await endRun(redis, def.id) };
@@ -151,11 +178,44 @@ export async function endRun(redis: Redis, id: string): Promise<RunState | undef
   return transition(redis, id, to, ['queued', 'running'], failed?.error ? { finishedAt: Date.now(), error: failed.error } : { finishedAt: Date.now() });
 }
 
-/** Marks the run cancelled; workers see the flag within a poll interval and stop. */
-export async function cancelRun(redis: Redis, id: string): Promise<RunState | undefined> {
+// KEYS: chunks, progress; ARGV: outcome JSON, expiry, chunks [from, to), then the chunks left alone
+const CANCEL_CHUNKS = `
+local running = {}
+for i = 5, #ARGV do running[ARGV[i]] = true end
+for c = tonumber(ARGV[3]), tonumber(ARGV[4]) - 1 do
+  local f = tostring(c)
+  if not running[f] and redis.call('HSETNX', KEYS[1], f, ARGV[1]) == 1 then redis.call('HDEL', KEYS[2], f) end
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[2])
+return redis.call('HLEN', KEYS[1])`;
+
+/** The run's state; undefined when it is gone. */
+export async function runState(redis: Redis, id: string): Promise<RunState | undefined> {
+  return ((await redis.hget(keys.runMeta(id), 'state')) as RunState | null) ?? undefined;
+}
+
+/**
+ * Cancels a run: sets its cancel flag (running chunks see it within a poll
+ * interval and stop), then counts every chunk without an outcome as
+ * cancelled — but those `stillRunning` names, asked once the flag is set (a
+ * chunk that starts later sees the flag and stops at once): each of those
+ * records its own outcome and what it sent when it stops, and the last one
+ * ends the run. The run ends (cancelled) once every chunk has an outcome,
+ * so its counts are final when it reads cancelled. Returns its state.
+ */
+export async function cancelRun(redis: Redis, id: string, stillRunning: () => Promise<Iterable<number>> = () => Promise.resolve([])): Promise<RunState | undefined> {
   const def = await loadRunDef(redis, id);
   await redis.set(keys.runCancel(id), String(Date.now()), 'EXAT', runExpiresAt(def));
-  return transition(redis, id, 'cancelled', ['queued', 'running'], { finishedAt: Date.now() });
+  const state = await runState(redis, id);
+  if (state === undefined || isFinal(state)) return state;
+  const running = [...(await stillRunning())].map(String);
+  const outcome = JSON.stringify({ state: 'cancelled', attempt: 'none', worker: 'none', at: Date.now() } satisfies ChunkOutcome);
+  let recorded = 0;
+  for (let from = 0; from < def.chunks; from += 1000) {
+    const to = Math.min(def.chunks, from + 1000);
+    recorded = (await redis.eval(CANCEL_CHUNKS, 2, keys.runChunks(id), keys.runProgress(id), outcome, runExpiresAt(def), from, to, ...running)) as number;
+  }
+  return recorded >= def.chunks ? endRun(redis, id) : runState(redis, id);
 }
 
 export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
@@ -166,8 +226,11 @@ export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
 export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
   const def = await loadRunDef(redis, id);
   const [meta, chunks, progress] = await Promise.all([redis.hgetall(keys.runMeta(id)), redis.hgetall(keys.runChunks(id)), redis.hgetall(keys.runProgress(id))]);
-  const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0 };
-  for (const t of Object.values(chunks)) counts[(JSON.parse(t) as ChunkOutcome).state]++;
+  const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0, pending: def.chunks };
+  for (const t of Object.values(chunks)) {
+    counts[(JSON.parse(t) as ChunkOutcome).state]++;
+    counts.pending--;
+  }
   const p: RunProgress = { planned: def.arrivals, sent: 0, skipped: 0, errors: 0, late: 0 };
   for (const line of Object.values(progress)) {
     // lines of workers from before the skipped count have three numbers

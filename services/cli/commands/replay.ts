@@ -212,8 +212,8 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     if (!f.json) process.stdout.write(`run ${def.id}\n`);
     if ((await queue.getWorkersCount()) === 0) ctx.log.warn('no `parity worker` is running: the run waits until one starts');
     const status = await waitForRun(redis, def.id, { progress: !f.json });
-    // the run reads as cancelled as soon as its flag is set, while its waiting chunks are still
-    // being taken off the queue: closing the queue then left thousands of them behind
+    // the run may read cancelled while its waiting chunks, counted, are still being taken off
+    // the queue: closing the queue then left thousands of them behind
     await cancelling;
     process.off('SIGINT', onSigint);
     const { report } = await runReport(redis, def.id);

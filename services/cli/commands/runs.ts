@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { Redis } from 'ioredis';
 import { openQueue } from '../../../shared/queue/queues.js';
-import { keys, queues } from '../../../shared/redis/keys.js';
+import { queues } from '../../../shared/redis/keys.js';
 import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
 import type { ChunkJobData, RunStatus } from '../../../shared/replay/run.js';
 import { isFinal, listRuns, runStatus } from '../../../shared/replay/store.js';
@@ -22,8 +22,8 @@ function describe(s: RunStatus): string {
 
 /**
  * Polls a run until it reaches a final state, drawing a progress bar on a TTY
- * (a line every 5 s otherwise). After a cancel it waits a little for chunks
- * in flight to report what they did.
+ * (a line every 5 s otherwise). A run reads cancelled only once each of its
+ * chunks has recorded what it did, so the last status is final.
  */
 export async function waitForRun(redis: Redis, id: string, opts: { progress: boolean; pollMs?: number; redisGraceMs?: number }): Promise<RunStatus> {
   const tty = opts.progress && process.stderr.isTTY === true;
@@ -57,7 +57,6 @@ export async function waitForRun(redis: Redis, id: string, opts: { progress: boo
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
     status = await poll();
   }
-  if (status.state === 'cancelled') status = await settleCancelled(redis, id, status);
   bar?.stop();
   if (opts.progress && !tty) process.stderr.write(`run ${id}: ${status.state}, ${progressText(status)}\n`);
   return status;
@@ -85,20 +84,6 @@ async function pollThroughOutage(read: () => Promise<RunStatus>, id: string, gra
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-}
-
-/** Gives chunks that were running when the run was cancelled up to 5 s to record their outcome. */
-async function settleCancelled(redis: Redis, id: string, status: RunStatus): Promise<RunStatus> {
-  const deadline = Date.now() + 5000;
-  let s = status;
-  while (Date.now() < deadline) {
-    const inFlight = Object.keys(await redis.hgetall(keys.runProgress(id))).length;
-    const reported = s.chunks.done + s.chunks.failed + s.chunks.cancelled;
-    if (reported >= inFlight) break;
-    await new Promise((r) => setTimeout(r, 200));
-    s = await runStatus(redis, id);
-  }
-  return s;
 }
 
 /** `parity runs list | show RUN | cancel RUN`. */
@@ -138,7 +123,7 @@ export function registerRuns(program: Command): Command {
             `  target    ${s.target}`,
             `  profile   ${s.profile}`,
             `  progress  ${progressText(s)}`,
-            `  chunks    ${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled of ${c.total}`,
+            `  chunks    ${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled, ${c.pending} pending of ${c.total}`,
             `  created   ${iso(s.createdAt)}`,
             `  started   ${iso(s.startedAt)}`,
             `  finished  ${iso(s.finishedAt)}`,
