@@ -189,7 +189,6 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
     return recorded.state;
   }
   if (await isCancelled(ctx.redis, run)) return (await finishChunk(ctx.redis, def, spec.index, outcome('cancelled'))).counted.state;
-  await markRunning(ctx.redis, run);
 
   // A chunk taken over from a dead worker is past its window: it keeps its
   // requests' spacing from now on, rather than firing them all at once. Its
@@ -202,6 +201,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   }
 
   const abort = new AbortController();
+  const started = markRunningWhenDue(ctx, run, anchorUs + spec.startUs);
   const poll = setInterval(() => {
     isCancelled(ctx.redis, run).then(
       (yes) => yes && abort.abort(),
@@ -225,6 +225,7 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
     if (spec.vus !== undefined) await closedChunk(ctx, def, spec, anchorUs, records, send);
     else await openChunk(ctx, def, spec, anchorUs, records, send);
   } finally {
+    clearTimeout(started);
     clearInterval(poll);
     inFlight.close();
     await recorder.stop();
@@ -240,6 +241,19 @@ async function runHeldChunk(ctx: ReplayWorkerContext, job: Job<ChunkJobData>, de
   // the chunk that completes the run learns it here: its records are of no more use to this process
   if (finished.run) ctx.runs.drop(run);
   return finished.counted.state;
+}
+
+/**
+ * Marks the run running when this chunk's first request is due, or at once
+ * when that has passed (the chunk was taken late): the run's `startedAt` is
+ * when its shared clock started, not when a worker took its first chunk up
+ * to PARITY_REPLAY_START_DELAY_MS ahead to load records and warm up.
+ */
+function markRunningWhenDue(ctx: ReplayWorkerContext, run: string, dueUs: number): NodeJS.Timeout {
+  const atMs = Math.max(dueUs, nowUs()) / 1000;
+  return setTimeout(() => {
+    markRunning(ctx.redis, run, atMs).catch((err: unknown) => ctx.log.warn({ run, err: (err as Error).message }, 'marking the run running failed'));
+  }, atMs - Date.now());
 }
 
 /** Capture times of the selection as far as this chunk knows them: first, last and its own records. */

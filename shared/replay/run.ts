@@ -73,6 +73,11 @@ export interface RunStatus {
   profile: string;
   /** ms since the epoch the run was created (queued). */
   createdAt: number;
+  /**
+   * ms since the epoch the run's first request was due: the start of its
+   * shared clock, or when a worker took its first chunk if none had by then.
+   * Absent until then.
+   */
   startedAt?: number;
   /** ms since the epoch the last of its chunks recorded its outcome. */
   finishedAt?: number;

@@ -82,19 +82,27 @@ export async function transition(redis: Redis, id: string, to: RunState, from: r
 
 // Writes to the meta hash of a run that is still there: a worker holding an
 // expired run's definition must not make a hash without `def` or expiry.
+// startedAt keeps the earliest time any chunk gives; an ended run is left alone.
 const MARK_RUNNING = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
-if redis.call('HGET', KEYS[1], 'state') == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'running' then return 0 end
+local at = redis.call('HGET', KEYS[1], 'startedAt')
+if not at or tonumber(ARGV[1]) < tonumber(at) then redis.call('HSET', KEYS[1], 'startedAt', ARGV[1]) end
+if state == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
 return 1`;
 
 const COUNT_RETRIED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'retriedChunks', 1)`;
 
-/** Called by a worker when one of the run's chunks starts. */
-export async function markRunning(redis: Redis, id: string): Promise<void> {
-  await redis.eval(MARK_RUNNING, 1, keys.runMeta(id), Date.now());
+/**
+ * Called by a worker when the first request of one of the run's chunks is
+ * due: the run is running from then, and its `startedAt` is the earliest
+ * such time (ms since the epoch) of its chunks.
+ */
+export async function markRunning(redis: Redis, id: string, atMs = Date.now()): Promise<void> {
+  await redis.eval(MARK_RUNNING, 1, keys.runMeta(id), Math.floor(atMs));
 }
 
 /** Counts a chunk taken over after its window (the run's `retriedChunks`). */
