@@ -33,6 +33,8 @@ export interface ChunkPlanOptions {
   maxPerChunk: number;
   /** Most chunks (BullMQ jobs) a run may have. Default MAX_RUN_CHUNKS. */
   maxChunks?: number;
+  /** Flags that size the run, named when it has too many chunks (sizingFlags). Default --duration, --rate. */
+  sizing?: readonly string[];
 }
 
 /**
@@ -42,8 +44,8 @@ export interface ChunkPlanOptions {
  */
 export const MAX_RUN_CHUNKS = 500_000;
 
-function tooManyChunks(max: number): Error {
-  return parityError('PARITY_ERR_USAGE', `the run would be cut into more than ${max} chunks (BullMQ jobs, one per window and lane): shorten --duration, or lower --rate or --lanes`);
+function tooManyChunks(max: number, sizing: readonly string[] = ['--duration', '--rate']): Error {
+  return parityError('PARITY_ERR_USAGE', `the run would be cut into more than ${max} chunks (BullMQ jobs, one per window and lane): plan a smaller run with ${[...sizing, '--lanes'].join(', ')}`);
 }
 
 /** Chunks of an open-model schedule; chunks with no arrival are left out. */
@@ -53,10 +55,10 @@ export function planOpenChunks(schedule: ArrivalSchedule, opts: ChunkPlanOptions
   const cap = Math.max(1, opts.maxPerChunk) * lanes;
   const maxChunks = opts.maxChunks ?? MAX_RUN_CHUNKS;
   // each chunk holds at most maxPerChunk arrivals: refused before a single window is planned
-  if (schedule.count > maxChunks * Math.max(1, opts.maxPerChunk)) throw tooManyChunks(maxChunks);
+  if (schedule.count > maxChunks * Math.max(1, opts.maxPerChunk)) throw tooManyChunks(maxChunks, opts.sizing);
   let from = 0;
   while (from < schedule.count) {
-    if (chunks.length > maxChunks) throw tooManyChunks(maxChunks);
+    if (chunks.length > maxChunks) throw tooManyChunks(maxChunks, opts.sizing);
     const windowStart = schedule.offsetUs(from);
     let to = from + 1;
     while (to < schedule.count && to - from < cap && schedule.offsetUs(to) < windowStart + opts.windowUs) to++;
@@ -68,7 +70,7 @@ export function planOpenChunks(schedule: ArrivalSchedule, opts: ChunkPlanOptions
     }
     from = to;
   }
-  if (chunks.length > maxChunks) throw tooManyChunks(maxChunks);
+  if (chunks.length > maxChunks) throw tooManyChunks(maxChunks, opts.sizing);
   return chunks;
 }
 
@@ -96,7 +98,7 @@ export function planClosedChunks(vus: number, durationUs: number, opts: Omit<Chu
   const chunks: ChunkSpec[] = [];
   const lanes = Math.max(1, Math.min(Math.floor(opts.lanes), vus));
   const maxChunks = opts.maxChunks ?? MAX_RUN_CHUNKS;
-  if (Math.ceil(durationUs / opts.windowUs) * lanes > maxChunks) throw tooManyChunks(maxChunks);
+  if (Math.ceil(durationUs / opts.windowUs) * lanes > maxChunks) throw tooManyChunks(maxChunks, opts.sizing);
   for (let start = 0; start < durationUs; start += opts.windowUs) {
     const end = Math.min(durationUs, start + opts.windowUs);
     for (let lane = 0; lane < lanes; lane++) {

@@ -9,10 +9,10 @@ import type { GateThresholds } from '../report/gate.js';
 import { nowUs } from '../record/convert.js';
 import { sessionInfo } from '../session/store.js';
 import { planClosedChunks, planOpenChunks, type ChunkSpec } from './chunk.js';
-import type { ReplayProfile } from './profile.js';
+import { sizingFlags, type ReplayProfile } from './profile.js';
 import { chunkJobId, newRunId, type ChunkJobData, type ReplayRunDef } from './run.js';
 import { arrivalSchedule, recordTimes } from './schedule.js';
-import { describeMethods, resolveSelection, type SelectionSpec } from './selection.js';
+import { describeMethods, resolveSelection, type Selection, type SelectionSpec } from './selection.js';
 import { saveRun } from './store.js';
 import { sealSetHeaders } from './sealed-headers.js';
 import type { RequestTransform } from './transform.js';
@@ -44,6 +44,10 @@ export interface RunRequest {
   startDelayMs?: number;
   /** ms before its window that a chunk becomes available to workers. Default 3000. */
   leadMs?: number;
+  /** How the user gave the target and the baseline (`--target`, `PARITY_BASELINE`, …), named in hints. Default: their flags. */
+  givenAs?: { target?: string; baseline?: string };
+  /** Told what looks like a mistake but is not refused (a method no record has). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -53,8 +57,13 @@ export interface RunRequest {
  */
 const MAX_RUN_US = 366 * 86_400e6;
 
+/** What to do about a target or baseline that does not answer, naming how the user gave it (`--baseline`, `PARITY_BASELINE`, …). */
+export function unreachableHint(what: 'target' | 'baseline', givenAs = `--${what}`): string {
+  return `Check that the ${what} is running and that the URL from ${givenAs} is right.`;
+}
+
 /** Resolves when a TCP connection to the URL's host opens; PARITY_ERR_TARGET_UNREACHABLE otherwise. */
-export function checkReachable(url: string, what: string, timeoutMs = 3000): Promise<void> {
+export function checkReachable(url: string, what: 'target' | 'baseline', givenAs?: string, timeoutMs = 3000): Promise<void> {
   const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -62,7 +71,7 @@ export function checkReachable(url: string, what: string, timeoutMs = 3000): Pro
     const socket = connect({ host, port });
     const fail = (why: string) => {
       socket.destroy();
-      reject(parityError('PARITY_ERR_TARGET_UNREACHABLE', `cannot connect to the ${what} ${redactUrl(url)}: ${why}`));
+      reject(parityError('PARITY_ERR_TARGET_UNREACHABLE', `cannot connect to the ${what} ${redactUrl(url)}: ${why}`, { hint: unreachableHint(what, givenAs) }));
     };
     socket.setTimeout(timeoutMs, () => fail(`no connection within ${timeoutMs} ms`));
     socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
@@ -71,6 +80,21 @@ export function checkReachable(url: string, what: string, timeoutMs = 3000): Pro
       resolve();
     });
   });
+}
+
+/**
+ * A --methods entry that no record of the session has is most likely a typo,
+ * but a custom method is legal HTTP: it is refused only when nothing at all
+ * is selected, and otherwise warned about.
+ */
+function checkMethods(req: RunRequest, selection: Selection): void {
+  const absent = (req.selection.methods ?? []).filter((m) => !selection.methods.has(m));
+  if (absent.length === 0) return;
+  const has = `${absent.length === 1 ? 'method' : 'methods'} ${absent.join(', ')} (its records' methods: ${[...selection.methods].slice(0, 12).join(', ') || 'none'})`;
+  if (selection.ids.length === 0) {
+    throw parityError('PARITY_ERR_USAGE', `no record of session "${req.session}" has ${has}`, { hint: 'Check the spelling in --methods: a method matches exactly (upper-cased).' });
+  }
+  req.onWarning?.(`--methods: no record of session "${req.session}" has ${has}; the other methods are replayed`);
 }
 
 /**
@@ -85,10 +109,11 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
   if (info.upstream && !req.allowProductionTarget && sameOrigin(req.target, info.upstream)) {
     throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the target ${redactUrl(req.target)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from`);
   }
-  await checkReachable(req.target, 'target');
-  if (req.baseline) await checkReachable(req.baseline, 'baseline');
+  await checkReachable(req.target, 'target', req.givenAs?.target);
+  if (req.baseline) await checkReachable(req.baseline, 'baseline', req.givenAs?.baseline);
 
   const selection = await resolveSelection(redis, req.session, req.selection);
+  checkMethods(req, selection);
   if (selection.ids.length === 0) {
     throw parityError('PARITY_ERR_USAGE', `no record of session "${req.session}" matches the selection (${selection.scanned} records looked at)`, {
       hint: 'Loosen --from/--to, --methods, --filter or --exclude; `parity sessions show S` lists recent records.',
@@ -102,23 +127,24 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
     });
   }
   const windowUs = req.windowMs * 1000;
+  const sizing = sizingFlags(req.profile);
   let chunks: ChunkSpec[];
   let arrivals = 0;
   let durationUs: number;
   if (req.profile.kind === 'constant-concurrency') {
     durationUs = req.profile.durationMs * 1000;
-    chunks = planClosedChunks(req.profile.vus, durationUs, { windowUs, lanes: req.lanes });
+    chunks = planClosedChunks(req.profile.vus, durationUs, { windowUs, lanes: req.lanes, sizing });
   } else {
     const schedule = arrivalSchedule(req.profile, recordTimes(selection.ts));
     arrivals = schedule.count;
     durationUs = arrivals > 0 ? schedule.offsetUs(arrivals - 1) : 0;
-    chunks = planOpenChunks(schedule, { windowUs, lanes: req.lanes, maxPerChunk: 2000 });
+    chunks = planOpenChunks(schedule, { windowUs, lanes: req.lanes, maxPerChunk: 2000, sizing });
   }
-  if (chunks.length === 0) throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans no request for this selection`, { hint: 'Raise --rate or --duration.' });
+  if (chunks.length === 0) throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans no request for this selection`, { hint: `Plan more requests with ${sizing.join(', ')}.` });
   if (!(durationUs <= MAX_RUN_US)) {
     const days = Number.isFinite(durationUs) ? `${Math.round(durationUs / 86_400e6)} days` : 'for ever';
     throw parityError('PARITY_ERR_USAGE', `the ${req.profile.kind} profile plans a run that lasts ${days}, past the limit of ${MAX_RUN_US / 86_400e6} days`, {
-      hint: 'Raise --speed or --rate, or shorten --duration or the selection (--from/--to).',
+      hint: `Plan a shorter run with ${sizing.join(', ')}.`,
     });
   }
 

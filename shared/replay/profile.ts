@@ -106,6 +106,17 @@ const FLAG: Record<keyof ProfileFlags, string> = {
   spikeFor: '--spike-for',
 };
 
+/**
+ * The flags that size a run of this profile, for hints: its own knobs, and
+ * the selection's when the run is one pass over it (a hint that named
+ * --rate for a ramping-rate or a closed-model run named a flag it refuses).
+ */
+export function sizingFlags(p: ReplayProfile): string[] {
+  const flags = KNOBS[p.kind].map((k) => FLAG[k]);
+  const onePass = p.kind === 'as-recorded' || (p.kind === 'constant-rate' && p.durationMs === undefined);
+  return onePass ? [...flags, '--from/--to', '--limit'] : flags;
+}
+
 /** The profile a set of flags implies when --profile is not given. */
 function impliedKind(f: ProfileFlags): ProfileKind {
   if (f.spikeRate !== undefined) return 'spike';

@@ -36,6 +36,8 @@ export interface Selection {
   scanned: number;
   /** Selected records by method, for the methods that change state (POST, PUT, PATCH, DELETE…). */
   unsafe: Map<string, number>;
+  /** Methods (upper-case) of every record looked at, selected or not. */
+  methods: Set<string>;
 }
 
 type Filter = (method: string, path: string) => boolean;
@@ -95,6 +97,7 @@ export async function resolveSelection(redis: Redis, session: string, spec: Sele
   const keep = selectionPredicate(spec);
   const stream = keys.sessionStream(session);
   const found: { id: string; ts: number; method: string }[] = [];
+  const methods = new Set<string>();
   let scanned = 0;
   let from = '-';
   for (;;) {
@@ -102,6 +105,7 @@ export async function resolveSelection(redis: Redis, session: string, spec: Sele
     for (const [idBuf, fields] of page) {
       scanned++;
       const record = recordOf(fields);
+      if (record) methods.add(record.method.toUpperCase());
       if (record && keep(record)) found.push({ id: idBuf.toString(), ts: record.ts, method: record.method });
     }
     if (page.length < pageSize) break;
@@ -113,7 +117,7 @@ export async function resolveSelection(redis: Redis, session: string, spec: Sele
   const kept = spec.limit === undefined ? found : found.slice(0, spec.limit);
   const unsafe = new Map<string, number>();
   for (const f of kept) if (!SAFE_METHODS.has(f.method.toUpperCase())) unsafe.set(f.method, (unsafe.get(f.method) ?? 0) + 1);
-  return { ids: kept.map((f) => f.id), ts: kept.map((f) => f.ts), scanned, unsafe };
+  return { ids: kept.map((f) => f.id), ts: kept.map((f) => f.ts), scanned, unsafe, methods };
 }
 
 /** Methods that change nothing on the server (RFC 9110 §9.2.1): what a production baseline may be sent again. */

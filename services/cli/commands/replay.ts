@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import { loadRulesFile, rulesSection } from '../../../shared/config/rules.js';
-import type { Config } from '../../../shared/config/schema.js';
+import type { LoadedConfig } from '../../../shared/config/load.js';
+import { SETTINGS, type Config } from '../../../shared/config/schema.js';
 import { diffRulesSchema } from '../../../shared/diff/rules.js';
 import type { DiffMode } from '../../../shared/diff/types.js';
-import { parityError } from '../../../shared/errors.js';
+import { parityError, redactUrl } from '../../../shared/errors.js';
 import { openQueue } from '../../../shared/queue/queues.js';
 import { queues } from '../../../shared/redis/keys.js';
 import { gateThresholdsFrom } from '../../../shared/report/gate.js';
 import { renderText } from '../../../shared/report/text.js';
 import { prepareReportDir } from '../../../shared/report/write.js';
 import { cancelRunEverywhere } from '../../../shared/replay/cancel.js';
-import { createRun, type RunRequest } from '../../../shared/replay/create.js';
+import { createRun, unreachableHint, type RunRequest } from '../../../shared/replay/create.js';
 import { describeProfile, profileFromFlags, type ProfileFlags } from '../../../shared/replay/profile.js';
 import { runReport, targetNeverAnswered } from '../../../shared/replay/report.js';
 import type { ChunkJobData, ReplayRunDef } from '../../../shared/replay/run.js';
@@ -79,8 +80,17 @@ function modeFrom(f: ReplayFlags, config: Config): DiffMode {
   return m as DiffMode;
 }
 
+/** How the user gave a URL setting, for a hint: its flag, its variable or the config file. */
+function givenAs(loaded: LoadedConfig, key: 'target' | 'baseline'): string {
+  const source = loaded.sources[key];
+  if (source === 'env') return SETTINGS[key].env;
+  if (source === 'file') return `\`${key}\` in ${loaded.file ?? 'the config file'}`;
+  return `--${key}`;
+}
+
 /** Everything a run needs from the flags and configuration; every usage problem surfaces before Redis is touched. */
-function runRequest(f: ReplayFlags, config: Config): RunRequest {
+function runRequest(f: ReplayFlags, loaded: LoadedConfig): RunRequest {
+  const { config } = loaded;
   const rules = loadRulesFile(config.rulesFile);
   const req: RunRequest = {
     session: config.session,
@@ -101,6 +111,7 @@ function runRequest(f: ReplayFlags, config: Config): RunRequest {
     windowMs: config.replayWindowMs,
     retentionSeconds: config.runRetentionSeconds,
     startDelayMs: config.replayStartDelayMs,
+    givenAs: { target: givenAs(loaded, 'target'), baseline: givenAs(loaded, 'baseline') },
   };
   if (config.shadowKey) req.sealKey = parseShadowKey(config.shadowKey);
   if (config.baseline) req.baseline = config.baseline;
@@ -165,7 +176,8 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
   const { config } = ctx.loaded;
   if (f.report && !f.wait) throw parityError('PARITY_ERR_USAGE', '--report DIR needs --wait (or run `parity report RUN --report DIR` later)');
   if (f.report) prepareReportDir(f.report);
-  const req = runRequest(f, config);
+  const req = runRequest(f, ctx.loaded);
+  req.onWarning = (message) => ctx.log.warn(message);
   if (req.transform.setHeaders.length > 0 && !req.sealKey) {
     ctx.log.warn('--set-header values are stored in Redis as given until the run expires; set PARITY_SHADOW_KEY here and on the workers to store them sealed');
   }
@@ -223,7 +235,9 @@ async function replay(ctx: CommandContext, f: ReplayFlags): Promise<void> {
     if (f.report) writeReports(f.report, report);
     if (status.state === 'cancelled') throw parityError('PARITY_ERR_RUN_CANCELLED', `run ${def.id} was cancelled after ${status.progress.sent} requests`);
     if (status.state === 'failed') throw parityError('PARITY_ERR_RUN_FAILED', `run ${def.id} failed: ${status.error ?? 'a chunk failed every attempt'}`);
-    if (targetNeverAnswered(report)) throw parityError('PARITY_ERR_TARGET_UNREACHABLE', `the target ${def.target} refused every one of ${report.totals.requests} requests`);
+    if (targetNeverAnswered(report)) {
+      throw parityError('PARITY_ERR_TARGET_UNREACHABLE', `the target ${redactUrl(def.target)} refused every one of ${report.totals.requests} requests`, { hint: unreachableHint('target', req.givenAs?.target) });
+    }
     assertVerdict(report);
   } finally {
     process.off('SIGINT', onSigint);
