@@ -37,7 +37,7 @@ export const ERRORS = {
   PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`; in a browser, sign in at /login.'),
   PARITY_ERR_RUN_NOT_FOUND: def(2, 404, 'No replay run with that id exists.', 'Run `parity runs list` to see the known runs.'),
   PARITY_ERR_PRODUCTION_TARGET: def(2, 400, 'The replay target is the upstream the session was captured from.', 'Replay at staging, or pass --allow-production-target if you really mean it.'),
-  PARITY_ERR_TARGET_UNREACHABLE: def(3, 502, 'The replay or shadow target did not accept connections.', 'Check that the target is running and the URL given with --target / --shadow is right.'),
+  PARITY_ERR_TARGET_UNREACHABLE: def(3, 502, 'The replay or shadow target did not accept connections.', 'Check that the target is running and that the URL given with --target, --baseline or --shadow is right.'),
   PARITY_ERR_RUN_FAILED: def(3, 500, 'A replay run failed: one of its chunks failed every attempt.', 'Run `parity runs show RUN` for the failing chunk and read the `parity worker` logs.'),
   PARITY_ERR_RUN_CANCELLED: def(3, 500, 'The replay run was cancelled before it finished.', 'Start a new run; `parity report RUN` still reports what the cancelled run did.'),
   PARITY_ERR_GATE_FAILED: def(1, 200, 'The release gate failed: differences, errors or latency over the thresholds.', 'Read the report; loosen --max-diff-rate / --max-error-rate / --max-p99-regression only for expected changes.'),
