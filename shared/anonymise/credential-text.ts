@@ -7,6 +7,8 @@ import { maybeJson } from './json-lex.js';
 import { treatEscaped } from './escaped-value.js';
 import type { Finding } from './detect/index.js';
 import { scrubWith, type Loc, type Scrub } from './scrub.js';
+import { elementText, VALUE, valueSpan, type Span } from './text-span.js';
+import { callValues, isLabel, labelledValue, labelText } from './labelled.js';
 
 /**
  * Credentials named in text that is read as free text — a body that is
@@ -45,13 +47,6 @@ import { scrubWith, type Loc, type Scrub } from './scrub.js';
  */
 const NAME = /(?<![\w.-])-{0,2}([A-Za-z_][\w.[\]-]{0,63})(?:\\?["']?|&quot;|&#34;)[ \t]{0,32}(?:=>?|:)[ \t]{0,32}/g;
 /**
- * The value at a name's end (sticky). A quoted value needs no closing quote: a body cut by the
- * capture limit has none, and one longer than 4,096 characters has its first 4,096 replaced.
- * `\"…\"` is a value in JSON kept as a string (NDJSON logging a request, `JSON.parse("…")` in a
- * page): `{\"password\":\"…\"}`.
- */
-const VALUE = /"((?:[^"\\\r\n]|\\.){1,4096})"?|\\"((?:[^"\\\r\n]|\\[^"\r\n]){1,4096})(?:\\")?|'([^'\\\r\n]{1,4096})'?|([^\s"'&;,<>{}()[\]\\]{1,4096})|(?:&quot;|&#34;)((?:[^&<>\r\n]|&(?!quot;|#34;)){1,4096})(?:&quot;|&#34;)?/y;
-/**
  * An element's text or CDATA section. No closing tag is needed: a body cut by the capture limit
  * has none, and a value longer than 4,096 characters has its first 4,096 replaced.
  */
@@ -74,46 +69,8 @@ const VALUE_ATTR = /[ \t\r\n](?:value|content)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]{1,4
 const KEYED_ELEMENT = /^<(?:[\w.-]{1,32}:)?(?:entry|add|property|param|parameter|setting|constructor-arg|textarea)[ \t\r\n]|^<(?!label[ \t\r\n])[^<>]*[ \t\r\n]key[ \t\r\n]*=/i;
 /** After `</name>` in an XML-RPC member: its `<value>`, maybe typed (`<string>`), and its text (sticky). */
 const RPC_VALUE = /<\/name>[ \t\r\n]{0,64}<value>[ \t\r\n]{0,64}(?:<(?:string|i4|int|base64)>)?/y;
-/** Elements whose text may label the value the next element holds (LABEL_VALUE). */
-const LABELS = new Set(['key', 'td', 'th', 'dt']);
-/**
- * After a label's end tag: a plist's value (`<string>`, `<data>`, `<integer>`), a table's next cell or a definition
- * list's `<dd>`, and up to three inline elements opening inside it (`<pre class="sf-dump">`, `<code>`), sticky.
- */
-const LABEL_VALUE = /<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/y;
 /** A keyed element's own `<value>` (Spring's `<property name="password"><value>…</value></property>`), sticky. */
 const INNER_VALUE = /[ \t\r\n]{0,64}<value(?:[ \t\r\n][^<>]{0,256})?>/y;
-const CDATA_OPEN = '<![CDATA[';
-
-/**
- * The text at `at` up to the next tag, or a CDATA section's content, as a span (spaces around it left out): an
- * element's text once its start tag has been read. Returns where the read stopped: the callers pass over the tags
- * before it, so no text is read twice.
- */
-function elementText(text: string, at: number, spans: Span[]): number {
-  let start = at;
-  let end: number;
-  if (text.startsWith(CDATA_OPEN, at)) {
-    start = at + CDATA_OPEN.length;
-    // the search stops where the value would: an unclosed section (a body cut short) is not searched to the end once per tag
-    end = Math.min(text.length, start + 4096);
-    for (let b = text.indexOf(']', start); b >= 0 && b < end; b = text.indexOf(']', b + 1)) {
-      if (text.startsWith(']]>', b)) {
-        end = b;
-        break;
-      }
-    }
-  } else {
-    end = at;
-    while (end < text.length && end - at < 4096 && text.charCodeAt(end) !== 60) end++;
-    while (start < end && /\s/.test(text[start]!)) start++;
-  }
-  const read = end;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
-  if (end > start) spans.push({ start, end });
-  return read;
-}
-
 /** The text of the element whose start tag ends at `at`, or of the `<value>` right inside it; where the read stopped. */
 function keyedText(text: string, at: number, spans: Span[]): number {
   INNER_VALUE.lastIndex = at;
@@ -166,31 +123,6 @@ const FORM_POST_STATE = /[ \t\r\n]name[ \t\r\n]*=[ \t\r\n]*["']?(?:state|id_toke
 /** A word naming an address's part (pin.ts's names, as words of a text: `<city>`, `district:`). */
 const ADDRESS_WORD = /\b(?:address\w*|line[ _-]?[0-9]|street|city|town|village|district|taluk|tehsil|state|country|locality|landmark|pin[ _-]?code|postal[ _-]?code|zip)\b/i;
 
-interface Span {
-  start: number;
-  end: number;
-}
-
-/** The span of what VALUE matched, without its quotes (`"…"`, `\"…\"`, `'…'`, or none). */
-function valueSpan(v: RegExpExecArray): Span {
-  const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5]!;
-  const start = v.index + (v[5] !== undefined ? (v.input.startsWith('&quot;', v.index) ? 6 : 5) : v[2] !== undefined ? 2 : v[4] === undefined ? 1 : 0);
-  return { start, end: start + value.length };
-}
-
-/** A call's first argument, quoted, and the comma after it (sticky value read next): `setItem("authToken", `. */
-const CALL_ARGUMENT = /\([ \t]{0,32}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t]{0,32},[ \t]{0,32}/g;
-
-/** The value (VALUE; `quoted`: only a quoted one) after each match of `pattern` whose last group names a credential. */
-function valuesAfter(text: string, pattern: RegExp, quoted: boolean, spans: Span[]): void {
-  for (const m of text.matchAll(pattern)) {
-    if (!isCredentialName(m[m.length - 1]!)) continue;
-    VALUE.lastIndex = m.index + m[0].length;
-    const v = VALUE.exec(text);
-    if (v && !(quoted && v[4] !== undefined)) spans.push(valueSpan(v));
-  }
-}
-
 /** `text` with the values of credential-named assignments, elements and form fields pseudonymised; the same string when there are none. */
 export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): string {
   // an OAuth code in a URL (`/cb?code=…&state=…`) is named `code` only beside OAuth's other parameters
@@ -241,10 +173,16 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
     }
   }
   // graphql-js's `Variable "$password" got invalid value "…"`, echoed to the client in `errors`
-  if (text.includes('got invalid value') && text.includes(INVALID_VALUE)) valuesAfter(text, GRAPHQL_VARIABLE, false, spans);
-  // a page's script storing or sending one (`localStorage.setItem("authToken", "…")`, `setRequestHeader('X-Api-Key', '…')`);
-  // a variable passed instead (`setItem("token", token)`) holds nothing
-  if (text.includes('(')) valuesAfter(text, CALL_ARGUMENT, true, spans);
+  if (text.includes('got invalid value') && text.includes(INVALID_VALUE)) {
+    for (const m of text.matchAll(GRAPHQL_VARIABLE)) {
+      if (!isCredentialName(m[1]!)) continue;
+      VALUE.lastIndex = m.index + m[0].length;
+      const v = VALUE.exec(text);
+      if (v) spans.push(valueSpan(v));
+    }
+  }
+  // a page's script storing or sending one (`localStorage.setItem("authToken", "…")`)
+  if (text.includes('(')) spans.push(...callValues(text));
   for (const m of text.matchAll(HEADER_LINE)) {
     const value = m[2]!.trimEnd();
     if (value === '') continue;
@@ -258,11 +196,17 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
       const value = m[2] ?? m[3]!;
       // XML-RPC's struct member (`<name>password</name><value><string>…</string></value>`), a plist's `<key>`, a
       // table's or a definition list's label (a debug page's `<td>DB_PASSWORD</td><td><pre>…</pre></td>`)
-      const after = m[1] === 'name' ? RPC_VALUE : LABELS.has(m[1]!) ? LABEL_VALUE : undefined;
-      if (after !== undefined && m.index >= read && isCredentialName(value.trim())) {
-        after.lastIndex = m.index + m[0].length;
-        if (after.test(text)) read = elementText(text, after.lastIndex, spans);
+      if (m[1] === 'name' && m.index >= read && isCredentialName(value.trim())) {
+        RPC_VALUE.lastIndex = m.index + m[0].length;
+        if (RPC_VALUE.test(text)) read = elementText(text, RPC_VALUE.lastIndex, spans);
         continue;
+      }
+      if (m.index >= read && isLabel(m[1]!) && isCredentialName(labelText(value))) {
+        const next = labelledValue(text, m.index + m[0].length, m[1]!, spans);
+        if (next >= 0) {
+          read = next;
+          continue;
+        }
       }
       if (value.trim() === '' || !(isCredentialName(m[1]!) || pin(m[1]!, value.trim()))) continue;
       const end = m.index + m[0].length;

@@ -45,7 +45,7 @@ export function isCredentialHeader(name: string): boolean {
 const TOKEN_CHALLENGE = /\b(Negotiate|NTLM|Kerberos)[ \t]+[A-Za-z0-9+/=._-]{8,}/gi;
 
 /** Challenges with their tokens dropped (`Negotiate <token>, Basic realm="x"` → `Negotiate, Basic realm="x"`), the rest scanned. */
-function challenges(value: string, scrub: Scrub, loc: string): string {
+function challenges(value: string, scrub: Scrub, loc: Loc): string {
   const out = value.replace(TOKEN_CHALLENGE, '$1');
   if (out !== value) scrub.changed(loc);
   return scrub.text(scrubNamedCredentials(out, scrub, loc), loc);
@@ -89,7 +89,7 @@ export function isTreatedHeader(name: string): boolean {
 const AUTHORIZATION = /(?:^|-)authori[sz]ation$|(?:^|-)authentication$/;
 
 /** A header's value by its name (lower case) alone: no rule, framing headers included. */
-export function headerValue(name: string, value: string, scrub: Scrub, loc: string): string | null {
+export function headerValue(name: string, value: string, scrub: Scrub, loc: Loc): string | null {
   // Authorization, Proxy-Authorization, X-Forwarded-Authorization, Authentication...
   if (AUTHORIZATION.test(name)) return scheme(value, scrub, loc);
   // a challenge carries parameters (`Bearer realm="api"`); Negotiate's and NTLM's carry a token (Kerberos's
@@ -132,7 +132,7 @@ function decodeParam(raw: string): string {
  * an OAuth `code` (oauthCodeIn: `?code=…&state=…`), is pseudonymised
  * whole, as it is in the request URL; the rest is scanned as free text.
  */
-function urlParams(header: string, scrub: Scrub, loc: string): string {
+function urlParams(header: string, scrub: Scrub, loc: Loc): string {
   // a link's path may carry a one-time secret (`Referer: …/reset-password/<token>`)
   const value = scrubActionPaths(header, scrub, loc);
   if (!value.includes('=')) return scrub.text(value, loc);

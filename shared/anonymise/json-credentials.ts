@@ -1,4 +1,5 @@
 import { headerPairIn, phoneListAt } from './json-lists.js';
+import { callNamesCredential, labelNamesCredential } from './labelled.js';
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
 import { CURL_WORD } from './credential-text.js';
 import { hasActionPathSecret } from './action-path.js';
@@ -97,8 +98,10 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
     if (end === i && end >= 4 && codeParamAt(text, end - 4) && (oauth ??= oauthContextInJson(text))) return 'text';
   }
   for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
-    if (elementNamed(text, i + 1)) return 'text';
+    if (elementNamed(text, i + 1) || labelNamesCredential(text, i + 1)) return 'text';
   }
+  // a page's script kept in a string (`"html":"<script>localStorage.setItem(\"authToken\", …`): labelled.ts
+  if (callNamesCredential(text)) return 'text';
   return found;
 }
 
@@ -106,7 +109,9 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
 function credentialKey(text: string, quote: number, after: number): boolean {
   // from the text's start: a key ending in `…code` or `…ier` is read back further than its last three letters (endsWithWord)
   if (!mayNameCredential(text, 0, quote)) {
-    return (keyEnding(text, 0, quote) & PHONE_END) !== 0 && mayNamePhone(text, text.lastIndexOf('"', quote - 1) + 1, quote) && (phoneValueAt(text, after) || phoneListAt(text, quote, after));
+    if ((keyEnding(text, 0, quote) & PHONE_END) === 0) return false;
+    // `phones`, `cellphones` end like `phone` but name a list (json-lists.ts)
+    return (mayNamePhone(text, text.lastIndexOf('"', quote - 1) + 1, quote) && phoneValueAt(text, after)) || phoneListAt(text, quote, after);
   }
   const name = text.slice(text.lastIndexOf('"', quote - 1) + 1, quote);
   return isCredentialName(name) || (isPinName(name) && pinValueAt(text, after)) || (isBareKey(name) && hexTokenAt(text, after)) || (isPhoneName(name) && phoneValueAt(text, after));

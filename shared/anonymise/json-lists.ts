@@ -1,5 +1,6 @@
 import type { Frame } from './json-frame.js';
 import { isTreatedHeader } from './headers.js';
+import { isWs } from './json-lex.js';
 import { mayNamePhone, phoneValueAt } from './phone-name.js';
 
 /**
@@ -48,8 +49,9 @@ export function listOf(parent: Frame, obj: boolean, text: string): number {
  * (json-credentials.ts: such a body is walked though no detector found anything in it).
  */
 export function phoneListAt(text: string, quote: number, after: number): boolean {
-  const c = text.charCodeAt(after) === 32 ? text.charCodeAt(after + 1) : text.charCodeAt(after);
-  return c === 91 && phoneListKey(text, text.lastIndexOf('"', quote - 1) + 1, quote);
+  let i = after;
+  while (i - after < 64 && isWs(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === 91 && phoneListKey(text, text.lastIndexOf('"', quote - 1) + 1, quote);
 }
 
 /** The key text[start, end) names phone numbers, one or many (`phone`, `phones`, `phoneNumbers`, `mobile_numbers`). */
@@ -57,20 +59,18 @@ function phoneListKey(text: string, start: number, end: number): boolean {
   return mayNamePhone(text, start, (text.charCodeAt(end - 1) | 0x20) === 115 ? end - 1 : end);
 }
 
-const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-
 /**
  * `text` holds an array in an array whose first element names a header read other than as free text
- * (`[["X-Api-Key","…"]`): such a body is walked though no detector found anything in it. Read from each `[`: a page
- * holds few.
+ * (`[["Accept","…"],["X-Api-Key","…"]]`): such a body is walked though no detector found anything in it. Read from
+ * each `[` after a `[` or a `,` (an array's element: in an object a `,` is followed by a key): a page holds few.
  */
 export function headerPairIn(text: string): boolean {
   if (text.includes(`"${RAW_HEADERS}"`)) return true;
   for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
+    let b = i - 1;
+    while (b >= 0 && isWs(text.charCodeAt(b))) b--;
+    if (b < 0 || (text.charCodeAt(b) !== 91 && text.charCodeAt(b) !== 44)) continue;
     let j = i + 1;
-    while (isWs(text.charCodeAt(j))) j++;
-    if (text.charCodeAt(j) !== 91) continue;
-    j++;
     while (isWs(text.charCodeAt(j))) j++;
     if (text.charCodeAt(j) !== 34) continue;
     const q = text.indexOf('"', j + 1);
@@ -105,10 +105,13 @@ export function notePairName(f: Frame, value: string): void {
   } else if (f.list === LIST_RAW) f.pairName = undefined;
 }
 
-/** The current element of array `f`, a string ending at text[end), is the value of a header named before it. */
-export function isPairValue(f: Frame, text: string, end: number): boolean {
+/**
+ * The current element of array `f`, a string ending at text[end) (`closed` false: cut short by the capture limit), is
+ * the value of a header named before it.
+ */
+export function isPairValue(f: Frame, text: string, end: number, closed: boolean): boolean {
   if (f.pairName === undefined) return false;
-  return f.list === LIST_PAIR ? f.key === 1 && lastElement(text, end) : f.list === LIST_RAW && (f.key as number) % 2 === 1;
+  return f.list === LIST_PAIR ? f.key === 1 && (!closed || lastElement(text, end)) : f.list === LIST_RAW && (f.key as number) % 2 === 1;
 }
 
 /** The value at `at`, in container `f` of list kind PHONE_ENTRY or LIST_PHONES, is a phone number to pseudonymise whole. */
@@ -116,16 +119,13 @@ export function holdsPhone(f: Frame, text: string, at: number): boolean {
   if (f.list === LIST_PHONES) return phoneValueAt(text, at);
   if (f.list !== PHONE_ENTRY) return false;
   const key = f.lazyKey ? text.slice(f.keyStart, f.keyEnd) : f.key;
-  return (key === 'value' || key === 'number') && phoneValueAt(text, at);
+  // SCIM's `display` is the number as it is shown
+  return (key === 'value' || key === 'number' || key === 'display') && phoneValueAt(text, at);
 }
 
-/** The array element ending at text[end) is the array's last (a `]` follows, whitespace aside). */
+/** The array element ending at text[end) is the array's last (a `]` follows, whitespace aside; or the text ends). */
 function lastElement(text: string, end: number): boolean {
   let i = end;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c === 93;
-    i++;
-  }
-  return false;
+  while (i < text.length && isWs(text.charCodeAt(i))) i++;
+  return i === text.length || text.charCodeAt(i) === 93;
 }

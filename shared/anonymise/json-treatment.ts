@@ -5,6 +5,7 @@ import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
 import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
 import { holdsPhone } from './json-lists.js';
+import { isWs, JsonText } from './json-lex.js';
 import { isPinName, mayBePostalAt, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -109,7 +110,7 @@ export class JsonTreatments {
   /** The current member's key, which ends like a credential's, names one (or is a bare `pin` holding a PIN). */
   #namesCredential(f: Frame, at: number): boolean {
     const name = f.lazyKey ? this.#text.slice(f.keyStart, f.keyEnd) : String(f.key);
-    return (isCredentialName(name) && !countsTokens(name, this.#text, at) && !(name === 'token' && logprobToken(this.#text, f.open, at))) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
+    return (isCredentialName(name) && !countsTokens(name, this.#text, at) && !(name === 'token' && logprobToken(this.#text, f.memberStart, at))) || (isPinName(name) && pinValueAt(this.#text, at) && !(mayBePostalAt(name, this.#text, at) && this.#postal(f))) || (isBareKey(name) && hexTokenAt(this.#text, at)) || (isPhoneName(name) && phoneValueAt(this.#text, at));
   }
 
   /** The object `f` is an address (pin.ts), read once per object and charged to the budget. */
@@ -174,22 +175,35 @@ function countsTokens(name: string, text: string, at: number): boolean {
 /**
  * A language model's output token with its log probability (OpenAI's `logprobs.content[]` and `top_logprobs[]`:
  * `{"token":"Hello","logprob":-0.31,"bytes":[…]}`): text the model wrote, no credential. Redrawn, every token of a
- * chat answer with logprobs became gibberish. Read around the value starting at `at`, in the object opening at
- * `open`: `logprob` right after the value, or among the members before it.
+ * chat answer with logprobs became gibberish. The `token` member, whose value starts at `at` and whose key at
+ * `member`, has a `logprob` member right beside it in its own object: the next one, or the one before it holding a
+ * number (`{"logprob":-0.02,"token":" world"}`).
  */
-function logprobToken(text: string, open: number, at: number): boolean {
+function logprobToken(text: string, member: number, at: number): boolean {
   if (text.charCodeAt(at) !== 34) return false;
-  const close = text.indexOf('"', at + 1);
-  if (close < 0 || close - at > 256) return false;
-  let i = close + 1;
-  while (text.charCodeAt(i) === 32) i++;
+  const s = new JsonText(text).readString(at);
+  if (!s.closed || s.content.length > 256) return false;
+  let i = s.end;
+  while (isWs(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) === 44) {
     i++;
-    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13 || text.charCodeAt(i) === 9) i++;
+    while (isWs(text.charCodeAt(i))) i++;
     if (text.startsWith('"logprob"', i)) return true;
   }
-  return at - open <= 512 && text.slice(open, at).includes('"logprob"');
+  let b = member - 1;
+  while (b > 0 && (isWs(text.charCodeAt(b)) || text.charCodeAt(b) === 44)) b--;
+  const end = b + 1;
+  while (b > 0 && isNumberChar(text.charCodeAt(b))) b--;
+  if (b === end - 1) return false;
+  while (b > 0 && isWs(text.charCodeAt(b))) b--;
+  if (text.charCodeAt(b) !== 58) return false;
+  b--;
+  while (b > 0 && isWs(text.charCodeAt(b))) b--;
+  return text.startsWith('"logprob"', b - 8);
 }
+
+/** A character of a JSON number. */
+const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 
 /** The word before `tokens` in a language model's counts and limits (OpenAI, Anthropic, Gemini, Bedrock, Ollama). */
 const MODEL_COUNTS = new Set(['prompt', 'completion', 'total', 'input', 'output', 'cached', 'cache', 'reasoning', 'max', 'audio', 'prediction', 'num', 'context', 'text', 'image', 'candidates', 'thoughts', 'tool', 'used', 'remaining', 'eval']);

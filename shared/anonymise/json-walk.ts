@@ -3,13 +3,17 @@ import { afterSeparator, isDelim, isNumber, isPartialScalar, isWs, JsonSyntaxErr
 import { FindingCursor } from './json-findings.js';
 import { lazyKey, newFrame, JsonLocations, type Frame } from './json-frame.js';
 import { REDACTED } from './pseudonym/index.js';
+import { JsonSplice } from './json-splice.js';
 import type { Treatment } from './rules.js';
-import type { Scrub } from './scrub.js';
+import { BudgetExceeded, type Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
 import { JsonSiblings } from './json-siblings.js';
 import { keyEnding } from './credentials.js';
 import { headerValue } from './headers.js';
 import { isPairValue, listOf, mayNameHeader, notePairName } from './json-lists.js';
+
+/** Containers open at once past which a document is not walked: its body fails closed (BudgetExceeded). */
+export const MAX_DEPTH = 512;
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -25,8 +29,7 @@ export class JsonRewrite {
   readonly siblings: JsonSiblings;
   readonly #holderFirst: ReadonlyMap<number, number> | undefined;
   readonly #stack: Frame[] = [];
-  readonly #parts: string[] = [];
-  #cursor = 0;
+  readonly #out: JsonSplice;
   #i = 0;
   readonly #lex: JsonText;
   /** The findings of a scan of the whole text, when one was made. */
@@ -42,6 +45,7 @@ export class JsonRewrite {
   constructor(text: string, scrub: Scrub, prefix: string, rulesApply: boolean | 'deep', found: readonly Finding[] | undefined, holderFirst?: ReadonlyMap<number, number>) {
     this.#text = text;
     this.#lex = new JsonText(text);
+    this.#out = new JsonSplice(text);
     this.#scrub = scrub;
     this.#found = found && new FindingCursor(found);
     this.#where = new JsonLocations(text, this.#stack, prefix);
@@ -80,7 +84,7 @@ export class JsonRewrite {
       const f = this.#stack[this.#stack.length - 1];
       if (c === 125 || c === 93) {
         if (!f || f.obj !== (c === 125)) throw new JsonSyntaxError(`unbalanced ${String.fromCharCode(c)} at ${i}`);
-        this.#flushKey(f);
+        this.#out.flushKey(f);
         this.#stack.pop();
         this.#i++;
       } else if (c === 44) {
@@ -97,10 +101,8 @@ export class JsonRewrite {
       }
     }
     // a body cut short right after a renamed key: only the innermost open member can still hold one
-    this.#flushKey(this.#stack[this.#stack.length - 1]);
-    if (this.#parts.length === 0) return text;
-    this.#parts.push(text.slice(this.#cursor));
-    return this.#parts.join('');
+    this.#out.flushKey(this.#stack[this.#stack.length - 1]);
+    return this.#out.result();
   }
 
   /**
@@ -136,15 +138,10 @@ export class JsonRewrite {
     return this.#found?.within(start, end);
   }
 
-  #replace(start: number, end: number, with_: string): void {
-    this.#parts.push(this.#text.slice(this.#cursor, start), with_);
-    this.#cursor = end;
-  }
-
   #comma(f: Frame): void {
     const i = this.#i;
     if (f.dropNextComma) {
-      this.#replace(i, i + 1, '');
+      this.#out.replace(i, i + 1, '');
       f.dropNextComma = false;
       f.comma = -1;
     } else f.comma = i;
@@ -180,13 +177,6 @@ export class JsonRewrite {
     this.#i = i + 1;
   }
 
-  #flushKey(f: Frame | undefined): void {
-    if (f?.pendingKey) {
-      this.#replace(f.pendingKey.start, f.pendingKey.end, f.pendingKey.json);
-      f.pendingKey = undefined;
-    }
-  }
-
   #value(f: Frame | undefined): void {
     const text = this.#text;
     const i = this.#i;
@@ -194,17 +184,17 @@ export class JsonRewrite {
     const t = this.#treatments.of(f, i);
     if (t && (t.action === 'drop' || t.action === 'redact')) {
       const end = this.#lex.skipValue(i);
-      if (t.action === 'drop') this.#drop(f, i, end);
+      if (t.action === 'drop') this.#out.drop(f, i, end);
       else {
-        this.#flushKey(f);
-        this.#replace(i, end, JSON.stringify(REDACTED));
+        this.#out.flushKey(f);
+        this.#out.replace(i, end, JSON.stringify(REDACTED));
       }
       this.#chargeSkipped();
       this.#scrub.changed(this.#treatments.changedAt(t, this.#loc));
       this.#i = end;
       return;
     }
-    this.#flushKey(f);
+    this.#out.flushKey(f);
     if (c === 123 || c === 91) {
       if (c === 91 && f?.obj && !t) this.siblings.noteLast(f, i);
       this.#open(c === 123, t);
@@ -227,12 +217,12 @@ export class JsonRewrite {
       this.#chargeSkipped();
       const out = t
         ? this.#scrub.treat(s.content, t, this.#loc)
-        : pair && s.closed && isPairValue(f, text, s.end)
-          ? headerValue(f.pairName!, s.content, this.#scrub, this.#loc())
+        : pair && s.content !== '' && isPairValue(f, text, s.end, s.closed)
+          ? headerValue(f.pairName!, s.content, this.#scrub, this.#loc)
           : this.#scrub.text(s.content, this.#loc, known);
       if (out !== s.content) {
         const json = out === null ? 'null' : JSON.stringify(out);
-        this.#replace(i, s.end, s.closed ? json : json.slice(0, -1));
+        this.#out.replace(i, s.end, s.closed ? json : json.slice(0, -1));
       }
       this.#i = s.end;
       return;
@@ -250,7 +240,7 @@ export class JsonRewrite {
         const known = this.#within(i, end);
         this.#chargeSkipped();
         const out = t ? this.#scrub.treat(token, t, this.#loc, true) : this.#scrub.text(token, this.#loc, known);
-        if (out !== token) this.#replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
+        if (out !== token) this.#out.replace(i, end, out === null ? 'null' : NUMBER.test(out) ? out : JSON.stringify(out));
       }
     } else if (!this.#lex.literal(i, end) && (end < text.length || !isPartialScalar(text.slice(i, end)))) {
       // at the end of a body cut short only the start of a number or literal is JSON; anything
@@ -265,6 +255,8 @@ export class JsonRewrite {
 
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
+    // a location is as long as its depth, and one is kept per changed value: past MAX_DEPTH the cost is no longer linear
+    if (this.#stack.length >= MAX_DEPTH) throw new BudgetExceeded();
     const parent = this.#stack[this.#stack.length - 1];
     const f = newFrame(obj, forced, this.#i + 1);
     if (parent !== undefined && forced === undefined) f.list = listOf(parent, obj, this.#text);
@@ -350,16 +342,5 @@ export class JsonRewrite {
     }
     this.#i = i;
     this.#skipped += skipped;
-  }
-
-  /** Removes the member or element [start, end); the root becomes null. */
-  #drop(f: Frame | undefined, start: number, end: number): void {
-    if (!f) return this.#replace(start, end, 'null');
-    f.pendingKey = undefined;
-    if (f.comma >= 0) this.#replace(f.comma, end, '');
-    else {
-      this.#replace(f.memberStart, end, '');
-      f.dropNextComma = true;
-    }
   }
 }

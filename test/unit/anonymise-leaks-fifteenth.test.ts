@@ -121,3 +121,67 @@ describe('anonymiser: a value labelled by the element before it (plist, debug pa
     expect(text('text/html', page).res!.body.bytes.toString()).toBe(page);
   });
 });
+
+describe("anonymiser: the review of session 16's fixes", () => {
+  const KEY = 'kq8Vn3Lp0Wx7Rt2';
+  const html = (body: string) => anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: body }));
+  const htmlKept = (body: string) => expect(html(body).res!.body.bytes.toString()).toBe(body);
+
+  it('finds a header pair after the first, and a body holding only a phone list or one after spaces', () => {
+    const sentry = `{"request":{"headers":[["Accept","x"],["Host","api.example.in"],\n ["X-Api-Key","${KEY}"]]}}`;
+    expectClean(answer(sentry), [KEY]);
+    expect(auditRecord(record({ resHeaders: json, resBody: sentry })).map((f) => f.kind)).toContain('credentials');
+    for (const body of ['{"phones":["4155552671"]}', '{"workPhones":["4155552671"]}', '{"phone_numbers":\n  ["4155552671"]}', '{"cellphones":\t["4155552671"]}']) {
+      expectClean(answer(body), ['4155552671']);
+    }
+    expectClean(answer({ phoneNumbers: [{ value: '4155552671', display: '(415) 555-2671' }] }), ['4155552671', '555-2671']);
+  });
+
+  it('reads a pair cut by the capture limit, and leaves an empty value empty', () => {
+    const cut = anonymise(record({ resHeaders: json, resBody: `{"h":[["X-Api-Key","${KEY}`, truncated: true }));
+    expect(cut.res!.body.bytes.toString()).not.toContain(KEY);
+    expect(stored({ h: [['Authorization', ''], ['Accept', '']] })).toEqual({ h: [['Authorization', ''], ['Accept', '']] });
+  });
+
+  it('reads labels and calls kept in a JSON string', () => {
+    const body = { message: 'Server Error', html: '<td>DB_PASSWORD</td><td><pre class="sf-dump">hunter2-Secret9</pre></td>', script: `<script>localStorage.setItem("authToken", "${KEY}")</script>` };
+    expectClean(answer(body), ['hunter2-Secret9', KEY]);
+  });
+
+  it('reads wrapped calls and labels: new lines, wide alignment, capitals, a <label> or <div> around the text', () => {
+    const page = `<script>localStorage.setItem(\n  "authToken",\n  "Zq9wE3rT5yU7iOabc12"\n);</script><?php define( 'SECURE_AUTH_KEY',${' '.repeat(40)}'Mx8Kd92jLq0Pz4' ); ?>`
+      + `<TABLE><TR><TD>DB_PASSWORD</TD><TD>hunter2-Secret9</TD></TR><tr><th><label for="k">API key</label></th><td><div class="mono">${KEY}</div></td></tr></TABLE>`;
+    expectClean(html(page), ['Zq9wE3rT5yU7iOabc12', 'Mx8Kd92jLq0Pz4', 'hunter2-Secret9', KEY]);
+  });
+
+  it("keeps an Authorization value's scheme in a call, as in the header", () => {
+    const out = html('<script>xhr.setRequestHeader("Authorization", "Bearer Zq9wE3rT5yU7iOabc12")</script>').res!.body.bytes.toString();
+    expect(out).toMatch(/"Authorization", "Bearer \w{19}"/);
+    expect(out).not.toContain('Zq9wE3rT5yU7iOabc12');
+  });
+
+  it('leaves translations, events, logs and documentation tables alone', () => {
+    htmlKept('<script>i18n.t("password", "Password"); wp.i18n.__("Password", "woocommerce"); t(\'auth.password\', \'Enter your password\'); socket.emit("token", "expired"); console.log("token", "missing")</script>');
+    htmlKept('<table><tr><td>api_key</td><td>string</td></tr><tr><td>API keys</td><td>Unlimited</td></tr><tr><td>Access tokens</td><td>10</td></tr>'
+      + '<tr><td>Password</td><td>Last changed 3 days ago</td></tr><tr><td>Token</td><td>Created</td></tr></table><dl><dt>token</dt><dd>The token returned by the login endpoint.</dd><dt>Password</dt><dd>••••••••</dd></dl>');
+    expect(anonymise(record({ resHeaders: [['content-type', 'application/x-plist']], resBody: '<dict><key>HasPassword</key><string>YES</string></dict>' })).res!.body.bytes.toString()).toContain('<string>YES</string>');
+  });
+
+  it("decides a logprobs token by its own object's members only", () => {
+    expectClean(answer({ logprobs: { content: [{ token: 'Hi', logprob: -1 }] }, token: 'tok9Xv2Lm8Qw3Rt7' }), ['tok9Xv2Lm8Qw3Rt7']);
+    expectClean(answer({ x: { meta: { logprob: 0 }, token: 'tok9Xv2Lm8Qw3Rt8' } }), ['tok9Xv2Lm8Qw3Rt8']);
+    const quoted = { token: '."', logprob: -0.3 };
+    expect(stored(quoted)).toEqual(quoted);
+  });
+
+  it('fails closed on a document nested past 512 levels instead of building a location per level', () => {
+    const deep = `[["X-Api-Key","${KEY}"],`.repeat(40_000);
+    const out = answer(deep);
+    expect(out.res!.body.omitted).toBe('anonymiser-budget');
+    expect(out.res!.body.bytes.length).toBe(0);
+    const nested = `${'['.repeat(600)}"priya.sharma@acmecorp.in"${']'.repeat(600)}`;
+    expect(answer(nested).res!.body.omitted).toBe('anonymiser-budget');
+    const fine = `${'['.repeat(100)}"priya.sharma@acmecorp.in"${']'.repeat(100)}`;
+    expectClean(answer(fine), ['priya.sharma@acmecorp.in']);
+  });
+});

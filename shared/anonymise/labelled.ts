@@ -1,0 +1,108 @@
+import { isCredentialName } from './credentials.js';
+import { elementText, VALUE, valueSpan, type Span } from './text-span.js';
+
+/**
+ * Values named by where they stand rather than by `name=` (credential-text.ts
+ * reads the rest of free text):
+ * - the value an element labels: a plist's `<key>Password</key><string>…`, a
+ *   debug or settings page's `<td>DB_PASSWORD</td><td><pre>…</pre></td>`,
+ *   `<th><label>API key</label></th><td>…`, `<dt>Client secret</dt><dd>…`;
+ * - a quoted value a page's script stores or sends under a credential's
+ *   name: `localStorage.setItem("authToken", "…")`,
+ *   `xhr.setRequestHeader('Authorization', 'Bearer …')` (the scheme stays, as
+ *   in the header), `define('AUTH_KEY', '…')`.
+ */
+
+/** Elements whose text may label the value the next element holds (LABEL_VALUE), and inline ones wrapping a label. */
+const LABELS = new Set(['key', 'td', 'th', 'dt', 'label', 'strong', 'b', 'span', 'code']);
+
+export const isLabel = (tag: string) => LABELS.has(tag.toLowerCase());
+
+/**
+ * After a label's text: the inline elements closing around it, the label's end tag, then a plist's value
+ * (`<string>`, `<data>`, `<integer>`), a table's next cell or a definition list's `<dd>`, and up to three elements
+ * opening inside it (`<pre class="sf-dump">`, `<code>`, `<div>`), sticky. Not a header cell after a header cell.
+ */
+const LABEL_VALUE =
+  /(?:<\/(?:label|strong|b|span|code)>[ \t\r\n]{0,64}){0,2}<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong|div|p|a|em|i|small|tt)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/iy;
+
+/**
+ * A label's text as a name (`Password:` → `Password`); empty for a plural (`API keys`, `Access tokens`: a pricing
+ * table's or a feature list's row, not one secret).
+ */
+export function labelText(text: string): string {
+  const t = text.trim().replace(/[\s:*?]+$/, '');
+  return /[a-z]s$/.test(t) && !t.endsWith('ss') ? '' : t;
+}
+
+/** A plist's flag, a table's type or state: no secret a label names holds these. */
+const NOT_HELD = /^(?:yes|no|true|false|none|null|n\/a|string|integer|number|boolean|object|array|required|optional|enabled|disabled|unlimited|hidden|set|unset)$/i;
+/** A masked value (`••••••••`, `********`). */
+const MASKED = /^([•*·●xX])\1*$/;
+
+/**
+ * Reads the value an element labels, its label's text ending at `at` (`tag` its element): pushes its span and returns
+ * where the read stopped, or -1 when no value element follows. In an HTML table or list a value is one word with a
+ * digit or of 12 characters or more (`<td>Password</td><td>Last changed 3 days ago</td>`, `<td>api_key</td>
+ * <td>string</td>` in API docs are no secrets); a plist's string is any but a flag.
+ */
+export function labelledValue(text: string, at: number, tag: string, spans: Span[]): number {
+  LABEL_VALUE.lastIndex = at;
+  if (!LABEL_VALUE.test(text)) return -1;
+  const found: Span[] = [];
+  const read = elementText(text, LABEL_VALUE.lastIndex, found);
+  const span = found[0];
+  if (span === undefined) return read;
+  const value = text.slice(span.start, span.end);
+  const plist = tag.toLowerCase() === 'key';
+  if (NOT_HELD.test(value) || MASKED.test(value)) return read;
+  if (plist || (!/\s/.test(value) && (/[0-9]/.test(value) || value.length >= 12))) spans.push(span);
+  return read;
+}
+
+/**
+ * The text after `<` at `at` in a JSON body is a label element whose text names a credential (json-credentials.ts:
+ * its strings are then read as text).
+ */
+export function labelNamesCredential(text: string, at: number): boolean {
+  const close = text.indexOf('>', at);
+  if (close < 0 || close - at > 256) return false;
+  const tag = /^[A-Za-z]+/.exec(text.slice(at, Math.min(close, at + 8)))?.[0];
+  if (tag === undefined || !isLabel(tag)) return false;
+  const end = text.indexOf('<', close);
+  return end > close && end - close <= 64 && isCredentialName(labelText(text.slice(close + 1, end)));
+}
+
+/**
+ * A call storing or sending a value by name, its quoted first argument and the comma after it (the value is read
+ * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`. Only these callees: a translation
+ * (`t("password", "Password")`), an event (`emit("token", "expired")`) or a log line name no value.
+ */
+const CALL = /(?<![\w$])(?:setItem|setRequestHeader|setHeader|set|append|cookie|define|setdefault|put)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/g;
+const AUTHORIZATION = /^(?:proxy-)?authori[sz]ation$/i;
+/** An Authorization value's scheme and the spaces after it. */
+const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
+
+/** The quoted values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
+export function callValues(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(CALL)) {
+    const name = m[2]!;
+    if (!isCredentialName(name)) continue;
+    VALUE.lastIndex = m.index + m[0].length;
+    const v = VALUE.exec(text);
+    if (!v || v[4] !== undefined) continue;
+    const span = valueSpan(v);
+    // `Bearer …`: the token, as in the header
+    if (AUTHORIZATION.test(name)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
+    if (span.end > span.start) spans.push(span);
+  }
+  return spans;
+}
+
+/** A JSON body's strings hold such a call (json-credentials.ts: they are then read as text). */
+export function callNamesCredential(text: string): boolean {
+  if (!text.includes('(\\"') && !text.includes("('") && !text.includes('( ')) return false;
+  for (const m of text.matchAll(CALL)) if (isCredentialName(m[2]!)) return true;
+  return false;
+}
