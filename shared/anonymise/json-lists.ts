@@ -87,10 +87,10 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{3,64}$/;
 
 /**
  * The current element of array `f` may name a header: a LIST_RAW's at an even index, or the first of an array in an
- * array (`inArray`).
+ * array (`parent`, the container `f` sits in).
  */
-export function mayNameHeader(f: Frame, inArray: () => boolean): boolean {
-  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.key === 0 && inArray();
+export function mayNameHeader(f: Frame, parent: Frame | undefined): boolean {
+  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.key === 0 && parent !== undefined && !parent.obj;
 }
 
 /**

@@ -205,14 +205,14 @@ export class JsonRewrite {
       const pair = f !== undefined && f.pairName !== undefined && !f.obj;
       if (!t && !pair && close >= 0 && this.#clean(i + 1, close)) {
         if (f?.obj) this.siblings.note(f, text, i + 1, close);
-        else if (f !== undefined && mayNameHeader(f, this.#inArray)) notePairName(f, text.slice(i + 1, close));
+        else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, text.slice(i + 1, close));
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
       if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
-      else if (f !== undefined && mayNameHeader(f, this.#inArray)) notePairName(f, s.content);
+      else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, s.content);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t
@@ -251,7 +251,9 @@ export class JsonRewrite {
   }
 
   /** The current container is an array's element. */
-  readonly #inArray = (): boolean => this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
+  #inArray(): boolean {
+    return this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
+  }
 
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
