@@ -201,8 +201,9 @@ export function scrubNamedCredentials(text: string, scrub: Scrub, loc: Loc): str
         if (RPC_VALUE.test(text)) read = elementText(text, RPC_VALUE.lastIndex, spans);
         continue;
       }
-      if (m.index >= read && isLabel(m[1]!) && isCredentialName(labelText(value))) {
-        const next = labelledValue(text, m.index + m[0].length, m[1]!, spans);
+      const label = m.index >= read && isLabel(m[1]!) ? labelText(value) : '';
+      if (label !== '' && isCredentialName(label)) {
+        const next = labelledValue(text, m.index + m[0].length, m[1]!, label, spans);
         if (next >= 0) {
           read = next;
           continue;

@@ -89,7 +89,7 @@ function credentialWords(name: string): boolean {
  * answer); the JSON walk checks keys itself (mayNameCredential).
  */
 export const MAYBE_CREDENTIAL_KEY =
-  /pass(?:word|wd|phrase)|pass\b|pswd?\b|pwd|secret|token|api[-_]?key|api key:?[ \t]{0,4}<|otp|cvv|cvc|csc|cvn|card[-_]?code|cv[-_]?number|(?:confirm(?:ation)?|email|oob)[-_]?code|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|mnemonic|\bcurl\b|\bpin\b/i;
+  /pass(?:word|wd|phrase)|pass\b|pswd?\b|pwd|secret|token|api[-_ ]?key|otp|cvv|cvc|csc|cvn|card[-_]?code|cv[-_]?number|(?:confirm(?:ation)?|email|oob)[-_]?code|ssn|sess(?:ion)?[-_]?id|sid|auth|signature|credential|csrf|xsrf|cookie|code[-_]?verifier|oauth[-_]?verifier|device[-_]?code|access[-_]?code|passkey|client[-_]?assertion|sig\b|hmac|samlresponse|account[-_]?key|session[-_]?key|(?:master|signing|encryption|licen[cs]e|consumer|client|webhook|shared|deploy|admin|server|app)[-_]?key|(?:recovery|backup)[-_]?codes?|acc(?:ount|t)?[-_]?(?:number|num|no)\b|(?:mfa|sms|2fa|verification|verify|security|login|activation)[-_]?code|security[-_]?answer|mnemonic|\bcurl\b|\bpin\b/i;
 
 /**
  * Last three letters (lower-cased) of keys, as 15-bit codes: those of the

@@ -97,12 +97,20 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
     // an OAuth callback or token request kept in a string (`"next":"/cb?code=…&state=…"`): credential-text.ts reads its code
     if (end === i && end >= 4 && codeParamAt(text, end - 4) && (oauth ??= oauthContextInJson(text))) return 'text';
   }
-  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
-    if (elementNamed(text, i + 1) || labelNamesCredential(text, i + 1)) return 'text';
-  }
+  if (tagNamesCredential(text)) return 'text';
+  // Go's encoding/json writes `<` and `>` as `\u003c` and `\u003e`
+  if (text.includes('\\u003') && tagNamesCredential(text.replace(/\\u003[cC]/g, '<').replace(/\\u003[eE]/g, '>'))) return 'text';
   // a page's script kept in a string (`"html":"<script>localStorage.setItem(\"authToken\", …`): labelled.ts
   if (callNamesCredential(text)) return 'text';
   return found;
+}
+
+/** An element named like a credential, or a label naming one (labelled.ts), opens somewhere in `text`. */
+function tagNamesCredential(text: string): boolean {
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
+    if (elementNamed(text, i + 1) || labelNamesCredential(text, i + 1)) return true;
+  }
+  return false;
 }
 
 /** The key whose closing quote is at `quote` is one the walk pseudonymises by its name (or a bare `pin` by its value, from `after` on: pin.ts). */

@@ -75,10 +75,15 @@ export function newFrame(obj: boolean, forced: Treatment | undefined, memberStar
  */
 interface LocNode {
   readonly loc: string;
-  kids: Map<string | -1, LocNode> | undefined;
+  kids: Map<string | -1 | -2, LocNode> | undefined;
 }
 
 const LOC_NODES = 20_000;
+/**
+ * Depth past which a location is written as its container's at this depth and `..*` (anything below it): a location
+ * is as long as its depth and one is kept per changed value, so a document nested 40,000 deep built gigabytes of them.
+ */
+export const LOC_DEPTH = 64;
 const roots = new Map<string, LocNode>();
 let nodes = 0;
 
@@ -105,6 +110,16 @@ function childOf(parent: LocNode, key: PathKey): LocNode {
     }
     node = { loc: detached(parent.loc + segmentText(key)), kids: undefined };
     (parent.kids ??= new Map()).set(typeof k === 'string' ? detached(k) : k, node);
+  }
+  return node;
+}
+
+/** Anything below `parent` (`$.a.b..*`). */
+function deepOf(parent: LocNode): LocNode {
+  let node = parent.kids?.get(-2);
+  if (node === undefined) {
+    node = { loc: detached(`${parent.loc}..*`), kids: undefined };
+    (parent.kids ??= new Map()).set(-2, node);
   }
   return node;
 }
@@ -137,7 +152,8 @@ export class JsonLocations {
   /** Where the current value sits. */
   value(): string {
     const top = this.#stack.length - 1;
-    return top < 0 ? rootOf(this.#prefix).loc : childOf(this.#container(top), this.keyOf(this.#stack[top]!)).loc;
+    if (top < 0) return rootOf(this.#prefix).loc;
+    return top >= LOC_DEPTH ? deepOf(this.#container(LOC_DEPTH)).loc : childOf(this.#container(top), this.keyOf(this.#stack[top]!)).loc;
   }
 
   /** Where a key sits: its object's path and `.(key)`. */
@@ -148,6 +164,7 @@ export class JsonLocations {
   /** The location of the container at stack depth `k` (its keys above it do not change while it is open). */
   #container(k: number): LocNode {
     const f = this.#stack[k]!;
+    if (k > LOC_DEPTH) return (f.loc ??= deepOf(this.#container(LOC_DEPTH)));
     f.loc ??= k === 0 ? rootOf(this.#prefix) : childOf(this.#container(k - 1), this.keyOf(this.#stack[k - 1]!));
     return f.loc;
   }

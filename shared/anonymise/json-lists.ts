@@ -6,12 +6,14 @@ import { mayNamePhone, phoneValueAt } from './phone-name.js';
 /**
  * Containers whose elements are read by where the container sits, not by a
  * key of their own:
- * - a name/value pair kept as a two-element array in an array, as error
- *   trackers and mail services keep headers (Sentry's `request.headers`,
- *   Mailgun's `message-headers`: `[["Authorization","Bearer …"],
- *   ["X-Api-Key","…"]]`): its value is read like that header's (headers.ts),
- *   when its name is a header read other than as free text; so is a value
- *   in Node's `rawHeaders`, a flat list of names and values;
+ * - a name/value pair kept as a two-element array in a list under a key
+ *   ending in `headers`, as error trackers and mail services keep headers
+ *   (Sentry's `request.headers`, Mailgun's `message-headers`:
+ *   `[["Authorization","Bearer …"],["X-Api-Key","…"]]`): its value is read
+ *   like that header's (headers.ts), when its name is a header read other
+ *   than as free text (a spreadsheet's rows or a translation table's
+ *   `["Token","Jeton"]`, under other keys, are not); so is a value in Node's
+ *   `rawHeaders`, a flat list of names and values;
  * - a list under a phone's name (`{"phone":["4155552671"]}`, SCIM's
  *   `phoneNumbers`, `phones`): its strings and integers of 7 to 15 digits are
  *   pseudonymised whole like a phone-named member's (phone-name.ts), and so
@@ -19,7 +21,7 @@ import { mayNamePhone, phoneValueAt } from './phone-name.js';
  *   `phoneNumbers[].value`).
  */
 
-/** An array whose first element names a header (Frame.pairName). */
+/** An array in a LIST_HEADERS list: a pair when its first element names a header (Frame.pairName). */
 export const LIST_PAIR = 1;
 /** An array under a phone's name. */
 export const LIST_PHONES = 2;
@@ -27,21 +29,28 @@ export const LIST_PHONES = 2;
 export const PHONE_ENTRY = 3;
 /** Node's `rawHeaders`: names at even indices, each followed by its value. */
 export const LIST_RAW = 4;
+/** A list under a key ending in `headers`: its arrays may be pairs. */
+export const LIST_HEADERS = 5;
 
 const RAW_HEADERS = 'rawHeaders';
+
+/** The key text[start, end) ends in `headers`, any case (`headers`, `message-headers`, `requestHeaders`). */
+function headersKey(text: string, start: number, end: number): boolean {
+  if (end - start < 7) return false;
+  for (let k = 0; k < 6; k++) if ((text.charCodeAt(end - 6 + k) | 0x20) !== 'eaders'.charCodeAt(k)) return false;
+  return (text.charCodeAt(end - 7) | 0x20) === 104;
+}
 
 /** The list kind of a container opening in `parent` (the walk's current frame). */
 export function listOf(parent: Frame, obj: boolean, text: string): number {
   if (parent.obj) {
     if (obj) return 0;
-    if (parent.lazyKey) {
-      if (parent.keyEnd - parent.keyStart === RAW_HEADERS.length && text.startsWith(RAW_HEADERS, parent.keyStart)) return LIST_RAW;
-      return phoneListKey(text, parent.keyStart, parent.keyEnd) ? LIST_PHONES : 0;
-    }
-    if (parent.key === RAW_HEADERS) return LIST_RAW;
-    return typeof parent.key === 'string' && phoneListKey(parent.key, 0, parent.key.length) ? LIST_PHONES : 0;
+    const [key, start, end] = parent.lazyKey ? [text, parent.keyStart, parent.keyEnd] : typeof parent.key === 'string' ? [parent.key, 0, parent.key.length] : ['', 0, 0];
+    if (headersKey(key, start, end)) return end - start === RAW_HEADERS.length && key.startsWith(RAW_HEADERS, start) ? LIST_RAW : LIST_HEADERS;
+    return phoneListKey(key, start, end) ? LIST_PHONES : 0;
   }
-  return obj && parent.list === LIST_PHONES ? PHONE_ENTRY : 0;
+  if (parent.list === LIST_PHONES) return obj ? PHONE_ENTRY : 0;
+  return !obj && parent.list === LIST_HEADERS ? LIST_PAIR : 0;
 }
 
 /**
@@ -60,11 +69,13 @@ function phoneListKey(text: string, start: number, end: number): boolean {
 }
 
 /**
- * `text` holds an array in an array whose first element names a header read other than as free text
- * (`[["Accept","…"],["X-Api-Key","…"]]`): such a body is walked though no detector found anything in it. Read from
- * each `[` after a `[` or a `,` (an array's element: in an object a `,` is followed by a key): a page holds few.
+ * `text` may hold a header pair (`"headers":[["Accept","…"],["X-Api-Key","…"]]`): a key ending in `headers`, and an
+ * array in an array whose first element names a header read other than as free text. Such a body is walked though no
+ * detector found anything in it. Read from each `[` after a `[` or a `,` (an array's element: in an object a `,` is
+ * followed by a key): a page holds few.
  */
 export function headerPairIn(text: string): boolean {
+  if (!HEADERS_KEY.test(text)) return false;
   if (text.includes(`"${RAW_HEADERS}"`)) return true;
   for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
     let b = i - 1;
@@ -82,27 +93,23 @@ export function headerPairIn(text: string): boolean {
   return false;
 }
 
+const HEADERS_KEY = /eaders"|EADERS"/;
+
 /** Header names a pair may carry: token characters (RFC 9110), 3 to 64 of them. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{3,64}$/;
 
-/**
- * The current element of array `f` may name a header: a LIST_RAW's at an even index, or the first of an array in an
- * array (`parent`, the container `f` sits in).
- */
-export function mayNameHeader(f: Frame, parent: Frame | undefined): boolean {
-  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.key === 0 && parent !== undefined && !parent.obj;
+/** The current element of array `f` may name a header: a LIST_RAW's at an even index, a LIST_PAIR's first. */
+export function mayNameHeader(f: Frame): boolean {
+  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.list === LIST_PAIR && f.key === 0;
 }
 
 /**
  * Notes the element of array `f` that may name a header (mayNameHeader), the string `value`: when it names one read
- * other than as free text, the next element is its value (a first element makes the array a LIST_PAIR).
+ * other than as free text, the next element is its value.
  */
 export function notePairName(f: Frame, value: string): void {
   const name = HEADER_NAME.test(value) ? value.toLowerCase() : undefined;
-  if (name !== undefined && isTreatedHeader(name)) {
-    if (f.list === 0) f.list = LIST_PAIR;
-    f.pairName = name;
-  } else if (f.list === LIST_RAW) f.pairName = undefined;
+  f.pairName = name !== undefined && isTreatedHeader(name) ? name : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { matchJsonPath } from './json-path.js';
 import { PSEUDONYM } from './headers.js';
 import { isPhoneName, mayNamePhone, phoneValueAt } from './phone-name.js';
 import { holdsPhone } from './json-lists.js';
-import { isWs, JsonText } from './json-lex.js';
+import { isWs } from './json-lex.js';
 import { isPinName, mayBePostalAt, pinValueAt, postalObject } from './pin.js';
 import type { Treatment } from './rules.js';
 import type { Scrub } from './scrub.js';
@@ -53,6 +53,8 @@ export class JsonTreatments {
     this.#matched = undefined;
     if (this.#rules.length > 0) {
       const p = this.#where.path();
+      // as long as the depth, per value: a deep document with rules is charged for it
+      this.#scrub.charge(p.length);
       for (const r of this.#rules) {
         if (!matchJsonPath(r.path, p)) continue;
         this.#matched = r;
@@ -181,9 +183,11 @@ function countsTokens(name: string, text: string, at: number): boolean {
  */
 function logprobToken(text: string, member: number, at: number): boolean {
   if (text.charCodeAt(at) !== 34) return false;
-  const s = new JsonText(text).readString(at);
-  if (!s.closed || s.content.length > 256) return false;
-  let i = s.end;
+  // the token's end, escapes read, within 256 characters (a body of `{"token":…}` objects is not searched to its end from each)
+  let i = at + 1;
+  while (i - at <= 256 && i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
+  if (text.charCodeAt(i) !== 34 || i - at > 256) return false;
+  i++;
   while (isWs(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) === 44) {
     i++;

@@ -5,15 +5,12 @@ import { lazyKey, newFrame, JsonLocations, type Frame } from './json-frame.js';
 import { REDACTED } from './pseudonym/index.js';
 import { JsonSplice } from './json-splice.js';
 import type { Treatment } from './rules.js';
-import { BudgetExceeded, type Scrub } from './scrub.js';
+import type { Scrub } from './scrub.js';
 import { JsonTreatments } from './json-treatment.js';
 import { JsonSiblings } from './json-siblings.js';
 import { keyEnding } from './credentials.js';
 import { headerValue } from './headers.js';
 import { isPairValue, listOf, mayNameHeader, notePairName } from './json-lists.js';
-
-/** Containers open at once past which a document is not walked: its body fails closed (BudgetExceeded). */
-export const MAX_DEPTH = 512;
 
 /**
  * The walk behind rewriteJson (json.ts): one pass over a JSON text that
@@ -205,14 +202,14 @@ export class JsonRewrite {
       const pair = f !== undefined && f.pairName !== undefined && !f.obj;
       if (!t && !pair && close >= 0 && this.#clean(i + 1, close)) {
         if (f?.obj) this.siblings.note(f, text, i + 1, close);
-        else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, text.slice(i + 1, close));
+        else if (f !== undefined && mayNameHeader(f)) notePairName(f, text.slice(i + 1, close));
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
       if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
-      else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, s.content);
+      else if (f !== undefined && mayNameHeader(f)) notePairName(f, s.content);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t
@@ -250,15 +247,8 @@ export class JsonRewrite {
     this.#i = end;
   }
 
-  /** The current container is an array's element. */
-  #inArray(): boolean {
-    return this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj;
-  }
-
   /** Opens the object or array at #i. */
   #open(obj: boolean, forced: Treatment | undefined): Frame {
-    // a location is as long as its depth, and one is kept per changed value: past MAX_DEPTH the cost is no longer linear
-    if (this.#stack.length >= MAX_DEPTH) throw new BudgetExceeded();
     const parent = this.#stack[this.#stack.length - 1];
     const f = newFrame(obj, forced, this.#i + 1);
     if (parent !== undefined && forced === undefined) f.list = listOf(parent, obj, this.#text);
@@ -303,10 +293,8 @@ export class JsonRewrite {
           f.expectKey = false;
           i = j + 1;
         } else {
-          // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of); so is
-          // the first string of an array in an array, which may name a header (json-lists.ts)
+          // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of)
           if (f.obj && (!f.lazyKey || f.sibling !== 0 || keyEnding(text, f.keyStart, f.keyEnd) !== 0) && this.#treatments.leftToWalk(f, i + 1, q)) break;
-          if (!f.obj && f.key === 0 && length >= 3 && this.#inArray()) break;
           i = q + 1;
         }
         skipped += length;

@@ -26,37 +26,42 @@ export const isLabel = (tag: string) => LABELS.has(tag.toLowerCase());
 const LABEL_VALUE =
   /(?:<\/(?:label|strong|b|span|code)>[ \t\r\n]{0,64}){0,2}<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong|div|p|a|em|i|small|tt)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/iy;
 
-/**
- * A label's text as a name (`Password:` → `Password`); empty for a plural (`API keys`, `Access tokens`: a pricing
- * table's or a feature list's row, not one secret).
- */
+/** A label's text as a name (`Password:` → `Password`, `API key (live)` → `API key`). */
 export function labelText(text: string): string {
-  const t = text.trim().replace(/[\s:*?]+$/, '');
-  return /[a-z]s$/.test(t) && !t.endsWith('ss') ? '' : t;
+  return text.trim().replace(/[\s:*?]*(?:\([^()]{0,32}\))?[\s:*?]*$/, '');
 }
 
-/** A plist's flag, a table's type or state: no secret a label names holds these. */
-const NOT_HELD = /^(?:yes|no|true|false|none|null|n\/a|string|integer|number|boolean|object|array|required|optional|enabled|disabled|unlimited|hidden|set|unset)$/i;
-/** A masked value (`••••••••`, `********`). */
-const MASKED = /^([•*·●xX])\1*$/;
+/** A plist's flag, a table's type, state or version: no secret a label names holds these. */
+const NOT_HELD =
+  /^(?:yes|no|true|false|none|null|n\/a|string|integer|number|boolean|object|array|required|optional|enabled|disabled|unlimited|hidden|set|unset|u?int(?:8|16|32|64)?|float(?:32|64)?|string\(\d+\)|uuid\d?|v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
+/** A value masked whole or in part (`••••••••`, `sk_live_••••1234`, `****`). */
+const MASKED = /[•●·]|\*{3}/;
+/** A label written as an environment variable or a server variable (`DB_PASSWORD`, `$_SERVER['PHP_AUTH_PW']`). */
+const ENV_LABEL = /^\$?[A-Z][A-Z0-9_]*(?:\[['"]?[A-Z][A-Z0-9_]*['"]?\])?$/;
+const AUTHORIZATION_LABEL = /authori[sz]ation$/i;
+/** An Authorization value's scheme and the spaces after it. */
+const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
 
 /**
- * Reads the value an element labels, its label's text ending at `at` (`tag` its element): pushes its span and returns
- * where the read stopped, or -1 when no value element follows. In an HTML table or list a value is one word with a
- * digit or of 12 characters or more (`<td>Password</td><td>Last changed 3 days ago</td>`, `<td>api_key</td>
- * <td>string</td>` in API docs are no secrets); a plist's string is any but a flag.
+ * Reads the value an element labels (its label `label`, the text of element `tag`, ending at `at`): pushes its span
+ * and returns where the read stopped, or -1 when no value element follows. In HTML, under a label in words, a value
+ * is one word of 6 characters or more with a digit or of 12 or more (`<td>Password</td><td>Last changed 3 days
+ * ago</td>`, `<td>api_key</td><td>string</td>` in API docs, `<td>Access tokens</td><td>10</td>` are no secrets);
+ * under a variable's name (`DB_PASSWORD`) any word; an Authorization value keeps its scheme (`Token …`, `SSWS …`).
+ * A plist's string is any but a flag.
  */
-export function labelledValue(text: string, at: number, tag: string, spans: Span[]): number {
+export function labelledValue(text: string, at: number, tag: string, label: string, spans: Span[]): number {
   LABEL_VALUE.lastIndex = at;
   if (!LABEL_VALUE.test(text)) return -1;
   const found: Span[] = [];
   const read = elementText(text, LABEL_VALUE.lastIndex, found);
   const span = found[0];
   if (span === undefined) return read;
+  if (AUTHORIZATION_LABEL.test(label)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
   const value = text.slice(span.start, span.end);
-  const plist = tag.toLowerCase() === 'key';
-  if (NOT_HELD.test(value) || MASKED.test(value)) return read;
-  if (plist || (!/\s/.test(value) && (/[0-9]/.test(value) || value.length >= 12))) spans.push(span);
+  if (value === '' || NOT_HELD.test(value) || MASKED.test(value)) return read;
+  const word = !/\s/.test(value);
+  if (tag.toLowerCase() === 'key' || (word && ENV_LABEL.test(label)) || (word && value.length >= 6 && (/[0-9]/.test(value) || value.length >= 12))) spans.push(span);
   return read;
 }
 
@@ -65,23 +70,25 @@ export function labelledValue(text: string, at: number, tag: string, spans: Span
  * its strings are then read as text).
  */
 export function labelNamesCredential(text: string, at: number): boolean {
-  const close = text.indexOf('>', at);
-  if (close < 0 || close - at > 256) return false;
-  const tag = /^[A-Za-z]+/.exec(text.slice(at, Math.min(close, at + 8)))?.[0];
+  const tag = /^[A-Za-z]{1,6}/.exec(text.slice(at, at + 7))?.[0];
   if (tag === undefined || !isLabel(tag)) return false;
-  const end = text.indexOf('<', close);
-  return end > close && end - close <= 64 && isCredentialName(labelText(text.slice(close + 1, end)));
+  // bounded reads: a body of `<` without `>` is not searched to its end from each
+  const close = text.slice(at, at + 256).indexOf('>');
+  if (close < 0) return false;
+  const from = at + close + 1;
+  const end = text.slice(from, from + 64).indexOf('<');
+  return end > 0 && isCredentialName(labelText(text.slice(from, from + end)));
 }
 
 /**
  * A call storing or sending a value by name, its quoted first argument and the comma after it (the value is read
- * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`. Only these callees: a translation
- * (`t("password", "Password")`), an event (`emit("token", "expired")`) or a log line name no value.
+ * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`, Go's `Header.Set`, Java's
+ * `addHeader` and `setProperty`, Android's `putString`, PHP's `setcookie`, OkHttp's `.header(`. Only callees that set,
+ * add, put, append or define (not a UI text's `setTitle`): a translation (`t("password", "Password")`), an event
+ * (`emit("token", "expired")`) or a log line names no value.
  */
-const CALL = /(?<![\w$])(?:setItem|setRequestHeader|setHeader|set|append|cookie|define|setdefault|put)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/g;
-const AUTHORIZATION = /^(?:proxy-)?authori[sz]ation$/i;
-/** An Authorization value's scheme and the spaces after it. */
-const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
+const CALL =
+  /(?<![\w$])(?:(?!set(?:Attribute|Title|Label|Text|Message|Placeholder|Caption|Description)\b)(?:set|add|put)\w{0,24}|append|cookie|define|header|setenv)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/gi;
 
 /** The quoted values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
 export function callValues(text: string): Span[] {
@@ -94,7 +101,7 @@ export function callValues(text: string): Span[] {
     if (!v || v[4] !== undefined) continue;
     const span = valueSpan(v);
     // `Bearer …`: the token, as in the header
-    if (AUTHORIZATION.test(name)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
+    if (AUTHORIZATION_LABEL.test(name)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
     if (span.end > span.start) spans.push(span);
   }
   return spans;
@@ -102,7 +109,7 @@ export function callValues(text: string): Span[] {
 
 /** A JSON body's strings hold such a call (json-credentials.ts: they are then read as text). */
 export function callNamesCredential(text: string): boolean {
-  if (!text.includes('(\\"') && !text.includes("('") && !text.includes('( ')) return false;
+  if (!text.includes('(\\"') && !text.includes("('") && !text.includes('( ') && !text.includes('(\\n') && !text.includes('(\\t') && !text.includes('(\\r')) return false;
   for (const m of text.matchAll(CALL)) if (isCredentialName(m[2]!)) return true;
   return false;
 }

@@ -46,6 +46,12 @@ describe('anonymiser: headers kept as name/value pairs in a JSON body (Sentry, M
     expect(raw[7]).toMatch(/^connect\.sid=\w%3A\w{14}$/);
   });
 
+  it("reads pairs only in a list under a key ending in headers: a spreadsheet's or a translation table's rows stay", () => {
+    const rows = { values: [['Item', 'Notes'], ['Cookie', 'chocolate chip, 2 dozen'], ['Token', 'arcade, 10 pack']], fields: [['username', 'text'], ['password', 'password']], strings: [['Secret', 'Geheimnis']] };
+    expect(stored(rows)).toEqual(rows);
+    expectClean(answer({ requestHeaders: [['X-Api-Key', KEY]] }), [KEY]);
+  });
+
   it('leaves a row that is no pair, a name that is no header, and a pair not in an array', () => {
     const rows = { rows: [['X-Api-Key', KEY, 'x'], ['Accept', 'application/json']], pair: ['X-Api-Key', 'kept-as-is'] };
     expect(stored(rows)).toEqual(rows);
@@ -138,9 +144,9 @@ describe("anonymiser: the review of session 16's fixes", () => {
   });
 
   it('reads a pair cut by the capture limit, and leaves an empty value empty', () => {
-    const cut = anonymise(record({ resHeaders: json, resBody: `{"h":[["X-Api-Key","${KEY}`, truncated: true }));
+    const cut = anonymise(record({ resHeaders: json, resBody: `{"headers":[["X-Api-Key","${KEY}`, truncated: true }));
     expect(cut.res!.body.bytes.toString()).not.toContain(KEY);
-    expect(stored({ h: [['Authorization', ''], ['Accept', '']] })).toEqual({ h: [['Authorization', ''], ['Accept', '']] });
+    expect(stored({ headers: [['Authorization', ''], ['Accept', '']] })).toEqual({ headers: [['Authorization', ''], ['Accept', '']] });
   });
 
   it('reads labels and calls kept in a JSON string', () => {
@@ -174,14 +180,57 @@ describe("anonymiser: the review of session 16's fixes", () => {
     expect(stored(quoted)).toEqual(quoted);
   });
 
-  it('fails closed on a document nested past 512 levels instead of building a location per level', () => {
-    const deep = `[["X-Api-Key","${KEY}"],`.repeat(40_000);
-    const out = answer(deep);
-    expect(out.res!.body.omitted).toBe('anonymiser-budget');
-    expect(out.res!.body.bytes.length).toBe(0);
+  it('walks a document nested thousands deep in linear memory, its deep locations cut at 64 levels', () => {
+    const deep = `{"headers":${`[["X-Api-Key","${KEY}"],`.repeat(40_000)}`;
+    const out = anonymise(record({ resHeaders: json, resBody: deep, truncated: true }));
+    expect(out.res!.body.omitted).toBeUndefined();
+    expect(out.res!.body.bytes.toString()).not.toContain(KEY);
+    expect(out.anonymised.every((loc) => loc.length < 400)).toBe(true);
     const nested = `${'['.repeat(600)}"priya.sharma@acmecorp.in"${']'.repeat(600)}`;
-    expect(answer(nested).res!.body.omitted).toBe('anonymiser-budget');
-    const fine = `${'['.repeat(100)}"priya.sharma@acmecorp.in"${']'.repeat(100)}`;
-    expectClean(answer(fine), ['priya.sharma@acmecorp.in']);
+    const shallow = answer(nested);
+    expectClean(shallow, ['priya.sharma@acmecorp.in']);
+    expect(shallow.anonymised).toEqual([`res.body$${'[*]'.repeat(64)}..*`]);
+  });
+});
+
+describe("anonymiser: the second review of session 16's readings", () => {
+  const KEY = 'kq8Vn3Lp0Wx7Rt2';
+  const html = (body: string) => anonymise(record({ resHeaders: [['content-type', 'text/html']], resBody: body }));
+  const text = (body: string) => anonymise(record({ resHeaders: [['content-type', 'text/plain']], resBody: body }));
+
+  it('reads the calls of other languages and libraries that set, add or put a value', () => {
+    const code = `req.Header.Set("X-Api-Key", "${KEY}")\nconn.Headers.Add("Authorization", "Bearer Zq9wE3rT5yU7iOabc12")\nSystem.setProperty("javax.net.ssl.keyStorePassword", "hunter2-Secret9")\n`
+      + `prefs.edit().putString("auth_token", "Mx8Kd92jLq0Pz4")\nsetcookie('session_token', 'Wp6zM8lA5kN1mD7')\nbuilder.header("X-Auth-Token", "Tz8Ma94nCp8Nk9")\n`;
+    expectClean(text(code), [KEY, 'Zq9wE3rT5yU7iOabc12', 'hunter2-Secret9', 'Mx8Kd92jLq0Pz4', 'Wp6zM8lA5kN1mD7', 'Tz8Ma94nCp8Nk9']);
+    const ui = 'dialog.setTitle("Password", "Reset 2fa"); el.setAttribute("data-token", "x-9f8e7d6c5b")';
+    expect(text(ui).res!.body.bytes.toString()).toBe(ui);
+  });
+
+  it('reads labels written over lines, with marks after them, under an Authorization or a variable name', () => {
+    const page = `<tr>\n  <th>\n      API key\n    </th>\n    <td>\n      <code>Zq9wE3rT5yU7iOab12</code></td></tr><dl><dt>API key *</dt><dd>${KEY}</dd><dt>API key (live)</dt><dd>Mx8Kd92jLq0Pz4</dd></dl>`
+      + '<table><tr><td>HTTP_AUTHORIZATION</td><td>Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b</td></tr><tr><td>DB_PASSWORD</td><td><pre class=sf-dump><span class=sf-dump-str>hunter</span></pre></td></tr>'
+      + '<tr><th>Credentials</th><td>Wp6zM8lA5kN1mD7</td></tr></table><plist><key>Passwords</key><string>hunter</string></plist>';
+    const out = html(page);
+    expectClean(out, ['Zq9wE3rT5yU7iOab12', KEY, 'Mx8Kd92jLq0Pz4', '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b', '>hunter<', 'Wp6zM8lA5kN1mD7']);
+    expect(out.res!.body.bytes.toString()).toMatch(/<td>Token [0-9a-z]{40}<\/td>/);
+  });
+
+  it('leaves types, versions, dates and masked values in documentation and account tables', () => {
+    const page = '<table><tr><td>token</td><td>int64</td></tr><tr><td>api_key</td><td>string(64)</td></tr><tr><td>token</td><td>uuid4</td></tr>'
+      + '<tr><td>Password</td><td>2026-12-07</td></tr><tr><td>Token</td><td>v1.2.0</td></tr><tr><td>Secret key</td><td>sk_live_••••1234</td></tr></table>';
+    expect(html(page).res!.body.bytes.toString()).toBe(page);
+  });
+
+  it("reads HTML escaped as Go's encoding/json writes it, and a call wrapped in a JSON string", () => {
+    const go = '{"html":"\\u003ctd\\u003eDB_PASSWORD\\u003c/td\\u003e\\u003ctd\\u003ehunter2-Secret9\\u003c/td\\u003e","js":"localStorage.setItem(\\n  \\"authToken\\",\\n  \\"Zq9wE3rT5yU7iOabc12\\")"}';
+    expectClean(answer(go), ['hunter2-Secret9', 'Zq9wE3rT5yU7iOabc12']);
+  });
+
+  it('the audit reports a raw Authorization or challenge token kept in a header pair', () => {
+    for (const body of [{ request: { headers: [['Host', 'api.x'], ['Authorization', 'Bearer Zq9wE3rT5yU7iOab12']] } }, { headers: [['WWW-Authenticate', 'Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag']] }, { rawHeaders: ['Authorization', 'Basic YWxhZGRpbjpvcGVuc2VzYW1l'] }]) {
+      const raw = record({ resHeaders: json, resBody: JSON.stringify(body) });
+      expect(auditRecord(raw).map((f) => f.kind)).toContain('credentials');
+      expectClean(anonymise(raw), ['Zq9wE3rT5yU7iOab12', 'YIIGhgYGKwYBBQUCoIIGejCCBnag', 'YWxhZGRpbjpvcGVuc2VzYW1l']);
+    }
   });
 });
