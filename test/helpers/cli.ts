@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = `${ROOT}bin/parity.mjs`;
 
 export interface CliResult {
   code: number | null;
@@ -29,19 +29,24 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cwd
   });
 }
 
-/** Starts the CLI (e.g. `proxy`, `worker`) and leaves it running; the caller kills it. */
+/**
+ * Starts the CLI (e.g. `proxy`, `worker`) and leaves it running; the caller kills it.
+ * It runs `bin/parity.mjs` of the build the global setup made from the sources
+ * (build-cli.ts), or of the repo through tsx when PARITY_TEST_TSX=1.
+ */
 export function spawnCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
+  const built = inject('cliRoot');
+  return spawn(process.execPath, [`${built ? `${built}/` : ROOT}bin/parity.mjs`, ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { ...cleanEnv(), PARITY_FROM_SOURCE: '1', PARITY_LOG_FORMAT: 'json', ...opts.env },
+    env: { ...cleanEnv(), ...(built ? {} : { PARITY_FROM_SOURCE: '1' }), PARITY_LOG_FORMAT: 'json', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
-/** The environment without any PARITY_* a developer may have exported. */
+/** The environment without any PARITY_* a developer (or vitest.config.ts) may have set. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PARITY_') || k === 'PARITY_FROM_SOURCE') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PARITY_')) env[k] = v;
   return env;
 }
 
