@@ -33,10 +33,13 @@ describe('parity sessions export', () => {
 
   it('NDJSON on stdout imports back into identical records', async () => {
     expect((await runCli(['sessions', 'import', join(fixtures, 'goreplay.gor'), '--session', 'orig'], { env })).code).toBe(0);
-    const first = await runCli(['sessions', 'export', 'orig'], { env });
-    expect(first.code, first.stderr).toBe(0);
     const file = join(dir, 'orig.ndjson');
-    const saved = await runCli(['sessions', 'export', 'orig', '--format', 'ndjson', '--out', file, '--json'], { env });
+    // the same export to stdout and to a file, both at once
+    const [first, saved] = await Promise.all([
+      runCli(['sessions', 'export', 'orig'], { env }),
+      runCli(['sessions', 'export', 'orig', '--format', 'ndjson', '--out', file, '--json'], { env }),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(saved.stdout)).toMatchObject({ session: 'orig', records: 5, file });
     expect(readFileSync(file, 'utf8')).toBe(first.stdout);
     const back = await runCli(['sessions', 'import', file, '--session', 'copy', '--no-anonymise', '--json'], { env });
@@ -54,17 +57,21 @@ describe('parity sessions export', () => {
     expect((await runCli(['sessions', 'import', join(fixtures, 'goreplay.gor'), '--session', 'orig'], { env })).code).toBe(0);
     const upstream = 'http://127.0.0.1:31001';
     await t.redis.hset(keys.sessionMeta('orig'), 'upstream', upstream);
-    for (const format of ['ndjson', 'har']) {
-      const file = join(dir, `orig.${format}`);
-      expect((await runCli(['sessions', 'export', 'orig', '--format', format, '--out', file], { env })).code).toBe(0);
-      const back = await runCli(['sessions', 'import', file, '--format', format, '--session', `copy-${format}`, ...(format === 'ndjson' ? ['--no-anonymise'] : [])], { env });
-      expect(back.code, back.stderr).toBe(0);
-      const shown = JSON.parse((await runCli(['sessions', 'show', `copy-${format}`, '--json'], { env })).stdout);
-      expect(shown.session ?? shown).toMatchObject({ upstream });
-      const refused = await runCli(['replay', '--session', `copy-${format}`, '--target', upstream], { env });
-      expect(refused.code, refused.stderr).toBe(2);
-      expect(refused.stderr).toMatch(/--allow-production-target/);
-    }
+    // each format through its own file and copy, the two side by side (both run to their end before a failure is told)
+    const settled = await Promise.allSettled(
+      ['ndjson', 'har'].map(async (format) => {
+        const file = join(dir, `orig.${format}`);
+        expect((await runCli(['sessions', 'export', 'orig', '--format', format, '--out', file], { env })).code).toBe(0);
+        const back = await runCli(['sessions', 'import', file, '--format', format, '--session', `copy-${format}`, ...(format === 'ndjson' ? ['--no-anonymise'] : [])], { env });
+        expect(back.code, back.stderr).toBe(0);
+        const shown = JSON.parse((await runCli(['sessions', 'show', `copy-${format}`, '--json'], { env })).stdout);
+        expect(shown.session ?? shown).toMatchObject({ upstream });
+        const refused = await runCli(['replay', '--session', `copy-${format}`, '--target', upstream], { env });
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toMatch(/--allow-production-target/);
+      }),
+    );
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
   });
 
   it.skipIf(!CHROMIUM)('writes a HAR that a browser replays: Chromium serves the recorded answers from it', async () => {
@@ -101,8 +108,7 @@ describe('parity sessions export', () => {
     symlinkSync('target.ndjson', join(dir, 'link.ndjson'));
     // a link to a file not written yet: the file is created, as a shell's `>` would
     symlinkSync('later.ndjson', join(dir, 'dangling.ndjson'));
-    for (const name of ['link.ndjson', 'dangling.ndjson']) {
-      const r = await runCli(['sessions', 'export', 'shop', '--out', join(dir, name)], { env });
+    for (const r of await Promise.all(['link.ndjson', 'dangling.ndjson'].map((name) => runCli(['sessions', 'export', 'shop', '--out', join(dir, name)], { env })))) {
       expect(r.code, r.stderr).toBe(0);
     }
     expect(readlinkSync(join(dir, 'link.ndjson'))).toBe('target.ndjson');
@@ -171,11 +177,13 @@ describe('parity sessions export', () => {
   });
 
   it('names an unknown session and a --json without --out, with exit 2', async () => {
-    const unknown = await runCli(['sessions', 'export', 'never', '--out', join(dir, 'x.har'), '--format', 'har'], { env });
+    const [unknown, json] = await Promise.all([
+      runCli(['sessions', 'export', 'never', '--out', join(dir, 'x.har'), '--format', 'har'], { env }),
+      runCli(['sessions', 'export', 'never', '--json'], { env }),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/PARITY_ERR_SESSION_NOT_FOUND/);
     expect(readdirSync(dir)).toEqual([]);
-    const json = await runCli(['sessions', 'export', 'never', '--json'], { env });
     expect(json.code).toBe(2);
     expect(json.stderr).toMatch(/--json needs --out/);
   });
