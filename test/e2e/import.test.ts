@@ -87,27 +87,35 @@ describe('parity sessions import', () => {
   });
 
   it('names bad arguments and unreadable files with exit 2', async () => {
-    const missing = await runCli(['sessions', 'import', join(dir, 'nope.har'), '--session', 's'], { env });
+    // four CLIs at once: each is refused on its arguments
+    const [missing, unknown, raw, badName] = await Promise.all([
+      runCli(['sessions', 'import', join(dir, 'nope.har'), '--session', 's'], { env }),
+      runCli(['sessions', 'import', join(dir, 'traffic.bin'), '--session', 's'], { env }),
+      runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 's', '--no-anonymise'], { env }),
+      runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 'no spaces'], { env }),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/PARITY_ERR_FILE: cannot read .*nope\.har/);
-    const unknown = await runCli(['sessions', 'import', join(dir, 'traffic.bin'), '--session', 's'], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/cannot tell the format .*--format ndjson, har or gor/s);
-    const raw = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 's', '--no-anonymise'], { env });
     expect(raw.code).toBe(2);
     expect(raw.stderr).toMatch(/--no-anonymise applies to NDJSON exports of Parity only/);
-    const badName = await runCli(['sessions', 'import', join(fixtures, 'chrome.har'), '--session', 'no spaces'], { env });
     expect(badName.code).toBe(2);
   });
 
   it('reads standard input as `-` or /dev/stdin, given --format, and says --format is needed without it', async () => {
     const har = readFileSync(join(fixtures, 'chrome.har'), 'utf8');
-    for (const [name, file] of [['dash', '-'], ['devstdin', '/dev/stdin']] as const) {
-      const r = await runCli(['sessions', 'import', file, '--format', 'har', '--session', name], { env, input: har });
+    // the three CLIs at once, each into a session of its own
+    const named = [['dash', '-'], ['devstdin', '/dev/stdin']] as const;
+    const [bare, ...imported] = await Promise.all([
+      runCli(['sessions', 'import', '-', '--session', 's'], { env, input: har }),
+      ...named.map(([name, file]) => runCli(['sessions', 'import', file, '--format', 'har', '--session', name], { env, input: har })),
+    ]);
+    named.forEach(([name], i) => {
+      const r = imported[i]!;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^imported 6 records from standard input into session ${name}`));
-    }
-    const bare = await runCli(['sessions', 'import', '-', '--session', 's'], { env, input: har });
+    });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/PARITY_ERR_USAGE: cannot tell the format of standard input.*\n.*hint: Pass --format ndjson, har or gor/);
   });
