@@ -137,14 +137,19 @@ describe('replay workers', () => {
     const atCancel = target.arrivals.length;
     await workersStopped();
     const after = target.arrivals.length;
-    await sleep(1000);
+    // nothing more arrives for at least a second, while the three read-only commands below run
+    const quiet = sleep(1000);
+    const [show, listed, report] = await Promise.all([
+      runCli(['runs', 'show', run, '--json'], { env: env() }),
+      runCli(['runs', 'list', '--json'], { env: env() }),
+      runCli(['report', run, '--format', 'json'], { env: env() }),
+    ]);
+    await quiet;
     expect(target.arrivals.length).toBe(after);
     expect(after - atCancel).toBeLessThan(40);
-    const show = await runCli(['runs', 'show', run, '--json'], { env: env() });
     expect(JSON.parse(show.stdout).run).toMatchObject({ id: run, state: 'cancelled', session: 's1' });
-    const list = JSON.parse((await runCli(['runs', 'list', '--json'], { env: env() })).stdout);
+    const list = JSON.parse(listed.stdout);
     expect(list.runs.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([[run, 'cancelled']]);
-    const report = await runCli(['report', run, '--format', 'json'], { env: env() });
     expect(report.code, report.stderr).toBe(1);
     expect(JSON.parse(report.stdout)).toMatchObject({ state: 'cancelled', verdict: 'fail' });
     expect(JSON.parse(report.stdout).gate.reasons).toContainEqual(expect.objectContaining({ rule: 'run-not-done' }));
