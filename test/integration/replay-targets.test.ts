@@ -41,16 +41,18 @@ describe('replay against troublesome targets', () => {
   it('refuses a run too long to plan with exit 2, before queueing anything', async () => {
     target = await startArrivalTarget();
     await writeSession(t.redis, 's1', evenSpecs(3, 10));
-    // a typo for 10000s: 18 million windows
-    const r = await replay(target.url, '--concurrency', '2', '--duration', '10000h');
+    // a typo for 10000s: 18 million windows; and a rate or speed so small the last request would come
+    // in centuries (the three CLIs at once: each is refused before it queues anything)
+    const url = target.url;
+    const [r, ...slow] = await Promise.all([
+      replay(url, '--concurrency', '2', '--duration', '10000h'),
+      ...[['--speed', '1e-12'], ['--rate', '1e-9']].map((flags) => replay(url, ...flags)),
+    ]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/PARITY_ERR_USAGE: the run would be cut into more than 500000 chunks/);
-    expect(await t.redis.zcard('parity:runs')).toBe(0);
-    // a rate or speed so small the last request would come in centuries
-    for (const flags of [['--speed', '1e-12'], ['--rate', '1e-9']]) {
-      const slow = await replay(target.url, ...flags);
-      expect(slow.code, slow.stderr).toBe(2);
-      expect(slow.stderr).toMatch(/PARITY_ERR_USAGE: the (as-recorded|constant-rate) profile plans a run that lasts \d+ days, past the limit of 366 days/);
+    for (const s of slow) {
+      expect(s.code, s.stderr).toBe(2);
+      expect(s.stderr).toMatch(/PARITY_ERR_USAGE: the (as-recorded|constant-rate) profile plans a run that lasts \d+ days, past the limit of 366 days/);
     }
     expect(await t.redis.zcard('parity:runs')).toBe(0);
   });
@@ -70,13 +72,19 @@ describe('replay against troublesome targets', () => {
   it('names --concurrency, not the worker setting of that flag, when its value is wrong; and an inverted --from/--to', async () => {
     target = await startArrivalTarget();
     await writeSession(t.redis, 's1', evenSpecs(3, 10));
-    for (const bad of ['0', '2.5', 'abc', '100000']) {
-      const r = await replay(target.url, '--concurrency', bad, '--duration', '1s');
+    // five CLIs at once: each is refused on its flags
+    const bads = ['0', '2.5', 'abc', '100000'];
+    const url = target.url;
+    const [inverted, ...refused] = await Promise.all([
+      replay(url, '--from', '2026-12-07T10:00:00Z', '--to', '2026-12-07T09:00:00Z'),
+      ...bads.map((bad) => replay(url, '--concurrency', bad, '--duration', '1s')),
+    ]);
+    bads.forEach((bad, i) => {
+      const r = refused[i]!;
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`--concurrency expects a whole number >= 1 and <= 10000, got "${bad}"`));
       expect(r.stderr).not.toMatch(/workerConcurrency|PARITY_WORKER_CONCURRENCY/);
-    }
-    const inverted = await replay(target.url, '--from', '2026-12-07T10:00:00Z', '--to', '2026-12-07T09:00:00Z');
+    });
     expect(inverted.code, inverted.stderr).toBe(2);
     expect(inverted.stderr).toMatch(/--from 2026-12-07T10:00:00Z is later than --to 2026-12-07T09:00:00Z/);
   });
