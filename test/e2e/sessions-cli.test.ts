@@ -13,10 +13,10 @@ describe('parity sessions', () => {
   it('lists, shows and deletes a stored session with --json', async () => {
     await appendRecords(t.redis, [0, 1, 2].map((i) => sampleRecord({ id: newRecordId(i), session: 'shop', url: `/p/${i}` })), { maxLen: 100, bodyTtlSeconds: 60 });
     const env = { PARITY_REDIS_URL: t.url };
-    const list = await runCli(['sessions', 'list', '--json'], { env });
+    // the two reads at once, the delete after them
+    const [list, show] = await Promise.all([runCli(['sessions', 'list', '--json'], { env }), runCli(['sessions', 'show', 'shop', '--json', '--last', '2'], { env })]);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).sessions).toMatchObject([{ name: 'shop', records: 3 }]);
-    const show = await runCli(['sessions', 'show', 'shop', '--json', '--last', '2'], { env });
     expect(JSON.parse(show.stdout).recent.map((r: { url: string }) => r.url)).toEqual(['/p/1', '/p/2']);
     const del = await runCli(['sessions', 'delete', 'shop', '--json'], { env });
     expect(JSON.parse(del.stdout)).toEqual({ session: 'shop', deleted: true, records: 3 });
@@ -24,12 +24,17 @@ describe('parity sessions', () => {
 
   it('stops quietly when its reader closes the pipe early (`parity sessions list | head`)', async () => {
     await appendRecords(t.redis, [0, 1, 2].map((i) => sampleRecord({ id: newRecordId(i), session: `s${i}`, url: `/p/${i}` })), { maxLen: 100, bodyTtlSeconds: 60 });
-    for (const args of [['sessions', 'list'], ['sessions', 'list', '--json']]) {
-      const child = spawnCli(args, { env: { PARITY_REDIS_URL: t.url } });
-      child.stdout!.destroy();
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // the text and the JSON listing at once
+    const ended = await Promise.all(
+      [['sessions', 'list'], ['sessions', 'list', '--json']].map((args) => {
+        const child = spawnCli(args, { env: { PARITY_REDIS_URL: t.url } });
+        child.stdout!.destroy();
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+      }),
+    );
+    for (const { code, stderr } of ended) {
       expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
       expect(code).toBe(0);
     }
