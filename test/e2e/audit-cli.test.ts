@@ -37,7 +37,8 @@ describe('parity audit', () => {
   it('exits 1 and lists record and location for raw personal data, never the values', async () => {
     const records = [0, 1].map((i) => record('raw', i, body));
     await append(t, records);
-    const r = await runCli(['audit', 'raw', '--json'], { env: { PARITY_REDIS_URL: t.url } });
+    // the JSON and the text report at once
+    const [r, text] = await Promise.all([runCli(['audit', 'raw', '--json'], { env: { PARITY_REDIS_URL: t.url } }), runCli(['audit', 'raw'], { env: { PARITY_REDIS_URL: t.url } })]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { records: number; clean: boolean; findings: { record: string; location: string; kind: string }[] };
     expect(report).toMatchObject({ records: 2, clean: false });
@@ -55,7 +56,6 @@ describe('parity audit', () => {
       expect(r.stdout).not.toContain(raw);
       expect(r.stderr).not.toContain(raw);
     }
-    const text = await runCli(['audit', 'raw'], { env: { PARITY_REDIS_URL: t.url } });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/session raw: 2 records scanned, \d+ findings \(/);
     expect(text.stdout).toContain(`${records[0]!.id}`);
