@@ -41,9 +41,9 @@ export const keys = {
 
   /** Prefix for shadow statistics keys. */
   shadowPrefix: 'parity:shadow:{shadow}:',
-  /** Hash per minute of shadow statistics: one field per worker (`w:<id>`, RunStats JSON) and proxy counters (`p:<name>`). */
+  /** Hash per minute of shadow statistics: one field per worker (`w:<id>`, RunStats JSON of at most 200 routes) and proxy counters (`p:<name>`). */
   shadowBucket: (minuteStartMs: number) => `parity:shadow:{shadow}:bucket:${minuteStartMs}`,
-  /** Hash of all-time per-route shadow counters (`<route>\t<counter>`), the source of Prometheus counters. */
+  /** Hash of per-route shadow counters (`<route>\t<counter>`, at most 200 routes), the source of Prometheus counters; expires with the retention after its last write. */
   shadowTotals: 'parity:shadow:{shadow}:totals',
   /** A shadow job's anonymised records (MessagePack), deleted by the worker that takes the job; TTL SHADOW_RECORDS_TTL_SECONDS. */
   shadowRecords: (id: string) => `parity:shadow:{shadow}:records:${id}`,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DiffRules } from '../diff/index.js';
 import type { ShadowCounters } from './counters.js';
+import { MAX_SHADOW_ROUTES } from './route-cap.js';
 import { readShadowTotals } from './stats.js';
 import { shadowStatus, type ShadowStatus } from './status.js';
 import { parseWindow } from './window.js';
@@ -12,10 +13,12 @@ import { parseWindow } from './window.js';
  * come from its sink; per-route figures come from the statistics every
  * worker keeps in Redis: all-time counters, and the diff rate and latency
  * quantiles of the last five minutes. Route labels are route templates
- * (ids collapsed), capped at MAX_ROUTES.
+ * (ids collapsed), as many as the statistics keep (MAX_SHADOW_ROUTES, the
+ * rest counted under `(other)`); the slices below only bound what a totals
+ * hash written before that cap still holds.
  */
 
-const MAX_ROUTES = 200;
+const MAX_ROUTES = MAX_SHADOW_ROUTES;
 const GAUGE_WINDOW = '5m';
 /** Scrapes within this many ms share one read of the window. */
 const CACHE_MS = 1000;

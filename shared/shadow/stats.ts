@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RunStats, type DiffMode, type ExchangeInput, type ExchangeResult, type RunStatsJson } from '../diff/index.js';
 import { keys } from '../redis/keys.js';
+import { addTotals, admittedRoute, foldRoutes, type RouteTotals } from './route-cap.js';
 import { bucketStart, windowBuckets, type ShadowWindow } from './window.js';
 
 /**
@@ -12,7 +13,9 @@ import { bucketStart, windowBuckets, type ShadowWindow } from './window.js';
  * merge of every field of its buckets. Proxies add their counters to the
  * same hashes (`p:<counter>`), workers their own drops (`x:<reason>`) and
  * how they compared (`k:<mode>:<reference>`). All-
- * time per-route counters (the Prometheus counters) go to one more hash.
+ * time per-route counters (the Prometheus counters) go to one more hash,
+ * which expires like the buckets once nothing is added to it. Routes are
+ * capped everywhere (./route-cap.ts).
  */
 
 export interface ShadowStatsOptions {
@@ -35,7 +38,7 @@ export class ShadowStatsRecorder {
   readonly #field: string;
   /** Buckets written or to write: the current one and, around a minute's turn, the one before. */
   readonly #buckets = new Map<number, { stats: RunStats; dirty: boolean; kinds: Set<string> }>();
-  #totals = new Map<string, number>();
+  #totals: RouteTotals = new Map();
   #drops = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
   #flushing: Promise<void> = Promise.resolve();
@@ -56,19 +59,25 @@ export class ShadowStatsRecorder {
     return b;
   }
 
-  #count(route: string, counter: TotalCounter): void {
-    const k = `${route}\t${counter}`;
-    this.#totals.set(k, (this.#totals.get(k) ?? 0) + 1);
+  #count(route: string, requests: number, diffs: number, errors: number): void {
+    const t = this.#totals.get(route);
+    if (t) {
+      t[0] += requests;
+      t[1] += diffs;
+      t[2] += errors;
+    } else this.#totals.set(route, [requests, diffs, errors]);
   }
 
   /** Counts one compared exchange; `reference` says what the shadow was compared with. */
   add(input: ExchangeInput, result: ExchangeResult, reference: ShadowReference, now = Date.now()): void {
     const b = this.#current(now);
-    b.stats.add(input, result);
+    const route = admittedRoute(b.stats, result.route);
+    b.stats.add(input, route === result.route ? result : { ...result, route });
     b.kinds.add(`k:${input.mode}:${reference}`);
-    this.#count(result.route, 'requests');
-    if (input.target.error) this.#count(result.route, 'errors');
-    else if (result.differences.some((d) => !d.expected)) this.#count(result.route, 'diffs');
+    const error = Boolean(input.target.error);
+    const differs = !error && result.differences.some((d) => !d.expected);
+    // the totals keep the route's own name: the cap of the totals hash, shared by every worker, decides there
+    this.#count(result.route, 1, differs ? 1 : 0, error ? 1 : 0);
   }
 
   /** Counts exchanges that could not be mirrored at all (their records or sealed requests expired, the requests did not open, or the job was unreadable). */
@@ -99,7 +108,7 @@ export class ShadowStatsRecorder {
     const drops = this.#drops;
     this.#totals = new Map();
     this.#drops = new Map();
-    for (const [k, n] of totals) pipe.hincrby(keys.shadowTotals, k, n);
+    if (totals.size > 0) addTotals(pipe, keys.shadowTotals, totals, this.#opts.retentionSeconds);
     if (drops.size > 0) {
       const key = keys.shadowBucket(bucketStart(now));
       for (const [k, n] of drops) pipe.hincrby(key, `x:${k}`, n);
@@ -111,7 +120,7 @@ export class ShadowStatsRecorder {
       if (results.some(([e]) => e)) throw new Error('shadow statistics write failed');
     } catch {
       for (const b of written) b.dirty = true;
-      for (const [k, n] of totals) this.#totals.set(k, (this.#totals.get(k) ?? 0) + n);
+      for (const [route, [n, d, e]] of totals) this.#count(route, n, d, e);
       for (const [k, n] of drops) this.#drops.set(k, (this.#drops.get(k) ?? 0) + n);
     }
   }
@@ -135,7 +144,7 @@ export interface ShadowWindowStats {
   references: Set<ShadowReference>;
 }
 
-/** Merges every bucket of the window. */
+/** Merges every bucket of the window, capped at MAX_SHADOW_ROUTES routes. */
 export async function readShadowWindow(redis: Redis, w: ShadowWindow): Promise<ShadowWindowStats> {
   const buckets = windowBuckets(w);
   const pipe = redis.pipeline();
@@ -155,10 +164,11 @@ export async function readShadowWindow(redis: Redis, w: ShadowWindow): Promise<S
       }
     }
   }
+  foldRoutes(out.stats);
   return out;
 }
 
-/** All-time per-route counters: route → counter → value. */
+/** All-time per-route counters: route → counter → value (at most MAX_SHADOW_ROUTES routes, `(other)` included). */
 export async function readShadowTotals(redis: Redis): Promise<Map<string, Record<TotalCounter, number>>> {
   const hash = await redis.hgetall(keys.shadowTotals);
   const out = new Map<string, Record<TotalCounter, number>>();
