@@ -50,6 +50,7 @@ export const ERRORS = {
   PARITY_ERR_RUN_SEALED: def(3, 500, "A worker could not open a run's sealed --set-header values: it has no PARITY_SHADOW_KEY, or another one.", 'Start `parity worker` with the PARITY_SHADOW_KEY that `parity replay` had when it created the run.'),
   PARITY_ERR_AUDIT_FOUND_PII: def(1, 200, '`parity audit` found values in a stored session that still look like raw personal data.', 'Add anonymise rules for the locations listed (or re-import through the anonymiser), then delete the session with `parity sessions delete` and capture again.'),
   PARITY_ERR_DEMO_FAILED: def(3, 500, 'The demo could not run through (a process did not start, or traffic failed).', 'Read the demo log named in the message; check that redis-server is installed and ports on 127.0.0.1 are free.'),
+  PARITY_ERR_RUN_UNREADABLE: def(3, 500, "A replay run's data in Redis is not what Parity wrote: a key of the wrong type, or a value that is not valid JSON of the expected shape.", "The run cannot be read as it is: if another Parity version created it, read it with that version; otherwise delete its keys (`redis-cli --scan --pattern 'parity:run:{RUN}:*'`) or let them expire with the run's retention."),
   PARITY_ERR_INTERNAL: def(3, 500, 'An unexpected internal error.', 'Re-run with PARITY_DEBUG=1 to print the stack, and report it at the project tracker.'),
 } as const satisfies Record<string, ErrorDef>;
 

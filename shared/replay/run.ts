@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { DiffMode } from '../diff/types.js';
-import type { DiffRules } from '../diff/rules.js';
-import type { GateThresholds } from '../report/gate.js';
+import { diffRulesSchema, type DiffRules } from '../diff/rules.js';
+import { gateThresholdsSchema, type GateThresholds } from '../report/gate.js';
 import type { ChunkSpec } from './chunk.js';
-import type { ReplayProfile } from './profile.js';
+import { replayProfileSchema, type ReplayProfile } from './profile.js';
 import type { SelectionSpec } from './selection.js';
 import type { RequestTransform } from './transform.js';
 
@@ -61,6 +62,8 @@ export interface ReplayRunDef {
 
 /** Lifecycle: queued → running → done | cancelled | failed. */
 export type RunState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export const RUN_STATES: readonly RunState[] = ['queued', 'running', 'done', 'cancelled', 'failed'];
 
 export const FINAL_STATES: ReadonlySet<RunState> = new Set(['done', 'cancelled', 'failed']);
 
@@ -138,6 +141,83 @@ export function newRunId(nowMs = Date.now()): string {
 }
 
 export const RUN_ID = /^r-[0-9a-z]{6,12}-[0-9a-f]{6}$/;
+
+/*
+ * What a run's keys hold, checked when read back (store.ts): a value Parity
+ * did not write (a hand edit, another program, a half-restored backup) is
+ * refused naming its key, rather than failing deep in a reader. Objects are
+ * loose: a newer Parity may add fields.
+ */
+const count = z.number().int().nonnegative();
+const finite = z.number().finite();
+const header = z.tuple([z.string(), z.string()]);
+
+/** The stored run definition (meta hash, field `def`). */
+export const replayRunDefSchema = z.looseObject({
+  v: z.literal(1),
+  id: z.string().regex(RUN_ID),
+  session: z.string().min(1),
+  createdAt: finite,
+  startAtUs: finite,
+  target: z.string().min(1),
+  baseline: z.string().min(1).optional(),
+  profile: replayProfileSchema,
+  selection: z.looseObject({ count, firstTs: finite, lastTs: finite }),
+  transform: z.looseObject({ setHeaders: z.array(header), removeHeaders: z.array(z.string()), rewritePaths: z.array(header) }),
+  mode: z.enum(['status', 'shape', 'exact']),
+  rules: diffRulesSchema,
+  gate: gateThresholdsSchema,
+  timeoutMs: finite,
+  connections: count,
+  lateAfterUs: finite,
+  maxBodyBytes: count,
+  resultBodyBytes: count,
+  resultsMaxLen: count,
+  lanes: count,
+  windowMs: finite,
+  chunks: count,
+  arrivals: count,
+  durationUs: finite,
+  retentionSeconds: count.optional(),
+});
+
+/** A chunk's outcome (chunks hash). */
+export const chunkOutcomeSchema = z.looseObject({
+  state: z.enum(['done', 'failed', 'cancelled']),
+  attempt: z.string(),
+  worker: z.string(),
+  at: finite,
+  error: z.string().optional(),
+});
+
+/** A chunk's progress line (progress hash): `sent errors late skipped`, three numbers from workers older than `skipped`. */
+export const PROGRESS_LINE = /^\d+ \d+ \d+( \d+)?$/;
+
+const counts = z.record(z.string(), count);
+/** A LatencyHistogram's JSON: [index gap, count] pairs. */
+const histogram = z.array(count);
+const preview = z.looseObject({ status: z.number(), body: z.string() });
+const example = z.looseObject({ key: z.string(), method: z.string(), url: z.string(), reference: preview, target: preview, differences: z.array(z.looseObject({ field: z.string(), kind: z.string() })) });
+
+/** A chunk's RunStats JSON (stats hash). */
+export const runStatsJsonSchema = z.looseObject({
+  v: z.literal(1),
+  routes: z.record(
+    z.string(),
+    z.looseObject({
+      requests: count, compared: count, noiseSampled: count, late: count,
+      errors: counts, skipped: counts, targetStatus: counts, referenceStatus: counts,
+      fields: z.array(z.tuple([z.string(), z.string(), count, count, count, z.array(example)])),
+      fieldOverflow: count,
+      signatures: z.array(z.tuple([z.string(), count])),
+      signatureOverflow: count,
+      examples: z.array(example),
+      targetLatency: histogram,
+      referenceLatency: histogram,
+    }),
+  ),
+  lateness: histogram,
+});
 
 /** BullMQ job id of a chunk (BullMQ forbids `:` in custom ids). */
 export const chunkJobId = (run: string, chunk: number) => `${run}-c${chunk}`;

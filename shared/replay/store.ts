@@ -1,9 +1,14 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import { RunStats, type RunStatsJson } from '../diff/stats.js';
-import { isParityError, parityError } from '../errors.js';
+import { isParityError, parityError, type ParityError } from '../errors.js';
 import { keys } from '../redis/keys.js';
+import { parseStoredJson, readTyped } from '../redis/stored.js';
 import { describeProfile } from './profile.js';
-import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunProgress, type RunState, type RunStatus } from './run.js';
+import {
+  chunkOutcomeSchema, FINAL_STATES, PROGRESS_LINE, replayRunDefSchema, RUN_ID, RUN_STATES, runStatsJsonSchema,
+  type ChunkOutcome, type ReplayRunDef, type RunProgress, type RunState, type RunStatus,
+} from './run.js';
 
 /**
  * Replay runs in Redis. A run's keys share its {hash tag}: the meta hash
@@ -13,7 +18,9 @@ import { FINAL_STATES, RUN_ID, type ChunkOutcome, type ReplayRunDef, type RunPro
  * the cancel flag, the closed model's cursor and the results stream. All of
  * them expire together, at runExpiresAt: whoever creates or writes one sets
  * it, so a report never outlives a part of its run (stats kept 7 days beside
- * a 30-day run read as done with 0 requests).
+ * a 30-day run read as done with 0 requests). What is read back is checked
+ * (run.ts's schemas): a key another program changed is
+ * PARITY_ERR_RUN_UNREADABLE naming the run and the key.
  */
 
 /** Retention of runs whose definition does not say (created before it did). */
@@ -48,12 +55,32 @@ function assertRunId(id: string): void {
   if (!RUN_ID.test(id)) throw parityError('PARITY_ERR_RUN_NOT_FOUND', `"${id.slice(0, 80)}" is not a run id (they look like r-mabc123-1f2e3d)`);
 }
 
-/** The run's definition; PARITY_ERR_RUN_NOT_FOUND when unknown or expired. */
+/** PARITY_ERR_RUN_UNREADABLE: `where` (a key, or a field of one) of run `id` is not what Parity wrote. */
+function unreadable(id: string, where: string, what: string, cause?: unknown): ParityError {
+  return parityError('PARITY_ERR_RUN_UNREADABLE', `run ${id} cannot be read: ${where} ${what}`, {
+    ...(cause === undefined ? {} : { cause }),
+    hint: `If another Parity version created the run, read it with that version; otherwise delete it (its keys match parity:run:{${id}}:*, and ZREM ${keys.runs} ${id}) or let it expire with its retention.`,
+  });
+}
+
+/** Reads run `id`'s hash `key`: a key of another type is PARITY_ERR_RUN_UNREADABLE naming it. */
+const readHash = <T>(id: string, key: string, read: Promise<T>) => readTyped(read, 'hash', (problem, cause) => unreadable(id, key, problem, cause));
+
+/** The JSON of `field` of run `id`'s hash `key`, checked against `schema` (`what` names it in the error). */
+const parseField = <T>(id: string, key: string, field: string, text: string, schema: z.ZodType, what: string) =>
+  parseStoredJson<T>(text, schema, what, (problem, cause) => unreadable(id, `field "${field}" of ${key}`, problem, cause));
+
+const parseOutcome = (id: string, chunk: string, text: string) => parseField<ChunkOutcome>(id, keys.runChunks(id), chunk, text, chunkOutcomeSchema, 'a chunk outcome');
+
+/** The run's definition; PARITY_ERR_RUN_NOT_FOUND when unknown or expired, PARITY_ERR_RUN_UNREADABLE when not a definition. */
 export async function loadRunDef(redis: Redis, id: string): Promise<ReplayRunDef> {
   assertRunId(id);
-  const text = await redis.hget(keys.runMeta(id), 'def');
+  const text = await readHash(id, keys.runMeta(id), redis.hget(keys.runMeta(id), 'def'));
   if (!text) throw parityError('PARITY_ERR_RUN_NOT_FOUND', `no run "${id}" in Redis (unknown, or expired after its retention)`);
-  return JSON.parse(text) as ReplayRunDef;
+  const def = parseField<ReplayRunDef>(id, keys.runMeta(id), 'def', text, replayRunDefSchema, 'a run definition');
+  // workers write to the keys of def.id: another run's definition must not be run, nor reported, under this id
+  if (def.id !== id) throw unreadable(id, `field "def" of ${keys.runMeta(id)}`, `is the definition of run ${def.id.slice(0, 40)}`);
+  return def;
 }
 
 // ARGV: the new state, how many states it may come from, those states, then
@@ -133,8 +160,8 @@ export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: numb
 
 /** The outcome recorded for a chunk: its counted attempt's, if one finished. */
 export async function chunkOutcome(redis: Redis, id: string, chunk: number): Promise<ChunkOutcome | undefined> {
-  const text = await redis.hget(keys.runChunks(id), String(chunk));
-  return text ? (JSON.parse(text) as ChunkOutcome) : undefined;
+  const text = await readHash(id, keys.runChunks(id), redis.hget(keys.runChunks(id), String(chunk)));
+  return text ? parseOutcome(id, String(chunk), text) : undefined;
 }
 
 // KEYS: chunks, stats, progress, then the run's other keys to expire; ARGV:
@@ -173,13 +200,13 @@ export async function finishChunk(
   const ks = [keys.runChunks(def.id), keys.runStats(def.id), keys.runProgress(def.id), keys.runResults(def.id), keys.runCursor(def.id)];
   const args = [String(chunk), JSON.stringify(outcome), stats ? JSON.stringify(stats.toJSON()) : '', runExpiresAt(def), progress ? progressLine(progress) : ''];
   const [recorded, finished] = (await redis.eval(FINISH, ks.length, ...ks, ...args)) as [string, number];
-  const counted = JSON.parse(recorded) as ChunkOutcome;
+  const counted = parseOutcome(def.id, String(chunk), recorded);
   return { counted, run: finished < def.chunks ? undefined : await endRun(redis, def.id) };
 }
 
 /** Sets the final state from the chunks' outcomes (first caller wins). */
 export async function endRun(redis: Redis, id: string): Promise<RunState | undefined> {
-  const outcomes = Object.values(await redis.hgetall(keys.runChunks(id))).map((t) => JSON.parse(t) as ChunkOutcome);
+  const outcomes = Object.entries(await readHash(id, keys.runChunks(id), redis.hgetall(keys.runChunks(id)))).map(([chunk, t]) => parseOutcome(id, chunk, t));
   const cancelled = (await redis.exists(keys.runCancel(id))) > 0;
   const failed = outcomes.find((o) => o.state === 'failed');
   const to: RunState = cancelled ? 'cancelled' : failed ? 'failed' : 'done';
@@ -233,14 +260,17 @@ export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
 /** State, chunk outcomes and live progress of a run. */
 export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
   const def = await loadRunDef(redis, id);
-  const [meta, chunks, progress] = await Promise.all([redis.hgetall(keys.runMeta(id)), redis.hgetall(keys.runChunks(id)), redis.hgetall(keys.runProgress(id))]);
+  const hash = (key: string) => readHash(id, key, redis.hgetall(key));
+  const [meta, chunks, progress] = await Promise.all([hash(keys.runMeta(id)), hash(keys.runChunks(id)), hash(keys.runProgress(id))]);
+  checkMeta(id, meta);
   const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0, pending: def.chunks };
-  for (const t of Object.values(chunks)) {
-    counts[(JSON.parse(t) as ChunkOutcome).state]++;
+  for (const [chunk, t] of Object.entries(chunks)) {
+    counts[parseOutcome(id, chunk, t).state]++;
     counts.pending--;
   }
   const p: RunProgress = { planned: def.arrivals, sent: 0, skipped: 0, errors: 0, late: 0 };
-  for (const line of Object.values(progress)) {
+  for (const [chunk, line] of Object.entries(progress)) {
+    if (!PROGRESS_LINE.test(line)) throw unreadable(id, `field "${chunk}" of ${keys.runProgress(id)}`, `is "${line.slice(0, 40)}", not a progress line ("sent errors late skipped")`);
     // lines of workers from before the skipped count have three numbers
     const [s, e, l, k] = line.split(' ').map(Number);
     p.sent += s ?? 0;
@@ -264,20 +294,38 @@ export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
   return status;
 }
 
+/** The meta hash's own fields (beside `def`): a state Parity knows, times that are numbers. */
+function checkMeta(id: string, meta: Record<string, string>): void {
+  const where = (field: string) => `field "${field}" of ${keys.runMeta(id)}`;
+  if (meta.state !== undefined && !(RUN_STATES as readonly string[]).includes(meta.state)) {
+    throw unreadable(id, where('state'), `is "${meta.state.slice(0, 40)}", not one of ${RUN_STATES.join(', ')}`);
+  }
+  for (const field of ['startedAt', 'finishedAt']) {
+    const v = meta[field];
+    if (v !== undefined && !Number.isFinite(Number(v))) throw unreadable(id, where(field), `is "${v.slice(0, 40)}", not a time in ms`);
+  }
+}
+
 export const isFinal = (s: RunState) => FINAL_STATES.has(s);
 
-/** The newest runs first; index entries of expired runs are dropped. */
-export async function listRuns(redis: Redis, limit = 50): Promise<RunStatus[]> {
+/**
+ * The newest runs first; index entries of expired runs are dropped. A run
+ * that cannot be read (PARITY_ERR_RUN_UNREADABLE) is left out and kept in
+ * the index, and told to `onUnreadable`.
+ */
+export async function listRuns(redis: Redis, limit = 50, onUnreadable?: (id: string, err: ParityError) => void): Promise<RunStatus[]> {
   const ids = await redis.zrevrange(keys.runs, 0, limit - 1);
   const out: RunStatus[] = [];
   for (const id of ids) {
     const status = await runStatus(redis, id).catch((err: unknown) => {
       if (isParityError(err) && err.code === 'PARITY_ERR_RUN_NOT_FOUND') return undefined;
-      throw err;
+      if (!isParityError(err) || err.code !== 'PARITY_ERR_RUN_UNREADABLE') throw err;
+      onUnreadable?.(id, err);
+      return null;
     });
-    // expired, or left without its definition: one such run must not fail the whole list
+    // expired, left without its definition, or damaged: one such run must not fail the whole list
     if (status) out.push(status);
-    else await redis.zrem(keys.runs, id);
+    else if (status === undefined) await redis.zrem(keys.runs, id);
   }
   return out;
 }
@@ -285,7 +333,10 @@ export async function listRuns(redis: Redis, limit = 50): Promise<RunStatus[]> {
 /** Merges the stats of every finished chunk (one entry per chunk: its counted attempt's). */
 export async function mergedStats(redis: Redis, id: string): Promise<RunStats> {
   const all = new RunStats();
-  for (const text of Object.values(await redis.hgetall(keys.runStats(id)))) all.merge(RunStats.fromJSON(JSON.parse(text) as RunStatsJson));
+  const key = keys.runStats(id);
+  for (const [chunk, text] of Object.entries(await readHash(id, key, redis.hgetall(key)))) {
+    all.merge(RunStats.fromJSON(parseField<RunStatsJson>(id, key, chunk, text, runStatsJsonSchema, "a chunk's statistics")));
+  }
   return all;
 }
 

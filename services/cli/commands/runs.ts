@@ -99,9 +99,17 @@ export function registerRuns(program: Command): Command {
       await withContext(this, {}, async (ctx) => {
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw parityError('PARITY_ERR_USAGE', `--limit "${opts.limit}" is not a whole number of runs of 1 or more (e.g. --limit 20)`);
-        const list = await listRuns(await ctx.redis(), limit);
-        if (opts.json) return printJson({ runs: list });
-        if (list.length === 0) return void process.stdout.write('no replay runs yet: start one with `parity replay --session S --target URL`\n');
+        // a run another program damaged is left out, not the end of the list: named on stderr, and in the JSON
+        const unreadable: { run: string; code: string; message: string }[] = [];
+        const list = await listRuns(await ctx.redis(), limit, (run, err) => {
+          unreadable.push({ run, code: err.code, message: err.message });
+          process.stderr.write(`warning: run ${run} left out: ${err.code}: ${err.message}\n`);
+        });
+        if (opts.json) return printJson({ runs: list, unreadable });
+        if (list.length === 0) {
+          const none = unreadable.length > 0 ? 'no readable replay runs' : 'no replay runs yet';
+          return void process.stdout.write(`${none}: start one with \`parity replay --session S --target URL\`\n`);
+        }
         process.stdout.write(`${'RUN'.padEnd(22)} ${'STATE'.padEnd(9)} ${'SESSION'.padEnd(16)} ${'PROGRESS'.padEnd(40)} PROFILE\n`);
         for (const s of list) process.stdout.write(`${describe(s)}\n`);
       });
