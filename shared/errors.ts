@@ -28,6 +28,7 @@ export const ERRORS = {
   PARITY_ERR_CONFIG_INVALID: def(2, 400, 'One or more settings are invalid; every problem is listed with its setting, source and expectation.', 'Fix the settings named above; `parity config schema` lists every setting with its default.'),
   PARITY_ERR_CONFIG_FILE: def(2, 400, 'The config file or the rules file could not be read or parsed.', 'Check the path given with --config (or parity.config.json/.yaml in the working directory) and its syntax.'),
   PARITY_ERR_REDIS_UNREACHABLE: def(3, 503, 'Redis did not answer at the configured URL.', 'Start one with `redis-server` or set PARITY_REDIS_URL (or --redis) to a reachable Redis.'),
+  PARITY_ERR_REDIS_AUTH: def(2, 503, 'Redis refused the credentials: a wrong user or password (WRONGPASS), or none given to a Redis that requires one (NOAUTH).', 'Check the password in PARITY_REDIS_URL (or --redis, or redisUrl in the config file): redis://:PASSWORD@host:6379, or redis://USER:PASSWORD@host:6379 for an ACL user.'),
   PARITY_ERR_REDIS_COMMAND: def(3, 503, 'Redis answered a command with an error.', 'Check the Redis server log; Parity needs Redis >= 6.2 with `maxmemory-policy noeviction`.'),
   PARITY_ERR_SESSION_NOT_FOUND: def(2, 404, 'No capture session with that name exists in Redis.', 'Run `parity sessions list` to see the stored sessions.'),
   PARITY_ERR_SESSION_NAME: def(2, 400, 'A session name is not valid.', 'Use 1-64 characters from A-Z, a-z, 0-9, dot, underscore and dash.'),

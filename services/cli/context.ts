@@ -65,7 +65,7 @@ export function commandContext(cmd: Command, opts: { require?: readonly SettingK
     log,
     async redis() {
       if (!client) {
-        client = await connectRedis(loaded.config.redisUrl, { name: `parity-${opts.logName ?? 'cli'}`, logger: log });
+        client = await connectRedis(loaded.config.redisUrl, { name: `parity-${opts.logName ?? 'cli'}`, logger: log, ...redisGivenAs(loaded) });
         await checkEvictionPolicy(client, log);
       }
       return client;
@@ -75,6 +75,14 @@ export function commandContext(cmd: Command, opts: { require?: readonly SettingK
       log.flush?.();
     },
   };
+}
+
+/** Where the Redis URL came from, for the hint of an authentication failure (none for the default URL). */
+function redisGivenAs(loaded: LoadedConfig): { givenAs?: string } {
+  const source = loaded.sources.redisUrl;
+  if (source === 'flag') return { givenAs: '--redis' };
+  if (source === 'env') return { givenAs: 'PARITY_REDIS_URL' };
+  return source === 'file' && loaded.file ? { givenAs: `redisUrl in ${loaded.file}` } : {};
 }
 
 /** Prints one JSON document on stdout (for --json). */

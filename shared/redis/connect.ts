@@ -12,24 +12,54 @@ export interface ConnectOptions {
   /** Extra ioredis options (BullMQ wants maxRetriesPerRequest: null). */
   options?: RedisOptions;
   logger?: Logger;
+  /** Where the URL came from (`--redis`, `PARITY_REDIS_URL`, …), named in the hint of an authentication failure. */
+  givenAs?: string;
+}
+
+/** Replies of a Redis that refuses the credentials: Redis 6+ (ACL) and older servers. */
+const AUTH_REFUSED = /^(?:WRONGPASS|NOAUTH|ERR invalid (?:username-)?password)/;
+
+/** PARITY_ERR_REDIS_AUTH for `err` when it is Redis refusing the credentials; undefined otherwise. */
+export function authFailure(url: string, err: unknown, givenAs?: string) {
+  const text = errorText(err);
+  if (!AUTH_REFUSED.test(text)) return undefined;
+  // NOAUTH's own text is about HELLO and AUTH, commands the user never typed
+  const none = text.startsWith('NOAUTH');
+  const message = none
+    ? `Redis at ${redactUrl(url)} requires a password and none was given (NOAUTH)`
+    : `Redis at ${redactUrl(url)} refused the password given (${text.replace(/\.$/, '')})`;
+  const where = givenAs ?? 'PARITY_REDIS_URL (or --redis, or redisUrl in the config file)';
+  return parityError('PARITY_ERR_REDIS_AUTH', message, {
+    cause: err,
+    hint: `${none ? 'Give the password' : 'Check the password'} in ${where}: redis://:PASSWORD@host:6379, or redis://USER:PASSWORD@host:6379 for an ACL user.`,
+  });
 }
 
 /**
- * Connects and waits for the first PING; throws PARITY_ERR_REDIS_UNREACHABLE
- * (password redacted) when Redis does not answer in time.
+ * Connects and waits for the first PING; throws PARITY_ERR_REDIS_AUTH when
+ * Redis refuses the credentials (at once: retrying cannot help), else
+ * PARITY_ERR_REDIS_UNREACHABLE (password redacted) when Redis does not
+ * answer in time.
  */
 export async function connectRedis(url: string, opts: ConnectOptions = {}): Promise<Redis> {
   const redis = createRedis(url, opts);
   // ioredis rejects connect() with "Connection is closed"; the socket error
   // (ECONNREFUSED, ENOTFOUND, NOAUTH ...) says what actually went wrong.
   let firstError: Error | undefined;
-  const onError = (err: Error) => (firstError ??= err);
+  let refused: (err: Error) => void = () => undefined;
+  const authRefused = new Promise<never>((_resolve, reject) => (refused = reject));
+  authRefused.catch(() => undefined);
+  const onError = (err: Error) => {
+    firstError ??= err;
+    if (AUTH_REFUSED.test(errorText(err))) refused(err);
+  };
   redis.on('error', onError);
   try {
-    await withTimeout(redis.connect().then(() => redis.ping()), opts.timeoutMs ?? 3000);
+    await withTimeout(Promise.race([redis.connect().then(() => redis.ping()), authRefused]), opts.timeoutMs ?? 3000);
   } catch (err) {
     redis.disconnect();
-    throw parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorText(firstError ?? err)}`, { cause: err });
+    const cause = firstError ?? err;
+    throw authFailure(url, cause, opts.givenAs) ?? authFailure(url, err, opts.givenAs) ?? parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${errorText(cause)}`, { cause: err });
   } finally {
     redis.off('error', onError);
   }
