@@ -10,12 +10,24 @@ const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
 const pct = (r: number) => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 3 : 1)}%`;
 const ms = (us: number) => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
 
+/**
+ * The latency at percentile `p`, within the smallest and largest recorded.
+ * HDR answers with the top of the value's bucket (3 significant digits), up
+ * to 0.1 % past the largest latency recorded: a p99 of 503551 µs beside a
+ * max of 503296 µs reads as a contradiction.
+ */
+export function percentileUs(h: LatencyHistogram, p: number): number {
+  if (h.count === 0) return 0;
+  // percentile(0) is the bottom of the smallest value's bucket
+  return Math.min(h.max, Math.max(h.percentile(0), h.percentile(p)));
+}
+
 function percentiles(h: LatencyHistogram): Percentiles {
-  return { count: h.count, p50Us: h.percentile(50), p95Us: h.percentile(95), p99Us: h.percentile(99), maxUs: h.max, meanUs: Math.round(h.mean) };
+  return { count: h.count, p50Us: percentileUs(h, 50), p95Us: percentileUs(h, 95), p99Us: percentileUs(h, 99), maxUs: h.max, meanUs: Math.round(h.mean) };
 }
 
 function distribution(h: LatencyHistogram): Distribution {
-  return { count: h.count, points: h.count === 0 ? [] : DISTRIBUTION_POINTS.map((p) => [p, h.percentile(p)]) };
+  return { count: h.count, points: h.count === 0 ? [] : DISTRIBUTION_POINTS.map((p) => [p, percentileUs(h, p)]) };
 }
 
 const PERCENTILE_FIELDS = { 50: 'p50Us', 95: 'p95Us', 99: 'p99Us' } as const;
@@ -111,7 +123,7 @@ export function buildReport(meta: ReportMeta, stats: RunStats, gate: GateThresho
     routes,
     fields,
     latency: routes.map((r) => ({ route: r.route, target: distribution(stats.routes.get(r.route)!.targetLatency), reference: distribution(stats.routes.get(r.route)!.referenceLatency) })),
-    lateness: { count: stats.lateness.count, p50Us: stats.lateness.percentile(50), p99Us: stats.lateness.percentile(99), maxUs: stats.lateness.max },
+    lateness: { count: stats.lateness.count, p50Us: percentileUs(stats.lateness, 50), p99Us: percentileUs(stats.lateness, 99), maxUs: stats.lateness.max },
   };
   if (meta.session !== undefined) report.session = meta.session;
   if (meta.startedAt !== undefined) report.startedAt = meta.startedAt;
