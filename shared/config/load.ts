@@ -4,6 +4,7 @@ import { parityError, redactUrl } from '../errors.js';
 import { readObjectFile } from './file.js';
 import { SETTINGS, type Config, type SettingKey } from './schema.js';
 import type { Setting } from './setting.js';
+import { issueMessage } from './suggest.js';
 
 /** Where a setting's value came from. */
 export type Source = 'flag' | 'env' | 'file' | 'default';
@@ -109,7 +110,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       for (const issue of result.error.issues) {
         const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
         const flag = source === 'flag' ? s.flag?.split(' ')[0] : undefined;
-        problems.push({ key, env: s.env, source, ...(flag ? { flag } : {}), message: `${issue.message}${where}${raw === undefined ? '' : `, got ${shown(s, raw)}`}` });
+        problems.push({ key, env: s.env, source, ...(flag ? { flag } : {}), message: `${issueMessage(s.schema, issue)}${where}${raw === undefined ? '' : `, got ${shown(s, raw)}`}` });
       }
     }
   }

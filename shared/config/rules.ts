@@ -46,14 +46,14 @@ export function loadRulesFile(path: string | undefined): RulesDocument {
 
 /** Validates one section; a missing section parses as `undefined` (so `.default()` applies). */
 export function rulesSection<S extends z.ZodType>(doc: RulesDocument, section: string, schema: S, file = 'rules file'): z.output<S> {
-  const result = schema.safeParse(doc[section]);
+  const result = schema.safeParse(doc[section], { reportInput: true });
   if (result.success) return result.data;
   throw configProblemsError(
     result.error.issues.map((i) => ({
       key: `rules.${section}${i.path.length ? `.${i.path.join('.')}` : ''}`,
       env: '-',
       source: 'file' as const,
-      message: `${issueMessage(schema, i)} (in ${file})`,
+      message: `${issueMessage(schema, i, true)} (in ${file})`,
     })),
     RULES_HINT,
   );

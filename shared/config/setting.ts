@@ -36,7 +36,8 @@ export const listenAddress = (defaultHost: string) =>
     const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text);
     const port = m ? Number(m[2]) : NaN;
     if (!m || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `expected host:port, :port or a port number, got "${text}"` });
+      // the value is named by whoever reports the issue (load.ts adds `got "…"`)
+      ctx.addIssue({ code: 'custom', message: 'expected host:port, :port or a port number' });
       return z.NEVER;
     }
     return { host: m[1] || defaultHost, port };
