@@ -8,19 +8,24 @@ import { registerCommands } from './commands/index.js';
  * message and hint on stderr, never a stack (PARITY_DEBUG=1 adds it).
  */
 
+/** The command whose arguments commander refused last (`parity runs list`), named in the hint. */
+let refusedBy = 'parity';
+
+const commandPath = (c: Command): string => (c.parent ? `${commandPath(c.parent)} ${c.name()}` : c.name());
+
 export function buildProgram(): Command {
   const program = new Command('parity')
     .description('Capture production traffic, replay it at staging or mirror it to a shadow, and diff the answers.')
     .addOption(new Option('--config <file>', 'config file (default: parity.config.json or .yaml in the working directory)'))
     .addOption(new Option('--redis <url>', 'Redis URL [PARITY_REDIS_URL]'))
-    .addOption(new Option('--log-level <level>', 'log level [PARITY_LOG_LEVEL]'))
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .addOption(new Option('--log-level <level>', 'log level [PARITY_LOG_LEVEL]'));
   registerCommands(program);
-  program.commands.forEach(function exitOverrideAll(c: Command) {
-    c.exitOverride();
+  (function exitOverrideAll(c: Command) {
+    // commander's own errors (unknown option, invalid choice, missing argument) are printed by
+    // reportError with PARITY_ERR_USAGE and a hint, like every other error
+    c.exitOverride().configureOutput({ outputError: () => void (refusedBy = commandPath(c)) });
     c.commands.forEach(exitOverrideAll);
-  });
+  })(program);
   return program;
 }
 
@@ -38,7 +43,9 @@ function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // help and version are "errors" to commander; the text is already printed
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return 2;
+    // "error: unknown command 'runz'\n(Did you mean runs?)" → one line after the code
+    const message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    return reportError(parityError('PARITY_ERR_USAGE', message, { hint: `Run \`${refusedBy} --help\` for the accepted arguments.` }));
   }
   if (isParityError(err)) {
     process.stderr.write(`error ${err.describe()}\n`);
