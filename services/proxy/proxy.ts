@@ -69,6 +69,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     maxBodyBytes: config.maxBodyBytes,
     streamMaxLen: config.streamMaxLen,
     retentionSeconds: config.retentionSeconds,
+    // as markSessionUpstream stores it: the meta hash shows it, so never its credentials
+    upstream: redactUrl(upstream.href),
     anonKey: config.anonKey,
     anonRules: rules.anonymise,
     bufferMaxRecords: config.bufferMaxRecords,

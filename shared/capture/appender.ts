@@ -20,6 +20,8 @@ export interface AppenderOptions {
   batchRecords?: number;
   /** How often a session's stream gets a MINID trim, ms; default 10 s. */
   trimEveryMs?: number;
+  /** The upstream the records come from, (re)named on their sessions' meta with every batch (store.ts's AppendOptions). */
+  upstream?: string;
 }
 
 /** A record waiting to be written, and what to call once it is settled. */
@@ -32,7 +34,7 @@ const CONNECTION_ERROR = /Connection is closed|Stream isn't writeable|ECONNRESET
 
 export class StreamAppender {
   readonly #redis: Redis;
-  readonly #opts: Required<AppenderOptions>;
+  readonly #opts: Required<Omit<AppenderOptions, 'upstream'>> & Pick<AppenderOptions, 'upstream'>;
   readonly #queue: PendingRecord[] = [];
   #writing = false;
   #lastTrim = 0;
@@ -107,7 +109,12 @@ export class StreamAppender {
     appendToPipeline(
       pipe,
       batch.map((p) => p.record),
-      { maxLen: this.#opts.maxLen, bodyTtlSeconds: this.#opts.retentionSeconds, ...(trim ? { minIdMs: now - this.#opts.retentionSeconds * 1000 } : {}) },
+      {
+        maxLen: this.#opts.maxLen,
+        bodyTtlSeconds: this.#opts.retentionSeconds,
+        ...(this.#opts.upstream !== undefined ? { upstream: this.#opts.upstream } : {}),
+        ...(trim ? { minIdMs: now - this.#opts.retentionSeconds * 1000 } : {}),
+      },
     );
     let results: [Error | null, unknown][];
     try {

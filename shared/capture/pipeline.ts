@@ -30,7 +30,11 @@ export class CapturePipeline {
     this.#onSettled = onSettled;
     this.#shadow = shadow;
     this.#anonymise = createRecordAnonymiser({ key: settings.anonKey, rules: settings.anonRules });
-    this.appender = new StreamAppender(redis, { maxLen: settings.streamMaxLen, retentionSeconds: settings.retentionSeconds });
+    this.appender = new StreamAppender(redis, {
+      maxLen: settings.streamMaxLen,
+      retentionSeconds: settings.retentionSeconds,
+      ...(settings.upstream !== undefined ? { upstream: settings.upstream } : {}),
+    });
   }
 
   /** Batches are built in arrival order so records keep their order in the stream. */

@@ -26,6 +26,8 @@ export interface CaptureThreadSettings {
   maxBodyBytes: number;
   streamMaxLen: number;
   retentionSeconds: number;
+  /** The proxy's upstream (credentials redacted), named on each session's meta with every batch written to it. */
+  upstream?: string;
   anonKey?: string;
   /** The rules file's `anonymise` section, unparsed. */
   anonRules?: unknown;

@@ -109,6 +109,13 @@ export async function createRun(redis: Redis, queue: Queue<ChunkJobData>, req: R
   if (info.upstream && !req.allowProductionTarget && sameOrigin(req.target, info.upstream)) {
     throw parityError('PARITY_ERR_PRODUCTION_TARGET', `the target ${redactUrl(req.target)} is ${redactUrl(info.upstream)}, the upstream session "${req.session}" was captured from`);
   }
+  // Unknown is not safe: a proxy names its upstream with every batch, so only a file that said nowhere
+  // (NDJSON without an export's `_parity` line) or a meta hash lost before that fix leaves it out.
+  if (!info.upstream && !req.allowProductionTarget) {
+    throw parityError('PARITY_ERR_PRODUCTION_TARGET', `session "${req.session}" names no upstream, so whether the target ${redactUrl(req.target)} is the production app it was captured from cannot be checked`, {
+      hint: 'If the target is not production, pass --allow-production-target. A session names its upstream when a proxy captured it or its import file said where it came from (a Parity export, a HAR, GoReplay with Host headers).',
+    });
+  }
   await checkReachable(req.target, 'target', req.givenAs?.target);
   if (req.baseline) await checkReachable(req.baseline, 'baseline', req.givenAs?.baseline);
 

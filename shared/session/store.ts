@@ -26,6 +26,14 @@ export interface AppendOptions {
   bodyTtlSeconds: number;
   /** When set, each touched stream is also trimmed to ids from this Unix time (ms) on (XTRIM MINID ~). */
   minIdMs?: number;
+  /**
+   * The upstream the records were captured from (credentials redacted): set
+   * on each touched session's meta unless it names one already (HSETNX),
+   * before its first XADD. A meta hash lost while a proxy captures (Redis
+   * restarted, `sessions delete`) names it again with the next batch, so
+   * replay's production-target check never finds the records without it.
+   */
+  upstream?: string;
 }
 
 const DEFAULT_INLINE = 4096;
@@ -38,6 +46,7 @@ export function appendToPipeline(pipe: ChainableCommander, records: readonly Cap
   const inline = opts.inlineBodyBytes ?? DEFAULT_INLINE;
   const touched = new Map<string, number>();
   for (const r of records) {
+    if (opts.upstream !== undefined && !touched.has(r.session)) pipe.hsetnx(keys.sessionMeta(r.session), 'upstream', opts.upstream);
     const entry = externalise(pipe, r, inline, opts.bodyTtlSeconds);
     pipe.xadd(keys.sessionStream(r.session), 'MAXLEN', '~', opts.maxLen, '*', RECORD_FIELD, encodeRecordOnce(entry));
     touched.set(r.session, (touched.get(r.session) ?? 0) + 1);
