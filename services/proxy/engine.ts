@@ -25,6 +25,8 @@ export interface EngineOptions {
   upstream: URL;
   /** Sockets kept open to the upstream when idle. */
   maxFreeSockets?: number;
+  /** Append this hop to X-Forwarded-For/-Port/-Proto and set X-Forwarded-Host (the engines' `xfwd`); default false. */
+  addForwardedHeaders?: boolean;
 }
 
 /** A keep-alive agent for the upstream: without one every request pays a TCP handshake (~4x fewer req/s). */
@@ -34,8 +36,9 @@ export function upstreamAgent(upstream: URL, maxFreeSockets = 256): HttpAgent {
 }
 
 export function createEngine(name: EngineName, opts: EngineOptions, agent: HttpAgent): ProxyEngine {
-  // xfwd adds X-Forwarded-For/Port/Proto/Host; Host itself goes upstream as the client sent it.
-  const options = { target: opts.upstream.href, agent, xfwd: true, changeOrigin: false, ws: true };
+  // Off by default: behind an ingress the app must see its X-Forwarded-* as the ingress wrote them, not
+  // `https,http` and this proxy as the client. Host itself goes upstream as the client sent it.
+  const options = { target: opts.upstream.href, agent, xfwd: opts.addForwardedHeaders ?? false, changeOrigin: false, ws: true };
   if (name === 'http-proxy-3') return createProxy3(options);
   return httpProxy.createProxyServer(options);
 }

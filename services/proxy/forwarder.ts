@@ -22,6 +22,8 @@ import { forwardUpgrade, upgradeAnswered, watchUpgradeRequest } from './upgrade.
 export interface ForwarderOptions {
   upstream: URL;
   engine: EngineName;
+  /** Append this hop to the X-Forwarded-* headers (--add-forwarded-headers); default false: they pass untouched. */
+  addForwardedHeaders?: boolean;
   /** Idle ms the upstream may take (connect, headers, between body chunks) before 504 / cut-off. */
   timeoutMs: number;
   maxBodyBytes: number;
@@ -51,7 +53,7 @@ export interface Forwarder {
 
 export function createForwarder(opts: ForwarderOptions): Forwarder {
   const agent = upstreamAgent(opts.upstream);
-  const engine = createEngine(opts.engine, { upstream: opts.upstream }, agent);
+  const engine = createEngine(opts.engine, { upstream: opts.upstream, addForwardedHeaders: opts.addForwardedHeaders ?? false }, agent);
   // origin never carries credentials
   const upstreamName = opts.upstream.origin;
   const { stats, sinks, sampler, maxBodyBytes, marker } = opts;

@@ -88,6 +88,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const forwarder = createForwarder({
     upstream,
     engine: opts.engine ?? DEFAULT_ENGINE,
+    addForwardedHeaders: config.addForwardedHeaders,
     timeoutMs: config.upstreamTimeoutMs,
     maxBodyBytes: config.maxBodyBytes,
     sampler,

@@ -27,6 +27,7 @@ export function registerProxy(program: Command): void {
     'maxBodyBytes',
     'upstreamTimeoutMs',
     'maxCapturesPerSecond',
+    'addForwardedHeaders',
     'requireRedis',
     'anonKey',
     'shadowTarget',

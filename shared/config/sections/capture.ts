@@ -92,6 +92,12 @@ export const captureSettings = {
     env: 'PARITY_CAPTURE_NICE',
     doc: 'Steps of niceness the capture thread (recording, anonymising, Redis writes, shadow enqueueing) takes below the proxy process on Linux, so that on a busy machine the request thread goes first; 0 leaves them equal.',
   }),
+  addForwardedHeaders: setting({
+    schema: boolish.default(false),
+    env: 'PARITY_ADD_FORWARDED_HEADERS',
+    flag: '--add-forwarded-headers <bool>',
+    doc: "Append the proxy's hop to X-Forwarded-For/-Port/-Proto and set X-Forwarded-Host on requests to the upstream, for a proxy no ingress stands in front of (false: they pass as the client sent them).",
+  }),
   requireRedis: setting({
     schema: boolish.default(true),
     env: 'PARITY_REQUIRE_REDIS',
