@@ -45,6 +45,11 @@ export const listenAddress = (defaultHost: string) =>
 
 export type ListenAddress = { host: string; port: number };
 
+/** The URL a listener's address answers at (`0.0.0.0` and `::` are this host's loopback too: shared/origin.ts). */
+export function listenUrl(listen: ListenAddress): string {
+  return `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
+
 /** An http(s) URL. */
 export const httpUrl = z.string().refine((v) => {
   try {

@@ -1,5 +1,5 @@
 import { SETTINGS, type Config, type SettingKey } from '../config/schema.js';
-import type { ListenAddress, Setting } from '../config/setting.js';
+import { listenUrl, type Setting } from '../config/setting.js';
 import { MARKER_PATTERN } from '../config/sections/shadow.js';
 import type { RulesDocument } from '../config/rules.js';
 import { parityError } from '../errors.js';
@@ -7,11 +7,6 @@ import { sameOrigin } from '../origin.js';
 import type { ShadowDestination } from './job.js';
 import { loadShadowPolicy, type ShadowPolicy } from './rules.js';
 import { parseShadowKey } from './seal.js';
-
-/** The URL a listener's address answers at (`0.0.0.0` and `::` are this host's loopback too: origin.ts). */
-function listenUrl(listen: ListenAddress): string {
-  return `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
-}
 
 /** What `parity proxy --shadow URL` needs, validated once at start-up. */
 export interface ShadowProxyOptions {
