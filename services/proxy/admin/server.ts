@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ListenAddress } from '../../../shared/config/setting.js';
 import { errorText, parityError } from '../../../shared/errors.js';
 import { isLoopback, requireBearerToken } from './auth.js';
+import { refuseOtherSites } from './origin-guard.js';
 import type { AdminContext, AdminExtension } from './extensions.js';
 import { healthRoutes } from './routes-health.js';
 import { sessionRoutes } from './routes-session.js';
@@ -10,7 +11,9 @@ import { sessionRoutes } from './routes-session.js';
  * The admin plane: a fastify app on PARITY_ADMIN_LISTEN, loopback by
  * default. Beyond loopback it refuses to start without a token
  * (PARITY_ERR_ADMIN_TOKEN_REQUIRED); with a token every route but the
- * probes needs it, extensions included.
+ * probes needs it, extensions included. Requests from another site (a
+ * rebound Host without a token, a cross-origin state change) are refused
+ * first (origin-guard.ts).
  */
 
 /** Throws PARITY_ERR_ADMIN_TOKEN_REQUIRED before anything listens. */
@@ -22,6 +25,7 @@ export function checkAdminExposure(listen: ListenAddress, token: string | undefi
 
 export async function buildAdminApp(ctx: AdminContext, extensions: readonly AdminExtension[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  refuseOtherSites(app, { loopbackOnly: !ctx.config.adminToken });
   if (ctx.config.adminToken) requireBearerToken(app, ctx.config.adminToken);
   healthRoutes(app, ctx);
   sessionRoutes(app, ctx);
