@@ -80,3 +80,19 @@ export function createMetrics(src: MetricSources): Registry {
   src.traffic.onUpstreamLatency = (s) => latency.observe(s);
   return register;
 }
+
+/**
+ * The registry's text, as `registry.metrics()` writes it, but without
+ * waiting more than `ms` for any one metric: the shadow metrics read Redis
+ * at scrape time, and a Redis down or frozen must not hold the proxy's own
+ * figures back (a scrape took 4 s, or never ended). A metric not read in
+ * time is left out of this scrape.
+ */
+export async function metricsWithin(registry: Registry, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  const read = registry.getMetricsAsArray().map((m) => Promise.race([registry.getSingleMetricAsString(m.name).catch(() => undefined), late]));
+  const texts = await Promise.all(read);
+  clearTimeout(timer);
+  return `${texts.filter((t) => t !== undefined).join('\n\n')}\n`;
+}

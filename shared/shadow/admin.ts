@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { loadRulesFile } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
 import { diffRulesFrom } from '../diff/index.js';
-import { errorText, isParityError, parityError } from '../errors.js';
+import { ERRORS, errorText, isParityError, parityError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerShadowMetrics } from './metrics.js';
 import { renderFragment, renderPage } from './page.js';
@@ -22,6 +22,17 @@ import { parseWindow } from './window.js';
  * `paused`). Mounted on every proxy: the statistics in Redis are shared,
  * so a proxy without --shadow still shows what the others mirror.
  */
+
+/** ioredis' words for a command that never reached Redis, or whose connection went while it waited. */
+const CONNECTION_LOST = /max retries per request|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|Socket closed/i;
+
+const connectionLost = (err: unknown) => CONNECTION_LOST.test(errorText(err));
+
+function redisAway(why: string) {
+  return parityError('PARITY_ERR_REDIS_UNREACHABLE', `cannot read shadow statistics: Redis is not answering (${why})`, {
+    hint: `${ERRORS.PARITY_ERR_REDIS_UNREACHABLE.hint} Production is served as before; the statistics come back with Redis.`,
+  });
+}
 
 /** The parts of the admin plane's context this extension uses. */
 export interface ShadowAdminContext {
@@ -43,11 +54,16 @@ export function shadowAdminExtension(gate?: ShadowGate): ShadowAdminExtension {
     registerShadowMetrics({ redis: ctx.redis, registry: ctx.metrics, noise, ...(gate ? { counters: () => gate.counters(), paused: () => gate.paused } : {}) });
 
     // a bad window is named as the page's `since` parameter, not the CLI's flag
-    const status = async (since: string | undefined) => shadowStatus(ctx.redis, parseWindow(since, Date.now(), 'the since parameter'), { noise });
+    const status = async (since: string | undefined) => {
+      const window = parseWindow(since, Date.now(), 'the since parameter');
+      // while the connection is away its commands would wait for its next reconnect, then fail with ioredis' words
+      if (ctx.redis.status !== 'ready') throw redisAway(`the admin API's connection is ${ctx.redis.status}`);
+      return shadowStatus(ctx.redis, window, { noise });
+    };
     const fail = (err: unknown) => {
-      if (isParityError(err)) return { code: err.httpStatus, body: { error: err.code, message: err.message, hint: err.hint } };
-      ctx.log.warn({ err: errorText(err) }, 'shadow status failed');
-      return { code: 503, body: { error: 'PARITY_ERR_REDIS_COMMAND', message: `cannot read shadow statistics: ${errorText(err)}` } };
+      const e = isParityError(err) ? err : connectionLost(err) ? redisAway('the connection was lost') : parityError('PARITY_ERR_REDIS_COMMAND', `cannot read shadow statistics: Redis answered ${errorText(err)}`);
+      if (!isParityError(err)) ctx.log.warn({ err: errorText(err) }, 'shadow status failed');
+      return { code: e.httpStatus, body: { error: e.code, message: e.message, hint: e.hint } };
     };
 
     app.get<{ Querystring: { since?: string } }>('/shadow.json', async (req, reply) => {

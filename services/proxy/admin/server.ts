@@ -3,6 +3,7 @@ import type { ListenAddress } from '../../../shared/config/setting.js';
 import { errorText, parityError } from '../../../shared/errors.js';
 import { isLoopback, requireBearerToken } from './auth.js';
 import { refuseOtherSites } from './origin-guard.js';
+import { boundRedisWaits } from './redis-wait.js';
 import type { AdminContext, AdminExtension } from './extensions.js';
 import { healthRoutes } from './routes-health.js';
 import { sessionRoutes } from './routes-session.js';
@@ -27,6 +28,7 @@ export async function buildAdminApp(ctx: AdminContext, extensions: readonly Admi
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   refuseOtherSites(app, { loopbackOnly: !ctx.config.adminToken });
   if (ctx.config.adminToken) requireBearerToken(app, ctx.config.adminToken);
+  boundRedisWaits(app, ctx.redis);
   healthRoutes(app, ctx);
   sessionRoutes(app, ctx);
   for (const ext of extensions) {
