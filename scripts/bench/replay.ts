@@ -42,7 +42,7 @@ import type { ReplayResult } from '../../shared/replay/result.js';
 import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { ChunkJobData } from '../../shared/replay/run.js';
 import { isFinal, runStatus } from '../../shared/replay/store.js';
-import { appendRecords } from '../../shared/session/store.js';
+import { appendRecords, markSessionUpstream } from '../../shared/session/store.js';
 import { watchMachine } from './machine.js';
 
 const machine = watchMachine();
@@ -138,6 +138,8 @@ await sleep(4000); // the worker logs its ready line at info, which is off here
 const N = 10_000;
 const t0 = 1_700_000_000_000_000;
 await appendRecords(redis, Array.from({ length: N }, (_, i) => record(i, t0 + i * 500)), { maxLen: 1_000_000, bodyTtlSeconds: 3600 });
+// as a capture would: the session names the production it came from, which replay refuses as a target
+await markSessionUpstream(redis, 'bench', 'http://production.invalid');
 const queue = openQueue<ChunkJobData>(queues.replay, redisUrl);
 
 async function replay(profile: ReplayProfile, limit?: number): Promise<{ run: string; results: ReplayResult[]; requests: number }> {
