@@ -109,7 +109,14 @@ export function callValues(text: string): Span[] {
 
 /** A JSON body's strings hold such a call (json-credentials.ts: they are then read as text). */
 export function callNamesCredential(text: string): boolean {
-  if (!text.includes('(\\"') && !text.includes("('") && !text.includes('( ') && !text.includes('(\\n') && !text.includes('(\\t') && !text.includes('(\\r')) return false;
+  // one pass over the rare `(`: a call's argument starts with a quote, an escape or a space after it
+  let open = text.indexOf('(');
+  while (open >= 0) {
+    const c = text.charCodeAt(open + 1);
+    if (c === 92 || c === 39 || c === 32) break;
+    open = text.indexOf('(', open + 1);
+  }
+  if (open < 0) return false;
   for (const m of text.matchAll(CALL)) if (isCredentialName(m[2]!)) return true;
   return false;
 }
