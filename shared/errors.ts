@@ -36,6 +36,7 @@ export const ERRORS = {
   PARITY_ERR_LISTEN: def(3, 500, 'A listening address could not be bound.', 'Choose a free port with --listen / --admin (or PARITY_LISTEN / PARITY_ADMIN_LISTEN).'),
   PARITY_ERR_ADMIN_TOKEN_REQUIRED: def(2, 400, 'The admin API would bind beyond loopback without a token.', 'Set PARITY_ADMIN_TOKEN, or bind the admin API to 127.0.0.1.'),
   PARITY_ERR_UNAUTHORIZED: def(2, 401, 'An admin API request lacked the bearer token or carried a wrong one.', 'Send `Authorization: Bearer <PARITY_ADMIN_TOKEN>`; in a browser, sign in at /login.'),
+  PARITY_ERR_FOREIGN_ORIGIN: def(2, 403, 'An admin API request came from another site: a Host that is not loopback on a plane without a token, or a foreign Origin on a change.', 'Use the admin API from its own pages, the CLI or curl, as http://127.0.0.1:<port>; set PARITY_ADMIN_TOKEN to serve other names.'),
   PARITY_ERR_RUN_NOT_FOUND: def(2, 404, 'No replay run with that id exists.', 'Run `parity runs list` to see the known runs.'),
   PARITY_ERR_PRODUCTION_TARGET: def(2, 400, 'The replay target is the upstream the session was captured from.', 'Replay at staging, or pass --allow-production-target if you really mean it.'),
   PARITY_ERR_TARGET_UNREACHABLE: def(3, 502, 'The replay or shadow target did not accept connections.', 'Check that the target is running and that the URL given with --target, --baseline or --shadow is right.'),

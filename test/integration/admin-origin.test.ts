@@ -53,7 +53,7 @@ describe('admin plane refuses other sites', () => {
       const evil = `evil.example:${proxy.adminPort}`;
       const switched = await call('/session/start', { method: 'POST', host: evil, origin: `http://${evil}`, body: '{"session":"x"}' });
       expect(switched.status).toBe(403);
-      expect(switched.json).toMatchObject({ error: 'PARITY_ERR_UNAUTHORIZED', message: expect.stringContaining('evil.example'), hint: expect.any(String) });
+      expect(switched.json).toMatchObject({ error: 'PARITY_ERR_FOREIGN_ORIGIN', message: expect.stringContaining('evil.example'), hint: expect.any(String) });
       expect((await call('/session/stop', { method: 'POST', host: evil })).status).toBe(403);
       expect((await call('/shadow.json', { host: evil })).status).toBe(403);
       expect((await call('/session/stats', { host: `localhost:${proxy.adminPort + 1}` })).status).toBe(403);
@@ -94,7 +94,7 @@ describe('admin plane refuses other sites', () => {
       const host = `admin.internal:${proxy.adminPort}`;
       const r = await call('/session/start', { method: 'POST', host, origin: 'http://evil.example', token: TOKEN, body: '{"session":"x"}' });
       expect(r.status).toBe(403);
-      expect(r.json).toMatchObject({ error: 'PARITY_ERR_UNAUTHORIZED' });
+      expect(r.json).toMatchObject({ error: 'PARITY_ERR_FOREIGN_ORIGIN' });
       const login = await call('/login', { method: 'POST', host, origin: 'http://evil.example', body: `token=${TOKEN}&next=/shadow`, type: 'application/x-www-form-urlencoded' });
       expect(login.status).toBe(403);
       expect(proxy.control.stats()).toMatchObject({ session: 'first', capturing: true });

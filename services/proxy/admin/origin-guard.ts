@@ -1,3 +1,4 @@
+import { ERRORS } from '../../../shared/errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -60,7 +61,7 @@ async function refuse(reply: FastifyReply, why: string, loopbackOnly: boolean): 
   const hint = loopbackOnly
     ? 'Open the admin API as http://127.0.0.1:<port> or http://localhost:<port> (a tunnel must keep the port: ssh -L 9090:127.0.0.1:9090), from its own pages or a client that is not a browser; set PARITY_ADMIN_TOKEN to serve other names.'
     : 'Change capture or shadow state from the admin API\'s own pages, or from a client that is not a browser (the CLI, curl) with its bearer token.';
-  await reply.code(403).send({ error: 'PARITY_ERR_UNAUTHORIZED', message: `the admin API refused a request from another site: ${why}`, hint });
+  await reply.code(ERRORS.PARITY_ERR_FOREIGN_ORIGIN.http).send({ error: 'PARITY_ERR_FOREIGN_ORIGIN', message: `the admin API refused a request from another site: ${why}`, hint });
   return reply;
 }
 
