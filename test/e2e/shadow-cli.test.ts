@@ -8,6 +8,7 @@ import type { ShadowStatus } from '../../shared/shadow/status.js';
 import { runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -26,15 +27,6 @@ function shop(priceAsString: boolean) {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function call(base: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: string }> {
   const res = await request(`${base}${path}`, { method, ...(method === 'POST' ? { body: '{"sku":1}', headers: { 'content-type': 'application/json' } } : {}) });

@@ -8,6 +8,7 @@ import { runStatus } from '../../shared/replay/store.js';
 import { runCli } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * What `runs show` says of a cancelled run: every chunk counted once (done,
@@ -15,17 +16,7 @@ import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, 
  * cancelled — with real workers, a real redis-server and a slow target.
  */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('a cancelled run', () => {
   let t: TestRedis;

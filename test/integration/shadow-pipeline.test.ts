@@ -17,6 +17,7 @@ import { parseWindow } from '../../shared/shadow/window.js';
 import { startShadowWorker, type ShadowWorkerHandle } from '../../services/worker/shadow.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const tapped = (b: Buffer) => ({ chunks: b.length ? [b] : [], kept: b.length, size: b.length, truncated: false });
@@ -34,15 +35,6 @@ function exchange(method: string, url: string, resBody: unknown, extra: Partial<
   };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Shadow mode as the proxy runs it: a capture writer carrying a shadow gate.

@@ -11,18 +11,10 @@ import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import { until } from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('replay workers', () => {
   let t: TestRedis;
