@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../../scripts/demo/run.js';
 import { ParityError } from '../../../shared/errors.js';
 import { commandContext } from '../context.js';
 
@@ -20,6 +19,8 @@ export function registerDemo(program: Command): void {
         throw new ParityError('PARITY_ERR_USAGE', `--requests must be a whole number from 60 to 100000, got "${opts.requests}"`);
       }
       const ctx = commandContext(this, { logName: 'demo' });
+      // loaded here, not with the CLI: the demo's load generator (autocannon) costs every other command ~0.06 s
+      const { runDemo } = await import('../../../scripts/demo/run.js');
       await runDemo({ redisUrl: ctx.loaded.config.redisUrl, outDir: opts.out, requests });
       await ctx.close();
     });

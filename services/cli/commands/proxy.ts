@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { loadRulesFile } from '../../../shared/config/rules.js';
-import { attachShadow } from '../../../shared/shadow/attach.js';
-import { ADMIN_EXTENSIONS } from '../../proxy/admin/extensions.js';
-import { startProxy } from '../../proxy/proxy.js';
 import { settingOptions, withContext } from '../context.js';
 
 /**
@@ -38,6 +35,12 @@ export function registerProxy(program: Command): void {
   ]);
   cmd.action(async function (this: Command) {
     await withContext(this, { require: ['upstream'], logName: 'proxy' }, async (ctx) => {
+      // loaded here, not with the CLI: fastify, bull-board and the capture thread's code cost every other command ~0.2 s
+      const [{ attachShadow }, { ADMIN_EXTENSIONS }, { startProxy }] = await Promise.all([
+        import('../../../shared/shadow/attach.js'),
+        import('../../proxy/admin/extensions.js'),
+        import('../../proxy/proxy.js'),
+      ]);
       const { config } = ctx.loaded;
       const rules = loadRulesFile(config.rulesFile);
       const shadow = attachShadow(config, rules, config.rulesFile, ctx.log);
