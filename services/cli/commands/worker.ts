@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadRulesFile } from '../../../shared/config/rules.js';
-import { startReplayWorker } from '../../worker/replay.js';
-import { startShadowWorker } from '../../worker/shadow.js';
 import { settingOptions, withContext } from '../context.js';
 
 /**
@@ -19,6 +17,8 @@ export function registerWorker(program: Command): void {
   cmd.action(async function (this: Command) {
     await withContext(this, { logName: 'worker' }, async (ctx) => {
       await ctx.redis(); // fail fast (exit 3) when Redis is unreachable, and check its eviction policy
+      // loaded here, not with the CLI: undici and the workers' code cost every other command
+      const [{ startReplayWorker }, { startShadowWorker }] = await Promise.all([import('../../worker/replay.js'), import('../../worker/shadow.js')]);
       const replay = await startReplayWorker(ctx.loaded.config, ctx.log);
       const { config } = ctx.loaded;
       const shadow = await startShadowWorker({ config, log: ctx.log, rules: loadRulesFile(config.rulesFile), ...(config.rulesFile ? { rulesFile: config.rulesFile } : {}) });
