@@ -169,7 +169,8 @@ function scheme(value: string, scrub: Scrub, loc: Loc): string {
   const m = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+\S/.exec(value);
   const out = m ? m[1]! : REDACTED;
   const token = m ? value.slice(m[0].length - 1).trim() : value.trim();
-  if (m) scrub.treat(token, DROPPED, loc, false, false);
+  // a bare token (no scheme before it) is one too: a word with a digit, 8 characters or more (not `Bearer` alone)
+  if (m || (isEchoable(token) && !/\s/.test(token))) scrub.treat(token, DROPPED, loc, false, false);
   else if (out !== value) scrub.changed(loc);
   // the token is dropped here; an echo of it elsewhere in the record is redrawn
   if (isEchoable(token)) scrub.secret(token);

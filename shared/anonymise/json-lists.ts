@@ -34,18 +34,20 @@ export const LIST_HEADERS = 5;
 
 const RAW_HEADERS = 'rawHeaders';
 
-/** The key text[start, end) ends in `headers`, any case (`headers`, `message-headers`, `requestHeaders`). */
+/** The key text[start, end) names headers, any case (`headers`, `message-headers`, `requestHeaders`, `header_pairs`, `hdrs`). */
 function headersKey(text: string, start: number, end: number): boolean {
-  if (end - start < 7) return false;
-  for (let k = 0; k < 6; k++) if ((text.charCodeAt(end - 6 + k) | 0x20) !== 'eaders'.charCodeAt(k)) return false;
-  return (text.charCodeAt(end - 7) | 0x20) === 104;
+  if (end - start < 4 || end - start > 64) return false;
+  return HEADERS_NAME.test(text.slice(start, end));
 }
+
+const HEADERS_NAME = /header|hdrs$/i;
 
 /** The list kind of a container opening in `parent` (the walk's current frame). */
 export function listOf(parent: Frame, obj: boolean, text: string): number {
   if (parent.obj) {
     if (obj) return 0;
     const [key, start, end] = parent.lazyKey ? [text, parent.keyStart, parent.keyEnd] : typeof parent.key === 'string' ? [parent.key, 0, parent.key.length] : ['', 0, 0];
+    // an array under a key: a few a document
     if (headersKey(key, start, end)) return end - start === RAW_HEADERS.length && key.startsWith(RAW_HEADERS, start) ? LIST_RAW : LIST_HEADERS;
     return phoneListKey(key, start, end) ? LIST_PHONES : 0;
   }
@@ -75,8 +77,9 @@ function phoneListKey(text: string, start: number, end: number): boolean {
  * followed by a key): a page holds few.
  */
 export function headerPairIn(text: string): boolean {
-  if (!HEADERS_KEY.test(text)) return false;
-  if (text.includes(`"${RAW_HEADERS}"`)) return true;
+  // under a key naming headers any name the header rules treat; elsewhere only one no prose has (`X-Api-Key`)
+  const anyName = HEADERS_KEY.test(text);
+  if (anyName && text.includes(`"${RAW_HEADERS}"`)) return true;
   for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
     let b = i - 1;
     while (b >= 0 && isWs(text.charCodeAt(b))) b--;
@@ -88,28 +91,34 @@ export function headerPairIn(text: string): boolean {
     if (q < 0) return false;
     if (q - j - 1 < 3 || q - j - 1 > 64) continue;
     const name = text.slice(j + 1, q);
-    if (HEADER_NAME.test(name) && isTreatedHeader(name.toLowerCase())) return true;
+    if (HEADER_NAME.test(name) && (anyName || name.includes('-')) && isTreatedHeader(name.toLowerCase())) return true;
   }
   return false;
 }
 
-const HEADERS_KEY = /eaders"|EADERS"/;
+const HEADERS_KEY = /eader|EADER|hdrs|HDRS/;
 
 /** Header names a pair may carry: token characters (RFC 9110), 3 to 64 of them. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{3,64}$/;
 
-/** The current element of array `f` may name a header: a LIST_RAW's at an even index, a LIST_PAIR's first. */
-export function mayNameHeader(f: Frame): boolean {
-  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.list === LIST_PAIR && f.key === 0;
+/**
+ * The current element of array `f` may name a header: a LIST_RAW's at an even index, the first of a LIST_PAIR or of
+ * any array in an array (`parent`; there only a name with a `-` counts, see notePairName).
+ */
+export function mayNameHeader(f: Frame, parent: Frame | undefined): boolean {
+  return f.list === LIST_RAW ? (f.key as number) % 2 === 0 : f.key === 0 && (f.list === LIST_PAIR || (f.list === 0 && parent !== undefined && !parent.obj));
 }
 
 /**
  * Notes the element of array `f` that may name a header (mayNameHeader), the string `value`: when it names one read
- * other than as free text, the next element is its value.
+ * other than as free text, the next element is its value. Outside a list under a key naming headers only a name no
+ * prose has counts (`X-Api-Key`, `Proxy-Authorization`; not a spreadsheet's `Cookie` or `Token` row).
  */
 export function notePairName(f: Frame, value: string): void {
   const name = HEADER_NAME.test(value) ? value.toLowerCase() : undefined;
-  f.pairName = name !== undefined && isTreatedHeader(name) ? name : undefined;
+  const counts = name !== undefined && (f.list !== 0 || name.includes('-')) && isTreatedHeader(name);
+  f.pairName = counts ? name : undefined;
+  if (counts && f.list === 0) f.list = LIST_PAIR;
 }
 
 /**

@@ -202,14 +202,14 @@ export class JsonRewrite {
       const pair = f !== undefined && f.pairName !== undefined && !f.obj;
       if (!t && !pair && close >= 0 && this.#clean(i + 1, close)) {
         if (f?.obj) this.siblings.note(f, text, i + 1, close);
-        else if (f !== undefined && mayNameHeader(f)) notePairName(f, text.slice(i + 1, close));
+        else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, text.slice(i + 1, close));
         this.#skip(close - i - 1);
         this.#i = close + 1;
         return;
       }
       const s = this.#lex.readString(i);
       if (f?.obj) this.siblings.note(f, s.content, 0, s.content.length);
-      else if (f !== undefined && mayNameHeader(f)) notePairName(f, s.content);
+      else if (f !== undefined && mayNameHeader(f, this.#stack[this.#stack.length - 2])) notePairName(f, s.content);
       const known = this.#within(i + 1, s.closed ? s.end - 1 : s.end);
       this.#chargeSkipped();
       const out = t
@@ -295,6 +295,8 @@ export class JsonRewrite {
         } else {
           // the value of a key that names a credential, or a sibling's, is left to the walk (see JsonTreatments.of)
           if (f.obj && (!f.lazyKey || f.sibling !== 0 || keyEnding(text, f.keyStart, f.keyEnd) !== 0) && this.#treatments.leftToWalk(f, i + 1, q)) break;
+          // the first string of an array in an array may name a header (json-lists.ts)
+          if (!f.obj && f.key === 0 && length >= 3 && this.#stack.length >= 2 && !this.#stack[this.#stack.length - 2]!.obj) break;
           i = q + 1;
         }
         skipped += length;
