@@ -6,8 +6,8 @@ import { cancelRunEverywhere } from '../../shared/replay/cancel.js';
 import type { ChunkJobData, RunStatus } from '../../shared/replay/run.js';
 import { runStatus } from '../../shared/replay/store.js';
 import { runCli } from '../helpers/cli.js';
-import { testRedis, type TestRedis } from '../helpers/redis.js';
-import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { closeReplayCluster, openReplayCluster, startWorker, type ArrivalTarget } from './replay-fixtures.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -24,17 +24,11 @@ describe('a cancelled run', () => {
   const workers: ChildProcess[] = [];
   const env = () => ({ PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: '700', PARITY_REPLAY_WINDOW_MS: '500' });
 
+  // slow answers: a cancel always finds requests in flight
   beforeEach(async () => {
-    t = await testRedis();
-    // slow answers: a cancel always finds requests in flight
-    target = await startArrivalTarget(() => ({ delayMs: 400 }));
-    await writeSession(t.redis, 's1', evenSpecs(10, 20));
+    ({ t, target } = await openReplayCluster(() => ({ delayMs: 400 })));
   });
-  afterEach(async () => {
-    await stopWorkers(workers.splice(0));
-    await target.close();
-    await t.cleanup();
-  });
+  afterEach(() => closeReplayCluster({ t, target, workers }));
 
   const start = async (...args: string[]) => {
     const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', '--rate', '20', '--duration', '30s', ...args], { env: env() });

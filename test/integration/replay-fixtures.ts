@@ -6,6 +6,7 @@ import type { CaptureRecord, HeaderPair } from '../../shared/record/schema.js';
 import { appendRecords, markSessionUpstream } from '../../shared/session/store.js';
 import { spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
+import { testRedis, type TestRedis } from '../helpers/redis.js';
 
 /** Fixtures shared by the replay tests: sessions written straight into Redis, a target that records arrivals, workers as child processes. */
 
@@ -123,4 +124,19 @@ export async function stopWorkers(children: ChildProcess[]): Promise<void> {
 export function relative(arrivals: Arrival[]): number[] {
   const sorted = arrivals.map((a) => a.at).sort((a, b) => a - b);
   return sorted.map((t) => t - sorted[0]!);
+}
+
+/** A test's replay setting: its Redis namespace, a target recording arrivals (answering as `behave` says) and session `s1` of 10 records 20 ms apart. */
+export async function openReplayCluster(behave?: Parameters<typeof startArrivalTarget>[0]): Promise<{ t: TestRedis; target: ArrivalTarget }> {
+  const t = await testRedis();
+  const target = await startArrivalTarget(behave);
+  await writeSession(t.redis, 's1', evenSpecs(10, 20));
+  return { t, target };
+}
+
+/** Stops what openReplayCluster and the test started: its workers, the target, the namespace. */
+export async function closeReplayCluster(c: { t: TestRedis; target: ArrivalTarget; workers: ChildProcess[] }): Promise<void> {
+  await stopWorkers(c.workers.splice(0));
+  await c.target.close();
+  await c.t.cleanup();
 }

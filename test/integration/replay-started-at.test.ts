@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../shared/replay/run.js';
 import { isFinal, loadRunDef, runStatus } from '../../shared/replay/store.js';
 import { runCli } from '../helpers/cli.js';
-import { testRedis, type TestRedis } from '../helpers/redis.js';
-import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { closeReplayCluster, openReplayCluster, startWorker, type ArrivalTarget } from './replay-fixtures.js';
 
 /**
  * A run's `startedAt` (`runs show`, the report) is when its shared clock
@@ -22,15 +22,9 @@ describe("a run's start", () => {
   const env = (startDelayMs: number) => ({ PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: String(startDelayMs), PARITY_REPLAY_WINDOW_MS: '500' });
 
   beforeEach(async () => {
-    t = await testRedis();
-    target = await startArrivalTarget();
-    await writeSession(t.redis, 's1', evenSpecs(10, 20));
+    ({ t, target } = await openReplayCluster());
   });
-  afterEach(async () => {
-    await stopWorkers(workers.splice(0));
-    await target.close();
-    await t.cleanup();
-  });
+  afterEach(() => closeReplayCluster({ t, target, workers }));
 
   const replay = async (startDelayMs: number, ...args: string[]) => {
     const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', '--rate', '20', '--duration', '1s', '--max-p99-regression', '1000', ...args], { env: env(startDelayMs) });

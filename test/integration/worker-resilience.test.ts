@@ -8,9 +8,9 @@ import { readRunResults } from '../../shared/replay/result-stream.js';
 import type { ChunkOutcome } from '../../shared/replay/run.js';
 import { runStatus } from '../../shared/replay/store.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { testRedis, type TestRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
 import { startRedisServer } from '../helpers/redis-server.js';
-import { evenSpecs, startArrivalTarget, startWorker, stopWorkers, writeSession, type ArrivalTarget } from './replay-fixtures.js';
+import { closeReplayCluster, evenSpecs, openReplayCluster, startWorker, writeSession, type ArrivalTarget } from './replay-fixtures.js';
 import { until } from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,15 +23,9 @@ describe('replay workers', () => {
   const env = () => ({ PARITY_REDIS_URL: t.url, PARITY_REPLAY_START_DELAY_MS: '700', PARITY_REPLAY_WINDOW_MS: '500' });
 
   beforeEach(async () => {
-    t = await testRedis();
-    target = await startArrivalTarget();
-    await writeSession(t.redis, 's1', evenSpecs(10, 20));
+    ({ t, target } = await openReplayCluster());
   });
-  afterEach(async () => {
-    await stopWorkers(workers.splice(0));
-    await target.close();
-    await t.cleanup();
-  });
+  afterEach(() => closeReplayCluster({ t, target, workers }));
 
   const start = async (...args: string[]) => {
     const r = await runCli(['replay', '--session', 's1', '--target', target.url, '--json', ...args], { env: env() });
