@@ -53,9 +53,31 @@ const plural = (label: string) => /[a-z]s$/.test(label) && !/ss$|credentials$/i.
 /** A plist's flag, a table's type, state or version: no secret a label names holds these. */
 const NOT_HELD =
   /^(?:yes|no|true|false|none|null|n\/a|string|integer|number|boolean|object|array|required|optional|enabled|disabled|unlimited|hidden|set|unset|u?int(?:8|16|32|64)?|float(?:32|64)?|string\(\d+\)|uuid\d?|v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
-/** A value masked whole or in part: a run of 4 mask characters or more (`••••••••`, `sk_live_••••1234`), not `***` in a password. */
-const MASKED = /[•●·*]{4}/;
-const masked = (value: string) => MASKED.test(value);
+const isMaskChar = (c: number) => c === 42 || c === 0x2022 || c === 0x25cf || c === 0xb7;
+
+/**
+ * A value masked whole or in part: a run of 4 mask characters (`*`, `•`, `●`, `·`) or more, and mask characters at
+ * least half of what follows a visible prefix ending in `_` or `-` (`••••••••`, `sk_live_••••1234`, `ghp_****abcd`,
+ * `AKIA••••••••••••WXYZ`); not a password with stars in it (`Tr0ub****dor3`, `Tr0ub***dor3x`).
+ */
+function masked(value: string): boolean {
+  let masks = 0;
+  let run = 0;
+  let longest = 0;
+  let first = -1;
+  for (let i = 0; i < value.length; i++) {
+    if (!isMaskChar(value.charCodeAt(i))) {
+      run = 0;
+      continue;
+    }
+    if (first < 0) first = i;
+    masks++;
+    if (++run > longest) longest = run;
+  }
+  if (longest < 4) return false;
+  const prefix = Math.max(value.lastIndexOf('_', first), value.lastIndexOf('-', first)) + 1;
+  return 2 * masks >= value.length - prefix;
+}
 /** A label for a secret no date or version is a stand-in for (`<td>Password</td><td>1990-04-12</td>`). */
 const SECRET_LABEL = /pass|pin\b|secret/i;
 const DATE_OR_VERSION = /^(?:v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
