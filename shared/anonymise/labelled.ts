@@ -19,12 +19,15 @@ const LABELS = new Set(['key', 'td', 'th', 'dt', 'label', 'strong', 'b', 'span',
 export const isLabel = (tag: string) => LABELS.has(tag.toLowerCase());
 
 /**
- * After a label's text: the inline elements closing around it, the label's end tag, then a plist's value
- * (`<string>`, `<data>`, `<integer>`), a table's next cell or a definition list's `<dd>`, and up to three elements
- * opening inside it (`<pre class="sf-dump">`, `<code>`, `<div>`), sticky. Not a header cell after a header cell.
+ * After a label's text: the inline elements closing around it, each maybe followed by marks (`<b>Password</b>:`,
+ * `<span>API key</span> (live)`), the label's end tag, up to two comments (`<key>Password</key><!-- … --><string>`),
+ * then a plist's value (`<string>`, `<data>`, `<integer>`), a table's next cell or a definition list's `<dd>`, and up
+ * to three elements opening inside it (`<pre class="sf-dump">`, `<code>`, `<div>`), sticky. Not a header cell after a
+ * header cell. Every part is bounded and no two of its runs overlap (a comment's text is `[^-]` or a `-` not before
+ * `->`): one match reads a few hundred characters at most.
  */
 const LABEL_VALUE =
-  /(?:<\/(?:label|strong|b|span|code)>[ \t\r\n]{0,64}){0,2}<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong|div|p|a|em|i|small|tt)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/iy;
+  /(?:<\/(?:label|strong|b|span|code)>[ \t\r\n:*?]{0,64}(?:\([^()<>\r\n]{0,32}\)[ \t\r\n:*?]{0,64})?){0,2}<\/(?:key|td|th|dt)>[ \t\r\n]{0,64}(?:<!--(?:[^-]|-(?!->)){0,256}-->[ \t\r\n]{0,64}){0,2}<(?:string|data|integer|td|dd)(?:[ \t\r\n][^<>]{0,256})?>(?:[ \t\r\n]{0,64}<(?:pre|code|span|kbd|samp|b|strong|div|p|a|em|i|small|tt)(?:[ \t\r\n][^<>]{0,256})?>){0,3}/iy;
 
 const isMark = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 58 || c === 42 || c === 63;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { auditRecord } from '../../shared/anonymise/audit.js';
 import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { CaptureRecord } from '../../shared/record/schema.js';
 import { testRecord as record } from '../helpers/record.js';
@@ -16,7 +17,37 @@ const html = (body: string) => typed('text/html', body);
 const bodyOf = (r: CaptureRecord) => r.res!.body.bytes.toString();
 /** The body is stored as it came: nothing in it was taken. */
 const htmlKept = (body: string) => expect(bodyOf(html(body))).toBe(body);
+/** What the audit reports of a raw record: the anonymiser's readings are the audit's. */
+const auditKinds = (type: string, body: string) => auditRecord(record({ resHeaders: [['content-type', type]], resBody: body })).map((f) => f.kind);
 
+const KEY = 'kq8Vn3Lp0Wx7Rt2';
+
+describe('anonymiser: a mark after the end of an inline element in a label cell', () => {
+  it('reads the value after <b>Password</b>: and <span>API key</span>:', () => {
+    const page = '<table><tr><td><b>Password</b>:</td><td>Xk29sdPq!</td></tr><tr><th><span>API key</span>:</th><td>' + KEY + '</td></tr>'
+      + '<tr><td><strong>Client secret</strong> *</td><td>Mx8Kd92jLq0Pz4</td></tr><tr><th><span>API key</span> (live):</th><td>Zq9wE3rT5yU7iOabc12</td></tr></table>';
+    const out = html(page);
+    expectClean(out, ['Xk29sdPq!', KEY, 'Mx8Kd92jLq0Pz4', 'Zq9wE3rT5yU7iOabc12']);
+    expect(bodyOf(out)).toMatch(/^<table><tr><td><b>Password<\/b>:<\/td><td>[^<]{9}<\/td><\/tr><tr><th><span>API key<\/span>:<\/th><td>\w{15}<\/td>/);
+    expect(auditKinds('text/html', page)).toContain('credentials');
+  });
+
+  it('leaves ordinary words after such a label, and a label that is no credential', () => {
+    htmlKept('<table><tr><td><b>Password</b>:</td><td>Last changed 3 days ago</td></tr><tr><td><b>Plan</b>:</td><td>Pro2024x</td></tr><tr><th><span>API key</span>:</th><td>Not set</td></tr></table>');
+  });
+});
+
+describe("anonymiser: a comment between a plist's <key> and its value", () => {
+  it('reads the value after the comment', () => {
+    const plist = '<plist><dict><key>Password</key><!-- set by the installer --><string>hunter2-Secret9</string><key>Token</key>\n\t<!-- x -->\n\t<!-- y --><data>Zq9wE3rT5yU7iOabc12</data>'
+      + '<key>Name</key><!-- n --><string>Asha</string></dict></plist>';
+    const out = typed('application/x-plist', plist);
+    expectClean(out, ['hunter2-Secret9', 'Zq9wE3rT5yU7iOabc12']);
+    expect(bodyOf(out)).toMatch(/^<plist><dict><key>Password<\/key><!-- set by the installer --><string>[^<]{15}<\/string>/);
+    expect(bodyOf(out)).toContain('<key>Name</key><!-- n --><string>Asha</string>');
+    expect(auditKinds('application/x-plist', plist)).toContain('credentials');
+  });
+});
 
 describe('anonymiser: a masked value is one mostly of mask characters', () => {
   it('reads a password with a run of stars inside it', () => {
