@@ -53,9 +53,12 @@ export function labelText(text: string): string {
 /** A label in words that names many (`API keys`, `Access tokens`): a pricing table's or a feature list's row. */
 const plural = (label: string) => /[a-z]s$/.test(label) && !/ss$|credentials$/i.test(label);
 
-/** A plist's flag, a table's type, state or version: no secret a label names holds these. */
+/**
+ * A plist's flag, a setting's switch (phpinfo's `On`, `0`), a documentation table's type or a parameter's place
+ * (`header`, `query`), a state or a version: no secret a label names holds these.
+ */
 const NOT_HELD =
-  /^(?:yes|no|true|false|none|null|n\/a|string|integer|number|boolean|object|array|required|optional|enabled|disabled|unlimited|hidden|set|unset|u?int(?:8|16|32|64)?|float(?:32|64)?|string\(\d+\)|uuid\d?|v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
+  /^(?:yes|no|true|false|none|null|n\/a|on|off|-?\d|string|str|text|integer|number|bool|boolean|object|array|list|dict|map|bytes|binary|base64|hex|json|jwt|any|required|optional|enabled|disabled|unlimited|hidden|set|unset|header|query|path|body|cookie|form|formdata|u?int(?:8|16|32|64)?|float(?:32|64)?|double|long|string\(\d+\)|uuid\d?|v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
 const isMaskChar = (c: number) => c === 42 || c === 0x2022 || c === 0x25cf || c === 0xb7;
 
 /**
@@ -86,6 +89,25 @@ const SECRET_LABEL = /pass|pin\b|secret/i;
 const DATE_OR_VERSION = /^(?:v?\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i;
 /** A label written as an environment variable or a server variable (`DB_PASSWORD`, `$_SERVER['PHP_AUTH_PW']`). */
 const ENV_LABEL = /^\$?[A-Z][A-Z0-9_]*(?:\[['"]?[A-Z][A-Z0-9_]*['"]?\])?$/;
+/** A variable's or a setting's name in lower case, with a `_` or a `.` (`db_password`, `spring.datasource.password`). */
+const VAR_LABEL = /^[a-z][a-z0-9]*(?:[._][a-z0-9]+)+$/;
+
+/**
+ * A label that names a variable (`DB_PASSWORD`, `db_password`, `spring.datasource.password`): any one word under it is
+ * its value. In lower case only a name whose last word is a credential's (`mysqli.default_pw`, `aws.secret_access_key`),
+ * so that phpinfo's `session.cookie_secure` (`On`) or `session.cookie_samesite` (`Lax`) are read as labels in words.
+ */
+function namesVariable(label: string): boolean {
+  if (ENV_LABEL.test(label)) return true;
+  if (!VAR_LABEL.test(label)) return false;
+  const cut = Math.max(label.lastIndexOf('_'), label.lastIndexOf('.'));
+  const last = label.slice(cut + 1);
+  if (last !== 'key') return isCredentialName(last);
+  // `api_key`, `secret_key`, `access_key`; not `public_key`, `cache_key`
+  const before = Math.max(label.lastIndexOf('_', cut - 1), label.lastIndexOf('.', cut - 1));
+  return isCredentialName(label.slice(before + 1));
+}
+
 const AUTHORIZATION_LABEL = /authori[sz]ation$/i;
 /** An Authorization value's scheme and the spaces after it. */
 const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
@@ -95,7 +117,8 @@ const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
  * and returns where the read stopped, or -1 when no value element follows. In HTML, under a label in words, a value
  * is one word of 6 characters or more with a digit or of 12 or more (`<td>Password</td><td>Last changed 3 days
  * ago</td>`, `<td>api_key</td><td>string</td>` in API docs, `<td>Access tokens</td><td>10</td>` are no secrets);
- * under a variable's name (`DB_PASSWORD`) any word; an Authorization value keeps its scheme (`Token …`, `SSWS …`).
+ * under a variable's name (`DB_PASSWORD`, `db_password`: namesVariable) any word; an Authorization value keeps its
+ * scheme (`Token …`, `SSWS …`).
  * A plist's string is any but a flag.
  */
 export function labelledValue(text: string, at: number, tag: string, label: string, spans: Span[]): number {
@@ -109,7 +132,7 @@ export function labelledValue(text: string, at: number, tag: string, label: stri
   const value = text.slice(span.start, span.end);
   if (value === '' || masked(value) || (NOT_HELD.test(value) && !(DATE_OR_VERSION.test(value) && SECRET_LABEL.test(label)))) return read;
   const word = !/\s/.test(value);
-  const env = ENV_LABEL.test(label);
+  const env = namesVariable(label) && /[A-Za-z0-9]/.test(value);
   if (tag.toLowerCase() === 'key' || (word && env) || (word && !plural(label) && value.length >= 6 && (/[0-9]/.test(value) || value.length >= 12))) spans.push(span);
   return read;
 }

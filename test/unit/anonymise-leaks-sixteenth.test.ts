@@ -12,6 +12,8 @@ import { expectClean } from '../helpers/leaks.js';
  */
 
 const anonymise = createRecordAnonymiser({ key: 'sixteenth-review-key-0123456789' });
+const json: [string, string][] = [['content-type', 'application/json']];
+const answer = (body: unknown) => anonymise(record({ resHeaders: json, resBody: typeof body === 'string' ? body : JSON.stringify(body) }));
 const typed = (type: string, body: string) => anonymise(record({ resHeaders: [['content-type', type]], resBody: body }));
 const html = (body: string) => typed('text/html', body);
 const bodyOf = (r: CaptureRecord) => r.res!.body.bytes.toString();
@@ -34,6 +36,30 @@ describe('anonymiser: a mark after the end of an inline element in a label cell'
 
   it('leaves ordinary words after such a label, and a label that is no credential', () => {
     htmlKept('<table><tr><td><b>Password</b>:</td><td>Last changed 3 days ago</td></tr><tr><td><b>Plan</b>:</td><td>Pro2024x</td></tr><tr><th><span>API key</span>:</th><td>Not set</td></tr></table>');
+  });
+});
+
+describe("anonymiser: a variable's name in lower case or dotted as a label", () => {
+  it('takes any one word under it, as under DB_PASSWORD', () => {
+    const page = '<table><tr><td>db_password</td><td>secret</td></tr><tr><td>spring.datasource.password</td><td><pre>hunter</pre></td></tr>'
+      + '<tr><td>aws.secret_access_key</td><td>wJalrXUtnFEMI</td></tr><tr><td>mail.smtp_pass</td><td>s3cr</td></tr></table>';
+    const out = html(page);
+    expectClean(out, ['>secret<', '>hunter<', 'wJalrXUtnFEMI', '>s3cr<']);
+    expect(bodyOf(out)).toMatch(/^<table><tr><td>db_password<\/td><td>\w{6}<\/td><\/tr><tr><td>spring\.datasource\.password<\/td><td><pre>\w{6}<\/pre>/);
+    expect(auditKinds('text/html', page)).toContain('credentials');
+  });
+
+  it('reads it in a JSON string too', () => {
+    expectClean(answer({ html: '<td>db_password</td><td>hunter</td>' }), ['>hunter<']);
+  });
+
+  it("leaves a documentation table's types and places, flags, words with spaces, and phpinfo's settings", () => {
+    htmlKept('<table><tr><td>api_key</td><td>header</td></tr><tr><td>access_token</td><td>query</td></tr><tr><td>client_secret</td><td>str</td></tr><tr><td>id_token</td><td>JWT</td></tr>'
+      + '<tr><td>db_password</td><td>Your database password</td></tr><tr><td>refresh_token</td><td>Optional</td></tr></table>');
+    htmlKept('<table><tr><td class="e">session.use_only_cookies</td><td class="v">1</td><td class="v">1</td></tr><tr><td class="e">session.use_trans_sid</td><td class="v">0</td><td class="v">0</td></tr>'
+      + '<tr><td class="e">session.cookie_secure</td><td class="v">Off</td><td class="v">Off</td></tr><tr><td class="e">session.cookie_samesite</td><td class="v">Lax</td><td class="v">Lax</td></tr>'
+      + '<tr><td class="e">session.trans_sid_tags</td><td class="v">a=href,area=href,frame=src,form=</td><td class="v">a=href,area=href,frame=src,form=</td></tr>'
+      + '<tr><td class="e">session.cookie_path</td><td class="v">/</td><td class="v">/</td></tr><tr><td class="e">mysqli.default_pw</td><td class="v"><i>no value</i></td><td class="v"><i>no value</i></td></tr></table>');
   });
 });
 
