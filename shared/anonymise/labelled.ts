@@ -125,7 +125,9 @@ export function labelledValue(text: string, at: number, tag: string, label: stri
   LABEL_VALUE.lastIndex = at;
   if (!LABEL_VALUE.test(text)) return -1;
   const found: Span[] = [];
-  const read = elementText(text, LABEL_VALUE.lastIndex, found);
+  let read = elementText(text, LABEL_VALUE.lastIndex, found);
+  // a settings page's copyable field: `<td><input readonly value="…"></td>`
+  if (found.length === 0 && startsWithInput(text, read)) read = inputValue(text, read, found);
   const span = found[0];
   if (span === undefined) return read;
   if (AUTHORIZATION_LABEL.test(label)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
@@ -135,6 +137,64 @@ export function labelledValue(text: string, at: number, tag: string, label: stri
   const env = namesVariable(label) && /[A-Za-z0-9]/.test(value);
   if (tag.toLowerCase() === 'key' || (word && env) || (word && !plural(label) && value.length >= 6 && (/[0-9]/.test(value) || value.length >= 12))) spans.push(span);
   return read;
+}
+
+
+/** Inputs whose value is a button's caption or a choice's, not what a field holds. */
+const BUTTON_TYPE = /^(?:submit|button|reset|image|checkbox|radio)$/i;
+/** How far an `<input>` tag is read: its attributes, then a quoted value as long as VALUE's. */
+const TAG_CHARS = 2048;
+const VALUE_CHARS = 4096;
+
+const isTagSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
+/** An `<input` tag starts at `at` (its name ends there: not `<inputs>`). */
+const startsWithInput = (text: string, at: number) => text.charCodeAt(at) === 60 && text.slice(at + 1, at + 6).toLowerCase() === 'input' && (isTagSpace(text.charCodeAt(at + 6)) || text.charCodeAt(at + 6) === 47 || text.charCodeAt(at + 6) === 62);
+
+/**
+ * Reads the attributes of the `<input …>` starting at `at` (its `<`) in one pass, in any order and quoting
+ * (`value="…"`, `value='…'`, `value=…`, `data-x="a>b"`): pushes its `value`'s span, unless it is a button's or a
+ * choice's, and returns where the read stopped (the tag's end, or its bound: the text read is not read again).
+ */
+function inputValue(text: string, at: number, spans: Span[]): number {
+  const end = Math.min(text.length, at + TAG_CHARS);
+  let value: Span | undefined;
+  let button = false;
+  let i = at + 6;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 62) {
+      i++;
+      break;
+    }
+    if (isTagSpace(c) || c === 47) {
+      i++;
+      continue;
+    }
+    const name = i;
+    while (i < end && !isTagSpace(text.charCodeAt(i)) && text.charCodeAt(i) !== 61 && text.charCodeAt(i) !== 62 && text.charCodeAt(i) !== 47) i++;
+    const attr = i - name === 5 || i - name === 4 ? text.slice(name, i).toLowerCase() : '';
+    let j = i;
+    while (j < end && isTagSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== 61) continue;
+    j++;
+    while (j < end && isTagSpace(text.charCodeAt(j))) j++;
+    const q = text.charCodeAt(j);
+    let start = j;
+    if (q === 34 || q === 39) {
+      start = ++j;
+      const stop = Math.min(text.length, start + VALUE_CHARS);
+      while (j < stop && text.charCodeAt(j) !== q) j++;
+      if (j === stop) return j;
+      i = j + 1;
+    } else {
+      while (j < end && !isTagSpace(text.charCodeAt(j)) && text.charCodeAt(j) !== 62) j++;
+      i = j;
+    }
+    if (attr === 'value') value = { start, end: j };
+    else if (attr === 'type') button = BUTTON_TYPE.test(text.slice(start, j));
+  }
+  if (value !== undefined && value.end > value.start && !button) spans.push(value);
+  return i;
 }
 
 /**

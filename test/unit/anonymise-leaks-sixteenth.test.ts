@@ -63,6 +63,22 @@ describe("anonymiser: a variable's name in lower case or dotted as a label", () 
   });
 });
 
+describe('anonymiser: a read-only input in a labelled cell', () => {
+  it('reads its value in any attribute order and quoting', () => {
+    const page = `<table><tr><th>API key</th><td><input readonly value="${KEY}"></td></tr><tr><td>Client secret</td><td><input type=text value='Mx8Kd92jLq0Pz4' readonly class="mono"></td></tr>`
+      + '<tr><td>DB_PASSWORD</td><td><div><input value=hunter readonly></div></td></tr><tr><td>Token</td><td>\n  <input\n readonly\n data-x="a>b" value = "Zq9wE3rT5yU7iOabc12"/></td></tr></table>';
+    const out = html(page);
+    expectClean(out, [KEY, 'Mx8Kd92jLq0Pz4', '=hunter ', 'Zq9wE3rT5yU7iOabc12']);
+    expect(bodyOf(out)).toMatch(new RegExp(`^<table><tr><th>API key</th><td><input readonly value="\\w{15}"></td></tr><tr><td>Client secret</td><td><input type=text value='\\w{14}' readonly class="mono">`));
+    expect(auditKinds('text/html', page)).toContain('credentials');
+  });
+
+  it('leaves buttons, an empty field and a field under another label', () => {
+    htmlKept('<table><tr><th>API key</th><td><input type="submit" value="Regenerate2"><input type="button" value="Copy to clipboard"></td></tr>'
+      + '<tr><td>Password</td><td><input type="password" name="pw"></td></tr><tr><td>Plan</td><td><input readonly value="Pro2024x"></td></tr></table>');
+  });
+});
+
 describe("anonymiser: a comment between a plist's <key> and its value", () => {
   it('reads the value after the comment', () => {
     const plist = '<plist><dict><key>Password</key><!-- set by the installer --><string>hunter2-Secret9</string><key>Token</key>\n\t<!-- x -->\n\t<!-- y --><data>Zq9wE3rT5yU7iOabc12</data>'
