@@ -8,7 +8,8 @@ import { treatEscaped } from './escaped-value.js';
 import type { Finding } from './detect/index.js';
 import { scrubWith, type Loc, type Scrub } from './scrub.js';
 import { elementText, VALUE, valueSpan, type Span } from './text-span.js';
-import { callValues, isLabel, labelledValue, labelText } from './labelled.js';
+import { isLabel, labelledValue, labelText } from './labelled.js';
+import { callValues } from './script-calls.js';
 
 /**
  * Credentials named in text that is read as free text — a body that is

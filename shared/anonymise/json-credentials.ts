@@ -1,5 +1,6 @@
 import { headerPairIn, phoneListAt } from './json-lists.js';
-import { callNamesCredential, labelNamesCredential } from './labelled.js';
+import { labelNamesCredential } from './labelled.js';
+import { callNamesCredential } from './script-calls.js';
 import { codeParamAt, hexTokenAt, isBareKey, isCredentialName, keyEnding, keyEndingBefore, mayNameCredential, oauthContextInJson, PHONE_END, SIBLING_END } from './credentials.js';
 import { CURL_WORD } from './credential-text.js';
 import { hasActionPathSecret } from './action-path.js';
@@ -100,7 +101,7 @@ export function credentialNamesIn(text: string, colons: boolean): CredentialName
   if (tagNamesCredential(text)) return 'text';
   // Go's encoding/json writes `<` and `>` as `\u003c` and `\u003e`
   if (text.includes('\\u003') && tagNamesCredential(text.replace(/\\u003[cC]/g, '<').replace(/\\u003[eE]/g, '>'))) return 'text';
-  // a page's script kept in a string (`"html":"<script>localStorage.setItem(\"authToken\", …`): labelled.ts
+  // a page's script kept in a string (`"html":"<script>localStorage.setItem(\"authToken\", …`): script-calls.ts
   if (callNamesCredential(text)) return 'text';
   return found;
 }

@@ -1,16 +1,12 @@
 import { isCredentialName } from './credentials.js';
-import { elementText, VALUE, valueSpan, type Span } from './text-span.js';
+import { elementText, type Span } from './text-span.js';
 
 /**
- * Values named by where they stand rather than by `name=` (credential-text.ts
- * reads the rest of free text):
- * - the value an element labels: a plist's `<key>Password</key><string>…`, a
- *   debug or settings page's `<td>DB_PASSWORD</td><td><pre>…</pre></td>`,
- *   `<th><label>API key</label></th><td>…`, `<dt>Client secret</dt><dd>…`;
- * - a quoted value a page's script stores or sends under a credential's
- *   name: `localStorage.setItem("authToken", "…")`,
- *   `xhr.setRequestHeader('Authorization', 'Bearer …')` (the scheme stays, as
- *   in the header), `define('AUTH_KEY', '…')`.
+ * Values named by the element before them rather than by `name=`
+ * (credential-text.ts reads the rest of free text, script-calls.ts a
+ * script's calls): a plist's `<key>Password</key><string>…`, a debug or
+ * settings page's `<td>DB_PASSWORD</td><td><pre>…</pre></td>`,
+ * `<th><label>API key</label></th><td>…`, `<dt>Client secret</dt><dd>…`.
  */
 
 /** Elements whose text may label the value the next element holds (LABEL_VALUE), and inline ones wrapping a label. */
@@ -112,6 +108,11 @@ const AUTHORIZATION_LABEL = /authori[sz]ation$/i;
 /** An Authorization value's scheme and the spaces after it. */
 const SCHEME = /^[A-Za-z][\w.-]{0,31} +/;
 
+/** Under a name or label naming Authorization, `span` loses its value's scheme (`Bearer …`: the token, as in the header). */
+export function withoutScheme(text: string, span: Span, name: string): void {
+  if (AUTHORIZATION_LABEL.test(name)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
+}
+
 /**
  * Reads the value an element labels (its label `label`, the text of element `tag`, ending at `at`): pushes its span
  * and returns where the read stopped, or -1 when no value element follows. In HTML, under a label in words, a value
@@ -130,7 +131,7 @@ export function labelledValue(text: string, at: number, tag: string, label: stri
   if (found.length === 0 && startsWithInput(text, read)) read = inputValue(text, read, found);
   const span = found[0];
   if (span === undefined) return read;
-  if (AUTHORIZATION_LABEL.test(label)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
+  withoutScheme(text, span, label);
   const value = text.slice(span.start, span.end);
   if (value === '' || masked(value) || (NOT_HELD.test(value) && !(DATE_OR_VERSION.test(value) && SECRET_LABEL.test(label)))) return read;
   const word = !/\s/.test(value);
@@ -210,46 +211,4 @@ export function labelNamesCredential(text: string, at: number): boolean {
   const from = at + close + 1;
   const end = text.slice(from, from + 64).indexOf('<');
   return end > 0 && isCredentialName(labelText(text.slice(from, from + end)));
-}
-
-/**
- * A call storing or sending a value by name, its quoted first argument and the comma after it (the value is read
- * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`, Go's `Header.Set`, Java's
- * `addHeader` and `setProperty`, Android's `putString`, PHP's `setcookie`, OkHttp's `.header(`. Only these callees,
- * as written: `setTimeout`, `addClass`, `setState`, `setFieldError`, `i18n.add`, a translation (`t("password",
- * "Password")`), an event (`emit("token", "expired")`) or a log line name no stored value. A value with a space is
- * no token (a message), but after an Authorization scheme.
- */
-const CALL =
-  /(?<![\w$])(?:setItem|setItemAsync|setRequestHeader|setHeader|addHeader|Set|Add|set|putString|putExtra|setProperty|setcookie|set_cookie|setenv|Setenv|setdefault|header|append|define|cookie)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/g;
-
-/** The quoted values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
-export function callValues(text: string): Span[] {
-  const spans: Span[] = [];
-  for (const m of text.matchAll(CALL)) {
-    const name = m[2]!;
-    if (!isCredentialName(name)) continue;
-    VALUE.lastIndex = m.index + m[0].length;
-    const v = VALUE.exec(text);
-    if (!v || v[4] !== undefined) continue;
-    const span = valueSpan(v);
-    // `Bearer …`: the token, as in the header
-    if (AUTHORIZATION_LABEL.test(name)) span.start += SCHEME.exec(text.slice(span.start, span.end))?.[0].length ?? 0;
-    if (span.end > span.start && !/\s/.test(text.slice(span.start, span.end))) spans.push(span);
-  }
-  return spans;
-}
-
-/** A JSON body's strings hold such a call (json-credentials.ts: they are then read as text). */
-export function callNamesCredential(text: string): boolean {
-  // one pass over the rare `(`: a call's argument starts with a quote, an escape or a space after it
-  let open = text.indexOf('(');
-  while (open >= 0) {
-    const c = text.charCodeAt(open + 1);
-    if (c === 92 || c === 39 || c === 32) break;
-    open = text.indexOf('(', open + 1);
-  }
-  if (open < 0) return false;
-  for (const m of text.matchAll(CALL)) if (isCredentialName(m[2]!)) return true;
-  return false;
 }

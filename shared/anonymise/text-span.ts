@@ -1,7 +1,7 @@
 /**
  * Spans of text a walker of free text replaces, and the readers of a value
  * after its name (VALUE) or of an element's text, shared by
- * credential-text.ts and labelled.ts.
+ * credential-text.ts, labelled.ts and script-calls.ts.
  */
 
 export interface Span {

@@ -1,0 +1,52 @@
+import { isCredentialName } from './credentials.js';
+import { withoutScheme } from './labelled.js';
+import { VALUE, valueSpan, type Span } from './text-span.js';
+
+/**
+ * A quoted value a page's script stores or sends under a credential's name
+ * (credential-text.ts reads the rest of free text):
+ * `localStorage.setItem("authToken", "…")`,
+ * `xhr.setRequestHeader('Authorization', 'Bearer …')` (the scheme stays, as
+ * in the header), `define('AUTH_KEY', '…')`.
+ */
+
+/**
+ * A call storing or sending a value by name, its quoted first argument and the comma after it (the value is read
+ * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`, Go's `Header.Set`, Java's
+ * `addHeader` and `setProperty`, Android's `putString`, PHP's `setcookie`, OkHttp's `.header(`. Only these callees,
+ * as written: `setTimeout`, `addClass`, `setState`, `setFieldError`, `i18n.add`, a translation (`t("password",
+ * "Password")`), an event (`emit("token", "expired")`) or a log line name no stored value. A value with a space is
+ * no token (a message), but after an Authorization scheme.
+ */
+const CALL =
+  /(?<![\w$])(?:setItem|setItemAsync|setRequestHeader|setHeader|addHeader|Set|Add|set|putString|putExtra|setProperty|setcookie|set_cookie|setenv|Setenv|setdefault|header|append|define|cookie)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/g;
+
+/** The quoted values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
+export function callValues(text: string): Span[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(CALL)) {
+    const name = m[2]!;
+    if (!isCredentialName(name)) continue;
+    VALUE.lastIndex = m.index + m[0].length;
+    const v = VALUE.exec(text);
+    if (!v || v[4] !== undefined) continue;
+    const span = valueSpan(v);
+    withoutScheme(text, span, name);
+    if (span.end > span.start && !/\s/.test(text.slice(span.start, span.end))) spans.push(span);
+  }
+  return spans;
+}
+
+/** A JSON body's strings hold such a call (json-credentials.ts: they are then read as text). */
+export function callNamesCredential(text: string): boolean {
+  // one pass over the rare `(`: a call's argument starts with a quote, an escape or a space after it
+  let open = text.indexOf('(');
+  while (open >= 0) {
+    const c = text.charCodeAt(open + 1);
+    if (c === 92 || c === 39 || c === 32) break;
+    open = text.indexOf('(', open + 1);
+  }
+  if (open < 0) return false;
+  for (const m of text.matchAll(CALL)) if (isCredentialName(m[2]!)) return true;
+  return false;
+}
