@@ -5,32 +5,58 @@ import { VALUE, valueSpan, type Span } from './text-span.js';
 /**
  * A quoted value a page's script stores or sends under a credential's name
  * (credential-text.ts reads the rest of free text):
- * `localStorage.setItem("authToken", "…")`,
+ * `localStorage.setItem("authToken", "…")`, `` setItem("token", `…`) ``,
  * `xhr.setRequestHeader('Authorization', 'Bearer …')` (the scheme stays, as
  * in the header), `define('AUTH_KEY', '…')`.
  */
 
 /**
  * A call storing or sending a value by name, its quoted first argument and the comma after it (the value is read
- * next, with VALUE): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`, Go's `Header.Set`, Java's
- * `addHeader` and `setProperty`, Android's `putString`, PHP's `setcookie`, OkHttp's `.header(`. Only these callees,
- * as written: `setTimeout`, `addClass`, `setState`, `setFieldError`, `i18n.add`, a translation (`t("password",
- * "Password")`), an event (`emit("token", "expired")`) or a log line name no stored value. A value with a space is
- * no token (a message), but after an Authorization scheme.
+ * next): `setItem("authToken", `, `setRequestHeader(\"X-Api-Key\",`, Go's `Header.Set`, Java's `addHeader` and
+ * `setProperty`, Android's `putString`, PHP's `setcookie`, OkHttp's `.header(`. Only these callees, as written:
+ * `setTimeout`, `addClass`, `setState`, `setFieldError`, `i18n.add`, a translation (`t("password", "Password")`), an
+ * event (`emit("token", "expired")`) or a log line name no stored value. A value with a space is no token (a
+ * message), but after an Authorization scheme.
  */
 const CALL =
   /(?<![\w$])(?:setItem|setItemAsync|setRequestHeader|setHeader|addHeader|Set|Add|set|putString|putExtra|setProperty|setcookie|set_cookie|setenv|Setenv|setdefault|header|append|define|cookie)[ \t]{0,8}\([ \t\r\n]{0,64}(\\?["'])([A-Za-z_][\w.-]{0,63})\1[ \t\r\n]{0,64},[ \t\r\n]{0,64}/g;
 
-/** The quoted values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
+/** How far a value is read, as VALUE reads one. */
+const VALUE_CHARS = 4096;
+const BACKTICK = 96;
+
+/**
+ * The value a call passes at `at`: quoted (VALUE: `"…"`, `'…'`, `\"…\"`) or a template literal without `${`
+ * (`` `…` ``); none for a variable (`token`) or a template that interpolates. Like VALUE's, a quote needs no closing
+ * one (a body cut by the capture limit), and at most 4,096 characters are read.
+ */
+function passedValue(text: string, at: number): Span | undefined {
+  if (text.charCodeAt(at) === BACKTICK) return template(text, at + 1);
+  VALUE.lastIndex = at;
+  const v = VALUE.exec(text);
+  return v && v[4] === undefined ? valueSpan(v) : undefined;
+}
+
+/** A template literal's text from `start` (after its backtick) to its closing one, unless it interpolates. */
+function template(text: string, start: number): Span | undefined {
+  const stop = Math.min(text.length, start + VALUE_CHARS);
+  let i = start;
+  for (; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKTICK) break;
+    if (c === 36 && text.charCodeAt(i + 1) === 123) return undefined;
+  }
+  return { start, end: i };
+}
+
+/** The values calls store or send under a credential's name (not a variable: `setItem("token", token)`). */
 export function callValues(text: string): Span[] {
   const spans: Span[] = [];
   for (const m of text.matchAll(CALL)) {
     const name = m[2]!;
     if (!isCredentialName(name)) continue;
-    VALUE.lastIndex = m.index + m[0].length;
-    const v = VALUE.exec(text);
-    if (!v || v[4] !== undefined) continue;
-    const span = valueSpan(v);
+    const span = passedValue(text, m.index + m[0].length);
+    if (span === undefined) continue;
     withoutScheme(text, span, name);
     if (span.end > span.start && !/\s/.test(text.slice(span.start, span.end))) spans.push(span);
   }

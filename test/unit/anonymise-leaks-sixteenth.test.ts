@@ -91,6 +91,20 @@ describe("anonymiser: a comment between a plist's <key> and its value", () => {
   });
 });
 
+describe("anonymiser: a template literal in a script's call", () => {
+  it('reads a template without ${…}, in a page and in a JSON string', () => {
+    const out = html('<script>localStorage.setItem("token", `abc123XyZ789qq`); xhr.setRequestHeader(\'Authorization\', `Bearer Zq9wE3rT5yU7iOabc12`)</script>');
+    expectClean(out, ['abc123XyZ789qq', 'Zq9wE3rT5yU7iOabc12']);
+    expect(bodyOf(out)).toMatch(/setItem\("token", `\w{14}`\); xhr\.setRequestHeader\('Authorization', `Bearer \w{19}`\)/);
+    expectClean(answer({ js: 'localStorage.setItem("authToken", `Mx8Kd92jLq0Pz4`)' }), ['Mx8Kd92jLq0Pz4']);
+    expect(auditKinds('text/html', '<script>setItem("token", `abc123XyZ789qq`)</script>')).toContain('credentials');
+  });
+
+  it('leaves a template that interpolates, or holds a space', () => {
+    htmlKept('<script>localStorage.setItem("token", `${prefix}abc123XyZ789`); setItem("token", `not a token`)</script>');
+  });
+});
+
 describe('anonymiser: a masked value is one mostly of mask characters', () => {
   it('reads a password with a run of stars inside it', () => {
     expectClean(html('<table><tr><td>Password</td><td>Tr0ub****dor3</td></tr><tr><td>DB_PASSWORD</td><td>Tr0ub••••dor3</td></tr></table>'), ['Tr0ub****dor3', 'Tr0ub••••dor3']);
