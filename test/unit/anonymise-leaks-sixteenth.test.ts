@@ -23,6 +23,30 @@ const htmlKept = (body: string) => expect(bodyOf(html(body))).toBe(body);
 const auditKinds = (type: string, body: string) => auditRecord(record({ resHeaders: [['content-type', type]], resBody: body })).map((f) => f.kind);
 
 const KEY = 'kq8Vn3Lp0Wx7Rt2';
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLXZhbHVlLTEyMw';
+
+describe("anonymiser: a script's call with its quotes written \\u0027 or \\u0022 (PHP's JSON_HEX_APOS, JSON_HEX_QUOT)", () => {
+  it('reads the call in a JSON string, an opaque token and a JWT', () => {
+    const apos = '{"js":"localStorage.setItem(\\u0027authToken\\u0027, \\u0027' + KEY + '\\u0027); x.setItem(\\u0027id_token\\u0027, \\u0027' + JWT + '\\u0027)"}';
+    const quot = '{"js":"localStorage.setItem(\\u0022authToken\\u0022, \\u0022Zq9wE3rT5yU7iOabc12\\u0022)"}';
+    expectClean(answer(apos), [KEY, JWT, 'c2lnbmF0dXJlLXZhbHVlLTEyMw']);
+    expectClean(answer(quot), ['Zq9wE3rT5yU7iOabc12']);
+    expect(auditKinds('application/json', quot)).toContain('credentials');
+  });
+
+  it('reads it in text that keeps the escapes (NDJSON read as text), the escapes kept', () => {
+    const ndjson = `{"js":"setItem(\\u0027authToken\\u0027, \\u0027${KEY}\\u0027)"}\n{"js":"setRequestHeader(\\u0022Authorization\\u0022, \\u0022Bearer Zq9wE3rT5yU7iOabc12\\u0022)"}\n`;
+    const out = typed('application/x-ndjson', ndjson);
+    expectClean(out, [KEY, 'Zq9wE3rT5yU7iOabc12']);
+    expect(bodyOf(out)).toMatch(/^\{"js":"setItem\(\\u0027authToken\\u0027, \\u0027\w{15}\\u0027\)"\}\n\{"js":"setRequestHeader\(\\u0022Authorization\\u0022, \\u0022Bearer \w{19}\\u0022\)"\}\n$/);
+    expect(auditKinds('application/x-ndjson', ndjson)).toContain('credentials');
+  });
+
+  it('leaves such a call under another name, and a variable', () => {
+    const body = '{"js":"localStorage.setItem(\\u0027theme\\u0027, \\u0027dark-9x2k\\u0027); setItem(\\u0027token\\u0027, token)"}';
+    expect(bodyOf(answer(body))).toBe(body);
+  });
+});
 
 describe('anonymiser: a mark after the end of an inline element in a label cell', () => {
   it('reads the value after <b>Password</b>: and <span>API key</span>:', () => {
