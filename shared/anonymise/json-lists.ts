@@ -17,8 +17,10 @@ import { mayNamePhone, phoneValueAt } from './phone-name.js';
  * - a list under a phone's name (`{"phone":["4155552671"]}`, SCIM's
  *   `phoneNumbers`, `phones`): its strings and integers of 7 to 15 digits are
  *   pseudonymised whole like a phone-named member's (phone-name.ts), and so
- *   are an entry object's `value` and `number` (SCIM's
- *   `phoneNumbers[].value`).
+ *   are an entry object's `value`, `number` and `display` (SCIM's
+ *   `phoneNumbers[].value`), also in a list of lists and in an entry's
+ *   object under a phone's name, `value` or `number`
+ *   (`phoneNumbers[].phone.number`).
  */
 
 /** An array in a LIST_HEADERS list: a pair when its first element names a header (Frame.pairName). */
@@ -45,14 +47,23 @@ const HEADERS_NAME = /header|hdrs$/i;
 /** The list kind of a container opening in `parent` (the walk's current frame). */
 export function listOf(parent: Frame, obj: boolean, text: string): number {
   if (parent.obj) {
-    if (obj) return 0;
+    if (obj && parent.list !== PHONE_ENTRY) return 0;
     const [key, start, end] = parent.lazyKey ? [text, parent.keyStart, parent.keyEnd] : typeof parent.key === 'string' ? [parent.key, 0, parent.key.length] : ['', 0, 0];
+    // in a phone list's entry, a phone's own object or list (`phoneNumbers[].phone.number`)
+    if (parent.list === PHONE_ENTRY) return entryHolder(key, start, end) || phoneListKey(key, start, end) ? (obj ? PHONE_ENTRY : LIST_PHONES) : 0;
     // an array under a key: a few a document
     if (headersKey(key, start, end)) return end - start === RAW_HEADERS.length && key.startsWith(RAW_HEADERS, start) ? LIST_RAW : LIST_HEADERS;
     return phoneListKey(key, start, end) ? LIST_PHONES : 0;
   }
-  if (parent.list === LIST_PHONES) return obj ? PHONE_ENTRY : 0;
+  // a list of lists of numbers (`{"phones":[["…","…"]]}`)
+  if (parent.list === LIST_PHONES) return obj ? PHONE_ENTRY : LIST_PHONES;
   return !obj && parent.list === LIST_HEADERS ? LIST_PAIR : 0;
+}
+
+/** The key text[start, end) is an entry's member that holds its number: SCIM's `value`, `number`, `display`. */
+function entryHolder(text: string, start: number, end: number): boolean {
+  const n = end - start;
+  return (n === 5 && text.startsWith('value', start)) || (n === 6 && text.startsWith('number', start)) || (n === 7 && text.startsWith('display', start));
 }
 
 /**
@@ -134,9 +145,9 @@ export function isPairValue(f: Frame, text: string, end: number, closed: boolean
 export function holdsPhone(f: Frame, text: string, at: number): boolean {
   if (f.list === LIST_PHONES) return phoneValueAt(text, at);
   if (f.list !== PHONE_ENTRY) return false;
-  const key = f.lazyKey ? text.slice(f.keyStart, f.keyEnd) : f.key;
+  const key = typeof f.key === 'string' ? f.key : '';
   // SCIM's `display` is the number as it is shown
-  return (key === 'value' || key === 'number' || key === 'display') && phoneValueAt(text, at);
+  return (f.lazyKey ? entryHolder(text, f.keyStart, f.keyEnd) : entryHolder(key, 0, key.length)) && phoneValueAt(text, at);
 }
 
 /** The array element ending at text[end) is the array's last (a `]` follows, whitespace aside; or the text ends). */

@@ -14,6 +14,7 @@ import { expectClean } from '../helpers/leaks.js';
 const anonymise = createRecordAnonymiser({ key: 'sixteenth-review-key-0123456789' });
 const json: [string, string][] = [['content-type', 'application/json']];
 const answer = (body: unknown) => anonymise(record({ resHeaders: json, resBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+const stored = (body: unknown) => JSON.parse(answer(body).res!.body.bytes.toString()) as unknown;
 const typed = (type: string, body: string) => anonymise(record({ resHeaders: [['content-type', type]], resBody: body }));
 const html = (body: string) => typed('text/html', body);
 const bodyOf = (r: CaptureRecord) => r.res!.body.bytes.toString();
@@ -112,6 +113,26 @@ describe("anonymiser: a comment between a plist's <key> and its value", () => {
     expect(bodyOf(out)).toMatch(/^<plist><dict><key>Password<\/key><!-- set by the installer --><string>[^<]{15}<\/string>/);
     expect(bodyOf(out)).toContain('<key>Name</key><!-- n --><string>Asha</string>');
     expect(auditKinds('application/x-plist', plist)).toContain('credentials');
+  });
+});
+
+describe('anonymiser: a phone number nested deeper in a phone list', () => {
+  it("reads an entry's phone object and a list of lists", () => {
+    const user = { phoneNumbers: [{ phone: { number: '4155552671', countryCode: '1' }, type: 'work' }], phones: [['4155552672', '(415) 555-2673'], [[4155552674]]] };
+    const out = answer(user);
+    expectClean(out, ['4155552671', '4155552672', '555-2673', '4155552674']);
+    const back = JSON.parse(bodyOf(out)) as { phoneNumbers: { phone: { number: string; countryCode: string }; type: string }[]; phones: [[string, string], [[number]]] };
+    expect(back.phoneNumbers[0]!.phone.number).toMatch(/^\d{10}$/);
+    expect(back.phoneNumbers[0]!.phone.countryCode).toBe('1');
+    expect(back.phones[0][1]).toMatch(/^\(\d{3}\) \d{3}-\d{4}$/);
+    expect(typeof back.phones[1][0][0]).toBe('number');
+    const where = auditRecord(record({ resHeaders: json, resBody: JSON.stringify(user) })).map((f) => f.location);
+    expect(where).toEqual(expect.arrayContaining(['res.body$.phoneNumbers[*].phone.number', 'res.body$.phones[*][*]', 'res.body$.phones[*][*][*]']));
+  });
+
+  it("leaves what is no phone number there, and an entry's other objects", () => {
+    const user = { phoneNumbers: [{ phone: { number: 'unknown', verifiedAt: '2026-12-07' }, meta: { value: 41555526, number: '4155552671' } }], phones: [['work', 'home']] };
+    expect(stored(user)).toEqual(user);
   });
 });
 
