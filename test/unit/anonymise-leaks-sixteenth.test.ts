@@ -159,3 +159,32 @@ describe('anonymiser: a masked value is one mostly of mask characters', () => {
     htmlKept('<table><tr><td>API key</td><td>sk_live_••••1234</td></tr><tr><td>Token</td><td>ghp_****abcd</td></tr><tr><td>Password</td><td>************</td></tr><tr><td>Secret</td><td>••••••••1234</td></tr><tr><td>Access key</td><td>AKIA••••••••••••WXYZ</td></tr></table>');
   });
 });
+
+describe('anonymiser: the new readings are bounded', () => {
+  // the outcome only (processed, or dropped by the scan budget): a run past its bound would time the test out
+  const MIB = 1 << 20;
+  const done = (r: CaptureRecord) => expect([undefined, 'anonymiser-budget']).toContain(r.res!.body.omitted);
+
+  it('a MiB of label cells, comments, marks and inputs', () => {
+    for (const unit of ['<td><b>Password</b>:', '<key>Password</key><!--', '<td>db_password</td><td><input ', '<td>Token</td><td><input value="', '<td>Token</td><td>', '<td>x</td><td>Tr0ub*']) {
+      done(html(unit.repeat(Math.ceil(MIB / unit.length))));
+    }
+    done(html(`<td><b>Password</b>${':'.repeat(MIB)}`));
+    done(html(`<key>Password</key><!--${'-'.repeat(MIB)}`));
+    done(html(`<td>Token</td><td><input ${' value="'.repeat(MIB / 8)}`));
+    done(html(`<td>Password</td><td>${'*'.repeat(4000)}x</td>`.repeat(256)));
+  });
+
+  it('a MiB of calls with escaped quotes or templates', () => {
+    for (const unit of ['setItem(\\u0027authToken\\u0027, \\u0027', 'setItem("token", `', 'setItem(\\u0027token\\u0027,\\u0022']) {
+      done(typed('text/plain', unit.repeat(Math.ceil(MIB / unit.length))));
+      done(answer(`{"a":"${unit.repeat(Math.ceil(MIB / unit.length))}"}`));
+    }
+    done(typed('text/plain', `setItem("token", \`${'a'.repeat(MIB)}`));
+  });
+
+  it('a phone list nested a MiB deep', () => {
+    done(anonymise(record({ resHeaders: json, resBody: `{"phones":${'['.repeat(MIB)}`, truncated: true })));
+    done(anonymise(record({ resHeaders: json, resBody: `{"phoneNumbers":[${'{"phone":'.repeat(MIB / 9)}`, truncated: true })));
+  });
+});
