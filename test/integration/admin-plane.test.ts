@@ -7,6 +7,7 @@ import { shadowAdminExtension } from '../../shared/shadow/admin.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const TOKEN = 'admin-token-0123456789';
 const ANON_KEY = 'anon-key-must-never-show-0001';
@@ -59,9 +60,10 @@ describe('admin plane', () => {
     proxy = await startTestProxy(t.url, upstream.url, { session: 'm', anonKey: ANON_KEY });
     for (let i = 0; i < 3; i++) await (await request(`${proxy.url}/x?token=abc`)).body.dump();
     await waitForRecords(t.redis, 'm', 3);
-    const deadline = Date.now() + 5000;
-    let m = await call(`${proxy.adminUrl}/metrics`);
-    while (!/^parity_capture_records_total 3$/m.test(m.text) && Date.now() < deadline) m = await call(`${proxy.adminUrl}/metrics`);
+    const m = await until('the capture count in /metrics', async () => {
+      const page = await call(`${proxy!.adminUrl}/metrics`);
+      return /^parity_capture_records_total 3$/m.test(page.text) && page;
+    });
     expect(m.status).toBe(200);
     expect(m.text).toMatch(/^parity_proxy_requests_total 3$/m);
     expect(m.text).toMatch(/^parity_proxy_sampled_total 3$/m);

@@ -8,6 +8,7 @@ import { readRecords } from '../../shared/session/store.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 interface Reply {
   status: number;
@@ -59,12 +60,10 @@ describe.each(['http-proxy', 'http-proxy-3'] as EngineName[])('proxy transparenc
   let seen: { url: string; headers: IncomingHttpHeaders; body: Buffer }[] = [];
 
   async function recordFor(url: string): Promise<CaptureRecord> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
+    return until(`a record for ${url}`, async () => {
       for await (const { record } of readRecords(t.redis, session)) if (record.url === url) return record;
-      if (Date.now() > deadline) throw new Error(`no record for ${url}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return undefined;
+    }, undefined, 25);
   }
 
   beforeAll(async () => {

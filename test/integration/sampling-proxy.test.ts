@@ -4,6 +4,7 @@ import { readRecords } from '../../shared/session/store.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string> = {}): Promise<void> {
   const res = await request(url, { method, headers, body: method === 'POST' ? '{}' : undefined });
@@ -31,8 +32,7 @@ describe('sampling through the proxy', () => {
 
   async function capturedUrls(session: string, expected: number): Promise<string[]> {
     // wait until the writer has settled everything it was offered
-    const deadline = Date.now() + 5000;
-    while (proxy!.writer.stats().bufferRecords > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the writer to settle what it was offered', () => proxy!.writer.stats().bufferRecords === 0, undefined, 20);
     const urls: string[] = [];
     for await (const { record } of readRecords(t.redis, session)) urls.push(`${record.method} ${record.url}`);
     expect(urls.length).toBe(expected);
