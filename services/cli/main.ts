@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { errorText, isParityError, parityError } from '../../shared/errors.js';
 import { registerCommands } from './commands/index.js';
@@ -13,9 +14,25 @@ let refusedBy = 'parity';
 
 const commandPath = (c: Command): string => (c.parent ? `${commandPath(c.parent)} ${c.name()}` : c.name());
 
+/**
+ * The version in Parity's package.json: the first one above this file, two
+ * folders up in the sources (services/cli/), three in a build (dist/services/cli/).
+ */
+function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string }).version;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('parity')
     .description('Capture production traffic, replay it at staging or mirror it to a shadow, and diff the answers.')
+    .version(packageVersion(), '-V, --version', 'print the version (package.json) and exit')
     .addOption(new Option('--config <file>', 'config file (default: parity.config.json or .yaml in the working directory)'))
     .addOption(new Option('--redis <url>', 'Redis URL [PARITY_REDIS_URL]'))
     .addOption(new Option('--log-level <level>', 'log level [PARITY_LOG_LEVEL]'));

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 
 // Nothing listens here: every refusal below comes from parsing the command line.
 const env = { PARITY_REDIS_URL: 'redis://127.0.0.1:1' };
@@ -26,5 +27,15 @@ describe('command-line mistakes commander finds are PARITY_ERR_USAGE, exit 2', (
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: parity runs list/);
     expect(r.stderr).toBe('');
+  });
+
+  it('parity --version prints the version in package.json and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag], { env });
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout, flag).toBe(`${version}\n`);
+      expect(r.stderr, flag).toBe('');
+    }
   });
 });
