@@ -59,6 +59,26 @@ describe('the CLI names a malformed option and exits 2', () => {
     expect(r.stderr).not.toMatch(/PARITY_ERR_CONFIG_INVALID/);
   });
 
+  it('PARITY_SHADOW_RAW_TTL_SECONDS without --shadow-raw true is refused, from the environment or the config file, naming both settings', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'parity-options-')), 'parity.config.json');
+    writeFileSync(file, JSON.stringify({ shadowRawTtlSeconds: 30 }));
+    const shadow = [...proxyArgs, '--shadow', 'http://127.0.0.1:8'];
+    for (const r of [
+      await runCli(shadow, { env: { ...env, PARITY_SHADOW_RAW_TTL_SECONDS: '30' }, timeoutMs: 15_000 }),
+      await runCli(['--config', file, ...shadow, '--shadow-raw', 'false'], { env, timeoutMs: 15_000 }),
+    ]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/PARITY_ERR_CONFIG_INVALID: shadowRawTtlSeconds \(PARITY_SHADOW_RAW_TTL_SECONDS\) is set but shadowRaw \(--shadow-raw, PARITY_SHADOW_RAW\) is off: only raw mirrored requests wait in Redis under that TTL/);
+      expect(r.stderr).toMatch(/hint: Give --shadow-raw true \(or PARITY_SHADOW_RAW=true\) as well to mirror raw requests, or drop PARITY_SHADOW_RAW_TTL_SECONDS/);
+    }
+  });
+
+  it('PARITY_SHADOW_RAW_TTL_SECONDS beside --shadow-raw true goes on to start', async () => {
+    const r = await runCli([...proxyArgs, '--shadow', 'http://127.0.0.1:8', '--shadow-raw', 'true'], { env: { ...env, PARITY_SHADOW_RAW_TTL_SECONDS: '30', PARITY_SHADOW_KEY: 'ab'.repeat(32) }, timeoutMs: 15_000 });
+    expect(r.stderr).toMatch(/PARITY_ERR_REDIS_UNREACHABLE/);
+    expect(r.stderr).not.toMatch(/PARITY_ERR_CONFIG_INVALID/);
+  });
+
   it('sessions show --last takes a whole number of 0 or more: abc, -1 and 1.5 are refused', async () => {
     for (const last of ['abc', '-1', '1.5']) {
       const r = await runCli(['sessions', 'show', 'S', '--last', last], { env });
