@@ -1,25 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import { createRecordAnonymiser } from '../../shared/anonymise/index.js';
 import type { CaptureMode } from '../../shared/capture/backend.js';
 import { CaptureWriter, type CaptureStats } from '../../shared/capture/writer.js';
 import type { RulesDocument } from '../../shared/config/rules.js';
 import type { Config } from '../../shared/config/schema.js';
-import { listenUrl, type ListenAddress } from '../../shared/config/setting.js';
 import { errorText, parityError, redactUrl } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { sameOrigin } from '../../shared/origin.js';
 import { checkEvictionPolicy, connectRedis, createRedis, type Redis } from '../../shared/redis/connect.js';
 import { Sampler } from '../../shared/sampling/sampler.js';
-import { samplingRules } from '../../shared/sampling/rules.js';
 import type { ShadowGate } from '../../shared/shadow/gate.js';
 import { markerHeader } from '../../shared/shadow/options.js';
 import { ADMIN_EXTENSIONS, type AdminExtension } from './admin/extensions.js';
-import { checkAdminExposure, startAdminPlane } from './admin/server.js';
+import { startAdminPlane } from './admin/server.js';
 import { CaptureControl } from './capture-control.js';
 import { startDataPlane } from './data-plane.js';
 import { DEFAULT_ENGINE, type EngineName } from './engine.js';
 import { createForwarder } from './forwarder.js';
 import { createMetrics } from './metrics.js';
+import { checkProxyConfig } from './start-checks.js';
 import { TrafficStats } from './traffic.js';
 
 /**
@@ -58,12 +55,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const { config, log } = opts;
   if (!config.upstream) throw parityError('PARITY_ERR_CONFIG_INVALID', 'upstream is not set: give --upstream URL or PARITY_UPSTREAM');
   const upstream = new URL(config.upstream);
-  refuseOwnListener(upstream, config.listen);
   const rules = opts.rules ?? {};
-  const sampling = samplingRules(rules, opts.rulesFile);
-  // built once here so that bad anonymise rules stop start-up with a clear error
-  createRecordAnonymiser({ key: config.anonKey, rules: rules.anonymise });
-  checkAdminExposure(config.adminListen, config.adminToken);
+  const { sampling } = checkProxyConfig(config, rules, opts.rulesFile);
 
   const redis = await openRedis(config, log);
   const writer = new CaptureWriter({
@@ -133,19 +126,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     for (const stop of stopped) await stop().catch(() => undefined);
     throw err;
   }
-}
-
-/**
- * An upstream that is this proxy's own listener (by any loopback name, scheme
- * or the any-address a listener binds, as `--shadow`'s check compares them:
- * shared/origin.ts) sends every request back to the proxy until its headers
- * overflow. Refused before anything connects or listens.
- */
-function refuseOwnListener(upstream: URL, listen: ListenAddress): void {
-  if (listen.port === 0 || !sameOrigin(upstream.href, listenUrl(listen))) return;
-  throw parityError('PARITY_ERR_CONFIG_INVALID', `upstream (--upstream, PARITY_UPSTREAM) ${redactUrl(upstream.origin)} is this proxy's own listener (--listen ${listen.host}:${listen.port}): every request would come back to the proxy, without end`, {
-    hint: 'Point --upstream (PARITY_UPSTREAM) at the production app, on another port or host than --listen.',
-  });
 }
 
 /** How long stopping waits for the admin plane to close. */

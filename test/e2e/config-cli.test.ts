@@ -150,6 +150,37 @@ describe('parity config', () => {
     });
   });
 
+  describe("check runs the checks `parity proxy` makes on the combined settings before it starts", () => {
+    /** The error as the CLI printed it: code, message and hint. */
+    const errorOf = (r: CliResult) => r.stderr.slice(r.stderr.indexOf('error PARITY_ERR'));
+    // nothing listens on port 1: the proxy must refuse before it needs Redis
+    const base = { PARITY_REDIS_URL: 'redis://127.0.0.1:1', PARITY_UPSTREAM: 'http://127.0.0.1:18080', PARITY_LISTEN: '127.0.0.1:0', PARITY_ADMIN_LISTEN: '127.0.0.1:0' };
+
+    it.each([
+      ['an upstream that is the proxy\'s own listener', { PARITY_LISTEN: ':18080' }, /PARITY_ERR_CONFIG_INVALID: upstream \(--upstream, PARITY_UPSTREAM\) http:\/\/127\.0\.0\.1:18080 is this proxy's own listener/],
+      ['a shadow-only setting without a shadow target', { PARITY_SHADOW_MAX_QUEUE: '50' }, /PARITY_ERR_CONFIG_INVALID: shadowMaxQueue \(--shadow-max-queue, PARITY_SHADOW_MAX_QUEUE\) is set but shadowTarget/],
+      ['a shadow target that is the upstream', { PARITY_SHADOW_TARGET: 'http://localhost:18080' }, /PARITY_ERR_PRODUCTION_TARGET: --shadow http:\/\/localhost:18080 is the production upstream itself/],
+      ['raw mirroring without its key', { PARITY_SHADOW_TARGET: 'http://127.0.0.1:18081', PARITY_SHADOW_RAW: 'true' }, /PARITY_ERR_SHADOW_KEY: --shadow-raw is on but PARITY_SHADOW_KEY is not set/],
+      ['an admin plane beyond loopback without a token', { PARITY_ADMIN_LISTEN: '0.0.0.0:0' }, /PARITY_ERR_ADMIN_TOKEN_REQUIRED: the admin API would listen on 0\.0\.0\.0:0 without a token/],
+    ])('%s: exit 2 with the error the proxy stops with', async (_name, extra, error) => {
+      const env = { ...base, ...extra };
+      const [check, started] = await Promise.all([runCli(['config', 'check'], { env }), runCli(['proxy'], { env, timeoutMs: 15_000 })]);
+      expect(started.code, started.stderr.slice(-600)).toBe(2);
+      expect(check.code, check.stderr.slice(-600)).toBe(2);
+      expect(check.stderr).toMatch(error);
+      expect(errorOf(check)).toBe(errorOf(started));
+      expect(check.stdout).not.toMatch(/valid/);
+    });
+
+    it('without an upstream (a worker\'s configuration) the proxy\'s other checks still run and a sound one passes', async () => {
+      const { PARITY_UPSTREAM: _, ...worker } = base;
+      expect((await runCli(['config', 'check'], { env: worker })).code).toBe(0);
+      const r = await runCli(['config', 'check'], { env: { ...worker, PARITY_SHADOW_BASELINE: 'http://127.0.0.1:18082' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/shadowBaseline \(--shadow-baseline, PARITY_SHADOW_BASELINE\) is set but shadowTarget/);
+    });
+  });
+
   describe('a hint names the setting that chose the file at fault', () => {
     const dir = () => mkdtempSync(join(tmpdir(), 'parity-hint-'));
 

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { createRecordAnonymiser } from '../../../shared/anonymise/index.js';
 import { loadConfig, printableConfig } from '../../../shared/config/load.js';
 import { loadRulesFile, RULES_SECTIONS } from '../../../shared/config/rules.js';
 import type { Config } from '../../../shared/config/schema.js';
 import { settingsTable } from '../../../shared/config/table.js';
 import { diffRulesFrom } from '../../../shared/diff/index.js';
 import { gateThresholdsFrom } from '../../../shared/report/gate.js';
-import { samplingRules } from '../../../shared/sampling/rules.js';
 import { loadShadowPolicy } from '../../../shared/shadow/rules.js';
+import { checkProxyConfig } from '../../proxy/start-checks.js';
 import { flagValues, printJson, settingOptions, type GlobalOptions } from '../context.js';
 
 /** The rules file `config check` read, and the sections it holds. */
@@ -17,21 +16,20 @@ interface CheckedRules {
 }
 
 /**
- * Reads the rules file and validates each section with the loader its
- * command uses, so a problem throws the error that command would print:
- * shadow, sampling and anonymise as `parity proxy` (with --shadow) does
- * before it listens, then diff and gate as workers and reports read them.
- * Undefined when no rules file is set.
+ * Runs the checks `parity proxy` makes on the combined settings and the
+ * rules file before it listens (checkProxyConfig: the same function, so
+ * the same error), then validates the rules sections only workers and
+ * reports read (diff, gate, and shadow's, which the proxy reads only with
+ * --shadow). Undefined when no rules file is set.
  */
-function checkRulesFile(config: Config): CheckedRules | undefined {
+function checkEffectiveConfig(config: Config): CheckedRules | undefined {
   const file = config.rulesFile;
-  if (!file) return undefined;
   const rules = loadRulesFile(file);
+  checkProxyConfig(config, rules, file);
+  if (!file) return undefined;
   loadShadowPolicy(rules, file);
-  samplingRules(rules, file);
-  createRecordAnonymiser({ key: config.anonKey, rules: rules.anonymise });
   diffRulesFrom(rules, file);
-  gateThresholdsFrom(config, rules, config.rulesFile);
+  gateThresholdsFrom(config, rules, file);
   return { file, sections: RULES_SECTIONS.filter((section) => section in rules) };
 }
 
@@ -41,12 +39,12 @@ export function registerConfig(program: Command): void {
 
   const check = config
     .command('check')
-    .description('Validate the effective configuration (flags, PARITY_* env, config file), printing every problem at once, and the rules file as the commands read it')
+    .description('Validate the effective configuration (flags, PARITY_* env, config file), printing every problem at once, with the checks `parity proxy` makes at start, and the rules file as the commands read it')
     .option('--json', 'print the effective configuration as JSON (secrets masked)');
   settingOptions(check, ['rulesFile']).action(function (this: Command, opts: { json?: boolean }) {
     const g = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
     const loaded = loadConfig({ flags: flagValues(g), file: g.config });
-    const rules = checkRulesFile(loaded.config);
+    const rules = checkEffectiveConfig(loaded.config);
     const shown = printableConfig(loaded.config);
     if (opts.json) {
       printJson({ ok: true, file: loaded.file ?? null, config: shown, sources: loaded.sources, rules: rules ?? null });

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ERRORS } from '../../../shared/errors.js';
+import type { ListenAddress } from '../../../shared/config/setting.js';
+import { ERRORS, parityError } from '../../../shared/errors.js';
 
 /** Routes a probe may call without the token (they reveal nothing). */
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
@@ -14,6 +15,13 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** True for 127.0.0.0/8, ::1 and localhost: the admin plane may run there without a token. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::ffff:127.0.0.1';
+}
+
+/** Throws PARITY_ERR_ADMIN_TOKEN_REQUIRED before anything listens. */
+export function checkAdminExposure(listen: ListenAddress, token: string | undefined): void {
+  if (!token && !isLoopback(listen.host)) {
+    throw parityError('PARITY_ERR_ADMIN_TOKEN_REQUIRED', `the admin API would listen on ${listen.host}:${listen.port} without a token`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ListenAddress } from '../../../shared/config/setting.js';
 import { errorText, parityError } from '../../../shared/errors.js';
-import { isLoopback, requireBearerToken } from './auth.js';
+import { checkAdminExposure, requireBearerToken } from './auth.js';
 import { refuseOtherSites } from './origin-guard.js';
 import { boundRedisWaits } from './redis-wait.js';
 import type { AdminContext, AdminExtension } from './extensions.js';
@@ -16,13 +16,6 @@ import { sessionRoutes } from './routes-session.js';
  * rebound Host without a token, a cross-origin state change) are refused
  * first (origin-guard.ts).
  */
-
-/** Throws PARITY_ERR_ADMIN_TOKEN_REQUIRED before anything listens. */
-export function checkAdminExposure(listen: ListenAddress, token: string | undefined): void {
-  if (!token && !isLoopback(listen.host)) {
-    throw parityError('PARITY_ERR_ADMIN_TOKEN_REQUIRED', `the admin API would listen on ${listen.host}:${listen.port} without a token`);
-  }
-}
 
 export async function buildAdminApp(ctx: AdminContext, extensions: readonly AdminExtension[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
