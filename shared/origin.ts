@@ -14,7 +14,8 @@ function hostOf(u: URL): string {
   return isLoopback(name) ? 'loopback' : name;
 }
 
-const portOf = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+/** The port a URL reaches, its scheme's default when it names none. */
+export const originPort = (u: URL): number => Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 
 /**
  * Same host and port, whatever the scheme (`http://shop.example:443` reaches
@@ -25,7 +26,7 @@ export function sameOrigin(a: string, b: string): boolean {
   try {
     const x = new URL(a);
     const y = new URL(b);
-    return hostOf(x) === hostOf(y) && portOf(x) === portOf(y);
+    return hostOf(x) === hostOf(y) && originPort(x) === originPort(y);
   } catch {
     return false;
   }

@@ -56,7 +56,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   if (!config.upstream) throw parityError('PARITY_ERR_CONFIG_INVALID', 'upstream is not set: give --upstream URL or PARITY_UPSTREAM');
   const upstream = new URL(config.upstream);
   const rules = opts.rules ?? {};
-  const { sampling } = checkProxyConfig(config, rules, opts.rulesFile);
+  const { sampling } = await checkProxyConfig(config, rules, opts.rulesFile);
 
   const redis = await openRedis(config, log);
   const writer = new CaptureWriter({

@@ -14,15 +14,15 @@ export interface CheckedProxyConfig {
 /**
  * Every check `parity proxy` makes on its combined settings and rules file
  * before it connects to Redis or listens: an upstream that is its own
- * listener, the sampling and anonymise rules, an admin plane beyond loopback
+ * listener (by name, or by address: self-loop.ts), the sampling and anonymise rules, an admin plane beyond loopback
  * without a token, and the shadow settings (shared/shadow/options.ts).
  * `parity config check` runs the same function, so a configuration it
  * passes does not stop the proxy for a configuration reason. The upstream is
  * checked only when set: `config check` serves every command, and the proxy
  * requires it on its own.
  */
-export function checkProxyConfig(config: Config, rules: RulesDocument, rulesFile?: string): CheckedProxyConfig {
-  if (config.upstream) refuseOwnListener(new URL(config.upstream), config.listen);
+export async function checkProxyConfig(config: Config, rules: RulesDocument, rulesFile?: string): Promise<CheckedProxyConfig> {
+  if (config.upstream) await refuseOwnListener(new URL(config.upstream), config.listen);
   const sampling = samplingRules(rules, rulesFile);
   // built here, and thrown away, so that bad anonymise rules stop start-up with a clear error
   createRecordAnonymiser({ key: config.anonKey, rules: rules.anonymise });

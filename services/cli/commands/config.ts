@@ -22,10 +22,10 @@ interface CheckedRules {
  * reports read (diff, gate, and shadow's, which the proxy reads only with
  * --shadow). Undefined when no rules file is set.
  */
-function checkEffectiveConfig(config: Config): CheckedRules | undefined {
+async function checkEffectiveConfig(config: Config): Promise<CheckedRules | undefined> {
   const file = config.rulesFile;
   const rules = loadRulesFile(file);
-  checkProxyConfig(config, rules, file);
+  await checkProxyConfig(config, rules, file);
   if (!file) return undefined;
   loadShadowPolicy(rules, file);
   diffRulesFrom(rules, file);
@@ -41,10 +41,10 @@ export function registerConfig(program: Command): void {
     .command('check')
     .description('Validate the effective configuration (flags, PARITY_* env, config file), printing every problem at once, with the checks `parity proxy` makes at start, and the rules file as the commands read it')
     .option('--json', 'print the effective configuration as JSON (secrets masked)');
-  settingOptions(check, ['rulesFile']).action(function (this: Command, opts: { json?: boolean }) {
+  settingOptions(check, ['rulesFile']).action(async function (this: Command, opts: { json?: boolean }) {
     const g = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
     const loaded = loadConfig({ flags: flagValues(g), file: g.config });
-    const rules = checkEffectiveConfig(loaded.config);
+    const rules = await checkEffectiveConfig(loaded.config);
     const shown = printableConfig(loaded.config);
     if (opts.json) {
       printJson({ ok: true, file: loaded.file ?? null, config: shown, sources: loaded.sources, rules: rules ?? null });
