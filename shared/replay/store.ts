@@ -158,6 +158,21 @@ export async function writeProgress(redis: Redis, def: ReplayRunDef, chunk: numb
   await redis.eval(WRITE_PROGRESS, 2, keys.runProgress(def.id), keys.runChunks(def.id), String(chunk), progressLine(p), runExpiresAt(def));
 }
 
+/**
+ * Every chunk's recorded outcome, by chunk number. A field that is no chunk
+ * number, or whose value is no outcome, is PARITY_ERR_RUN_UNREADABLE: read
+ * as NaN or without an attempt, it would miscount the run without a word.
+ */
+export async function chunkOutcomes(redis: Redis, id: string): Promise<Map<number, ChunkOutcome>> {
+  const key = keys.runChunks(id);
+  const outcomes = new Map<number, ChunkOutcome>();
+  for (const [chunk, text] of Object.entries(await readHash(id, key, redis.hgetall(key)))) {
+    if (!/^\d{1,9}$/.test(chunk)) throw unreadable(id, `field "${chunk.slice(0, 40)}" of ${key}`, 'is not a chunk number');
+    outcomes.set(Number(chunk), parseOutcome(id, chunk, text));
+  }
+  return outcomes;
+}
+
 /** The outcome recorded for a chunk: its counted attempt's, if one finished. */
 export async function chunkOutcome(redis: Redis, id: string, chunk: number): Promise<ChunkOutcome | undefined> {
   const text = await readHash(id, keys.runChunks(id), redis.hget(keys.runChunks(id), String(chunk)));
@@ -206,7 +221,7 @@ export async function finishChunk(
 
 /** Sets the final state from the chunks' outcomes (first caller wins). */
 export async function endRun(redis: Redis, id: string): Promise<RunState | undefined> {
-  const outcomes = Object.entries(await readHash(id, keys.runChunks(id), redis.hgetall(keys.runChunks(id)))).map(([chunk, t]) => parseOutcome(id, chunk, t));
+  const outcomes = [...(await chunkOutcomes(redis, id)).values()];
   const cancelled = (await redis.exists(keys.runCancel(id))) > 0;
   const failed = outcomes.find((o) => o.state === 'failed');
   const to: RunState = cancelled ? 'cancelled' : failed ? 'failed' : 'done';
@@ -261,11 +276,11 @@ export async function isCancelled(redis: Redis, id: string): Promise<boolean> {
 export async function runStatus(redis: Redis, id: string): Promise<RunStatus> {
   const def = await loadRunDef(redis, id);
   const hash = (key: string) => readHash(id, key, redis.hgetall(key));
-  const [meta, chunks, progress] = await Promise.all([hash(keys.runMeta(id)), hash(keys.runChunks(id)), hash(keys.runProgress(id))]);
+  const [meta, outcomes, progress] = await Promise.all([hash(keys.runMeta(id)), chunkOutcomes(redis, id), hash(keys.runProgress(id))]);
   checkMeta(id, meta);
   const counts = { total: def.chunks, done: 0, failed: 0, cancelled: 0, pending: def.chunks };
-  for (const [chunk, t] of Object.entries(chunks)) {
-    counts[parseOutcome(id, chunk, t).state]++;
+  for (const outcome of outcomes.values()) {
+    counts[outcome.state]++;
     counts.pending--;
   }
   const p: RunProgress = { planned: def.arrivals, sent: 0, skipped: 0, errors: 0, late: 0 };

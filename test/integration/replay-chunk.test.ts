@@ -306,6 +306,26 @@ describe('a replay chunk', () => {
     expect((await runStatus(t.redis, def.id)).state).toBe('done');
     expect(target.arrivals).toHaveLength(0);
   });
+
+  it("reports a damaged chunk outcome when its results are read, naming the run, key and field, rather than crashing or counting none", async () => {
+    const { def, chunks } = await newRun([{ atMs: 0, url: '/items/1' }, { atMs: 1, url: '/items/2' }]);
+    expect(await runChunk(def, chunks[0]!)).toBe('done');
+    expect(await counted(def.id)).toHaveLength(2);
+    const good = (await t.redis.hget(keys.runChunks(def.id), '0'))!;
+    for (const [field, damaged, problem] of [
+      ['0', '{not json', /is not JSON/],
+      ['0', JSON.stringify({ ...(JSON.parse(good) as object), attempt: 7 }), /is not a chunk outcome \(attempt: /],
+      ['0', JSON.stringify({ state: 'done', worker: 'w', at: 1 }), /is not a chunk outcome \(attempt: /],
+      ['zero', good, /is not a chunk number/],
+    ] as const) {
+      await t.redis.del(keys.runChunks(def.id));
+      await t.redis.hset(keys.runChunks(def.id), field, damaged);
+      const read = counted(def.id);
+      await expect(read, damaged).rejects.toMatchObject({ code: 'PARITY_ERR_RUN_UNREADABLE' });
+      await expect(read).rejects.toThrow(new RegExp(`^run ${def.id} cannot be read: field "${field}" of ${keys.runChunks(def.id).replace(/[{}]/g, '\\$&')} `));
+      await expect(read).rejects.toThrow(problem);
+    }
+  });
 });
 
 /** Requests and skips over every route. */
