@@ -114,7 +114,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         closing ??= (async () => {
           await data.close(o.graceMs ?? 5000);
           const final = await writer.close(o.flushMs ?? 5000);
-          await closeAdmin(admin.app, log);
+          // bounded by itself: it cuts admin requests in flight and drops the queue board's connections (admin/server.ts)
+          await admin.app.close();
           redis.disconnect();
           log.info({ written: final.written, dropped: final.dropped }, 'proxy stopped');
           return final;
@@ -126,26 +127,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     for (const stop of stopped) await stop().catch(() => undefined);
     throw err;
   }
-}
-
-/** How long stopping waits for the admin plane to close. */
-const ADMIN_CLOSE_MS = 2000;
-
-/**
- * Closes the admin plane, waiting at most ADMIN_CLOSE_MS: bull-board's queues
- * wait for ever on close when their connections never reached Redis (down
- * since start-up, or between two of BullMQ's reconnect attempts), and a
- * SIGTERM must still end the proxy.
- */
-async function closeAdmin(app: FastifyInstance, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ADMIN_CLOSE_MS)));
-  const closed = app.close().then(
-    () => false,
-    () => false,
-  );
-  if (await Promise.race([closed, late])) log.warn({ waitedMs: ADMIN_CLOSE_MS }, 'admin plane did not close in time (its Redis connections are still waiting); stopping anyway');
-  clearTimeout(timer);
 }
 
 /**

@@ -33,12 +33,29 @@ export async function queueBoard(app: FastifyInstance, opts: QueueBoardOptions):
     options: { uiConfig: { boardTitle: 'Parity queues' } },
   });
   // The board must never take the proxy down: queue errors (Redis away) are
-  // expected and retried, and closing does not wait on a Redis that is gone.
+  // expected and retried, and closing never waits on Redis.
   for (const q of opened) q.on('error', () => undefined);
-  app.addHook('onClose', async () => {
-    await Promise.all(opened.map((q) => Promise.race([q.close(), new Promise((r) => setTimeout(r, 1000).unref())]).then(() => q.disconnect())));
-  });
+  app.addHook('onClose', () => Promise.all(opened.map(dropQueue)).then(() => undefined));
   await app.register(server.registerPlugin(), { prefix: basePath });
+}
+
+/**
+ * Closes a board's queue by dropping its connection, never by QUIT: the
+ * board only reads, so a graceful close has nothing to flush, and both
+ * graceful ways wait on Redis. Queue.close() sends QUIT, which waits for
+ * Redis to answer it: behind a board read kept in ioredis' offline queue
+ * while Redis is away (BullMQ's `maxRetriesPerRequest: null` keeps it until
+ * Redis is back), or unanswered by a frozen Redis. Queue.disconnect() waits
+ * for the connection to have become ready, and then for its `end` event: a
+ * connection told to disconnect between two reconnect attempts emits none
+ * (bullmq #4585), so that wait never ended. The backend's `close(true)` (its
+ * documented force) disconnects at once; the Queue's own close then finds
+ * its backend closed. A board read still waiting is left unanswered (the
+ * admin plane answered its request already: services/proxy/admin/redis-wait.ts).
+ */
+async function dropQueue(q: Queue): Promise<void> {
+  await q.getBackend().close(true);
+  await q.close();
 }
 
 /**

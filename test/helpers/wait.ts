@@ -12,3 +12,19 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * 'settled' once `promise` resolves (a rejection is thrown), or 'still
+ * pending' after `neverMs`: for what must not wait on anything (a close),
+ * with `neverMs` far past any wait it should have, so that only one that
+ * waits for good gives 'still pending'.
+ */
+export async function settles(promise: Promise<unknown>, neverMs = 20_000): Promise<'settled' | 'still pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const never = new Promise<'still pending'>((resolve) => (timer = setTimeout(() => resolve('still pending'), neverMs)));
+  try {
+    return await Promise.race([promise.then(() => 'settled' as const), never]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { shadowAdminExtension } from '../../shared/shadow/admin.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
-import { until } from '../helpers/wait.js';
+import { settles, until } from '../helpers/wait.js';
 
 const TOKEN = 'admin-token-0123456789';
 const ANON_KEY = 'anon-key-must-never-show-0001';
@@ -168,6 +169,20 @@ describe('admin plane', () => {
     expect(forged.statusCode).toBe(401);
     await forged.body.dump();
   });
+
+  it('closes without waiting for an admin request a client never finishes', async () => {
+    proxy = await startTestProxy(t.url, upstream.url);
+    const socket = connect(proxy.adminPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const answered = new Promise((resolve) => socket.once('data', resolve));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await answered;
+    // the next request on that connection stops half way through its headers (Node waits 60 s for the rest)
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await settles(proxy.admin.close())).toBe('settled');
+    socket.destroy();
+  }, 60_000);
 
   it('refuses to start an admin plane beyond loopback without a token', async () => {
     await expect(startTestProxy(t.url, upstream.url, { adminListen: '0.0.0.0:0' })).rejects.toMatchObject({ code: 'PARITY_ERR_ADMIN_TOKEN_REQUIRED' });

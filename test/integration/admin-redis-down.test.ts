@@ -5,6 +5,7 @@ import { shadowAdminExtension } from '../../shared/shadow/admin.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { settles, until } from '../helpers/wait.js';
 
 /**
  * Far past any bound the admin plane keeps: a request still unanswered then
@@ -65,6 +66,29 @@ describe('admin plane while Redis is down', () => {
     expect(production.statusCode).toBe(200);
     expect(await production.body.text()).toBe('{"ok":true}');
   }, 90_000);
+
+  it.each([
+    ['up', 'up'],
+    ['frozen (SIGSTOP) with a board read waiting', 'frozen'],
+    ['killed with a board read waiting', 'killed'],
+  ] as const)('with Redis %s, the admin plane closes without waiting on Redis', async (_name, redis) => {
+    proxy = await startWithRedis();
+    if (redis !== 'up') {
+      // the board's read, sent on a connection Redis no longer answers, is still waiting when the plane closes
+      server!.process.kill('SIGSTOP');
+      expect(await get(`${proxy.adminUrl}/queues/api/queues`)).toMatchObject(redisError);
+    }
+    if (redis === 'killed') {
+      await server!.stop();
+      await until('the proxy to see Redis gone', async () => (await get(`${proxy!.adminUrl}/readyz`)).status === 503);
+    }
+    expect(await settles(proxy.admin.close(), NEVER_MS)).toBe('settled');
+  }, 90_000);
+
+  it('with Redis down since start-up, the admin plane closes without waiting on Redis', async () => {
+    proxy = await startTestProxy(`redis://127.0.0.1:${await freePort()}`, upstream.url, { session: 'down', requireRedis: false });
+    expect(await settles(proxy.admin.close(), NEVER_MS)).toBe('settled');
+  }, 60_000);
 
   it('a proxy whose Redis never came up still stops when asked (--require-redis false)', async () => {
     const port = await freePort();

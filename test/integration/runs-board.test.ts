@@ -1,9 +1,11 @@
+import { createServer, type Socket } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { queueBoard } from '../../shared/queue/board.js';
 import { openQueue } from '../../shared/queue/queues.js';
 import { queues } from '../../shared/redis/keys.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { settles, until } from '../helpers/wait.js';
 
 describe('bull-board on the admin plane', () => {
   let t: TestRedis;
@@ -33,6 +35,36 @@ describe('bull-board on the admin plane', () => {
       await q.close();
     }
   });
+});
+
+describe("the queue board's close", () => {
+  it('ends with Redis up, its queues used', async () => {
+    const t = await testRedis();
+    const app = Fastify({ logger: false });
+    await app.register(queueBoard, { redisUrl: t.url });
+    expect((await app.inject({ method: 'GET', url: '/queues/api/queues' })).statusCode).toBe(200);
+    expect(await settles(app.close())).toBe('settled');
+    await t.cleanup();
+  });
+
+  it('ends with Redis away, its queues between two reconnect attempts', async () => {
+    // where Redis should be, a server that drops every connection: each queue connects, is dropped and
+    // waits to reconnect (BullMQ's retryStrategy: 1 s at least), as while Redis restarts
+    const accepted = new Set<Socket>();
+    const away = createServer((socket) => {
+      accepted.add(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => away.listen(0, '127.0.0.1', resolve));
+    const app = Fastify({ logger: false });
+    try {
+      await app.register(queueBoard, { redisUrl: `redis://127.0.0.1:${(away.address() as { port: number }).port}` });
+      await until('both queues to have been dropped once', () => accepted.size >= 2, 25_000, 20);
+      expect(await settles(app.close())).toBe('settled');
+    } finally {
+      away.close();
+    }
+  }, 60_000);
 });
 
 describe('the proxy admin plane', () => {

@@ -18,7 +18,9 @@ import { sessionRoutes } from './routes-session.js';
  */
 
 export async function buildAdminApp(ctx: AdminContext, extensions: readonly AdminExtension[]): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // Closing cuts admin requests still in flight rather than wait for them (a slow client could hold the
+  // proxy's stop); the queue board drops its Redis connections (shared/queue/board.ts): nothing waits.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
   refuseOtherSites(app, { loopbackOnly: !ctx.config.adminToken });
   if (ctx.config.adminToken) requireBearerToken(app, ctx.config.adminToken);
   boundRedisWaits(app, ctx.redis);
