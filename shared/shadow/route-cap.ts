@@ -48,28 +48,65 @@ export function foldRoutes(stats: RunStats): void {
 /** The all-time per-route counters of a flush: route → [requests, diffs, errors]. */
 export type RouteTotals = Map<string, [number, number, number]>;
 
-// KEYS: totals; ARGV: routes kept apart, ttl, the overflow route, then per route: route, requests, diffs, errors.
-// Each route kept has its three fields (zero or not), so three fields a route: a new route gets its own
-// while fewer than the cap less one have theirs, else goes to the overflow route. Atomic, so workers
+// KEYS: totals; ARGV: routes kept apart, ttl (s), the overflow route, now (s since the epoch), then per route:
+// route, requests, diffs, errors. A route kept has four fields: its three counters (zero or not) and when it was
+// last added to (`seen`). A new route gets its own while fewer than the cap less one have theirs, or when one has
+// had nothing added for the ttl (its fields are deleted, not added to the overflow, whose rate would jump); else
+// it goes to the overflow route. Finding an idle route scans the hash, once a call at most, and not before
+// `\tscanAfter` (the oldest `seen` plus the ttl, as the last scan that found none saw it): a scanner's new routes
+// cost one HGET a flush, not a scan. A route written before `seen` was is given one at a scan. Atomic, so workers
 // flushing together cannot pass the cap.
 const ADD_TOTALS = `
 local cap = tonumber(ARGV[1]) - 1
-for i = 4, #ARGV, 4 do
+local ttl = tonumber(ARGV[2])
+local now = tonumber(ARGV[4])
+local idle
+local function findIdle()
+  idle = {}
+  local after = tonumber(redis.call('HGET', KEYS[1], '\\tscanAfter'))
+  if after and now < after then return end
+  local hash = redis.call('HGETALL', KEYS[1])
+  local seen = {}
+  for j = 1, #hash, 2 do
+    local route, field = string.match(hash[j], '^(.*)\\t(%a+)$')
+    if field == 'seen' then seen[route] = tonumber(hash[j + 1]) end
+  end
+  local oldest = now
+  for j = 1, #hash, 2 do
+    local route, field = string.match(hash[j], '^(.*)\\t(%a+)$')
+    if field == 'requests' and route ~= ARGV[3] then
+      if not seen[route] then redis.call('HSET', KEYS[1], route .. '\\tseen', now)
+      elseif seen[route] <= now - ttl then idle[#idle + 1] = route
+      elseif seen[route] < oldest then oldest = seen[route] end
+    end
+  end
+  if #idle == 0 then redis.call('HSET', KEYS[1], '\\tscanAfter', oldest + ttl) end
+end
+local function freeSlot()
+  if not idle then findIdle() end
+  local route = table.remove(idle)
+  if not route then return false end
+  redis.call('HDEL', KEYS[1], route .. '\\trequests', route .. '\\tdiffs', route .. '\\terrors', route .. '\\tseen')
+  return true
+end
+for i = 5, #ARGV, 4 do
   local route = ARGV[i]
-  if redis.call('HEXISTS', KEYS[1], route .. '\\trequests') == 0 and redis.call('HLEN', KEYS[1]) >= 3 * cap then route = ARGV[3] end
+  if redis.call('HEXISTS', KEYS[1], route .. '\\trequests') == 0 and redis.call('HLEN', KEYS[1]) >= 4 * cap and not freeSlot() then route = ARGV[3] end
   redis.call('HINCRBY', KEYS[1], route .. '\\trequests', ARGV[i + 1])
   redis.call('HINCRBY', KEYS[1], route .. '\\tdiffs', ARGV[i + 2])
   redis.call('HINCRBY', KEYS[1], route .. '\\terrors', ARGV[i + 3])
+  redis.call('HSET', KEYS[1], route .. '\\tseen', now)
 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl)
 return 1`;
 
 /**
  * Adds a flush's counters to the totals hash `key`, capped as above, and
  * gives it `ttlSeconds` more: counters nobody has added to for the
- * retention expire, as the buckets do.
+ * retention expire, as the buckets do, and a route nobody has added to for
+ * that long gives its place to a new one.
  */
-export function addTotals(pipe: ChainableCommander, key: string, totals: RouteTotals, ttlSeconds: number): void {
+export function addTotals(pipe: ChainableCommander, key: string, totals: RouteTotals, ttlSeconds: number, nowMs = Date.now()): void {
   const args = [...totals].flatMap(([route, counts]) => [route, ...counts]);
-  pipe.eval(ADD_TOTALS, 1, key, MAX_SHADOW_ROUTES, ttlSeconds, OTHER_ROUTE, ...args);
+  pipe.eval(ADD_TOTALS, 1, key, MAX_SHADOW_ROUTES, ttlSeconds, OTHER_ROUTE, Math.floor(nowMs / 1000), ...args);
 }

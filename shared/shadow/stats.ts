@@ -31,6 +31,7 @@ export type ShadowReference = 'production' | 'baseline';
 
 /** The all-time per-route counters kept in keys.shadowTotals. */
 export type TotalCounter = 'requests' | 'diffs' | 'errors';
+const TOTAL_COUNTERS = new Set<string>(['requests', 'diffs', 'errors'] satisfies TotalCounter[]);
 
 export class ShadowStatsRecorder {
   readonly #redis: Redis;
@@ -108,7 +109,7 @@ export class ShadowStatsRecorder {
     const drops = this.#drops;
     this.#totals = new Map();
     this.#drops = new Map();
-    if (totals.size > 0) addTotals(pipe, keys.shadowTotals, totals, this.#opts.retentionSeconds);
+    if (totals.size > 0) addTotals(pipe, keys.shadowTotals, totals, this.#opts.retentionSeconds, now);
     if (drops.size > 0) {
       const key = keys.shadowBucket(bucketStart(now));
       for (const [k, n] of drops) pipe.hincrby(key, `x:${k}`, n);
@@ -176,6 +177,8 @@ export async function readShadowTotals(redis: Redis): Promise<Map<string, Record
     const tab = k.lastIndexOf('\t');
     const route = k.slice(0, tab);
     const counter = k.slice(tab + 1) as TotalCounter;
+    // beside the counters, each route's `seen` and the hash's `scanAfter` (route-cap.ts)
+    if (!TOTAL_COUNTERS.has(counter)) continue;
     let r = out.get(route);
     if (!r) out.set(route, (r = { requests: 0, diffs: 0, errors: 0 }));
     r[counter] = Number(v);

@@ -45,7 +45,8 @@ describe('shadow statistics keep a bounded number of routes', () => {
 
     const totals = await readShadowTotals(t.redis);
     expect(totals.size).toBeLessThanOrEqual(MAX_SHADOW_ROUTES);
-    expect(await t.redis.hlen(keys.shadowTotals)).toBeLessThanOrEqual(3 * MAX_SHADOW_ROUTES);
+    // four fields a route (three counters and when it was last added to), and when to look for an idle one next
+    expect(await t.redis.hlen(keys.shadowTotals)).toBeLessThanOrEqual(4 * MAX_SHADOW_ROUTES + 1);
     const sum = [...totals.values()].reduce((n, c) => n + c.requests, 0);
     expect(sum).toBe(paths.length + 5);
     expect(totals.get(OTHER_ROUTE)!.requests).toBeGreaterThan(0);
@@ -80,6 +81,44 @@ describe('shadow statistics keep a bounded number of routes', () => {
     expect(totals.has('GET /never/seen')).toBe(false);
     // the first MAX_SHADOW_ROUTES - 1 routes written keep their own counters: /first/route and 198 others
     expect(totals.get(OTHER_ROUTE)!.requests).toBe(MAX_SHADOW_ROUTES + 10 - (MAX_SHADOW_ROUTES - 2) + 1);
+  });
+
+  it('gives a route first seen after the totals filled its own counters once an older route has had none added for the retention', async () => {
+    const retentionSeconds = 600;
+    const now = Date.now();
+    const rec = new ShadowStatsRecorder(t.redis, { retentionSeconds, workerId: 'w', flushMs: 60_000 });
+    // the totals fill with routes last counted more than the retention ago, but for one that is still busy
+    const long = now - (retentionSeconds + 60) * 1000;
+    for (let i = 0; i < MAX_SHADOW_ROUTES - 2; i++) mirror(rec, wordPath(i), long);
+    await rec.flush(long);
+    mirror(rec, '/still/busy', now);
+    await rec.flush(now);
+    mirror(rec, '/new/route', now);
+    mirror(rec, '/new/route', now);
+    await rec.close();
+    const totals = await readShadowTotals(t.redis);
+    expect(totals.get('GET /new/route')).toEqual({ requests: 2, diffs: 0, errors: 0 });
+    expect(totals.get('GET /still/busy')).toEqual({ requests: 1, diffs: 0, errors: 0 });
+    expect(totals.has(OTHER_ROUTE)).toBe(false);
+    // one idle route made room: its counters are gone, not added to (other)
+    expect(totals.size).toBe(MAX_SHADOW_ROUTES - 1);
+  });
+
+  it('counts a route first seen after the totals filled under (other) until a route held has been idle for the retention', async () => {
+    const retentionSeconds = 600;
+    const start = Date.now() - 2 * (retentionSeconds + 60) * 1000;
+    const rec = new ShadowStatsRecorder(t.redis, { retentionSeconds, workerId: 'w', flushMs: 60_000 });
+    for (let i = 0; i < MAX_SHADOW_ROUTES - 1; i++) mirror(rec, wordPath(i), start);
+    await rec.flush(start);
+    mirror(rec, '/too/soon', start + 60_000);
+    await rec.flush(start + 60_000);
+    expect((await readShadowTotals(t.redis)).has('GET /too/soon')).toBe(false);
+    const later = start + (retentionSeconds + 60) * 1000;
+    mirror(rec, '/in/time', later);
+    await rec.close();
+    const totals = await readShadowTotals(t.redis);
+    expect(totals.get('GET /in/time')).toEqual({ requests: 1, diffs: 0, errors: 0 });
+    expect(totals.get(OTHER_ROUTE)).toEqual({ requests: 1, diffs: 0, errors: 0 });
   });
 
   it('reads capped statistics through `parity shadow status` and `parity report --shadow-window`', async () => {
