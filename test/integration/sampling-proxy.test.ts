@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readRecords } from '../../shared/session/store.js';
 import { startHttpServer, type TestServer } from '../helpers/http.js';
-import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
+import { startTestProxy, waitForRecords, type TestProxy } from '../helpers/proxy.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
 
@@ -32,6 +32,8 @@ describe('sampling through the proxy', () => {
 
   async function capturedUrls(session: string, expected: number): Promise<string[]> {
     // wait until the writer has settled everything it was offered
+    // a record reaches the writer after its answer: wait for the count, then for nothing more in flight
+    await waitForRecords(t.redis, session, expected, 25_000);
     await until('the writer to settle what it was offered', () => proxy!.writer.stats().bufferRecords === 0, undefined, 20);
     const urls: string[] = [];
     for await (const { record } of readRecords(t.redis, session)) urls.push(`${record.method} ${record.url}`);
